@@ -1,0 +1,187 @@
+"""Request and response models of the Lumi API.
+
+The API validates with these models (and its OpenAPI document is generated from them);
+the Reflex app's typed client (``lumi_app/api_client.py``) parses responses with the very
+same classes. This module imports only pydantic, so the app can import it without
+pulling in boto3.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+USERNAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._]{1,28})[a-z0-9]$"
+USERNAME_RULE = "3–30 characters: lowercase letters, digits, dots and underscores, not at the start or end"
+PASSWORD_RULE = "at least 8 characters with a lowercase letter and a digit"
+
+AVATAR_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=USERNAME_PATTERN)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ErrorBody(Model):
+    code: str = Field(description="Stable machine-readable code, e.g. `username_taken`.")
+    message: str = Field(description="What went wrong, in words a person understands.")
+    fields: dict[str, str] = Field(default_factory=dict, description="Per-field messages for forms.")
+
+
+class ErrorResponse(Model):
+    error: ErrorBody
+
+
+# ---------------------------------------------------------------- auth
+
+
+def _check_password(value: str) -> str:
+    if not (re.search(r"[a-z]", value) and re.search(r"\d", value)):
+        raise ValueError(f"Password must be {PASSWORD_RULE}.")
+    return value
+
+
+class RegisterRequest(Model):
+    email: EmailStr
+    password: Password
+    username: Username
+    display_name: DisplayName
+
+    _password = field_validator("password")(_check_password)
+
+
+class LoginRequest(Model):
+    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)] = Field(
+        description="E-mail address or username."
+    )
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshRequest(Model):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+
+
+class LogoutRequest(Model):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)] | None = None
+
+
+class ChangePasswordRequest(Model):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+    _password = field_validator("new_password")(_check_password)
+
+
+class DeleteAccountRequest(Model):
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class AuthTokens(Model):
+    access_token: str
+    refresh_token: str
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+# ---------------------------------------------------------------- users
+
+
+class PublicProfile(Model):
+    user_id: str
+    username: str
+    display_name: str
+    avatar_url: str | None = None
+
+
+class Profile(PublicProfile):
+    email: str
+    groups: list[str] = Field(default_factory=list)
+    relationship_id: str | None = None
+    created_at: datetime
+
+
+class AuthSession(Model):
+    tokens: AuthTokens
+    profile: Profile
+
+
+class UpdateProfileRequest(Model):
+    display_name: DisplayName | None = None
+    username: Username | None = None
+
+
+class AvatarUploadRequest(Model):
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    size: int = Field(gt=0, description="Size of the file in bytes.")
+
+
+class UploadTicket(Model):
+    """A presigned POST: the browser sends ``fields`` plus the file to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_in: int
+
+
+class AvatarConfirmRequest(Model):
+    key: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+# ---------------------------------------------------------------- relationships
+
+
+class PartnerRequestCreate(Model):
+    to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)] = Field(
+        description="The partner's username or e-mail address."
+    )
+
+
+class PartnerRequest(Model):
+    request_id: str
+    from_user: PublicProfile
+    to_user: PublicProfile
+    created_at: datetime
+
+
+class PartnerRequests(Model):
+    sent: list[PartnerRequest]
+    received: list[PartnerRequest]
+
+
+class Relationship(Model):
+    relationship_id: str
+    partner: PublicProfile
+    since: datetime
+    anniversary: date | None = None
+
+
+class CurrentRelationship(Model):
+    relationship: Relationship | None = None
+
+
+class AnniversaryUpdate(Model):
+    anniversary: date | None
+
+    @field_validator("anniversary")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("The anniversary cannot be in the future.")
+        return value
+
+
+class Health(Model):
+    status: Literal["ok"] = "ok"
+    stage: str

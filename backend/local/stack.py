@@ -1,0 +1,153 @@
+"""The whole local stack in one object: emulated AWS, Redis, MQTT, the API and the pollers.
+
+``LocalStack(...).start()`` brings everything up on 127.0.0.1, provisions the resources,
+sets the ``LUMI_*`` environment of this process to point at them, and returns the
+settings other processes need (``env()``), which ``python -m backend.local`` also writes
+to ``.lumi/stack.env``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.local.bootstrap import Provisioned, provision
+from backend.local.services import HOST, MotoService, RedisService
+
+log = logging.getLogger("lumi.local")
+
+
+@dataclass
+class StackPorts:
+    """0 means pick a free port."""
+
+    moto: int = 0
+    redis: int = 0
+    mqtt: int = 0
+    mqtt_ws: int = 0
+    api: int = 0
+
+
+@dataclass
+class LocalStack:
+    ports: StackPorts = field(default_factory=StackPorts)
+    stage: str = "local"
+    region: str = "us-east-1"
+    app_origins: list[str] = field(default_factory=lambda: ["http://localhost:3000", "http://127.0.0.1:3000"])
+    redis_url: str | None = None  # an external Redis instead of the bundled one
+    mqtt_url: str | None = None  # an external MQTT broker instead of the embedded one
+    with_api: bool = True
+    with_mqtt: bool = True
+    with_pollers: bool = True
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    moto: MotoService | None = None
+    redis: RedisService | None = None
+    provisioned: Provisioned | None = None
+    _parts: list[Any] = field(default_factory=list)
+    _env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> LocalStack:
+        self.moto = MotoService(self.ports.moto)
+        self.moto.start()
+        self._parts.append(self.moto)
+        self.provisioned = provision(self.moto.endpoint_url, self.region, self.stage, self.app_origins)
+
+        redis_url = self.redis_url
+        if not redis_url:
+            self.redis = RedisService(self.ports.redis)
+            self.redis.start()
+            self._parts.append(self.redis)
+            redis_url = self.redis.url
+
+        p = self.provisioned
+        self._env = {
+            "LUMI_STAGE": self.stage,
+            "LUMI_REGION": self.region,
+            "LUMI_AWS_ENDPOINT_URL": self.moto.endpoint_url,
+            "LUMI_TABLE_NAME": p.table_name,
+            "LUMI_MEDIA_BUCKET": p.media_bucket,
+            "LUMI_USER_POOL_ID": p.user_pool_id,
+            "LUMI_USER_POOL_CLIENT_ID": p.user_pool_client_id,
+            "LUMI_JWKS_URL": f"{self.moto.endpoint_url}/{p.user_pool_id}/.well-known/jwks.json",
+            "LUMI_AUTO_CONFIRM_SIGN_UP": "true",
+            "LUMI_REDIS_URL": redis_url,
+            "LUMI_APP_ORIGIN": self.app_origins[0],
+            "AWS_ACCESS_KEY_ID": "lumi-local",
+            "AWS_SECRET_ACCESS_KEY": "lumi-local",
+            "AWS_DEFAULT_REGION": self.region,
+            **{f"LUMI_QUEUE_URL_{name.upper()}": url for name, url in p.queue_urls.items()},
+            **self.extra_env,
+        }
+        self._apply_env()
+
+        if self.with_mqtt:
+            self._start_mqtt()
+        if self.with_api:
+            self._start_api()
+        if self.with_pollers:
+            self._start_pollers()
+        self._apply_env()
+        return self
+
+    def _apply_env(self) -> None:
+        os.environ.update(self._env)
+        from backend.aws import reset_clients
+        from backend.settings import reset_settings
+
+        reset_settings()
+        reset_clients()
+
+    def _start_mqtt(self) -> None:
+        if self.mqtt_url:
+            self._env["LUMI_MQTT_URL"] = self.mqtt_url
+            return
+        from backend.local.broker import MqttBroker
+
+        broker = MqttBroker(tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws)
+        broker.start()
+        self._parts.append(broker)
+        self._env["LUMI_MQTT_URL"] = broker.tcp_url
+        self._env["LUMI_MQTT_WS_URL"] = broker.ws_url
+
+    def _start_api(self) -> None:
+        from backend.local.http_adapter import LocalApiServer
+
+        server = LocalApiServer(port=self.ports.api)
+        server.start()
+        self._parts.append(server)
+        self._env["LUMI_API_URL"] = server.url
+
+    def _start_pollers(self) -> None:
+        from backend.local.pollers import start_pollers
+
+        assert self.provisioned is not None
+        for poller in start_pollers(self.provisioned):
+            self._parts.append(poller)
+
+    def env(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def listening(self) -> dict[str, str]:
+        """What listens where, for the start-up banner."""
+        out = {"AWS emulator (moto)": self._env["LUMI_AWS_ENDPOINT_URL"], "Redis": self._env["LUMI_REDIS_URL"]}
+        if "LUMI_MQTT_URL" in self._env:
+            out["MQTT (tcp)"] = self._env["LUMI_MQTT_URL"]
+        if "LUMI_MQTT_WS_URL" in self._env:
+            out["MQTT (websocket)"] = self._env["LUMI_MQTT_WS_URL"]
+        if self.with_api:
+            out["API"] = self._env["LUMI_API_URL"]
+        return out
+
+    def stop(self) -> None:
+        for part in reversed(self._parts):
+            try:
+                part.stop()
+            except Exception:  # noqa: BLE001 - stopping must go on for the other parts
+                log.exception("stopping %s failed", type(part).__name__)
+        self._parts.clear()
+
+
+__all__ = ["HOST", "LocalStack", "StackPorts"]

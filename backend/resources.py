@@ -1,0 +1,114 @@
+"""The one definition of Lumi's AWS resources: names and shapes.
+
+The local stack creates exactly these in the emulator (``backend.local.bootstrap``) and the
+CDK app in ``infra/`` builds the same ones in AWS, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+USER_GROUPS: tuple[str, ...] = ("listener", "artist", "admin")
+DEFAULT_GROUP = "listener"
+
+PASSWORD_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": False,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": False,
+}
+
+
+@dataclass(frozen=True)
+class GlobalIndex:
+    name: str
+    pk: str
+    sk: str
+
+
+@dataclass(frozen=True)
+class TableShape:
+    pk: str = "pk"
+    sk: str = "sk"
+    ttl_attribute: str = "expires_at"
+    stream_view: str = "NEW_AND_OLD_IMAGES"
+    indexes: tuple[GlobalIndex, ...] = (
+        GlobalIndex("gsi1", "gsi1pk", "gsi1sk"),
+        GlobalIndex("gsi2", "gsi2pk", "gsi2sk"),
+    )
+
+    def create_table_kwargs(self, table_name: str) -> dict:
+        """Arguments for DynamoDB ``CreateTable`` (used by the local stack)."""
+        attrs = {self.pk, self.sk}
+        for index in self.indexes:
+            attrs |= {index.pk, index.sk}
+        return {
+            "TableName": table_name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
+            "KeySchema": [
+                {"AttributeName": self.pk, "KeyType": "HASH"},
+                {"AttributeName": self.sk, "KeyType": "RANGE"},
+            ],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [
+                        {"AttributeName": index.pk, "KeyType": "HASH"},
+                        {"AttributeName": index.sk, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in self.indexes
+            ],
+            "StreamSpecification": {"StreamEnabled": True, "StreamViewType": self.stream_view},
+        }
+
+
+@dataclass(frozen=True)
+class BucketShape:
+    # Browsers upload straight to the bucket with a presigned POST and read with signed GETs.
+    cors_methods: tuple[str, ...] = ("GET", "HEAD", "POST")
+    cors_expose_headers: tuple[str, ...] = ("ETag", "Content-Length", "Content-Range", "Accept-Ranges")
+    private_prefix: str = "private/"
+    public_prefix: str = "public/"
+
+    def cors_configuration(self, origins: list[str]) -> dict:
+        return {
+            "CORSRules": [
+                {
+                    "AllowedOrigins": origins,
+                    "AllowedMethods": list(self.cors_methods),
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": list(self.cors_expose_headers),
+                    "MaxAgeSeconds": 3000,
+                }
+            ]
+        }
+
+
+@dataclass(frozen=True)
+class QueueShape:
+    name: str
+    max_receive_count: int = 3
+    visibility_timeout_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class Resources:
+    table: TableShape = field(default_factory=TableShape)
+    bucket: BucketShape = field(default_factory=BucketShape)
+    # Queues exist now so the queue poller has something real to read; producers come later.
+    queues: tuple[QueueShape, ...] = (QueueShape("notifications"),)
+
+
+RESOURCES = Resources()
+
+
+def queue_name(stage: str, queue: QueueShape) -> str:
+    return f"lumi-{stage}-{queue.name}"
+
+
+def dead_letter_queue_name(stage: str, queue: QueueShape) -> str:
+    return f"lumi-{stage}-{queue.name}-dlq"

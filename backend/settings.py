@@ -1,0 +1,67 @@
+"""Configuration for every backend piece: one pydantic-settings model, env prefix ``LUMI_``.
+
+Locally the stack writes its endpoints to ``.lumi/stack.env`` and every process (the API
+adapter, the Reflex backend, tests) reads the same values; in AWS they come from the
+Lambda environment. Any piece can be pointed at a real service by its setting.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LUMI_", env_file=".lumi/stack.env", extra="ignore")
+
+    stage: str = "local"
+    region: str = "us-east-1"
+
+    # AWS endpoints. None means "the real AWS endpoint for this region".
+    aws_endpoint_url: str | None = None
+
+    table_name: str = "lumi-local"
+    media_bucket: str = "lumi-local-media"
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # The issuer is what tokens carry (always the AWS form); the JWKS may live elsewhere
+    # (the emulator serves it on its own host), so its URL is configured apart.
+    jwks_url: str | None = None
+    auto_confirm_sign_up: bool = False
+
+    redis_url: str = "redis://127.0.0.1:6390/0"
+    mqtt_url: str = "mqtt://127.0.0.1:1884"
+
+    # Where the API is reached from the Reflex backend, and where the app is served.
+    api_url: str = "http://127.0.0.1:8081"
+    app_origin: str = "http://localhost:3000"
+
+    # Limits.
+    avatar_max_bytes: int = 5 * 1024 * 1024
+    upload_url_ttl_seconds: int = 600
+    media_url_ttl_seconds: int = 3600
+    rate_limit_auth_per_minute: int = 20
+    rate_limit_requests_per_minute: int = 30
+    rate_limits_enabled: bool = True
+
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()
