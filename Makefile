@@ -1,0 +1,56 @@
+# Lumi: `make dev` runs the whole system locally, `make test` runs the whole suite.
+# Both set up what is missing first (a .venv with pinned requirements, Debian's Chromium).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup dev test test-unit test-integration test-e2e test-infra lint bench clean chromium
+
+setup: $(STAMP) chromium
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Lumi needs Python 3.11, found " + sys.version' 
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium (browsers are never downloaded by Playwright)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+dev: setup
+	$(PY) -m tools.dev $(if $(SEED),--seed)
+
+test: setup
+	$(PY) -m pytest tests e2e
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+test-infra: setup
+	$(PY) -m pytest tests/infra
+
+test-e2e: setup
+	$(PY) -m pytest e2e
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) -m bench.api
+
+clean:
+	rm -rf .web .lumi .pytest_cache .ruff_cache

@@ -1,0 +1,141 @@
+"""The e2e harness: the whole system as ``make dev`` runs it, driven by Debian's Chromium.
+
+Ports differ from ``make dev``'s (3100 / 8100, the stack on free ports) so the suite can
+run while a developer has the app open. On failure each page's trace, screenshot and
+browser console are kept under ``test-results/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from tools.app_build import ROOT
+from tools.system import LumiSystem, SystemPorts
+
+RESULTS = ROOT / "test-results"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+PASSWORD = "lumi-e2e-pass1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(ROOT / "e2e"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session")
+def lumi() -> Iterator[LumiSystem]:
+    stack_ports = {name: 0 for name in ("moto", "redis", "mqtt", "mqtt_ws", "api")}
+    system = LumiSystem(
+        ports=SystemPorts(app=3100, backend=8100, stack=stack_ports),
+        log_dir=RESULTS / "logs",
+        state_dir=ROOT / ".lumi" / "e2e",
+    )
+    system.start()
+    yield system
+    system.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    browser = playwright_instance.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class Person:
+    """One person at their own browser: a context (their cookies) and a page."""
+
+    name: str
+    username: str
+    email: str
+    password: str
+    context: BrowserContext
+    page: Page
+    console: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def new_person(
+    request: pytest.FixtureRequest, lumi: LumiSystem, browser: Browser
+) -> Iterator[Callable[..., Person]]:
+    people: list[Person] = []
+
+    def make(name: str = "Alex", viewport: dict[str, int] | None = None) -> Person:
+        suffix = uuid.uuid4().hex[:8]
+        context = browser.new_context(base_url=lumi.app_url, viewport=viewport or DESKTOP)
+        context.set_default_timeout(15_000)
+        context.tracing.start(screenshots=True, snapshots=True)
+        page = context.new_page()
+        person = Person(
+            name=name,
+            username=f"{name.lower()}{suffix}",
+            email=f"{name.lower()}.{suffix}@example.com",
+            password=PASSWORD,
+            context=context,
+            page=page,
+        )
+        page.on("console", lambda message: person.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: person.console.append(f"pageerror: {error}"))
+        people.append(person)
+        return person
+
+    yield make
+
+    failed = request.node.stash.get(_FAILED, True)
+    test_dir = RESULTS / re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+    for person in people:
+        if failed:
+            test_dir.mkdir(parents=True, exist_ok=True)
+            person.context.tracing.stop(path=str(test_dir / f"{person.name}-trace.zip"))
+            for index, page in enumerate(person.context.pages):
+                page.screenshot(path=str(test_dir / f"{person.name}-{index}.png"), full_page=True)
+            (test_dir / f"{person.name}-console.log").write_text("\n".join(person.console))
+        else:
+            person.context.tracing.stop()
+        person.context.close()
+
+
+@pytest.fixture(autouse=True)
+def _e2e_expect_timeout() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=int(os.environ.get("LUMI_E2E_TIMEOUT_MS", "15000")))

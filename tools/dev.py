@@ -1,0 +1,48 @@
+"""``make dev``: the whole system on http://localhost:3000 until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+
+from tools.system import LumiSystem, SystemPorts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", action="store_true", help="create two paired demo users and print their logins")
+    parser.add_argument("--port", type=int, default=3000, help="where the app is served")
+    parser.add_argument("--backend-port", type=int, default=8000, help="where the Reflex backend listens")
+    args = parser.parse_args()
+
+    system = LumiSystem(ports=SystemPorts(app=args.port, backend=args.backend_port), seed=args.seed)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        system.start()
+        width = max(len(k) for k in system.listening())
+        print("\nLumi is running. Ctrl-C stops everything.\n")
+        for label, url in system.listening().items():
+            print(f"  {label.ljust(width)}  {url}")
+        print(f"\n  Open {system.app_url} in your browser.\n", flush=True)
+        while not stopping:
+            if not system.alive():
+                print("a Lumi process exited; stopping the rest", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    finally:
+        print("stopping…", flush=True)
+        system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
