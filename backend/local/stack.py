@@ -41,23 +41,43 @@ class LocalStack:
     with_api: bool = True
     with_mqtt: bool = True
     with_pollers: bool = True
+    with_scheduler: bool = False  # off by default so tests decide when jobs run (scheduler.trigger)
+    data_dir: str | None = None  # keep emulator and Redis data here across runs; None = memory only
     extra_env: dict[str, str] = field(default_factory=dict)
 
     moto: MotoService | None = None
     redis: RedisService | None = None
     provisioned: Provisioned | None = None
+    scheduler: Any = None
     _parts: list[Any] = field(default_factory=list)
     _env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
+        """Bring every part up; if one fails, stop those already running and re-raise."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalStack:
+        # moto's werkzeug server logs every request at INFO; that drowns everything else.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.moto = MotoService(self.ports.moto)
         self.moto.start()
         self._parts.append(self.moto)
+        if self.data_dir:
+            from backend.local import snapshot
+
+            snapshot.load(self.data_dir)
         self.provisioned = provision(self.moto.endpoint_url, self.region, self.stage, self.app_origins)
 
         redis_url = self.redis_url
         if not redis_url:
-            self.redis = RedisService(self.ports.redis)
+            redis_dir = os.path.join(self.data_dir, "redis") if self.data_dir else None
+            if redis_dir:
+                os.makedirs(redis_dir, exist_ok=True)
+            self.redis = RedisService(self.ports.redis, data_dir=redis_dir)
             self.redis.start()
             self._parts.append(self.redis)
             redis_url = self.redis.url
@@ -89,8 +109,17 @@ class LocalStack:
             self._start_api()
         if self.with_pollers:
             self._start_pollers()
+        if self.with_scheduler:
+            self._start_scheduler()
         self._apply_env()
         return self
+
+    def activate(self) -> None:
+        """Point this process's settings and boto3 clients at this stack (again).
+
+        Needed when another stack was started in the same process since (tests)."""
+        if any(os.environ.get(name) != value for name, value in self._env.items()):
+            self._apply_env()
 
     def _apply_env(self) -> None:
         os.environ.update(self._env)
@@ -127,6 +156,12 @@ class LocalStack:
         for poller in start_pollers(self.provisioned):
             self._parts.append(poller)
 
+    def _start_scheduler(self) -> None:
+        from backend.local.scheduler import scheduler_from_registry
+
+        self.scheduler = scheduler_from_registry().start()
+        self._parts.append(self.scheduler)
+
     def env(self) -> dict[str, str]:
         return dict(self._env)
 
@@ -144,8 +179,12 @@ class LocalStack:
     def stop(self) -> None:
         for part in reversed(self._parts):
             try:
+                if part is self.moto and self.data_dir:
+                    from backend.local import snapshot
+
+                    snapshot.save(self.data_dir)
                 part.stop()
-            except Exception:  # noqa: BLE001 - stopping must go on for the other parts
+            except Exception:  # stopping must go on for the other parts
                 log.exception("stopping %s failed", type(part).__name__)
         self._parts.clear()
 

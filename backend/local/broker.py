@@ -1,0 +1,122 @@
+"""The embedded MQTT broker that stands in for IoT Core locally.
+
+amqtt runs in a thread of its own with its own asyncio loop, so the rest of the stack
+(threads and blocking boto3 calls) never has to be async. It listens on 127.0.0.1 for
+plain MQTT over TCP (server code, tests) and MQTT over websocket on ``/mqtt`` (browsers,
+as IoT Core's ``wss://…/mqtt``).
+
+Who may connect and which topics they may use is decided by amqtt plugins. Until the
+realtime authorizer exists everybody is let in anonymously (``ANONYMOUS``); issue 3 passes
+its own plugin, e.g. ``MqttBroker(plugins={"backend.realtime.broker_auth.LumiAuthPlugin": {}})``,
+a ``BaseAuthPlugin``/``BaseTopicPlugin`` subclass calling the same authorizer as in AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from backend.local.services import HOST
+
+log = logging.getLogger("lumi.local.mqtt")
+
+# amqtt's plugin config: dotted class path -> that plugin's ``Config`` fields.
+PluginConfig = Mapping[str, Mapping[str, Any]]
+
+ANONYMOUS: PluginConfig = {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}
+
+WEBSOCKET_PATH = "/mqtt"
+
+
+class MqttBroker:
+    """amqtt with a TCP and a websocket listener on 127.0.0.1; ports of 0 pick free ones."""
+
+    def __init__(self, tcp_port: int = 0, ws_port: int = 0, plugins: PluginConfig | None = None) -> None:
+        self._requested = {"tcp": tcp_port, "ws": ws_port}
+        self._plugins = dict(plugins if plugins is not None else ANONYMOUS)
+        self.tcp_port = 0
+        self.ws_port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._broker: Any = None
+        self._stopped: asyncio.Event | None = None
+
+    @property
+    def tcp_url(self) -> str:
+        return f"mqtt://{HOST}:{self.tcp_port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{HOST}:{self.ws_port}{WEBSOCKET_PATH}"
+
+    def config(self) -> dict[str, Any]:
+        """amqtt 0.12 broker config. ``$SYS`` topics and packet logging stay off: noise locally."""
+        return {
+            "listeners": {
+                "default": {"type": "tcp", "bind": f"{HOST}:{self._requested['tcp']}"},
+                "ws": {"type": "ws", "bind": f"{HOST}:{self._requested['ws']}"},
+            },
+            "timeout_disconnect_delay": 2,
+            "plugins": {path: dict(options) for path, options in self._plugins.items()},
+        }
+
+    def start(self, timeout: float = 15.0) -> MqttBroker:
+        """Start the broker thread; return once both listeners accept connections."""
+        started: Future[tuple[int, int]] = Future()
+        self._thread = threading.Thread(target=self._run, args=(started,), name="lumi-mqtt-broker", daemon=True)
+        self._thread.start()
+        # Both servers listen once amqtt's start() returns. (Probing the websocket port with a
+        # bare TCP connect would make the websockets library log a failed handshake.)
+        self.tcp_port, self.ws_port = started.result(timeout=timeout)
+        log.debug("MQTT broker on %s and %s", self.tcp_url, self.ws_url)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        if self._stopped is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("the MQTT broker did not stop within %.0fs", timeout)
+        self._thread = None
+        self._loop = None
+
+    def _run(self, started: Future[tuple[int, int]]) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve(started))
+        except BaseException as error:  # reported to start() instead of dying silently
+            if not started.done():
+                started.set_exception(error)
+            else:
+                log.exception("the MQTT broker stopped with an error")
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(self, started: Future[tuple[int, int]]) -> None:
+        from amqtt.broker import Broker
+
+        self._stopped = asyncio.Event()
+        # A namespace per instance: amqtt keeps plugin managers in a process-wide dict by namespace.
+        self._broker = Broker(self.config(), plugin_namespace=f"amqtt.lumi.{id(self)}")
+        await self._broker.start()
+        try:
+            started.set_result((self._bound_port("default"), self._bound_port("ws")))
+            await self._stopped.wait()
+        finally:
+            await self._broker.shutdown()
+
+    def _bound_port(self, listener: str) -> int:
+        # With port 0 the OS picks the port; amqtt does not expose it, its server object does.
+        server = self._broker._servers[listener].instance
+        return int(server.sockets[0].getsockname()[1])
+
+
+__all__ = ["ANONYMOUS", "WEBSOCKET_PATH", "MqttBroker", "PluginConfig"]

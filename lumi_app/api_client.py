@@ -1,0 +1,288 @@
+"""The one typed client of the Lumi API, used by every state of the app.
+
+Requests and responses are the pydantic models of ``backend.contracts`` (the same ones the
+API validates with), so a mismatch shows up here as a clear error instead of a ``KeyError``
+deep in a page. Every failure is an :class:`ApiError` built from the API's error body
+(``{"error": {"code", "message", "fields"}}``); a server that cannot be reached becomes an
+``ApiError`` with status 0 and code ``network``. Access tokens are passed per call and are
+never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from backend.contracts import (
+    AnniversaryUpdate,
+    AuthSession,
+    AuthTokens,
+    AvatarConfirmRequest,
+    AvatarUploadRequest,
+    ChangePasswordRequest,
+    CurrentRelationship,
+    DeleteAccountRequest,
+    Health,
+    LoginRequest,
+    LogoutRequest,
+    PartnerRequest,
+    PartnerRequestCreate,
+    PartnerRequests,
+    Profile,
+    RefreshRequest,
+    RegisterRequest,
+    Relationship,
+    UpdateProfileRequest,
+    UploadTicket,
+)
+from backend.settings import get_settings
+
+log = logging.getLogger("lumi.app.api")
+
+M = TypeVar("M", bound=BaseModel)
+
+NETWORK_MESSAGE = "Lumi's server can't be reached, try again."
+UNEXPECTED_MESSAGE = "Something went wrong on Lumi's side, try again."
+
+# Used when an error body carries no message of its own.
+_STATUS_MESSAGES: dict[int, str] = {
+    400: "That didn't work, check what you entered.",
+    401: "Your session has ended, please log in again.",
+    403: "You aren't allowed to do that.",
+    404: "That doesn't exist (any more).",
+    409: "That clashes with something that already exists.",
+    422: "Some of what you entered isn't valid.",
+    429: "Too many attempts, wait a moment and try again.",
+}
+
+
+class ApiError(Exception):
+    """A failed API call, in the API's own terms (status, stable code, human message, per-field messages)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.retry_after = retry_after
+
+    @property
+    def is_network(self) -> bool:
+        return self.status == 0
+
+    @classmethod
+    def network(cls) -> ApiError:
+        return cls(0, "network", NETWORK_MESSAGE)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ApiError:
+        """Parse the API's error body; tolerate bodies that are not ours (proxies, validation layers)."""
+        status = response.status_code
+        retry_after = _retry_after(response)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            error = body["error"]
+            fields = error.get("fields") or {}
+            return cls(
+                status,
+                str(error.get("code") or f"http_{status}"),
+                str(error.get("message") or _STATUS_MESSAGES.get(status, UNEXPECTED_MESSAGE)),
+                {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {},
+                retry_after,
+            )
+        if isinstance(body, dict) and isinstance(body.get("detail"), list):
+            # Request validation errors in the resolver's default shape.
+            fields = {}
+            for item in body["detail"]:
+                if isinstance(item, dict):
+                    loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
+                    if loc:
+                        fields[loc[-1]] = str(item.get("msg", "Invalid value"))
+            return cls(status, "validation_error", _STATUS_MESSAGES[422], fields, retry_after)
+        default = "unexpected" if status >= 500 else f"http_{status}"
+        return cls(status, default, _STATUS_MESSAGES.get(status, UNEXPECTED_MESSAGE), {}, retry_after)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def validation_fields(error: ValidationError) -> dict[str, str]:
+    """Per-field messages from a pydantic error, for forms checked before they are sent."""
+    fields: dict[str, str] = {}
+    for item in error.errors():
+        name = str(item["loc"][-1]) if item.get("loc") else "form"
+        message = str(item.get("msg", "Invalid value"))
+        fields.setdefault(name, message.removeprefix("Value error, "))
+    return fields
+
+
+def _body(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+class LumiApi:
+    """Thin async client: one method per API route, each returning a ``backend.contracts`` model."""
+
+    def __init__(self, base_url: str, *, timeout: float = 15.0, transport: httpx.AsyncBaseTransport | None = None):
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            transport=transport,
+            headers={"accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: BaseModel | None = None,
+    ) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else None
+        try:
+            response = await self._http.request(
+                method, path, json=_body(body) if body is not None else None, headers=headers
+            )
+        except httpx.TransportError as exc:
+            log.warning("API %s %s unreachable: %s", method, path, type(exc).__name__)
+            raise ApiError.network() from exc
+        log.debug("API %s %s -> %s", method, path, response.status_code)
+        if response.is_error:
+            raise ApiError.from_response(response)
+        return response
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[M],
+        *,
+        token: str | None = None,
+        body: BaseModel | None = None,
+    ) -> M:
+        response = await self._send(method, path, token=token, body=body)
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            log.error("API %s %s answered with an unexpected %s body", method, path, model.__name__)
+            raise ApiError(response.status_code, "unexpected_response", UNEXPECTED_MESSAGE) from exc
+
+    # ------------------------------------------------------------ health
+
+    async def health(self) -> Health:
+        return await self._call("GET", "/health", Health)
+
+    # ------------------------------------------------------------ auth
+
+    async def register(self, request: RegisterRequest) -> AuthSession:
+        return await self._call("POST", "/auth/register", AuthSession, body=request)
+
+    async def login(self, request: LoginRequest) -> AuthSession:
+        return await self._call("POST", "/auth/login", AuthSession, body=request)
+
+    async def refresh(self, refresh_token: str) -> AuthTokens:
+        return await self._call("POST", "/auth/refresh", AuthTokens, body=RefreshRequest(refresh_token=refresh_token))
+
+    async def logout(self, token: str, refresh_token: str | None) -> None:
+        await self._send("POST", "/auth/logout", token=token, body=LogoutRequest(refresh_token=refresh_token))
+
+    async def change_password(self, token: str, request: ChangePasswordRequest) -> None:
+        await self._send("POST", "/auth/password", token=token, body=request)
+
+    async def delete_account(self, token: str, password: str) -> None:
+        await self._send("POST", "/auth/delete-account", token=token, body=DeleteAccountRequest(password=password))
+
+    # ------------------------------------------------------------ users
+
+    async def me(self, token: str) -> Profile:
+        return await self._call("GET", "/users/me", Profile, token=token)
+
+    async def update_me(self, token: str, request: UpdateProfileRequest) -> Profile:
+        return await self._call("PATCH", "/users/me", Profile, token=token, body=request)
+
+    async def avatar_upload_ticket(self, token: str, request: AvatarUploadRequest) -> UploadTicket:
+        return await self._call("POST", "/users/me/avatar", UploadTicket, token=token, body=request)
+
+    async def confirm_avatar(self, token: str, key: str) -> Profile:
+        return await self._call("PUT", "/users/me/avatar", Profile, token=token, body=AvatarConfirmRequest(key=key))
+
+    # ------------------------------------------------------------ relationships
+
+    async def current_relationship(self, token: str) -> CurrentRelationship:
+        return await self._call("GET", "/relationships/current", CurrentRelationship, token=token)
+
+    async def partner_requests(self, token: str) -> PartnerRequests:
+        return await self._call("GET", "/relationships/requests", PartnerRequests, token=token)
+
+    async def send_partner_request(self, token: str, to: str) -> PartnerRequest:
+        return await self._call(
+            "POST", "/relationships/requests", PartnerRequest, token=token, body=PartnerRequestCreate(to=to)
+        )
+
+    async def accept_partner_request(self, token: str, request_id: str) -> Relationship:
+        return await self._call("POST", f"/relationships/requests/{_seg(request_id)}/accept", Relationship, token=token)
+
+    async def decline_partner_request(self, token: str, request_id: str) -> None:
+        await self._send("POST", f"/relationships/requests/{_seg(request_id)}/decline", token=token)
+
+    async def cancel_partner_request(self, token: str, request_id: str) -> None:
+        await self._send("DELETE", f"/relationships/requests/{_seg(request_id)}", token=token)
+
+    async def relationship(self, token: str, relationship_id: str) -> Relationship:
+        return await self._call("GET", f"/relationships/{_seg(relationship_id)}", Relationship, token=token)
+
+    async def set_anniversary(self, token: str, relationship_id: str, anniversary: date | None) -> Relationship:
+        return await self._call(
+            "PUT",
+            f"/relationships/{_seg(relationship_id)}/anniversary",
+            Relationship,
+            token=token,
+            body=AnniversaryUpdate(anniversary=anniversary),
+        )
+
+    async def leave_relationship(self, token: str, relationship_id: str) -> None:
+        await self._send("DELETE", f"/relationships/{_seg(relationship_id)}", token=token)
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+# One client per event loop: an httpx.AsyncClient's connection pool belongs to the loop it was used on.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LumiApi] = weakref.WeakKeyDictionary()
+
+
+def get_api() -> LumiApi:
+    """The API client for the running event loop, pointed at ``Settings.api_url``."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = LumiApi(get_settings().api_url)
+    return client

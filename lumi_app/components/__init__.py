@@ -1,0 +1,1 @@
+"""Reusable components: the page shell and form pieces."""

@@ -1,0 +1,312 @@
+"""The page template: every page is declared with :func:`page` and only describes its content.
+
+The shell owns navigation (a bottom bar on a phone, a sidebar from 768 px up), the header
+and its slots for features still to come (presence badge, notification bell, player bar),
+and the signed-in gate: a protected page shows its content only once the session is
+resumed, so nobody sees a flash of someone's data before a redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import reflex as rx
+
+from lumi_app import routes
+from lumi_app.components.avatar import avatar
+from lumi_app.state.session import SessionState
+
+SIDEBAR_WIDTH = "240px"
+BOTTOM_NAV_HEIGHT = "64px"
+# Radix/Reflex breakpoint "sm" = 48em (768 px): phones below it, tablets and desktops above.
+PHONE_ONLY = rx.breakpoints(initial="flex", sm="none")
+WIDE_ONLY = rx.breakpoints(initial="none", sm="flex")
+
+
+class NavItem:
+    def __init__(self, label: str, route: str, icon: str) -> None:
+        self.label = label
+        self.route = route
+        self.icon = icon
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Home", routes.HOME, "house"),
+    NavItem("Partner", routes.PAIRING, "heart"),
+    NavItem("Settings", routes.SETTINGS, "settings"),
+)
+
+
+def _is_current(route: str) -> rx.Var[bool]:
+    path = SessionState.router.url.path
+    if route == routes.SETTINGS:
+        return path.startswith(routes.SETTINGS)
+    return (path == route) | (path == f"{route}/")
+
+
+# ---------------------------------------------------------------- slots for later features
+
+
+def presence_badge_slot() -> rx.Component:
+    """Header slot: the partner's presence (online / idle / offline) badge goes here."""
+    return rx.fragment()
+
+
+def notification_bell_slot() -> rx.Component:
+    """Header slot: the notification bell with its unread count goes here."""
+    return rx.fragment()
+
+
+def player_bar_slot() -> rx.Component:
+    """Above the bottom navigation (phone) / at the bottom of the content (desktop): the music player bar."""
+    return rx.fragment()
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def logo(size: str = "6") -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.image(src="/icon-192.png", alt="", width="28px", height="28px", border_radius="8px"),
+            rx.heading("Lumi", size=size, weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        href=routes.LANDING,
+        underline="none",
+        color="inherit",
+        aria_label="Lumi",
+    )
+
+
+def user_avatar(size: str = "3") -> rx.Component:
+    return avatar(SessionState.avatar_url, SessionState.initials, SessionState.display_name, size=size)
+
+
+def _sidebar_link(item: NavItem) -> rx.Component:
+    current = _is_current(item.route)
+    return rx.link(
+        rx.hstack(rx.icon(item.icon, size=18), rx.text(item.label, size="3"), align="center", spacing="3"),
+        href=item.route,
+        underline="none",
+        padding="0.6rem 0.75rem",
+        border_radius="var(--radius-3)",
+        color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 12)),
+        background=rx.cond(current, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("accent", 4)},
+        aria_current=rx.cond(current, "page", "false"),
+        display="block",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.el.nav(
+        rx.vstack(
+            logo(),
+            rx.vstack(*[_sidebar_link(item) for item in NAV_ITEMS], spacing="1", width="100%"),
+            rx.spacer(),
+            rx.cond(
+                SessionState.signed_in,
+                rx.hstack(
+                    user_avatar("2"),
+                    rx.vstack(
+                        rx.text(SessionState.display_name, size="2", weight="medium", trim="both"),
+                        rx.text("@", SessionState.username, size="1", color_scheme="gray"),
+                        spacing="1",
+                        min_width="0",
+                    ),
+                    align="center",
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.button(
+                rx.icon("log-out", size=16),
+                "Log out",
+                on_click=SessionState.logout,
+                variant="soft",
+                color_scheme="gray",
+                width="100%",
+            ),
+            height="100%",
+            padding="1.25rem 1rem",
+            spacing="5",
+        ),
+        aria_label="Main",
+        display=WIDE_ONLY,
+        position="fixed",
+        top="0",
+        left="0",
+        bottom="0",
+        width=SIDEBAR_WIDTH,
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 2),
+        z_index="10",
+    )
+
+
+def _bottom_link(item: NavItem) -> rx.Component:
+    current = _is_current(item.route)
+    return rx.link(
+        rx.vstack(
+            rx.icon(item.icon, size=22),
+            rx.text(item.label, size="1", weight=rx.cond(current, "bold", "regular")),
+            align="center",
+            spacing="1",
+        ),
+        href=item.route,
+        underline="none",
+        color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 11)),
+        aria_current=rx.cond(current, "page", "false"),
+        flex="1",
+        display="flex",
+        justify_content="center",
+        padding_y="0.5rem",
+    )
+
+
+def bottom_nav() -> rx.Component:
+    return rx.el.nav(
+        rx.hstack(*[_bottom_link(item) for item in NAV_ITEMS], width="100%", spacing="0"),
+        aria_label="Main",
+        display=PHONE_ONLY,
+        position="fixed",
+        left="0",
+        right="0",
+        bottom="0",
+        height=BOTTOM_NAV_HEIGHT,
+        padding_bottom="env(safe-area-inset-bottom)",
+        border_top=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        z_index="10",
+    )
+
+
+def header(title: str) -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.box(logo("5"), display=PHONE_ONLY),
+            rx.heading(title, size="5", as_="h1", display=WIDE_ONLY),
+            rx.spacer(),
+            rx.hstack(
+                presence_badge_slot(),
+                notification_bell_slot(),
+                rx.cond(SessionState.signed_in, rx.box(user_avatar("2"), display=PHONE_ONLY)),
+                align="center",
+                spacing="3",
+            ),
+            align="center",
+            width="100%",
+        ),
+        padding="0.75rem 1rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        position="sticky",
+        top="0",
+        background=rx.color("gray", 1),
+        z_index="5",
+    )
+
+
+def _waiting() -> rx.Component:
+    return rx.center(
+        rx.vstack(rx.spinner(size="3"), rx.text("Opening Lumi…", color_scheme="gray"), align="center"),
+        padding_y="4rem",
+        role="status",
+    )
+
+
+def _unreachable() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.callout(SessionState.unreachable_message, icon="wifi-off", color_scheme="amber", role="alert"),
+            rx.button("Try again", on_click=SessionState.retry),
+            align="center",
+            spacing="3",
+        ),
+        padding_y="4rem",
+    )
+
+
+def app_shell(title: str, content: rx.Component) -> rx.Component:
+    """The signed-in layout around a page's content."""
+    gated = rx.cond(
+        SessionState.signed_in,
+        content,
+        rx.cond(SessionState.unreachable_message != "", _unreachable(), _waiting()),
+    )
+    return rx.box(
+        sidebar(),
+        rx.box(
+            header(title),
+            rx.el.main(
+                rx.heading(title, size="6", as_="h1", display=PHONE_ONLY, margin_bottom="1rem"),
+                gated,
+                id="main",
+                padding="1rem",
+                max_width="760px",
+                width="100%",
+                margin_x="auto",
+            ),
+            player_bar_slot(),
+            margin_left=rx.breakpoints(initial="0", sm=SIDEBAR_WIDTH),
+            padding_bottom=rx.breakpoints(initial=f"calc({BOTTOM_NAV_HEIGHT} + 1rem)", sm="1rem"),
+            min_width="0",
+        ),
+        bottom_nav(),
+        min_height="100vh",
+        overflow_x="hidden",
+    )
+
+
+def public_shell(content: rx.Component) -> rx.Component:
+    """The layout of pages anyone can see (landing, sign in, sign up)."""
+    return rx.box(
+        rx.el.header(
+            rx.hstack(logo(), rx.spacer(), align="center", width="100%", max_width="960px", margin_x="auto"),
+            padding="1rem",
+        ),
+        rx.el.main(content, id="main", padding="1rem", max_width="960px", width="100%", margin_x="auto"),
+        min_height="100vh",
+        overflow_x="hidden",
+    )
+
+
+# ---------------------------------------------------------------- the decorator
+
+PageFn = Callable[[], rx.Component]
+
+
+def page(
+    route: str,
+    title: str,
+    *,
+    on_load: Sequence[Any] = (),
+    public: bool = False,
+    guest_only: bool = False,
+) -> Callable[[PageFn], PageFn]:
+    """Register a page with its shell.
+
+    Protected pages (the default) first resume the session or redirect to sign in, then
+    run their own ``on_load``. ``public`` pages show without a session; ``guest_only``
+    ones (sign in, sign up) send a signed-in person to the app instead.
+    """
+    if public or guest_only:
+        guard = SessionState.redirect_if_signed_in if guest_only else SessionState.check
+    else:
+        guard = SessionState.require_signed_in
+    loads = [guard, *on_load]
+
+    def decorator(content: PageFn) -> PageFn:
+        def render() -> rx.Component:
+            body = content()
+            return public_shell(body) if (public or guest_only) else app_shell(title, body)
+
+        render.__name__ = content.__name__
+        render.__module__ = content.__module__
+        rx.page(route=route, title=f"{title} · Lumi", on_load=loads)(render)
+        return content
+
+    return decorator

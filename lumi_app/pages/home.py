@@ -1,0 +1,111 @@
+"""Home: a greeting, and your partner (or the way to pair with one)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from lumi_app import routes
+from lumi_app.api_client import ApiError
+from lumi_app.components.avatar import avatar
+from lumi_app.components.forms import form_error, link_button, section
+from lumi_app.components.shell import page
+from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
+from lumi_app.state.views import RelationshipView
+
+
+class HomeState(rx.State):
+    loaded: bool = False
+    loaded_for: str = ""  # SessionState.context_key when loaded
+    error: str = ""
+    has_partner: bool = False
+    partner: RelationshipView = RelationshipView()
+    invites: int = 0
+
+    @rx.event
+    async def load(self):
+        if not await is_signed_in(self):
+            return
+        self.error = ""
+        self.loaded = False
+        yield
+        try:
+            await refresh_profile(self)
+            current = await api_call(self, lambda api, token: api.current_relationship(token))
+            requests = await api_call(self, lambda api, token: api.partner_requests(token))
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.error = failure.message
+            self.loaded = True
+            return
+        self.has_partner = current.relationship is not None
+        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
+        self.invites = len(requests.received)
+        self.loaded = True
+        self.loaded_for = (await self.get_state(SessionState)).context_key
+
+
+def _partner_card() -> rx.Component:
+    partner = HomeState.partner
+    return section(
+        "Your partner",
+        rx.hstack(
+            avatar(partner.partner_avatar_url, partner.partner_initials, partner.partner_name, size="6"),
+            rx.vstack(
+                rx.text(partner.partner_name, size="5", weight="bold"),
+                rx.text("@", partner.partner_username, size="2", color_scheme="gray"),
+                rx.text("Together since ", partner.since, size="2"),
+                rx.cond(
+                    partner.anniversary != "",
+                    rx.text("Anniversary: ", rx.text.strong(partner.anniversary), size="2"),
+                    rx.link("Add your anniversary", href=routes.SETTINGS_RELATIONSHIP, size="2"),
+                ),
+                spacing="1",
+                min_width="0",
+            ),
+            align="center",
+            spacing="4",
+        ),
+        aria_label="Your partner",
+    )
+
+
+def _invite_card() -> rx.Component:
+    return section(
+        "Invite your partner",
+        rx.text(
+            "Lumi is made for two. Send your partner a request with their username or e-mail, "
+            "and once they accept you share one space.",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            HomeState.invites > 0,
+            rx.callout(
+                rx.cond(
+                    HomeState.invites == 1,
+                    "Someone wants to pair with you.",
+                    "People want to pair with you.",
+                ),
+                icon="heart",
+                color_scheme="pink",
+            ),
+        ),
+        rx.box(link_button("Pair with your partner", routes.PAIRING, size="3")),
+    )
+
+
+@page(routes.HOME, "Home", on_load=[HomeState.load])
+def home() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Hi, ", SessionState.display_name, size="7", as_="h2"),
+        form_error(HomeState.error),
+        rx.cond(
+            HomeState.loaded & (HomeState.loaded_for == SessionState.context_key),
+            rx.cond(HomeState.has_partner, _partner_card(), _invite_card()),
+            rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), role="status"),
+        ),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )

@@ -1,0 +1,141 @@
+"""Sign up: e-mail, username, display name and password."""
+
+from __future__ import annotations
+
+import reflex as rx
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from backend.contracts import PASSWORD_RULE, USERNAME_RULE, RegisterRequest
+from lumi_app import routes
+from lumi_app.api_client import ApiError, get_api
+from lumi_app.components.forms import field, form_error, submit_button
+from lumi_app.components.shell import page
+from lumi_app.state.form_errors import show_error, show_field_messages
+from lumi_app.state.session import STORE_UNREACHABLE_MESSAGE, begin_session
+
+# Words for what the local check of RegisterRequest rejects, per field.
+_LOCAL_MESSAGES = {
+    "email": "Enter a valid e-mail address, like name@example.com.",
+    "username": f"Usernames are {USERNAME_RULE}.",
+    "display_name": "Enter the name your partner will see (1–60 characters).",
+    "password": f"Use a password of {PASSWORD_RULE}.",
+}
+_FIELDS = {
+    "email": "email_error",
+    "username": "username_error",
+    "display_name": "display_name_error",
+    "password": "password_error",
+}
+_CODES = {"email_taken": "email_error", "username_taken": "username_error", "weak_password": "password_error"}
+
+
+class RegisterState(rx.State):
+    busy: bool = False
+    error: str = ""
+    email_error: str = ""
+    username_error: str = ""
+    display_name_error: str = ""
+    password_error: str = ""
+
+    def _clear_errors(self) -> None:
+        self.error = self.email_error = self.username_error = self.display_name_error = self.password_error = ""
+
+    @rx.event
+    async def submit(self, form: dict[str, str]):
+        if self.busy:
+            return
+        self._clear_errors()
+        try:
+            request = RegisterRequest(
+                email=form.get("email", "").strip(),
+                username=form.get("username", ""),
+                display_name=form.get("display_name", ""),
+                password=form.get("password", ""),
+            )
+        except ValidationError as invalid:
+            names = {str(e["loc"][0]) for e in invalid.errors() if e.get("loc")}
+            show_field_messages(self, {n: _LOCAL_MESSAGES[n] for n in names if n in _LOCAL_MESSAGES}, fields=_FIELDS)
+            return
+        self.busy = True
+        yield
+        try:
+            auth = await get_api().register(request)
+            await begin_session(self, auth)
+        except ApiError as failure:
+            show_error(self, failure, codes=_CODES, fields=_FIELDS)
+            return
+        except RedisError:
+            self.error = STORE_UNREACHABLE_MESSAGE
+            return
+        finally:
+            self.busy = False
+        yield rx.redirect(routes.HOME, replace=True)
+
+
+@page(routes.REGISTER, "Sign up", guest_only=True)
+def register() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Create your Lumi account", size="6", as_="h1"),
+                    form_error(RegisterState.error),
+                    field(
+                        "E-mail",
+                        id="register-email",
+                        name="email",
+                        type="email",
+                        error=RegisterState.email_error,
+                        auto_complete="email",
+                        required=True,
+                    ),
+                    field(
+                        "Username",
+                        id="register-username",
+                        name="username",
+                        error=RegisterState.username_error,
+                        hint="Your partner finds you by it. Lowercase letters, digits, dots and underscores.",
+                        auto_complete="username",
+                        auto_capitalize="none",
+                        required=True,
+                    ),
+                    field(
+                        "Display name",
+                        id="register-display-name",
+                        name="display_name",
+                        error=RegisterState.display_name_error,
+                        hint="The name your partner sees.",
+                        auto_complete="nickname",
+                        required=True,
+                    ),
+                    field(
+                        "Password",
+                        id="register-password",
+                        name="password",
+                        type="password",
+                        error=RegisterState.password_error,
+                        hint="At least 8 characters, with a lowercase letter and a digit.",
+                        auto_complete="new-password",
+                        required=True,
+                    ),
+                    submit_button("Sign up", RegisterState.busy, width="100%"),
+                    rx.text(
+                        "Already have an account? ",
+                        rx.link("Log in", href=routes.LOGIN),
+                        size="2",
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=RegisterState.submit,
+                no_validate=True,
+                aria_label="Sign up",
+                width="100%",
+            ),
+            width="100%",
+            max_width="440px",
+            size="3",
+        ),
+        width="100%",
+    )

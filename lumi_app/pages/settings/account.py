@@ -1,0 +1,274 @@
+"""Account settings: display name, username and profile photo.
+
+The photo goes from the browser straight to S3 (``assets/lumi-upload.js`` posts it with the
+presigned fields the API hands out); the app then asks the API to check and use it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from backend.contracts import AVATAR_CONTENT_TYPES, USERNAME_RULE, AvatarUploadRequest, UpdateProfileRequest
+from backend.settings import get_settings
+from lumi_app import routes
+from lumi_app.api_client import ApiError
+from lumi_app.components.avatar import avatar
+from lumi_app.components.forms import field, form_error, form_notice, section, submit_button
+from lumi_app.components.shell import page
+from lumi_app.pages.settings.nav import settings_tabs
+from lumi_app.state.form_errors import show_error, show_field_messages
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, show_profile
+
+AVATAR_INPUT_ID = "avatar-file"
+AVATAR_PROGRESS_ID = "avatar-progress"
+
+_FIELDS = {"display_name": "display_name_error", "username": "username_error"}
+_LOCAL_MESSAGES = {
+    "display_name": "Enter the name your partner will see (1–60 characters).",
+    "username": f"Usernames are {USERNAME_RULE}.",
+}
+
+
+class AccountState(rx.State):
+    saving: bool = False
+    error: str = ""
+    notice: str = ""
+    display_name_error: str = ""
+    username_error: str = ""
+
+    uploading: bool = False
+    upload_stage: str = ""
+    upload_error: str = ""
+    upload_notice: str = ""
+    _pending_key: str = ""
+
+    # ------------------------------------------------------------ names
+
+    @rx.event
+    async def save(self, form: dict[str, str]):
+        if self.saving:
+            return
+        self.error = self.notice = self.display_name_error = self.username_error = ""
+        session = await self.get_state(SessionState)
+        changes: dict[str, str] = {}
+        display_name = form.get("display_name", "").strip()
+        username = form.get("username", "").strip().lower()
+        if display_name != session.display_name:
+            changes["display_name"] = display_name
+        if username != session.username:
+            changes["username"] = username
+        if not changes:
+            self.notice = "Nothing to change."
+            return
+        try:
+            request = UpdateProfileRequest(**changes)
+        except ValidationError as invalid:
+            names = {str(e["loc"][0]) for e in invalid.errors() if e.get("loc")}
+            show_field_messages(self, {n: _LOCAL_MESSAGES[n] for n in names if n in _LOCAL_MESSAGES}, fields=_FIELDS)
+            return
+        self.saving = True
+        yield
+        try:
+            profile = await api_call(self, lambda api, token: api.update_me(token, request))
+            await show_profile(self, profile)
+            self.notice = "Your profile is saved."
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            show_error(self, failure, codes={"username_taken": "username_error"}, fields=_FIELDS)
+        finally:
+            self.saving = False
+
+    # ------------------------------------------------------------ photo
+
+    @rx.event
+    def choose_photo(self):
+        """Ask the browser what file is chosen; the answer arrives in ``start_upload``."""
+        if self.uploading:
+            return None
+        self.upload_error = self.upload_notice = ""
+        return rx.call_script(
+            f"window.lumiUpload.describe({json.dumps(AVATAR_INPUT_ID)})", callback=AccountState.start_upload
+        )
+
+    @rx.event
+    async def start_upload(self, chosen: dict[str, Any] | None):
+        if self.uploading:
+            return
+        if not chosen:
+            self.upload_error = "Choose a photo first."
+            return
+        content_type = str(chosen.get("type") or "")
+        size = int(chosen.get("size") or 0)
+        max_bytes = get_settings().avatar_max_bytes
+        if content_type not in AVATAR_CONTENT_TYPES:
+            self.upload_error = "Choose a JPEG, PNG or WebP image."
+            return
+        if size <= 0:
+            self.upload_error = "That file is empty, choose another photo."
+            return
+        if size > max_bytes:
+            self.upload_error = f"That photo is larger than {max_bytes // (1024 * 1024)} MB, choose a smaller one."
+            return
+        self.uploading = True
+        self.upload_stage = "Uploading…"
+        yield
+        try:
+            request = AvatarUploadRequest(content_type=content_type, size=size)  # type: ignore[arg-type]
+            ticket = await api_call(self, lambda api, token: api.avatar_upload_ticket(token, request))
+        except SessionEnded:
+            self.uploading = False
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.uploading = False
+            self.upload_error = failure.message
+            return
+        self._pending_key = ticket.key
+        yield rx.call_script(
+            "window.lumiUpload.post("
+            f"{json.dumps(AVATAR_INPUT_ID)}, {json.dumps({'url': ticket.url, 'fields': ticket.fields})}, "
+            f"{json.dumps(AVATAR_PROGRESS_ID)})",
+            callback=AccountState.upload_sent,
+        )
+
+    @rx.event
+    async def upload_sent(self, result: dict[str, Any] | None):
+        """The browser finished posting the photo to storage; have the API check it and use it."""
+        if not self.uploading:
+            return
+        result = result or {}
+        if not result.get("ok"):
+            self.uploading = False
+            self.upload_error = (
+                "Lumi's storage can't be reached, try again."
+                if result.get("reason") == "network"
+                else "The photo was refused by storage (too large or not an image), try another one."
+            )
+            return
+        self.upload_stage = "Checking the photo…"
+        yield
+        key = self._pending_key
+        try:
+            profile = await api_call(self, lambda api, token: api.confirm_avatar(token, key))
+            await show_profile(self, profile)
+            self.upload_notice = "Your photo is updated."
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.upload_error = failure.message
+        finally:
+            self.uploading = False
+            self._pending_key = ""
+        yield rx.call_script(f"window.lumiUpload.clear({json.dumps(AVATAR_INPUT_ID)})")
+
+
+# ---------------------------------------------------------------- components
+
+
+def _names_form() -> rx.Component:
+    return section(
+        "Profile",
+        rx.form(
+            rx.vstack(
+                form_error(AccountState.error),
+                form_notice(AccountState.notice),
+                field(
+                    "Display name",
+                    id="account-display-name",
+                    name="display_name",
+                    error=AccountState.display_name_error,
+                    default_value=SessionState.display_name,
+                    auto_complete="nickname",
+                ),
+                field(
+                    "Username",
+                    id="account-username",
+                    name="username",
+                    error=AccountState.username_error,
+                    default_value=SessionState.username,
+                    auto_complete="username",
+                    auto_capitalize="none",
+                ),
+                rx.text("E-mail: ", SessionState.email, size="2", color_scheme="gray"),
+                submit_button("Save profile", AccountState.saving),
+                spacing="3",
+                align="start",
+                width="100%",
+            ),
+            on_submit=AccountState.save,
+            no_validate=True,
+            aria_label="Profile",
+            width="100%",
+        ),
+    )
+
+
+def _photo() -> rx.Component:
+    return section(
+        "Photo",
+        rx.flex(
+            avatar(SessionState.avatar_url, SessionState.initials, "Your photo", size="7"),
+            rx.vstack(
+                rx.el.label("Profile photo", html_for=AVATAR_INPUT_ID, font_weight="500"),
+                rx.el.input(
+                    type="file",
+                    id=AVATAR_INPUT_ID,
+                    accept=",".join(AVATAR_CONTENT_TYPES),
+                    aria_describedby=f"{AVATAR_INPUT_ID}-hint",
+                    max_width="100%",
+                ),
+                rx.text(
+                    "JPEG, PNG or WebP, up to 5 MB.",
+                    id=f"{AVATAR_INPUT_ID}-hint",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.button(
+                    rx.spinner(loading=AccountState.uploading, size="1"),
+                    "Upload photo",
+                    on_click=AccountState.choose_photo,
+                    disabled=AccountState.uploading,
+                    aria_busy=rx.cond(AccountState.uploading, "true", "false"),
+                ),
+                rx.cond(
+                    AccountState.uploading,
+                    rx.vstack(
+                        rx.hstack(
+                            rx.text(AccountState.upload_stage, size="2"),
+                            rx.text("0%", id=f"{AVATAR_PROGRESS_ID}-text", size="2", color_scheme="gray"),
+                            spacing="2",
+                        ),
+                        rx.el.progress(
+                            id=AVATAR_PROGRESS_ID,
+                            max=100,
+                            aria_label="Upload progress",
+                            width="100%",
+                            accent_color=rx.color("accent", 9),
+                        ),
+                        spacing="1",
+                        width="100%",
+                        role="status",
+                    ),
+                ),
+                form_error(AccountState.upload_error),
+                form_notice(AccountState.upload_notice),
+                spacing="2",
+                align="start",
+                min_width="0",
+                flex="1",
+            ),
+            spacing="4",
+            align="start",
+            wrap="wrap",
+        ),
+    )
+
+
+@page(routes.SETTINGS_ACCOUNT, "Account")
+def account() -> rx.Component:
+    return rx.vstack(settings_tabs(), _names_form(), _photo(), spacing="4", width="100%", align="stretch")

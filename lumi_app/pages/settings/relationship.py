@@ -1,0 +1,255 @@
+"""Relationship settings: who your partner is, your anniversary, and leaving (after confirming)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import reflex as rx
+from pydantic import ValidationError
+
+from backend.contracts import AnniversaryUpdate
+from lumi_app import routes
+from lumi_app.api_client import ApiError
+from lumi_app.components.avatar import avatar
+from lumi_app.components.forms import (
+    busy_button,
+    empty_state,
+    field,
+    form_error,
+    form_notice,
+    link_button,
+    section,
+    submit_button,
+)
+from lumi_app.components.shell import page
+from lumi_app.pages.settings.nav import settings_tabs
+from lumi_app.state.form_errors import show_error
+from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
+from lumi_app.state.views import RelationshipView
+
+ANNIVERSARY_ID = "anniversary"
+
+
+class RelationshipSettingsState(rx.State):
+    loaded: bool = False
+    loaded_for: str = ""  # SessionState.context_key when loaded
+    error: str = ""
+    notice: str = ""
+    has_partner: bool = False
+    partner: RelationshipView = RelationshipView()
+
+    saving: bool = False
+    anniversary_error: str = ""
+
+    leave_open: bool = False
+    leaving: bool = False
+    leave_error: str = ""
+
+    @rx.var(cache=True)
+    def today(self) -> str:
+        return date.today().isoformat()
+
+    @rx.event
+    async def load(self):
+        if not await is_signed_in(self):
+            return
+        self.error = self.notice = self.anniversary_error = self.leave_error = ""
+        self.loaded = False
+        yield
+        try:
+            current = await api_call(self, lambda api, token: api.current_relationship(token))
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.error = failure.message
+            return
+        self.has_partner = current.relationship is not None
+        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
+        self.loaded = True
+        self.loaded_for = (await self.get_state(SessionState)).context_key
+
+    @rx.event
+    async def save_anniversary(self, form: dict[str, str]):
+        if self.saving or not self.has_partner:
+            return
+        self.notice = self.error = self.anniversary_error = ""
+        raw = form.get("anniversary", "").strip()
+        try:
+            update = AnniversaryUpdate(anniversary=date.fromisoformat(raw) if raw else None)
+        except ValueError as invalid:  # ValidationError is a ValueError too
+            self.anniversary_error = (
+                "The anniversary can't be in the future."
+                if isinstance(invalid, ValidationError)
+                else "Enter a date, like 2021-06-14."
+            )
+            return
+        self.saving = True
+        yield
+        relationship_id = self.partner.relationship_id
+        try:
+            relationship = await api_call(
+                self, lambda api, token: api.set_anniversary(token, relationship_id, update.anniversary)
+            )
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            show_error(self, failure, fields={"anniversary": "anniversary_error"})
+            return
+        finally:
+            self.saving = False
+        self.partner = RelationshipView.of(relationship)
+        self.notice = "Anniversary saved." if relationship.anniversary else "Anniversary removed."
+
+    @rx.event
+    def set_leave_open(self, open: bool):
+        if self.leaving:
+            return
+        self.leave_open = open
+        self.leave_error = ""
+
+    @rx.event
+    async def leave(self):
+        if self.leaving or not self.has_partner:
+            return
+        self.leave_error = ""
+        self.leaving = True
+        yield
+        relationship_id = self.partner.relationship_id
+        name = self.partner.partner_name
+        try:
+            await api_call(self, lambda api, token: api.leave_relationship(token, relationship_id))
+            await refresh_profile(self)
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.leave_error = failure.message
+            return
+        finally:
+            self.leaving = False
+        self.leave_open = False
+        self.has_partner = False
+        self.partner = RelationshipView()
+        self.loaded_for = (await self.get_state(SessionState)).context_key
+        self.notice = f"You left your relationship with {name}."
+
+
+def _partner() -> rx.Component:
+    partner = RelationshipSettingsState.partner
+    return section(
+        "Partner",
+        rx.hstack(
+            avatar(partner.partner_avatar_url, partner.partner_initials, partner.partner_name, size="5"),
+            rx.vstack(
+                rx.text(partner.partner_name, weight="bold"),
+                rx.text("@", partner.partner_username, size="2", color_scheme="gray"),
+                rx.text("Together since ", partner.since, size="2"),
+                spacing="1",
+                min_width="0",
+            ),
+            align="center",
+            spacing="3",
+        ),
+    )
+
+
+def _anniversary() -> rx.Component:
+    return section(
+        "Anniversary",
+        rx.form(
+            rx.vstack(
+                field(
+                    "Anniversary date",
+                    id=ANNIVERSARY_ID,
+                    name="anniversary",
+                    type="date",
+                    error=RelationshipSettingsState.anniversary_error,
+                    default_value=RelationshipSettingsState.partner.anniversary_iso,
+                    max=RelationshipSettingsState.today,
+                    hint="Leave it empty to remove it.",
+                ),
+                submit_button("Save anniversary", RelationshipSettingsState.saving),
+                spacing="3",
+                align="start",
+                width="100%",
+            ),
+            on_submit=RelationshipSettingsState.save_anniversary,
+            no_validate=True,
+            aria_label="Anniversary",
+            width="100%",
+        ),
+    )
+
+
+def _leave() -> rx.Component:
+    state = RelationshipSettingsState
+    return section(
+        "Leave the relationship",
+        rx.text(
+            "You both go back to being unpaired, and what you shared in Lumi is removed for both of you.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(rx.button("Leave relationship", color_scheme="red", variant="soft")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Leave your relationship?"),
+                rx.alert_dialog.description(
+                    rx.text(
+                        "You and ",
+                        state.partner.partner_name,
+                        " will no longer be paired, and your shared moments, dates and playlists are deleted. "
+                        "This can't be undone.",
+                    ),
+                    size="2",
+                ),
+                form_error(state.leave_error),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Stay together", variant="soft", color_scheme="gray")),
+                    busy_button("Leave", state.leaving, on_click=state.leave, color_scheme="red"),
+                    justify="end",
+                    spacing="3",
+                    margin_top="1rem",
+                ),
+                max_width="440px",
+            ),
+            open=state.leave_open,
+            on_open_change=state.set_leave_open,
+        ),
+    )
+
+
+def _unpaired() -> rx.Component:
+    return empty_state(
+        "heart-off",
+        "You're not paired with anyone",
+        "Send your partner a request to share Lumi with them.",
+        link_button("Pair with your partner", routes.PAIRING),
+    )
+
+
+@page(routes.SETTINGS_RELATIONSHIP, "Relationship", on_load=[RelationshipSettingsState.load])
+def relationship() -> rx.Component:
+    state = RelationshipSettingsState
+    return rx.vstack(
+        settings_tabs(),
+        form_notice(state.notice),
+        form_error(state.error),
+        rx.cond(
+            state.loaded & (state.loaded_for == SessionState.context_key),
+            rx.cond(
+                state.has_partner,
+                rx.vstack(_partner(), _anniversary(), _leave(), spacing="4", width="100%", align="stretch"),
+                _unpaired(),
+            ),
+            rx.cond(
+                state.error == "",
+                rx.hstack(rx.spinner(), rx.text("Loading your relationship…", color_scheme="gray"), role="status"),
+            ),
+        ),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )

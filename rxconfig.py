@@ -1,0 +1,50 @@
+"""Reflex configuration for the Lumi app.
+
+Every value comes from ``backend.settings`` (env prefix ``LUMI_``, plus ``.lumi/stack.env``
+written by the local stack), so the Reflex backend, the API and the tests agree on where
+Redis and the API live. Redis is Reflex's state manager: several backend processes share
+the state of every browser tab, and a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from backend.settings import get_settings
+
+settings = get_settings()
+
+
+def _origin_twins(origin: str) -> list[str]:
+    """The app origin, plus its localhost/127.0.0.1 twin (browsers treat them as different origins)."""
+    parts = urlsplit(origin.rstrip("/"))
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    origins = [urlunsplit(parts)]
+    if parts.hostname in twins:
+        host = twins[parts.hostname] + (f":{parts.port}" if parts.port else "")
+        origins.append(urlunsplit(parts._replace(netloc=host)))
+    return origins
+
+
+config = rx.Config(
+    app_name="lumi_app",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    # Ports stay Reflex's defaults (frontend 3000, backend 8000): setting frontend_port here
+    # makes `reflex run --backend-only` refuse to start, and the backend port comes from
+    # `--backend-port` when several backends run side by side.
+    # Where the browser reaches the Reflex backend; baked into the exported bundle.
+    api_url=settings.app_backend_url,
+    deploy_url=settings.app_origin,
+    cors_allowed_origins=_origin_twins(settings.app_origin),
+    # Setting a Redis URL makes Reflex keep every tab's state in Redis (StateManagerRedis).
+    state_manager_mode=rx.constants.StateManagerMode.REDIS,
+    redis_url=settings.redis_url,
+    default_color_mode="system",
+    # The theme follows the color mode (light / dark / system) the person picks in Settings.
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="inherit", accent_color="pink", radius="large"))],
+    disable_plugins=[SitemapPlugin],
+)

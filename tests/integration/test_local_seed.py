@@ -1,0 +1,73 @@
+"""The demo seed, through the real API of the session stack."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from backend.local.seed import DemoUser, seed
+
+pytest.importorskip("backend.api.app", reason="the API is written in parallel")
+
+
+def demo_pair() -> tuple[DemoUser, DemoUser]:
+    tag = uuid.uuid4().hex[:6]
+    return (
+        DemoUser(f"alex{tag}", "Alex", f"alex{tag}@example.com"),
+        DemoUser(f"sam{tag}", "Sam", f"sam{tag}@example.com"),
+    )
+
+
+def login(api_url: str, user: DemoUser) -> dict[str, str]:
+    response = httpx.post(f"{api_url}/auth/login", json={"login": user.username, "password": user.password}, timeout=10)
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['tokens']['access_token']}"}
+
+
+def partner_of(api_url: str, user: DemoUser) -> str | None:
+    current = httpx.get(f"{api_url}/relationships/current", headers=login(api_url, user), timeout=10).json()
+    return current["relationship"]["partner"]["username"] if current["relationship"] else None
+
+
+def test_seed_creates_two_partners_and_is_idempotent(api_url: str) -> None:
+    users = demo_pair()
+
+    first = seed(api_url, users)
+    second = seed(api_url, users)
+
+    assert [u.username for u in first] == [users[0].username, users[1].username]
+    assert all(u.user_id for u in first)
+    assert [u.user_id for u in second] == [u.user_id for u in first]
+    assert partner_of(api_url, users[0]) == users[1].username
+    assert partner_of(api_url, users[1]) == users[0].username
+
+
+def test_seed_completes_a_pairing_left_half_done(api_url: str) -> None:
+    # given both exist and the second already asked the first
+    users = demo_pair()
+    for user in users:
+        httpx.post(
+            f"{api_url}/auth/register",
+            json={
+                "email": user.email,
+                "password": user.password,
+                "username": user.username,
+                "display_name": user.display_name,
+            },
+            timeout=10,
+        ).raise_for_status()
+    second_asks_first = httpx.post(
+        f"{api_url}/relationships/requests",
+        json={"to": users[0].username},
+        headers=login(api_url, users[1]),
+        timeout=10,
+    )
+    assert second_asks_first.status_code == 201
+
+    # when
+    seed(api_url, users)
+
+    # then
+    assert partner_of(api_url, users[0]) == users[1].username
