@@ -1,0 +1,1 @@
+"""DynamoDB stream handlers: cascades and clean-ups that follow committed changes."""

@@ -1,0 +1,39 @@
+"""OpenAPI response declarations, so the document lists every status a route can answer.
+
+Each route names its success model and the error statuses it may return; the common ones
+(bad JSON, validation, unexpected errors) are added for every route. Error bodies are
+always :class:`backend.contracts.ErrorResponse`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from backend.contracts import ErrorResponse
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `cannot_pair_with_self`…)",
+    401: "Missing, invalid, expired or signed-out token (`unauthorized`, `session_expired`, `wrong_password`)",
+    404: "Not found, or not the caller's (`not_found`, `unknown_user`)",
+    409: "Conflicts with existing data (see `error.code`)",
+    415: "The body is not JSON (`unsupported_media_type`)",
+    422: "Fields failed validation (`validation_error`, `invalid_image`); `error.fields` says why",
+    429: "Too many attempts (`rate_limited`); see the Retry-After header",
+    500: "Unexpected error (`internal_error`)",
+    503: "A backing service is unreachable (`unavailable`)",
+}
+_ALWAYS = (400, 415, 422, 500, 503)
+
+
+def responses(success: int, model: type[BaseModel] | None, *errors: int, description: str = "OK") -> dict[int, Any]:
+    documented: dict[int, Any] = {success: {"description": description}}
+    if model is not None:
+        documented[success]["content"] = {"application/json": {"model": model}}
+    for status in sorted({*_ALWAYS, *errors}):
+        documented[status] = {
+            "description": ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorResponse}},
+        }
+    return documented

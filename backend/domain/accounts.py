@@ -1,0 +1,108 @@
+"""Signing up, in and out, passwords and account deletion (Cognito + the profile table)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from backend.domain.errors import Conflict, NotFound, Unauthorized, WrongPassword
+from backend.domain.models import Caller, Tokens, UserProfile
+from backend.domain.rules import check_display_name, login_identifier, normalize_email
+from backend.store import records, sessions, user_pool, users
+
+log = logging.getLogger("lumi.accounts")
+
+# Verifies an access token and says who it belongs to (backend.api.auth provides it).
+TokenVerifier = Callable[[str], Caller]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    tokens: Tokens
+    caller: Caller
+    profile: UserProfile
+
+
+def register(email: str, password: str, username: str, display_name: str, verify: TokenVerifier) -> SignedIn:
+    """Create the Cognito user, then claim username and e-mail in one transaction.
+
+    Cognito first, because only it can say the password is acceptable; if the claims then
+    lose a race, the just-made Cognito user is deleted again so no orphan is left.
+    """
+    email = normalize_email(email)
+    display_name = check_display_name(display_name)
+    if users.owner_of_username(username):
+        raise Conflict("That username is taken.", code="username_taken")
+    if users.owner_of_email(email):
+        raise Conflict("An account with that e-mail address already exists.", code="email_taken")
+
+    user_id = user_pool.sign_up(email, password)
+    try:
+        user_pool.finish_sign_up(user_id)
+        users.create(
+            UserProfile(
+                user_id=user_id,
+                username=username,
+                email=email,
+                display_name=display_name,
+                created_at=records.now(),
+            )
+        )
+    except BaseException:
+        _undo_sign_up(user_id)
+        raise
+    return sign_in(email, password, verify)
+
+
+def _undo_sign_up(user_id: str) -> None:
+    try:
+        user_pool.delete_user(user_id)
+    except Exception:  # the original error matters more; this one is logged
+        log.exception("could not delete the Cognito user of a failed sign-up")
+
+
+def find_account(login: str) -> UserProfile:
+    identifier = login_identifier(login)
+    profile = users.find(**{identifier.kind: identifier.value})
+    if profile is None:
+        raise NotFound("There is no account with that e-mail address or username.", code="unknown_user")
+    return profile
+
+
+def sign_in(login: str, password: str, verify: TokenVerifier) -> SignedIn:
+    profile = find_account(login)
+    tokens = user_pool.password_sign_in(profile.email, password)
+    return SignedIn(tokens, verify(tokens.access_token), profile)
+
+
+def refresh(refresh_token: str, verify: TokenVerifier) -> Tokens:
+    expired = Unauthorized("Your session has ended. Please sign in again.", code="session_expired")
+    if sessions.refresh_token_revoked(refresh_token):
+        raise expired
+    tokens = user_pool.refresh(refresh_token)
+    try:
+        verify(tokens.access_token)  # a signed-out session stays signed out
+    except Unauthorized as error:
+        raise expired from error
+    return tokens
+
+
+def sign_out(caller: Caller, refresh_token: str | None) -> None:
+    sessions.revoke_session(caller.session_id, caller.token_expires_at)
+    if refresh_token:
+        sessions.revoke_refresh_token(refresh_token)
+
+
+def change_password(caller: Caller, access_token: str, current: str, new: str) -> None:
+    users.require(caller.user_id)
+    user_pool.change_password(access_token, current, new)
+
+
+def delete_account(caller: Caller, password: str) -> None:
+    """Check the password, then remove the profile (the stream cascades) and the Cognito user."""
+    profile = users.require(caller.user_id)
+    user_pool.password_sign_in(profile.email, password, wrong=WrongPassword())
+    users.delete(profile.user_id)
+    sessions.revoke_session(caller.session_id, caller.token_expires_at)
+    user_pool.delete_user(profile.user_id)  # the stream does it again if this fails

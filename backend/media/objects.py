@@ -1,0 +1,84 @@
+"""S3 calls for media: presigned POST tickets, looking at an upload, deleting objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from backend.aws import client
+from backend.domain.models import ObjectInfo
+from backend.settings import get_settings
+
+
+def _s3() -> Any:
+    return client("s3")
+
+
+def _bucket() -> str:
+    return get_settings().media_bucket
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_in: int
+
+
+def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
+    """A browser upload whose policy pins this exact key, this content type and a size range."""
+    response = _s3().generate_presigned_post(
+        Bucket=_bucket(),
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            {"bucket": _bucket()},
+            {"key": key},
+            {"Content-Type": content_type},
+            ["content-length-range", 1, max_bytes],
+        ],
+        ExpiresIn=expires_in,
+    )
+    return PresignedPost(response["url"], dict(response["fields"]), key, max_bytes, expires_in)
+
+
+def inspect(key: str, head_bytes: int) -> ObjectInfo | None:
+    """Size, stored content type and first bytes of an object; None if it is not there."""
+    try:
+        head = _s3().head_object(Bucket=_bucket(), Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    size = int(head["ContentLength"])
+    first = b""
+    if size > 0:
+        body = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{head_bytes - 1}")["Body"]
+        first = body.read(head_bytes)
+    return ObjectInfo(key=key, size=size, content_type=head.get("ContentType"), head=first)
+
+
+def delete(key: str) -> None:
+    _s3().delete_object(Bucket=_bucket(), Key=key)
+
+
+def delete_prefix(prefix: str) -> int:
+    """Delete every object under a prefix (1000 per request); returns how many went."""
+    deleted = 0
+    paginator = _s3().get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=_bucket(), Prefix=prefix):
+        objects = [{"Key": entry["Key"]} for entry in page.get("Contents", [])]
+        if objects:
+            _s3().delete_objects(Bucket=_bucket(), Delete={"Objects": objects, "Quiet": True})
+            deleted += len(objects)
+    return deleted
+
+
+def signed_get(key: str, expires_in: int) -> str:
+    return str(
+        _s3().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in)
+    )

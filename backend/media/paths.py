@@ -1,0 +1,25 @@
+"""S3 object keys. Private objects live under their owner's prefix: one person or one couple.
+
+The couple prefix is what the relationship cascade empties; the person prefix is what an
+account deletion empties.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+
+def user_prefix(user_id: str) -> str:
+    return f"private/users/{user_id}/"
+
+
+def avatar_prefix(user_id: str) -> str:
+    return f"{user_prefix(user_id)}avatar/"
+
+
+def new_avatar_key(user_id: str) -> str:
+    return f"{avatar_prefix(user_id)}{uuid.uuid4().hex}"
+
+
+def couple_prefix(relationship_id: str) -> str:
+    return f"private/rel/{relationship_id}/"

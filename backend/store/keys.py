@@ -1,0 +1,111 @@
+"""Every key of the single table, built here and only here.
+
+Items (``type`` attribute → key):
+
+=================  ========================  ============================  =================================
+type               pk                        sk                            indexes
+=================  ========================  ============================  =================================
+UserProfile        USER#{user_id}            PROFILE                       —
+PartnerRequest     USER#{from_user_id}       REQUEST#TO#{to_user_id}       — (the sender's copy)
+PartnerRequest     USER#{to_user_id}         REQUEST#FROM#{from_user_id}   — (the recipient's copy)
+UsernameClaim      USERNAME#{username}       CLAIM                         —
+EmailClaim         EMAIL#{email}             CLAIM                         —
+Relationship       REL#{relationship_id}     RELATIONSHIP                  —
+couple-owned data  (its own)                 (its own)                     gsi2pk=REL#{relationship_id},
+                                                                           gsi2sk={kind}#{id}
+=================  ========================  ============================  =================================
+
+Access patterns (pattern → key/index → operation):
+
+=======================================  ================================================  ==================
+pattern                                  key / index                                       operation
+=======================================  ================================================  ==================
+a profile                                USER#{id} / PROFILE                               GetItem
+who owns a username (login, uniqueness)  USERNAME#{username} / CLAIM                       GetItem, Put cond.
+who owns an e-mail (login, uniqueness)   EMAIL#{email} / CLAIM                             GetItem, Put cond.
+requests I sent                          USER#{me}, sk begins_with REQUEST#TO#             Query
+requests I received                      USER#{me}, sk begins_with REQUEST#FROM#           Query
+one of my requests by id                 USER#{me}, sk begins_with REQUEST#, filter id     Query
+a pending request between two people     USER#{a} / REQUEST#TO#{b} (or FROM#)              ConditionCheck
+a relationship                           REL#{id} / RELATIONSHIP                           GetItem
+everything a couple owns (cascade)       gsi2: gsi2pk = REL#{id}                           Query
+everything in a person's partition       USER#{id}                                         Query
+=======================================  ================================================  ==================
+
+Rules that keep this true:
+
+* Uniqueness (usernames, e-mails, one pending request per pair, one partner per person)
+  lives in conditions of ``TransactWriteItems``, never in read-then-write code.
+* Every couple-owned item carries the tenant key (:func:`tenant_key`), so the stream can
+  find and delete all of a couple's data with one Query when the relationship goes.
+* The relationship item itself carries no tenant key: it *is* the tenant, and its
+  removal is what starts the cascade.
+* No route scans; gsi1 is kept free for per-person listings of later features.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Key = dict[str, str]
+
+PROFILE = "PROFILE"
+CLAIM = "CLAIM"
+RELATIONSHIP = "RELATIONSHIP"
+REQUEST_PREFIX = "REQUEST#"
+SENT_PREFIX = "REQUEST#TO#"
+RECEIVED_PREFIX = "REQUEST#FROM#"
+
+TENANT_INDEX = "gsi2"
+
+
+def user_partition(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def profile(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": PROFILE}
+
+
+def username_claim(username: str) -> Key:
+    return {"pk": f"USERNAME#{username}", "sk": CLAIM}
+
+
+def email_claim(email: str) -> Key:
+    return {"pk": f"EMAIL#{email}", "sk": CLAIM}
+
+
+def sent_request(from_user_id: str, to_user_id: str) -> Key:
+    """The sender's copy of a pending request (one per pair and direction)."""
+    return {"pk": user_partition(from_user_id), "sk": f"{SENT_PREFIX}{to_user_id}"}
+
+
+def received_request(to_user_id: str, from_user_id: str) -> Key:
+    """The recipient's copy of the same request."""
+    return {"pk": user_partition(to_user_id), "sk": f"{RECEIVED_PREFIX}{from_user_id}"}
+
+
+def request_copies(from_user_id: str, to_user_id: str) -> tuple[Key, Key]:
+    return sent_request(from_user_id, to_user_id), received_request(to_user_id, from_user_id)
+
+
+def request_prefix(direction: Literal["sent", "received", "any"]) -> str:
+    return {"sent": SENT_PREFIX, "received": RECEIVED_PREFIX, "any": REQUEST_PREFIX}[direction]
+
+
+def relationship(relationship_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": RELATIONSHIP}
+
+
+def tenant(relationship_id: str) -> str:
+    return f"REL#{relationship_id}"
+
+
+def tenant_key(relationship_id: str, kind: str, item_id: str) -> Key:
+    """The index attributes every couple-owned item must carry."""
+    return {"gsi2pk": tenant(relationship_id), "gsi2sk": f"{kind}#{item_id}"}
+
+
+def key_of(item: dict) -> Key:
+    """The primary key of a stored item (from a query result or a stream image)."""
+    return {"pk": item["pk"], "sk": item["sk"]}

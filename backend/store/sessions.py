@@ -1,0 +1,41 @@
+"""Signed-out sessions, remembered in Redis until their tokens could no longer be used anyway.
+
+Cognito access tokens stay valid until they expire, and the emulator has no RevokeToken,
+so sign-out records the session (``origin_jti``, shared by all access tokens refreshed
+from one sign-in) until its access token expires, and the refresh token (as a SHA-256, so
+Redis never holds a usable token) for as long as Cognito would honour it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from backend.store.redis_client import key, redis_client
+
+REFRESH_TOKEN_DAYS = 30
+
+
+def _refresh_key(refresh_token: str) -> str:
+    return key("revoked", "refresh", hashlib.sha256(refresh_token.encode()).hexdigest())
+
+
+def _session_key(session_id: str) -> str:
+    return key("revoked", "session", session_id)
+
+
+def revoke_session(session_id: str, token_expires_at: int) -> None:
+    ttl = max(1, int(token_expires_at - time.time()) + 60)
+    redis_client().set(_session_key(session_id), "1", ex=ttl)
+
+
+def revoke_refresh_token(refresh_token: str) -> None:
+    redis_client().set(_refresh_key(refresh_token), "1", ex=REFRESH_TOKEN_DAYS * 24 * 3600)
+
+
+def session_revoked(session_id: str) -> bool:
+    return bool(session_id) and bool(redis_client().exists(_session_key(session_id)))
+
+
+def refresh_token_revoked(refresh_token: str) -> bool:
+    return bool(redis_client().exists(_refresh_key(refresh_token)))

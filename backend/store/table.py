@@ -1,0 +1,312 @@
+"""Thin helpers over the low-level DynamoDB client: (de)serialising, paging, transactions.
+
+Repositories speak plain Python dicts; this module turns them into DynamoDB JSON and back,
+and turns a cancelled transaction into :class:`TransactionFailed` with one reason per item
+so the caller can say which condition failed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from backend.aws import client
+from backend.domain.errors import Unavailable
+from backend.settings import get_settings
+from backend.store.keys import Key
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+class TransactionFailed(Exception):
+    """A ``TransactWriteItems`` was cancelled; ``reasons[i]`` is item i's code or None."""
+
+    def __init__(self, reasons: list[str | None]) -> None:
+        self.reasons = reasons
+        super().__init__(f"transaction cancelled: {reasons}")
+
+    def failed(self, index: int) -> bool:
+        return index < len(self.reasons) and self.reasons[index] is not None
+
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
+class _Dynamo:
+    """The DynamoDB client, with throttling (after boto3's own retries) turned into ``Unavailable``."""
+
+    def __getattr__(self, operation: str) -> Any:
+        call = getattr(client("dynamodb"), operation)
+
+        def guarded(**kwargs: Any) -> Any:
+            try:
+                return call(**kwargs)
+            except ClientError as error:
+                if error.response["Error"]["Code"] in _THROTTLED:
+                    raise Unavailable("Lumi is very busy right now. Please try again in a moment.") from error
+                raise
+
+        return guarded
+
+
+_DYNAMO = _Dynamo()
+
+
+def _dynamodb() -> Any:
+    return _DYNAMO
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def to_dynamo(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+
+
+def from_dynamo(item: dict[str, Any]) -> Item:
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def get(key: Key) -> Item | None:
+    response = _dynamodb().get_item(TableName=table_name(), Key=to_dynamo(key), ConsistentRead=True)
+    return from_dynamo(response["Item"]) if "Item" in response else None
+
+
+def put(item: Item) -> None:
+    _dynamodb().put_item(TableName=table_name(), Item=to_dynamo(item))
+
+
+def delete(key: Key, condition: str | None = None, values: dict[str, Any] | None = None) -> bool:
+    """Delete one item; False when its condition did not hold (for example, already replaced)."""
+    kwargs: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key)}
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    if values:
+        kwargs["ExpressionAttributeValues"] = to_dynamo(values)
+    try:
+        _dynamodb().delete_item(**kwargs)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def update(
+    key: Key,
+    expression: str,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+    condition: str | None = None,
+    returns: str = "ALL_NEW",
+) -> Item | None:
+    """Update one item and return it (as ``returns`` says); None when the condition did not hold."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": to_dynamo(key),
+        "UpdateExpression": expression,
+        "ReturnValues": returns,
+    }
+    if values:
+        kwargs["ExpressionAttributeValues"] = to_dynamo(values)
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    if condition:
+        kwargs["ConditionExpression"] = condition
+    try:
+        response = _dynamodb().update_item(**kwargs)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return None
+        raise
+    return from_dynamo(response.get("Attributes", {}))
+
+
+# ---------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    next_token: str | None
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    """Opaque to clients: base64url of the last evaluated key."""
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def query_page(
+    partition: tuple[str, str],
+    sk_prefix: tuple[str, str] | None = None,
+    *,
+    index: str | None = None,
+    filter_expression: str | None = None,
+    filter_values: dict[str, Any] | None = None,
+    limit: int = 100,
+    next_token: str | None = None,
+) -> Page:
+    """One page of a Query: ``partition`` = (attribute, value), ``sk_prefix`` = (attribute, prefix)."""
+    names = {"#p": partition[0]}
+    values: dict[str, Any] = {":p": partition[1]}
+    condition = "#p = :p"
+    if sk_prefix is not None:
+        names["#s"] = sk_prefix[0]
+        values[":s"] = sk_prefix[1]
+        condition += " AND begins_with(#s, :s)"
+    if filter_values:
+        values.update(filter_values)
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": to_dynamo(values),
+        "Limit": limit,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    else:
+        kwargs["ConsistentRead"] = True
+    if filter_expression:
+        kwargs["FilterExpression"] = filter_expression
+    start = decode_token(next_token)
+    if start:
+        kwargs["ExclusiveStartKey"] = start
+    response = _dynamodb().query(**kwargs)
+    return Page(
+        items=[from_dynamo(item) for item in response.get("Items", [])],
+        next_token=encode_token(response.get("LastEvaluatedKey")),
+    )
+
+
+def query_all(partition: tuple[str, str], sk_prefix: tuple[str, str] | None = None, **kwargs: Any) -> Iterator[Item]:
+    """Every item of a Query, page after page (for small, bounded sets and cascades)."""
+    token: str | None = None
+    while True:
+        page = query_page(partition, sk_prefix, next_token=token, **kwargs)
+        yield from page.items
+        if page.next_token is None:
+            return
+        token = page.next_token
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def tx_put(item: Item, condition: str | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Item": to_dynamo(item)}
+    return {"Put": _with_condition(op, condition, values)}
+
+
+def tx_delete(key: Key, condition: str | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key)}
+    return {"Delete": _with_condition(op, condition, values)}
+
+
+def tx_update(
+    key: Key, expression: str, condition: str | None = None, values: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key), "UpdateExpression": expression}
+    return {"Update": _with_condition(op, condition, values)}
+
+
+def tx_check(key: Key, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key)}
+    return {"ConditionCheck": _with_condition(op, condition, values)}
+
+
+def _with_condition(op: dict[str, Any], condition: str | None, values: dict[str, Any] | None) -> dict[str, Any]:
+    if condition:
+        op["ConditionExpression"] = condition
+    if values:
+        op["ExpressionAttributeValues"] = to_dynamo(values)
+    return op
+
+
+_CONFLICT_ATTEMPTS = 4
+
+
+def transact(operations: list[dict[str, Any]]) -> None:
+    """Run a ``TransactWriteItems``; raise :class:`TransactionFailed` with per-item reasons.
+
+    A cancellation caused only by a concurrent transaction on the same items
+    (``TransactionConflict``) is retried briefly: it says nothing about the conditions.
+    """
+    for attempt in range(_CONFLICT_ATTEMPTS):
+        try:
+            _dynamodb().transact_write_items(TransactItems=operations)
+            return
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = _reasons(error, len(operations))
+            only_conflicts = all(reason in (None, "TransactionConflict") for reason in reasons)
+            if only_conflicts and attempt + 1 < _CONFLICT_ATTEMPTS:
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            raise TransactionFailed(reasons) from error
+
+
+def _reasons(error: ClientError, count: int) -> list[str | None]:
+    raw = error.response.get("CancellationReasons") or []
+    reasons: list[str | None] = [None if r.get("Code") in (None, "None") else r["Code"] for r in raw]
+    if not reasons:
+        # Some endpoints only put the codes in the message: "... reasons [None, ConditionalCheckFailed]".
+        message = error.response["Error"].get("Message", "")
+        inside = message[message.rfind("[") + 1 : message.rfind("]")] if "[" in message else ""
+        reasons = [None if code.strip() == "None" else code.strip() for code in inside.split(",") if code.strip()]
+    return (reasons + [None] * count)[:count]
+
+
+def batch_delete(keys: list[Key]) -> int:
+    """Delete many items, 25 per request, retrying what DynamoDB hands back unprocessed."""
+    deleted = 0
+    for start in range(0, len(keys), 25):
+        requests = [{"DeleteRequest": {"Key": to_dynamo(key)}} for key in keys[start : start + 25]]
+        pending: dict[str, Any] = {table_name(): requests}
+        for attempt in range(8):
+            response = _dynamodb().batch_write_item(RequestItems=pending)
+            pending = response.get("UnprocessedItems") or {}
+            if not pending:
+                break
+            time.sleep(min(1.0, 0.05 * 2**attempt))
+        else:
+            raise RuntimeError(f"DynamoDB left {len(pending.get(table_name(), []))} deletes unprocessed")
+        deleted += len(requests)
+    return deleted

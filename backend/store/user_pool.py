@@ -1,0 +1,157 @@
+"""The Cognito user pool: passwords, tokens and groups live there, profiles do not.
+
+Each Cognito error is turned into the domain error a person can act on; anything else is
+a fault and propagates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from botocore.exceptions import ClientError
+
+from backend.aws import client
+from backend.domain.errors import (
+    Conflict,
+    DomainError,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+    WeakPassword,
+    WrongPassword,
+)
+from backend.domain.models import Tokens
+from backend.resources import DEFAULT_GROUP
+from backend.settings import get_settings
+
+_WEAK = "Choose a password with at least 8 characters, including a lowercase letter and a digit."
+
+
+def _cognito() -> Any:
+    return client("cognito-idp")
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response["Error"]["Code"])
+
+
+def _throttled(error: ClientError) -> DomainError | None:
+    if _code(error) in {"TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException"}:
+        return RateLimited(retry_after=30)
+    return None
+
+
+def _raise(error: ClientError, mapping: dict[str, DomainError]) -> NoReturn:
+    mapped = mapping.get(_code(error)) or _throttled(error)
+    if mapped is None:
+        raise error
+    raise mapped from error
+
+
+def sign_up(email: str, password: str) -> str:
+    """Create the Cognito user (username = e-mail); returns its ``sub``, Lumi's user id."""
+    settings = get_settings()
+    try:
+        response = _cognito().sign_up(
+            ClientId=settings.user_pool_client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+    except ClientError as error:
+        _raise(
+            error,
+            {
+                "UsernameExistsException": Conflict(
+                    "An account with that e-mail address already exists.", code="email_taken"
+                ),
+                "InvalidPasswordException": WeakPassword(_WEAK),
+                "InvalidParameterException": ValidationFailed({"email": "Enter a valid e-mail address."}),
+            },
+        )
+    return str(response["UserSub"])
+
+
+def finish_sign_up(user_id: str) -> None:
+    """Confirm locally (a pre-sign-up trigger does it in AWS) and join the default group."""
+    settings = get_settings()
+    if settings.auto_confirm_sign_up:
+        _cognito().admin_confirm_sign_up(UserPoolId=settings.user_pool_id, Username=user_id)
+    _cognito().admin_add_user_to_group(UserPoolId=settings.user_pool_id, Username=user_id, GroupName=DEFAULT_GROUP)
+
+
+def password_sign_in(email: str, password: str, wrong: DomainError | None = None) -> Tokens:
+    """USER_PASSWORD_AUTH; ``wrong`` is what a bad password means to the caller."""
+    settings = get_settings()
+    wrong = wrong or Unauthorized("That password is not right.", code="wrong_password")
+    try:
+        response = _cognito().initiate_auth(
+            ClientId=settings.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+    except ClientError as error:
+        _raise(
+            error,
+            {
+                "NotAuthorizedException": wrong,
+                "UserNotFoundException": wrong,
+                "UserNotConfirmedException": Unauthorized(
+                    "Please confirm your e-mail address first.", code="account_not_confirmed"
+                ),
+                "PasswordResetRequiredException": Unauthorized(
+                    "Please reset your password.", code="password_reset_required"
+                ),
+            },
+        )
+    result = response.get("AuthenticationResult")
+    if not result:
+        raise Unauthorized("This sign-in needs a step Lumi does not support yet.", code="challenge_required")
+    return Tokens(result["AccessToken"], result["RefreshToken"], int(result["ExpiresIn"]))
+
+
+def refresh(refresh_token: str) -> Tokens:
+    """New access token from a refresh token; Cognito returns no new refresh token, so keep it."""
+    settings = get_settings()
+    expired = Unauthorized("Your session has ended. Please sign in again.", code="session_expired")
+    try:
+        response = _cognito().initiate_auth(
+            ClientId=settings.user_pool_client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except ClientError as error:
+        _raise(
+            error,
+            {"NotAuthorizedException": expired, "UserNotFoundException": expired, "ResourceNotFoundException": expired},
+        )
+    result = response["AuthenticationResult"]
+    return Tokens(result["AccessToken"], result.get("RefreshToken") or refresh_token, int(result["ExpiresIn"]))
+
+
+def change_password(access_token: str, current: str, new: str) -> None:
+    try:
+        _cognito().change_password(AccessToken=access_token, PreviousPassword=current, ProposedPassword=new)
+    except ClientError as error:
+        _raise(
+            error,
+            {
+                "NotAuthorizedException": WrongPassword("Your current password is not right."),
+                "InvalidPasswordException": WeakPassword(_WEAK),
+            },
+        )
+
+
+def delete_user(user_id: str) -> None:
+    """Sign the user out everywhere and delete them; already gone is fine.
+
+    By ``sub``, Cognito's own username in a pool that signs in by e-mail: a new account
+    that reuses the e-mail address is never hit by mistake.
+    """
+    settings = get_settings()
+    for call in (_cognito().admin_user_global_sign_out, _cognito().admin_delete_user):
+        try:
+            call(UserPoolId=settings.user_pool_id, Username=user_id)
+        except ClientError as error:
+            if _code(error) != "UserNotFoundException":
+                raise

@@ -1,0 +1,81 @@
+"""What must follow a committed change, each safe to run any number of times.
+
+Every step deletes only what still exists, or updates only under a condition, so a record
+delivered twice (or retried after a partial failure) finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from typing import Any
+
+from backend.domain.errors import NotFound
+from backend.media import objects, paths, urls
+from backend.store import keys, records, relationships, table, user_pool, users
+
+log = logging.getLogger("lumi.streams")
+
+Image = dict[str, Any]
+
+
+def relationship_removed(old: Image) -> None:
+    """The couple is gone: delete everything it owned, in the table and in storage."""
+    relationship_id = old["relationship_id"]
+    deleted = table.batch_delete(list(relationships.couple_item_keys(relationship_id)))
+    files = objects.delete_prefix(paths.couple_prefix(relationship_id))
+    for user_id in old.get("partner_ids", []):
+        # Normally already unlinked in the leaving transaction; this heals any other path.
+        table.update(
+            keys.profile(user_id),
+            "REMOVE relationship_id",
+            {":rel": relationship_id},
+            condition="relationship_id = :rel",
+        )
+    log.info("relationship %s removed: %d items and %d files deleted", relationship_id, deleted, files)
+
+
+def relationship_created(new: Image) -> None:
+    """Both partners are taken now: their other pending requests can never be accepted.
+
+    Only requests from before the pairing: if this record arrives late and the couple has
+    split up meanwhile, newer requests are real ones.
+    """
+    since = records.relationship_from(new).since
+    for user_id in new.get("partner_ids", []):
+        remove_pending_requests(user_id, made_before=since)
+
+
+def user_removed(old: Image) -> None:
+    """An account was deleted: free its claims, requests, pictures and partner."""
+    user_id = old["user_id"]
+    user_pool.delete_user(user_id)  # before the e-mail is free again; usually already done
+    users.release_claims(user_id, old.get("username"), old.get("email"))
+    remove_pending_requests(user_id)
+    urls.forget(old.get("avatar_key"))
+    objects.delete_prefix(paths.user_prefix(user_id))
+    if old.get("relationship_id"):
+        end_relationship_without(user_id, old["relationship_id"])
+
+
+def remove_pending_requests(user_id: str, made_before: datetime | None = None) -> None:
+    for request in relationships.requests_of(user_id, "any"):
+        if made_before is None or request.created_at <= made_before:
+            relationships.remove_request(request)
+
+
+def end_relationship_without(user_id: str, relationship_id: str) -> None:
+    """End the relationship of a deleted person, unlinking the partner left behind."""
+    relationship = relationships.get_relationship(relationship_id)
+    if relationship is None:
+        return
+    linked = [
+        partner_id
+        for partner_id in relationship.partner_ids
+        if partner_id != user_id
+        and (profile := users.get(partner_id)) is not None
+        and profile.relationship_id == relationship_id
+    ]
+    with contextlib.suppress(NotFound):  # someone else ended it first
+        relationships.end(relationship, linked)

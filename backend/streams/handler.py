@@ -1,0 +1,41 @@
+"""The table's stream handler: one Lambda for every item type, dispatching by ``type`` and event.
+
+Powertools batch processing reports failed records by sequence number; the event source
+then retries from the first failure (bisect off), so every record handler is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from backend.store import records
+from backend.store.table import from_dynamo
+from backend.streams import cascades
+
+Image = dict[str, Any]
+
+HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
+    (records.RELATIONSHIP, "REMOVE"): lambda old, new: cascades.relationship_removed(old),
+    (records.RELATIONSHIP, "INSERT"): lambda old, new: cascades.relationship_created(new),
+    (records.USER_PROFILE, "REMOVE"): lambda old, new: cascades.user_removed(old),
+}
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    change = record.raw_event.get("dynamodb") or {}
+    old = from_dynamo(change.get("OldImage") or {})
+    new = from_dynamo(change.get("NewImage") or {})
+    item_type = str((new or old).get("type", ""))
+    handle = HANDLERS.get((item_type, str(record.raw_event.get("eventName"))))
+    if handle is not None:
+        handle(old, new)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
