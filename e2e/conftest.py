@@ -1,8 +1,14 @@
 """The e2e harness: the whole system as ``make dev`` runs it, driven by Debian's Chromium.
 
 Ports differ from ``make dev``'s (3100 / 8100, the stack on free ports) so the suite can
-run while a developer has the app open. On failure each page's trace, screenshot and
-browser console are kept under ``test-results/``.
+run while a developer has the app open. The Reflex backend's public port 8100 is held by
+:class:`~e2e.forwarder.BackendSwitch`, in front of the real backend process(es) on free
+ports, so a test can move a browser between processes. On failure each page's trace,
+screenshot and browser console are kept under ``test-results/``.
+
+Every e2e request reaches the API from 127.0.0.1, so the per-IP limits on auth routes
+(20 a minute by default) would throttle the suite itself; the e2e stack runs with
+generous limits. The limits themselves are covered by the API's integration tests.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from backend.local.services import free_port
+from e2e.forwarder import BackendSwitch
+from e2e.people import DESKTOP, PASSWORD, Person
 from tools.app_build import ROOT
 from tools.system import LumiSystem, SystemPorts
 
@@ -31,9 +39,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-PASSWORD = "lumi-e2e-pass1"
+APP_PORT = 3100
+BACKEND_PORT = 8100
+GENEROUS_RATE_LIMITS = {
+    "LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000",
+    "LUMI_RATE_LIMIT_REQUESTS_PER_MINUTE": "10000",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,12 +65,22 @@ _FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")
-def lumi() -> Iterator[LumiSystem]:
+def backend_switch() -> Iterator[BackendSwitch]:
+    """The Reflex backend's public port, forwarding to whichever backend process a test chooses."""
+    switch = BackendSwitch(BACKEND_PORT, upstream=free_port()).start()
+    yield switch
+    switch.stop()
+
+
+@pytest.fixture(scope="session")
+def lumi(backend_switch: BackendSwitch) -> Iterator[LumiSystem]:
+    shutil.rmtree(RESULTS / "logs", ignore_errors=True)  # each run's logs only; ports differ every run
     stack_ports = {name: 0 for name in ("moto", "redis", "mqtt", "mqtt_ws", "api")}
     system = LumiSystem(
-        ports=SystemPorts(app=3100, backend=8100, stack=stack_ports),
+        ports=SystemPorts(app=APP_PORT, backend=BACKEND_PORT, first_backend=backend_switch.upstream, stack=stack_ports),
         log_dir=RESULTS / "logs",
         state_dir=ROOT / ".lumi" / "e2e",
+        stack_settings=GENEROUS_RATE_LIMITS,
     )
     system.start()
     yield system
@@ -80,23 +101,8 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@dataclass
-class Person:
-    """One person at their own browser: a context (their cookies) and a page."""
-
-    name: str
-    username: str
-    email: str
-    password: str
-    context: BrowserContext
-    page: Page
-    console: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
-def new_person(
-    request: pytest.FixtureRequest, lumi: LumiSystem, browser: Browser
-) -> Iterator[Callable[..., Person]]:
+def new_person(request: pytest.FixtureRequest, lumi: LumiSystem, browser: Browser) -> Iterator[Callable[..., Person]]:
     people: list[Person] = []
 
     def make(name: str = "Alex", viewport: dict[str, int] | None = None) -> Person:
@@ -113,8 +119,9 @@ def new_person(
             context=context,
             page=page,
         )
-        page.on("console", lambda message: person.console.append(f"{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: person.console.append(f"pageerror: {error}"))
+        # On the context, so tabs opened later are heard too.
+        context.on("console", lambda message: person.console.append(f"{message.type}: {message.text}"))
+        context.on("weberror", lambda error: person.console.append(f"pageerror: {error.error}"))
         people.append(person)
         return person
 

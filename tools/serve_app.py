@@ -49,7 +49,7 @@ class AppRequestHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args) -> None:  # the base class names it `format`
         if os.environ.get("LUMI_SERVE_APP_VERBOSE"):
             super().log_message(format, *args)
 

@@ -25,7 +25,11 @@ from tools.serve_app import AppServer
 @dataclass
 class SystemPorts:
     app: int = 3000
+    # Where the browser reaches the Reflex backend (baked into the bundle).
     backend: int = 8000
+    # Where the first Reflex process listens. None: on ``backend`` itself; another port when
+    # something in front of several processes holds ``backend`` (the e2e suite's switch).
+    first_backend: int | None = None
     # 0 lets the stack pick free ports (tests); make dev uses the stack's fixed defaults.
     stack: dict[str, int] = field(default_factory=dict)
 
@@ -45,7 +49,9 @@ def _wait_http(url: str, timeout: float, process: subprocess.Popen | None = None
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{what or url} exited with code {process.returncode} while starting")
         try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
+            # Generous: the first request may import the whole API; a client giving up early
+            # only leaves a broken-pipe traceback in the server's log.
+            if httpx.get(url, timeout=5.0).status_code < 500:
                 return
         except httpx.HTTPError:
             pass
@@ -59,6 +65,8 @@ class LumiSystem:
     seed: bool = False
     state_dir: Path = ROOT / ".lumi"
     log_dir: Path | None = None  # None: children write to this terminal
+    # Extra LUMI_* settings for the stack process (the e2e suite raises the rate limits).
+    stack_settings: dict[str, str] = field(default_factory=dict)
     stack_env: dict[str, str] = field(default_factory=dict)
     _stack: subprocess.Popen | None = None
     _backends: dict[int, subprocess.Popen] = field(default_factory=dict)
@@ -79,7 +87,7 @@ class LumiSystem:
         if self.log_dir is None:
             return None
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        return open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child process
+        return open(self.log_dir / f"{name}.log", "ab")  # the child process writes to it, and owns it
 
     def start(self) -> LumiSystem:
         try:
@@ -96,6 +104,7 @@ class LumiSystem:
         bundle = ensure_build(self.backend_url(), quiet=self.log_dir is not None)
 
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", LUMI_APP_ORIGIN=self.app_url)
+        env.update(self.stack_settings)
         for name, port in self.ports.stack.items():
             env[f"LUMI_LOCAL_{name.upper()}_PORT"] = str(port)
         command = [sys.executable, "-m", "backend.local", "--env-file", str(self.env_file)]
@@ -113,7 +122,7 @@ class LumiSystem:
         self.stack_env = read_env_file(self.env_file)
         _wait_http(f"{self.stack_env['LUMI_API_URL']}/health", 30, self._stack, "the API")
 
-        self.start_backend(self.ports.backend)
+        self.start_backend(self.ports.first_backend or self.ports.backend)
         self._app = AppServer(bundle, self.ports.app)
         self._app.start()
 
@@ -142,6 +151,10 @@ class LumiSystem:
         process = self._backends.pop(port, None)
         if process is not None:
             _terminate(process)
+
+    def backend_running(self, port: int) -> bool:
+        process = self._backends.get(port)
+        return process is not None and process.poll() is None
 
     def listening(self) -> dict[str, str]:
         out = {"app": self.app_url}

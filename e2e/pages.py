@@ -1,0 +1,336 @@
+"""Page objects for the Lumi app: each builds its locators once and offers what a person does there.
+
+Things are found the way a person (or a screen reader) finds them: by role, label and
+text. Every wait is an ``expect`` assertion; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from playwright.sync_api import Locator, Page, expect
+
+if TYPE_CHECKING:
+    from e2e.people import Person
+
+PHONE_MAX_WIDTH = 767  # the app's "sm" breakpoint is 768 px
+
+
+def expect_field_error(field: Locator, message: str) -> None:
+    """The field is marked invalid and its accessible description (hint + error) carries ``message``."""
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile(re.escape(message)))
+
+
+def expect_no_horizontal_scroll(page: Page) -> None:
+    scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
+
+
+class Shell:
+    """What every signed-in page has around its content: the main navigation and logging out."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        # A sidebar from 768 px up, a bottom bar below; only one is shown, so only one is found.
+        self.main_nav = page.get_by_role("navigation", name="Main")
+        self.log_out_button = page.get_by_role("button", name="Log out")
+
+    @property
+    def on_phone(self) -> bool:
+        viewport = self.page.viewport_size
+        return viewport is not None and viewport["width"] <= PHONE_MAX_WIDTH
+
+    def go_to(self, label: str) -> None:
+        """Follow a main navigation link: "Home", "Partner" or "Settings"."""
+        self.main_nav.get_by_role("link", name=label, exact=True).click()
+
+    def log_out(self) -> None:
+        if self.on_phone:  # a phone has the button on the settings page, a desktop in the sidebar
+            self.go_to("Settings")
+        self.log_out_button.click()
+        expect(LandingPage(self.page).sign_up_link).to_be_visible()
+
+
+class AppPage:
+    """A page of the app at ``path``; ``ready`` is visible once its content has loaded."""
+
+    path = "/"
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.shell = Shell(page)
+        self.ready: Locator = page.get_by_role("main")
+
+    def open(self) -> Self:
+        self.page.goto(self.path)
+        return self.wait_until_ready()
+
+    def wait_until_ready(self) -> Self:
+        expect(self.ready).to_be_visible()
+        return self
+
+    def reload(self) -> Self:
+        self.page.reload()
+        return self.wait_until_ready()
+
+    def alert(self, text: str) -> Locator:
+        return self.page.get_by_role("alert").filter(has_text=text)
+
+    def notice(self, text: str) -> Locator:
+        return self.page.get_by_role("status").filter(has_text=text)
+
+
+# ---------------------------------------------------------------- public pages
+
+
+class LandingPage(AppPage):
+    path = "/"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="A little light for the two of you")
+        self.sign_up_link = page.get_by_role("link", name="Sign up")
+        self.log_in_link = page.get_by_role("link", name="Log in")
+        self.open_lumi_link = page.get_by_role("link", name="Open Lumi")
+
+
+class RegisterPage(AppPage):
+    path = "/register"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Create your Lumi account")
+        self.email = page.get_by_label("E-mail", exact=True)
+        self.username = page.get_by_label("Username", exact=True)
+        self.display_name = page.get_by_label("Display name", exact=True)
+        self.password = page.get_by_label("Password", exact=True)
+        self.sign_up_button = page.get_by_role("button", name="Sign up")
+
+    def fill(self, *, email: str, username: str, display_name: str, password: str) -> None:
+        self.email.fill(email)
+        self.username.fill(username)
+        self.display_name.fill(display_name)
+        self.password.fill(password)
+
+    def submit(self) -> None:
+        self.sign_up_button.click()
+
+    def register(self, person: Person) -> HomePage:
+        """Sign ``person`` up (display name = their name) and land on home, signed in."""
+        self.open()
+        self.fill(email=person.email, username=person.username, display_name=person.name, password=person.password)
+        self.submit()
+        home = HomePage(self.page)
+        expect(home.greeting(person.name)).to_be_visible()
+        return home.wait_until_ready()
+
+
+class LoginPage(AppPage):
+    path = "/login"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Welcome back")
+        self.login_field = page.get_by_label("E-mail or username", exact=True)
+        self.password = page.get_by_label("Password", exact=True)
+        self.log_in_button = page.get_by_role("button", name="Log in")
+
+    def login(self, login: str, password: str) -> None:
+        """Fill the form and submit it; what follows (home, or an error) is for the test to expect."""
+        self.login_field.fill(login)
+        self.password.fill(password)
+        self.log_in_button.click()
+
+
+# ---------------------------------------------------------------- signed-in pages
+
+
+class HomePage(AppPage):
+    path = "/home"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.partner_heading = page.get_by_role("heading", name="Your partner", exact=True)
+        self.invite_heading = page.get_by_role("heading", name="Invite your partner", exact=True)
+        self.someone_wants_to_pair = page.get_by_text("Someone wants to pair with you.")
+        self.pair_link = page.get_by_role("link", name="Pair with your partner")
+        # Home has loaded once it shows either the partner or the invitation.
+        self.ready = self.partner_heading.or_(self.invite_heading)
+
+    def greeting(self, display_name: str) -> Locator:
+        return self.page.get_by_role("heading", name=f"Hi, {display_name}", exact=True)
+
+    def expect_partner(self, partner: Person) -> None:
+        expect(self.partner_heading).to_be_visible()
+        expect(self.page.get_by_text(partner.name, exact=True)).to_be_visible()
+        expect(self.page.get_by_text(f"@{partner.username}", exact=True)).to_be_visible()
+
+    def expect_unpaired(self) -> None:
+        expect(self.invite_heading).to_be_visible()
+        expect(self.pair_link).to_be_visible()
+        expect(self.partner_heading).to_have_count(0)
+
+    def expect_anniversary(self, shown_as: str) -> None:
+        expect(self.page.get_by_text(f"Anniversary: {shown_as}", exact=True)).to_be_visible()
+
+
+class PairingPage(AppPage):
+    path = "/pairing"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.to_field = page.get_by_label("Partner's username or e-mail", exact=True)
+        self.send_button = page.get_by_role("button", name="Send request")
+        self.refresh_button = page.get_by_role("button", name="Refresh requests")
+        self.received = page.get_by_role("list", name="Requests for you")
+        self.sent = page.get_by_role("list", name="Requests you sent")
+        self.no_requests_for_you = page.get_by_text("No requests for you yet")
+        self.no_requests_sent = page.get_by_text("You haven't sent a request")
+        self.paired_heading = page.get_by_role("heading", name="You're paired", exact=True)
+        self.ready = page.get_by_role("heading", name="Send a request", exact=True).or_(self.paired_heading)
+
+    def accept_button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=f"Accept request from {name}", exact=True)
+
+    def decline_button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=f"Decline request from {name}", exact=True)
+
+    def cancel_button(self, name: str) -> Locator:
+        return self.page.get_by_role("button", name=f"Cancel request to {name}", exact=True)
+
+    def send_request(self, to: str) -> None:
+        """Send a request to a username or e-mail; waits until it is listed as sent."""
+        self.to_field.fill(to)
+        self.send_button.click()
+        expect(self.notice("Request sent to")).to_be_visible()
+        expect(self.to_field).to_have_value("")
+
+    def accept_from(self, name: str) -> None:
+        self.accept_button(name).click()
+        expect(self.notice(f"You and {name} are now paired.")).to_be_visible()
+        expect(self.paired_heading).to_be_visible()
+
+    def decline_from(self, name: str) -> None:
+        self.decline_button(name).click()
+        expect(self.notice(f"You declined {name}'s request.")).to_be_visible()
+
+    def cancel_to(self, name: str) -> None:
+        self.cancel_button(name).click()
+        expect(self.notice(f"You cancelled your request to {name}.")).to_be_visible()
+
+    def refresh(self) -> None:
+        """Fetch the requests again (they do not update by themselves yet)."""
+        self.refresh_button.click()
+        self.wait_until_ready()
+
+
+class SettingsPage(AppPage):
+    path = "/settings"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.menu = page.get_by_role("navigation", name="Settings")
+        self.ready = self.menu.get_by_role("link", name=re.compile(r"^Relationship"))
+
+    def open_section(self, name: str) -> None:
+        """Open "Account", "Security", "Appearance" or "Relationship" from the menu."""
+        self.menu.get_by_role("link", name=re.compile(rf"^{name}")).click()
+
+
+class SettingsAccountPage(AppPage):
+    path = "/settings/account"
+    _WATCH_PROGRESS = """() => {
+        const seen = (window.__lumiUploadSeen = []);
+        new MutationObserver(() => {
+            const percent = document.getElementById("avatar-progress-text");
+            if (!percent) return;
+            const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
+            if (seen[seen.length - 1] !== entry) seen.push(entry);
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }"""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Profile", exact=True)
+        self.display_name = page.get_by_label("Display name", exact=True)
+        self.username = page.get_by_label("Username", exact=True)
+        self.save_button = page.get_by_role("button", name="Save profile")
+        self.photo_input = page.get_by_label("Profile photo", exact=True)
+        self.upload_button = page.get_by_role("button", name="Upload photo")
+        self.photo = page.get_by_role("img", name="Your photo", exact=True)
+
+    def rename(self, display_name: str) -> None:
+        self.display_name.fill(display_name)
+        self.save_button.click()
+        expect(self.notice("Your profile is saved.")).to_be_visible()
+
+    def watch_upload_progress(self) -> None:
+        """Record every stage and percentage the upload shows (it may be over in a blink)."""
+        self.page.evaluate(self._WATCH_PROGRESS)
+
+    def upload_progress_seen(self) -> list[str]:
+        return self.page.evaluate("window.__lumiUploadSeen ?? []")
+
+    def upload_photo(self, file: Path) -> None:
+        """Choose ``file`` and upload it; what follows (the photo, or an error) is for the test to expect."""
+        self.photo_input.set_input_files(file)
+        self.upload_button.click()
+
+
+class SettingsSecurityPage(AppPage):
+    path = "/settings/security"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Change password")
+        self.delete_button = page.get_by_role("button", name="Delete account")
+        self.delete_dialog = page.get_by_role("alertdialog", name="Delete your account?")
+        self.delete_password = self.delete_dialog.get_by_label("Password", exact=True)
+        self.confirm_delete_button = self.delete_dialog.get_by_role("button", name="Delete my account")
+
+    def delete_account(self, password: str) -> None:
+        """Ask to delete the account and confirm with ``password``; the outcome is for the test to expect."""
+        if not self.delete_dialog.is_visible():
+            self.delete_button.click()
+        self.delete_password.fill(password)
+        self.confirm_delete_button.click()
+
+
+class SettingsAppearancePage(AppPage):
+    path = "/settings/appearance"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("radiogroup", name="Theme")
+
+
+class SettingsRelationshipPage(AppPage):
+    path = "/settings/relationship"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.partner_heading = page.get_by_role("heading", name="Partner", exact=True)
+        self.not_paired = page.get_by_text("You're not paired with anyone")
+        self.anniversary = page.get_by_label("Anniversary date", exact=True)
+        self.save_anniversary_button = page.get_by_role("button", name="Save anniversary")
+        self.leave_button = page.get_by_role("button", name="Leave relationship")
+        self.leave_dialog = page.get_by_role("alertdialog", name="Leave your relationship?")
+        self.ready = self.partner_heading.or_(self.not_paired)
+
+    def set_anniversary(self, day: date) -> None:
+        self.anniversary.fill(day.isoformat())
+        self.save_anniversary_button.click()
+        expect(self.notice("Anniversary saved.")).to_be_visible()
+
+    def leave(self) -> None:
+        """Leave the relationship, confirming in the dialog."""
+        self.leave_button.click()
+        expect(self.leave_dialog).to_be_visible()
+        self.leave_dialog.get_by_role("button", name="Leave", exact=True).click()
+        expect(self.leave_dialog).to_be_hidden()
+        expect(self.notice("You left your relationship with")).to_be_visible()
+        expect(self.not_paired).to_be_visible()

@@ -1,0 +1,28 @@
+"""The people e2e tests play: each at their own browser context, at a phone's or a desk's width."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playwright.sync_api import BrowserContext, Page
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+PASSWORD = "lumi-e2e-pass1"
+
+
+@dataclass
+class Person:
+    """One person at their own browser: a context (their cookies) and a page."""
+
+    name: str
+    username: str
+    email: str
+    password: str
+    context: BrowserContext
+    page: Page
+    console: list[str] = field(default_factory=list)
+
+    def console_errors(self) -> list[str]:
+        """Errors the browser logged or threw so far, in any of this person's tabs."""
+        return [line for line in self.console if line.startswith(("error:", "pageerror:"))]

@@ -1,0 +1,55 @@
+"""Every page a person has fits a phone and a desktop: no sideways scrolling, no console errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from e2e.pages import (
+    AppPage,
+    HomePage,
+    LandingPage,
+    LoginPage,
+    PairingPage,
+    RegisterPage,
+    SettingsAccountPage,
+    SettingsAppearancePage,
+    SettingsPage,
+    SettingsRelationshipPage,
+    SettingsSecurityPage,
+    expect_no_horizontal_scroll,
+)
+from e2e.people import DESKTOP, PHONE, Person
+
+PUBLIC_PAGES: tuple[type[AppPage], ...] = (LandingPage, RegisterPage, LoginPage)
+SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
+    LandingPage,
+    HomePage,
+    PairingPage,
+    SettingsPage,
+    SettingsAccountPage,
+    SettingsSecurityPage,
+    SettingsAppearancePage,
+    SettingsRelationshipPage,
+)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_page_fits_the_screen_without_console_errors(
+    new_person: Callable[..., Person], viewport: dict[str, int]
+) -> None:
+    emma = new_person("Emma", viewport)
+
+    # the pages anyone sees
+    for page_type in PUBLIC_PAGES:
+        page_type(emma.page).open()
+        expect_no_horizontal_scroll(emma.page)
+
+    # and, once signed up, every page of the app
+    RegisterPage(emma.page).register(emma)
+    for page_type in SIGNED_IN_PAGES:
+        page_type(emma.page).open()
+        expect_no_horizontal_scroll(emma.page)
+
+    assert emma.console_errors() == []
