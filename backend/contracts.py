@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 USERNAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._]{1,28})[a-z0-9]$"
 USERNAME_RULE = "3–30 characters: lowercase letters, digits, dots and underscores, not at the start or end"
@@ -20,7 +20,19 @@ PASSWORD_RULE = "at least 8 characters with a lowercase letter and a digit"
 
 AVATAR_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp")
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=USERNAME_PATTERN)]
+# The browser's address, which the Reflex backend forwards on auth calls so the API's
+# per-client rate limits count people, not the one backend they all come through.
+CLIENT_IP_HEADER = "X-Lumi-Client-Ip"
+
+
+def _normalise_username(value: object) -> object:
+    """Usernames are case-insensitive: "Ana.Lee" is "ana.lee". Normalised before the pattern
+    is checked (StringConstraints checks the pattern before lowering the case)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# The BeforeValidator wraps the constrained str, so it runs first; the pattern stays in the schema.
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN), BeforeValidator(_normalise_username)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     rate_limit_auth_per_minute: int = 20
     rate_limit_requests_per_minute: int = 30
     rate_limits_enabled: bool = True
+    # Every API call comes from the Reflex backend, so the request's source address is the
+    # backend's; the backend forwards the browser's in X-Lumi-Client-Ip. Trust it only while
+    # nothing but the Reflex backend can call the API: locally it listens on 127.0.0.1, in
+    # AWS its function URL takes AWS_IAM auth. Turn off if the API is ever open to browsers.
+    trusted_client_ip_header: bool = True
 
     jwks_cache_seconds: int = Field(default=3600, ge=0)
 

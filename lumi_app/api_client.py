@@ -6,11 +6,15 @@ deep in a page. Every failure is an :class:`ApiError` built from the API's error
 (``{"error": {"code", "message", "fields"}}``); a server that cannot be reached becomes an
 ``ApiError`` with status 0 and code ``network``. Access tokens are passed per call and are
 never logged.
+
+Auth calls carry the browser's address (``X-Lumi-Client-Ip``): every call comes from this
+backend, so without it the API's per-client rate limits would give all users one budget.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import weakref
 from datetime import date
@@ -19,8 +23,11 @@ from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from reflex.istate.data import SessionData
+from reflex_base.event.context import EventContext
 
 from backend.contracts import (
+    CLIENT_IP_HEADER,
     AnniversaryUpdate,
     AuthSession,
     AuthTokens,
@@ -143,6 +150,25 @@ def _body(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_unset=True)
 
 
+def browser_address() -> str | None:
+    """The address of the browser whose Reflex event is being handled, or None.
+
+    The same value as ``State.router.session.client_ip``, read from the event's context so
+    every call made while handling it has it, whichever state makes the call. Behind
+    proxies Reflex takes it from X-Forwarded-For only as far as its ``trusted_proxy_hops``
+    config (``REFLEX_TRUSTED_PROXY_HOPS``) allows. Anything but one IP address is dropped.
+    """
+    try:
+        router_data = EventContext.get().router_data
+    except LookupError:
+        return None
+    address = SessionData.from_router_data(router_data).client_ip.strip()
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 class LumiApi:
     """Thin async client: one method per API route, each returning a ``backend.contracts`` model."""
 
@@ -164,8 +190,14 @@ class LumiApi:
         *,
         token: str | None = None,
         body: BaseModel | None = None,
+        for_browser: bool = False,
     ) -> httpx.Response:
-        headers = {"authorization": f"Bearer {token}"} if token else None
+        """``for_browser``: a rate-limited auth call, sent with the browser's address."""
+        headers: dict[str, str] = {}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        if for_browser and (address := browser_address()) is not None:
+            headers[CLIENT_IP_HEADER] = address
         try:
             response = await self._http.request(
                 method, path, json=_body(body) if body is not None else None, headers=headers
@@ -186,8 +218,9 @@ class LumiApi:
         *,
         token: str | None = None,
         body: BaseModel | None = None,
+        for_browser: bool = False,
     ) -> M:
-        response = await self._send(method, path, token=token, body=body)
+        response = await self._send(method, path, token=token, body=body, for_browser=for_browser)
         try:
             return model.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
@@ -202,22 +235,25 @@ class LumiApi:
     # ------------------------------------------------------------ auth
 
     async def register(self, request: RegisterRequest) -> AuthSession:
-        return await self._call("POST", "/auth/register", AuthSession, body=request)
+        return await self._call("POST", "/auth/register", AuthSession, body=request, for_browser=True)
 
     async def login(self, request: LoginRequest) -> AuthSession:
-        return await self._call("POST", "/auth/login", AuthSession, body=request)
+        return await self._call("POST", "/auth/login", AuthSession, body=request, for_browser=True)
 
     async def refresh(self, refresh_token: str) -> AuthTokens:
-        return await self._call("POST", "/auth/refresh", AuthTokens, body=RefreshRequest(refresh_token=refresh_token))
+        request = RefreshRequest(refresh_token=refresh_token)
+        return await self._call("POST", "/auth/refresh", AuthTokens, body=request, for_browser=True)
 
     async def logout(self, token: str, refresh_token: str | None) -> None:
-        await self._send("POST", "/auth/logout", token=token, body=LogoutRequest(refresh_token=refresh_token))
+        request = LogoutRequest(refresh_token=refresh_token)
+        await self._send("POST", "/auth/logout", token=token, body=request, for_browser=True)
 
     async def change_password(self, token: str, request: ChangePasswordRequest) -> None:
-        await self._send("POST", "/auth/password", token=token, body=request)
+        await self._send("POST", "/auth/password", token=token, body=request, for_browser=True)
 
     async def delete_account(self, token: str, password: str) -> None:
-        await self._send("POST", "/auth/delete-account", token=token, body=DeleteAccountRequest(password=password))
+        request = DeleteAccountRequest(password=password)
+        await self._send("POST", "/auth/delete-account", token=token, body=request, for_browser=True)
 
     # ------------------------------------------------------------ users
 

@@ -1,19 +1,27 @@
 """Fixed-window rate limits kept in Redis: INCR and EXPIRE in one MULTI pipeline.
 
-Auth routes are limited per client IP (``requestContext.http.sourceIp``) and sign-in also
-per login identifier; partner requests per person. Identifiers are hashed so Redis never
-holds e-mail addresses. Limits come from ``Settings.rate_limit_*``.
+Auth routes are limited per client IP and sign-in also per login identifier; partner
+requests per person. Identifiers are hashed so Redis never holds e-mail addresses. Limits
+come from ``Settings.rate_limit_*``.
+
+The client IP is the browser's. Every call reaches the API from the Reflex backend, so
+``requestContext.http.sourceIp`` is the backend's own address and would give every person
+one shared budget; the backend forwards the browser's address in ``X-Lumi-Client-Ip``. That
+header is believed only when ``Settings.trusted_client_ip_header`` says nobody else can call
+the API, and only if it holds one valid IP address; otherwise the source IP counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import time
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
+from backend.contracts import CLIENT_IP_HEADER
 from backend.domain.errors import RateLimited
 from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
@@ -38,11 +46,26 @@ def hit(bucket: str, identifier: str, limit: int, window_seconds: int = WINDOW_S
 
 
 def client_ip(request: Request) -> str:
+    """The address a per-client budget is kept for (see the module docstring)."""
     event = request.resolved_event
+    if get_settings().trusted_client_ip_header:
+        forwarded = ip_address_or_none(event.headers.get(CLIENT_IP_HEADER))
+        if forwarded is not None:
+            return forwarded
     try:
         return str(event.request_context.http.source_ip or "unknown")  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
         return "unknown"
+
+
+def ip_address_or_none(value: str | None) -> str | None:
+    """One IPv4 or IPv6 address in canonical form, or None for anything else."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
 
 
 def limit_auth_client(request: Request) -> str:

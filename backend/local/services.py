@@ -49,9 +49,10 @@ class MotoService:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
-        from backend.local import moto_fixes
+        from backend.local import moto_fixes, s3_post_policy
 
         moto_fixes.install()  # transactions and streams as DynamoDB documents them
+        s3_post_policy.install()  # browser uploads held to their POST policy, as S3 does
         self._server.start()
         wait_for_port(self.port)
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from moto.utilities.utils import load_resource
 
 from backend.api.auth import verify_access_token
 from backend.aws import client
+from backend.contracts import CLIENT_IP_HEADER
 from backend.domain import accounts
 from backend.domain.errors import Conflict, WeakPassword
 from backend.settings import get_settings, reset_settings
@@ -96,6 +98,24 @@ def test_login_by_email_and_by_username(api: Api, register: Register) -> None:
         assert status == 200, (login, body)
         assert body["profile"]["user_id"] == person.user_id
         assert api.get("/users/me", token=body["tokens"]["access_token"])[0] == 200
+
+
+def test_a_username_typed_with_capitals_is_kept_in_lower_case(api: Api) -> None:
+    # given someone who types their name the way they write it
+    typed = f"Ana.Lee.{unique_name('x').split('_')[1].upper()}"
+    request = {"email": f"{typed}@example.com", "password": PASSWORD, "username": f" {typed} ", "display_name": "Ana"}
+    # when they register, then the account is theirs under the lower-case name
+    status, body = api.post("/auth/register", request)
+    assert status == 201, body
+    assert body["profile"]["username"] == typed.lower()
+    assert table.get(keys.username_claim(typed.lower()))["user_id"] == body["profile"]["user_id"]
+    # and they sign in with any spelling of it
+    status, signed_in = api.post("/auth/login", {"login": typed.upper(), "password": PASSWORD})
+    assert status == 200, signed_in
+    assert signed_in["profile"]["user_id"] == body["profile"]["user_id"]
+    # and another spelling is the same name, so it is taken
+    again = {**request, "email": f"other.{typed}@example.com", "username": typed.swapcase()}
+    assert_error(api.post("/auth/register", again), 409, "username_taken")
 
 
 def test_login_failures_say_what_is_wrong(api: Api, register: Register) -> None:
@@ -357,6 +377,54 @@ def test_sign_in_attempts_are_rate_limited_per_ip_and_per_login(api: Api, regist
     # other people from other addresses are unaffected
     other = {"login": unique_name("nobody"), "password": "x1234567"}
     assert api.post("/auth/login", other, source_ip="192.0.2.200")[0] == 404
+
+
+def random_address(version: int = 4) -> str:
+    if version == 6:
+        return f"2001:db8::{random.randint(1, 0xFFFF):x}:{random.randint(1, 0xFFFF):x}"
+    return f"198.18.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+def sign_in_as_nobody(api: Api, forwarded: str | None) -> int:
+    """One sign-in attempt for an unknown login (so only the per-client budget counts)."""
+    headers = {CLIENT_IP_HEADER: forwarded} if forwarded is not None else None
+    return api.post("/auth/login", {"login": unique_name("nobody"), "password": "x1234567"}, headers=headers)[0]
+
+
+def test_browsers_behind_the_reflex_backend_have_their_own_budgets(api: Api, low_limits: None) -> None:
+    # given two browsers whose calls all come from the one Reflex backend (one source IP)
+    first, second = random_address(), random_address()
+    # when the first one uses up its budget
+    assert [sign_in_as_nobody(api, first) for _ in range(3)] == [404, 404, 404]
+    assert sign_in_as_nobody(api, first) == 429
+    # then the second one still has all of its own
+    assert [sign_in_as_nobody(api, second) for _ in range(3)] == [404, 404, 404]
+    # and an address counts as one whatever its spelling
+    assert sign_in_as_nobody(api, f" {first} ") == 429
+    third = random_address(version=6)
+    assert [sign_in_as_nobody(api, third) for _ in range(3)] == [404, 404, 404]
+    assert sign_in_as_nobody(api, third.replace("2001:db8::", "2001:0db8:0:0:0:0:")) == 429
+
+
+def test_a_forwarded_address_is_ignored_when_the_header_is_not_trusted(
+    api: Api, low_limits: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LUMI_TRUSTED_CLIENT_IP_HEADER", "false")
+    reset_settings()
+    # every attempt claims another browser, but they all come from one address
+    assert [sign_in_as_nobody(api, random_address()) for _ in range(3)] == [404, 404, 404]
+    assert sign_in_as_nobody(api, random_address()) == 429
+    assert sign_in_as_nobody(api, None) == 429
+
+
+@pytest.mark.parametrize("garbage", ["not-an-ip", "203.0.113.1, 203.0.113.2", "", "203.0.113.999", "1" * 100])
+def test_a_forwarded_value_that_is_not_an_ip_address_is_ignored(api: Api, low_limits: None, garbage: str) -> None:
+    # given the source address's budget used up by attempts without the header
+    assert [sign_in_as_nobody(api, None) for _ in range(3)] == [404, 404, 404]
+    # when garbage is forwarded, the source address still counts
+    assert sign_in_as_nobody(api, garbage) == 429
+    # while a real forwarded address gets its own budget
+    assert sign_in_as_nobody(api, random_address(version=6)) == 404
 
 
 def test_partner_requests_are_rate_limited_per_person(api: Api, register: Register, low_limits: None) -> None:
