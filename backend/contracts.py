@@ -197,3 +197,137 @@ class AnniversaryUpdate(Model):
 class Health(Model):
     status: Literal["ok"] = "ok"
     stage: str
+
+
+# ---------------------------------------------------------------- presence
+
+PresenceState = Literal["online", "idle", "offline"]
+Activity = Literal["active", "idle"]
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class PresenceHeartbeat(Model):
+    """Sent for one open tab or device every heartbeat interval, and when its activity changes."""
+
+    connection_id: ConnectionId
+    activity: Activity
+
+
+class PresenceDisconnect(Model):
+    connection_id: ConnectionId
+
+
+class PresenceStatus(Model):
+    user_id: str
+    state: PresenceState
+    last_seen: datetime | None = Field(default=None, description="When the person was last online or idle.")
+
+
+class PartnerPresence(Model):
+    presence: PresenceStatus | None = None
+
+
+# ---------------------------------------------------------------- notifications
+
+NotificationCategory = Literal["partner", "moments", "affirmations", "music", "reminders"]
+NOTIFICATION_CATEGORIES: tuple[str, ...] = ("partner", "moments", "affirmations", "music", "reminders")
+NotificationFilter = Literal["all", "unread"]
+
+
+class Notification(Model):
+    notification_id: str
+    category: NotificationCategory
+    kind: str = Field(description="What happened, e.g. `thinking_of_you`.")
+    title: str
+    body: str
+    link: str = Field(description="App path to open, e.g. `/home`.")
+    created_at: datetime
+    read: bool = False
+
+
+class NotificationPage(Model):
+    items: list[Notification]
+    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+    unread_count: int
+
+
+class UnreadCount(Model):
+    unread_count: int
+
+
+class MarkNotificationsRead(Model):
+    notification_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=100
+    )
+    all: bool = False
+
+    @field_validator("all")
+    @classmethod
+    def _one_of(cls, value: bool, info) -> bool:  # noqa: ANN001 - pydantic's ValidationInfo
+        if value and info.data.get("notification_ids"):
+            raise ValueError("Give notification ids or all, not both.")
+        return value
+
+
+class NotificationSettings(Model):
+    """Per category: whether it is pushed to this person's devices while they are away."""
+
+    push: dict[NotificationCategory, bool]
+
+
+class PushSubscriptionKeys(Model):
+    p256dh: Annotated[str, StringConstraints(min_length=16, max_length=256)]
+    auth: Annotated[str, StringConstraints(min_length=8, max_length=64)]
+
+
+class PushSubscriptionCreate(Model):
+    """What the browser's ``PushSubscription.toJSON()`` gives."""
+
+    endpoint: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://")]
+    keys: PushSubscriptionKeys
+    expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+
+
+class PushSubscriptionDelete(Model):
+    endpoint: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+
+
+class VapidPublicKey(Model):
+    public_key: str = Field(description="Application server key: base64url, uncompressed P-256 point.")
+
+
+class NudgeSent(Model):
+    notification_id: str
+    sent_at: datetime
+
+
+# ---------------------------------------------------------------- realtime messages (MQTT payloads, JSON)
+
+
+class PresenceMessage(Model):
+    type: Literal["presence"] = "presence"
+    presence: PresenceStatus
+
+
+class NotificationMessage(Model):
+    type: Literal["notification"] = "notification"
+    notification: Notification
+    unread_count: int
+
+
+class NotificationsReadMessage(Model):
+    type: Literal["notifications_read"] = "notifications_read"
+    unread_count: int
+
+
+class CoupleChangedMessage(Model):
+    """Something the partner's screen shows changed (pairing, anniversary, leaving): refetch."""
+
+    type: Literal["couple_changed"] = "couple_changed"
+    reason: str
+
+
+RealtimeMessage = Annotated[
+    PresenceMessage | NotificationMessage | NotificationsReadMessage | CoupleChangedMessage,
+    Field(discriminator="type"),
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,32 @@ class Settings(BaseSettings):
     trusted_client_ip_header: bool = True
 
     jwks_cache_seconds: int = Field(default=3600, ge=0)
+
+    # Realtime. Locally the embedded broker; in AWS IoT Core (publisher "iot").
+    publisher: str = Field(default="mqtt", pattern="^(mqtt|iot)$")
+    mqtt_ws_url: str | None = None
+    realtime_service_user: str = "lumi-service"
+    realtime_service_secret: str = ""
+    # Presence: a tab beats every heartbeat; it is gone after offline_seconds without one
+    # (at least 2.5 beats, so nobody flickers). Idle after idle_seconds without input.
+    presence_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    presence_offline_seconds: float = Field(default=30.0, gt=0)
+    presence_idle_seconds: float = Field(default=300.0, gt=0)
+    presence_cleanup_seconds: float = Field(default=5.0, gt=0)
+
+    # Web Push (VAPID). The local stack generates a key pair; in AWS it comes from a secret.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = "mailto:hello@lumi.example"
+    push_ttl_seconds: int = 24 * 3600
+
+    rate_limit_nudges_per_minute: int = 3
+
+    @model_validator(mode="after")
+    def _presence_does_not_flicker(self) -> Settings:
+        if self.presence_offline_seconds < 2.5 * self.presence_heartbeat_seconds:
+            raise ValueError("LUMI_PRESENCE_OFFLINE_SECONDS must be at least 2.5 heartbeats")
+        return self
 
     @property
     def issuer(self) -> str:

@@ -99,6 +99,7 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": "lumi-local",
             "AWS_DEFAULT_REGION": self.region,
             **{f"LUMI_QUEUE_URL_{name.upper()}": url for name, url in p.queue_urls.items()},
+            **self._secrets(),
             **self.extra_env,
         }
         self._apply_env()
@@ -113,6 +114,30 @@ class LocalStack:
             self._start_scheduler()
         self._apply_env()
         return self
+
+    def _secrets(self) -> dict[str, str]:
+        """The realtime service credential and the VAPID key pair: made once per data dir
+        (so push subscriptions keep working across restarts), else fresh for each run."""
+        import json
+        import secrets
+
+        from backend.push.vapid import generate_vapid_keys
+
+        path = os.path.join(self.data_dir, "secrets.json") if self.data_dir else None
+        if path and os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                return dict(json.load(handle))
+        private, public = generate_vapid_keys()
+        values = {
+            "LUMI_REALTIME_SERVICE_SECRET": secrets.token_urlsafe(32),
+            "LUMI_VAPID_PRIVATE_KEY": private,
+            "LUMI_VAPID_PUBLIC_KEY": public,
+        }
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(values, handle)
+            os.chmod(path, 0o600)
+        return values
 
     def activate(self) -> None:
         """Point this process's settings and boto3 clients at this stack (again).
