@@ -65,6 +65,25 @@ def error_response(
     )
 
 
+# Bodies Powertools would parse as forms before any route runs; the API speaks JSON only.
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refuse_form_body(event: dict) -> dict | None:
+    """The function-URL response for a form-encoded body, refused at the edge (415), or None.
+
+    Powertools parses forms inside its validation middleware, before any route or
+    middleware of ours, and a malformed form header makes it raise a bare ValueError."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type not in _FORM_TYPES:
+        return None
+    body = ErrorResponse(
+        error=ErrorBody(code="unsupported_media_type", message="Send the request body as JSON.", fields={})
+    )
+    return {"statusCode": 415, "headers": {"Content-Type": "application/json"}, "body": body.model_dump_json()}
+
+
 def domain_error_response(error: DomainError) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
     fields = error.fields if isinstance(error, ValidationFailed) else None

@@ -181,6 +181,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
+    def __getattr__(self, name: str):  # the base class looks up do_<METHOD>
+        """A function URL hands any method (TRACE, QUERY…) to the function, whose router answers it."""
+        if name.startswith("do_"):
+            return self._invoke
+        raise AttributeError(name)
+
     def _invoke(self) -> None:
         request_id = str(uuid.uuid4())
         try:
