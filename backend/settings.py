@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     mqtt_ws_url: str | None = None
     realtime_service_user: str = "lumi-service"
     realtime_service_secret: str = ""
+    # In AWS the secret lives in Secrets Manager; functions that check it get its ARN.
+    realtime_service_secret_arn: str = ""
     # Presence: a tab beats every heartbeat; it is gone after offline_seconds without one
     # (at least 2.5 beats, so nobody flickers). Idle after idle_seconds without input.
     presence_heartbeat_seconds: float = Field(default=10.0, gt=0)
@@ -72,8 +74,16 @@ class Settings(BaseSettings):
     vapid_public_key: str = ""
     vapid_subject: str = "mailto:hello@lumi.example"
     push_ttl_seconds: int = 24 * 3600
+    # Where the sender may POST: subscription endpoints are URLs a browser hands us, so only
+    # the browsers' push services (https, these hosts and their subdomains) are accepted,
+    # never an address of our own network. Loopback endpoints only for a test push service.
+    push_service_hosts: str = "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+    push_allow_loopback: bool = False
 
     rate_limit_nudges_per_minute: int = 3
+
+    # Queues (URLs), written by the local stack as LUMI_QUEUE_URL_{NAME}.
+    queue_url_notifications: str = ""
 
     @model_validator(mode="after")
     def _presence_does_not_flicker(self) -> Settings:

@@ -11,8 +11,13 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_iot as iot
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
@@ -205,6 +210,133 @@ class Api(Construct):
         )
 
 
+class Realtime(Construct):
+    """IoT Core for live updates.
+
+    The custom authorizer runs ``backend.realtime.authorizer.handler``, the very rule the
+    local broker enforces through ``backend.local.broker_auth``: people get their own user and
+    couple topics, the service principal (Reflex backend) the whole stage. Clients name it
+    in the MQTT username: ``<username>?x-amz-customauthorizer-name=<authorizer_name>``.
+    Presence cleanup runs on the EventBridge schedule registered in ``SCHEDULED_JOBS``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth) -> None:
+        super().__init__(scope, id)
+        from backend.local.scheduler import SCHEDULED_JOBS
+
+        self.stage = stage
+        self.service_secret = secretsmanager.Secret(
+            self,
+            "ServiceSecret",
+            secret_name=f"lumi-{stage}-realtime-service",
+            description="Password of the realtime service principal (the Reflex backend's MQTT connection).",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=48),
+        )
+        environment = {
+            "LUMI_STAGE": stage,
+            "LUMI_TABLE_NAME": data.table.table_name,
+            "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
+            "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
+        }
+
+        self.authorizer_function = backend_function(
+            self,
+            "AuthorizerHandler",
+            "backend.realtime.authorizer.handler",
+            {**environment, "LUMI_REALTIME_SERVICE_SECRET_ARN": self.service_secret.secret_arn},
+            timeout_seconds=5,
+        )
+        data.table.grant_read_data(self.authorizer_function)
+        self.service_secret.grant_read(self.authorizer_function)
+        self.authorizer_name = f"lumi-{stage}-realtime"
+        self.authorizer = iot.CfnAuthorizer(
+            self,
+            "Authorizer",
+            authorizer_name=self.authorizer_name,
+            authorizer_function_arn=self.authorizer_function.function_arn,
+            signing_disabled=True,  # MQTT username/password, not signed tokens
+            status="ACTIVE",
+        )
+        self.authorizer_function.add_permission(
+            "InvokedByIotCore",
+            principal=iam.ServicePrincipal("iot.amazonaws.com"),
+            source_arn=self.authorizer.attr_arn,
+        )
+
+        expression, name, handler = next(job for job in SCHEDULED_JOBS if job[1] == "presence-cleanup")
+        self.cleanup_function = backend_function(
+            self, "PresenceCleanupHandler", handler.replace(":", "."), environment, timeout_seconds=50
+        )
+        self.grant_publish(self.cleanup_function)
+        self.cleanup_rule = events.Rule(
+            self,
+            "PresenceCleanup",
+            rule_name=f"lumi-{stage}-{name}",
+            schedule=events.Schedule.expression(expression),
+            targets=[targets.LambdaFunction(self.cleanup_function, retry_attempts=0)],
+        )
+        for function in (self.authorizer_function, self.cleanup_function):
+            suppress_function_findings(function)
+        NagSuppressions.add_resource_suppressions(
+            self.service_secret,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="Rotating it means restarting the Reflex backend with the new value; done by deployment.",
+                )
+            ],
+        )
+
+    def grant_publish(self, function: lambda_.Function) -> None:
+        """Let ``function`` publish to this stage's topics through iot-data (``Settings.publisher = "iot"``)."""
+        stack = cdk.Stack.of(self)
+        function.add_environment("LUMI_PUBLISHER", "iot")
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["iot:Publish"],
+                resources=[f"arn:{stack.partition}:iot:{stack.region}:{stack.account}:topic/lumi/{self.stage}/*"],
+            )
+        )
+
+
+def backend_function(
+    scope: Construct, id: str, handler: str, environment: dict[str, str], *, timeout_seconds: int
+) -> lambda_.Function:
+    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API."""
+    return lambda_.Function(
+        scope,
+        id,
+        runtime=lambda_.Runtime.PYTHON_3_11,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=handler,
+        code=lambda_.Code.from_asset(
+            str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
+        ),
+        memory_size=512,
+        timeout=cdk.Duration.seconds(timeout_seconds),
+        environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
+    )
+
+
+def suppress_function_findings(function: lambda_.Function) -> None:
+    """After its grants (suppressions only reach children that exist when they are added)."""
+    NagSuppressions.add_resource_suppressions(
+        function,
+        [
+            NagPackSuppression(id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."),
+            NagPackSuppression(
+                id="AwsSolutions-IAM4",
+                reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
+            ),
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason="Wildcards are scoped to this table's indexes and this stage's topic prefix lumi/{stage}/.",
+            ),
+        ],
+        apply_to_children=True,
+    )
+
+
 class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -213,3 +345,5 @@ class LumiStack(cdk.Stack):
         self.auth = Auth(self, "Auth", stage=stage)
         self.queues = Queues(self, "Queues", stage=stage)
         self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth)
+        self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth)
+        self.realtime.grant_publish(self.api.function)  # presence heartbeats and pairing changes publish

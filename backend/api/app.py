@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from backend.api import errors
 from backend.api.auth import bearer_token_from, verify_access_token
-from backend.api.routers import auth, health, relationships, users
+from backend.api.routers import auth, health, notifications, nudges, presence, push, relationships, users
 
 TITLE = "Lumi API"
 VERSION = "1.0.0"
@@ -42,7 +42,7 @@ def parse_json(text: str) -> Any:
 
 
 app = LambdaFunctionUrlResolver(enable_validation=True, json_body_deserializer=parse_json)
-for domain in (health, auth, users, relationships):
+for domain in (health, auth, users, relationships, presence, notifications, push, nudges):
     app.include_router(domain.router)
 
 _SECURITY_SCHEMES: dict[str, Any] = {
@@ -76,4 +76,4 @@ errors.register(app, _authenticate_route)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return errors.refuse_form_body(event) or app.resolve(event, context)

@@ -67,3 +67,36 @@ class ObjectInfo:
     size: int
     content_type: str | None
     head: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something that happened for one person: stored, then delivered live or by Web Push."""
+
+    notification_id: str
+    recipient_id: str
+    category: str
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None = None
+    # Set when it concerns the couple, so it goes with the couple's data when they split.
+    relationship_id: str | None = None
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """One browser or device of a person that accepts Web Push (``PushSubscription.toJSON()``)."""
+
+    user_id: str
+    endpoint: str
+    p256dh: str
+    auth: str
+    created_at: datetime
+    expiration_time: int | None = None

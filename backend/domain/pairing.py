@@ -10,6 +10,7 @@ from backend.domain import tenancy
 from backend.domain.errors import Conflict, NotFound
 from backend.domain.models import Caller, PartnerRequest, Relationship, UserProfile
 from backend.domain.rules import check_partner_request, login_identifier
+from backend.realtime.events import couple_changed
 from backend.store import relationships, users
 
 
@@ -31,6 +32,7 @@ def send_request(caller: Caller, to: str) -> RequestView:
     identifier = login_identifier(to)
     recipient = check_partner_request(sender, users.find(**{identifier.kind: identifier.value}))
     request = relationships.create_request(sender.user_id, recipient.user_id)
+    couple_changed("request_sent", user_ids=(sender.user_id, recipient.user_id))
     return RequestView(request, sender, recipient)
 
 
@@ -56,6 +58,7 @@ def accept(caller: Caller, request_id: str) -> Couple:
     if me.relationship_id:
         raise Conflict("You already have a partner.", code="already_paired")
     relationship = relationships.accept(request)
+    couple_changed("request_accepted", relationship.relationship_id, (request.from_user_id, request.to_user_id))
     partner = users.get(request.from_user_id)
     if partner is None:
         raise NotFound("That person has deleted their account.")
@@ -66,12 +69,14 @@ def decline(caller: Caller, request_id: str) -> None:
     request = tenancy.received_request(caller.user_id, relationships.find_request(caller.user_id, request_id))
     if not relationships.remove_request(request):
         raise NotFound("That partner request is no longer open.")
+    couple_changed("request_declined", user_ids=(request.from_user_id, request.to_user_id))
 
 
 def cancel(caller: Caller, request_id: str) -> None:
     request = tenancy.sent_request(caller.user_id, relationships.find_request(caller.user_id, request_id))
     if not relationships.remove_request(request):
         raise NotFound("That partner request is no longer open.")
+    couple_changed("request_cancelled", user_ids=(request.from_user_id, request.to_user_id))
 
 
 def current(caller: Caller) -> Couple | None:
@@ -92,6 +97,7 @@ def set_anniversary(caller: Caller, relationship_id: str, anniversary: date | No
     me = users.require(caller.user_id)
     couple = _couple(me, relationship_id)
     updated = relationships.set_anniversary(couple.relationship.relationship_id, anniversary)
+    couple_changed("anniversary_changed", updated.relationship_id, updated.partner_ids)
     return Couple(updated, couple.partner)
 
 
@@ -105,6 +111,7 @@ def leave(caller: Caller, relationship_id: str) -> None:
         if (profile := users.get(user_id)) is not None and profile.relationship_id == relationship_id
     ]
     relationships.end(relationship, linked)
+    couple_changed("partner_left", relationship_id, relationship.partner_ids)
 
 
 def _couple(me: UserProfile, relationship_id: str) -> Couple:

@@ -5,10 +5,10 @@ amqtt runs in a thread of its own with its own asyncio loop, so the rest of the 
 plain MQTT over TCP (server code, tests) and MQTT over websocket on ``/mqtt`` (browsers,
 as IoT Core's ``wss://…/mqtt``).
 
-Who may connect and which topics they may use is decided by amqtt plugins. Until the
-realtime authorizer exists everybody is let in anonymously (``ANONYMOUS``); issue 3 passes
-its own plugin, e.g. ``MqttBroker(plugins={"backend.realtime.broker_auth.LumiAuthPlugin": {}})``,
-a ``BaseAuthPlugin``/``BaseTopicPlugin`` subclass calling the same authorizer as in AWS.
+Who may connect and which topics they may use is decided by amqtt plugins. By default
+everybody is let in anonymously (``ANONYMOUS``); the local stack passes the realtime
+authorizer's plugin (``backend.local.broker_auth.PLUGIN``), which calls the same rule as
+IoT Core's custom authorizer in AWS.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -30,6 +30,23 @@ PluginConfig = Mapping[str, Mapping[str, Any]]
 ANONYMOUS: PluginConfig = {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}
 
 WEBSOCKET_PATH = "/mqtt"
+
+
+class _SubscriptionsSnapshot(dict[str, list[Any]]):
+    """amqtt's subscription table, iterated over a copy.
+
+    amqtt 0.12 walks ``Broker._subscriptions`` and awaits the topic plugins inside the loop
+    (``_run_broadcast``, and retained messages at connect). With a topic plugin those awaits
+    really yield, so a client subscribing or leaving meanwhile changes the dict and the
+    broadcast task dies with "dictionary changed size during iteration": the message is lost
+    for everyone not yet served. Iterating a snapshot makes each broadcast whole.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))
+
+    def items(self) -> list[tuple[str, list[Any]]]:  # type: ignore[override]
+        return [(topic_filter, list(subscribers)) for topic_filter, subscribers in super().items()]
 
 
 class MqttBroker:
@@ -106,6 +123,7 @@ class MqttBroker:
         self._stopped = asyncio.Event()
         # A namespace per instance: amqtt keeps plugin managers in a process-wide dict by namespace.
         self._broker = Broker(self.config(), plugin_namespace=f"amqtt.lumi.{id(self)}")
+        self._broker._subscriptions = _SubscriptionsSnapshot(self._broker._subscriptions)
         await self._broker.start()
         try:
             started.set_result((self._bound_port("default"), self._bound_port("ws")))

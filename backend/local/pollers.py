@@ -16,7 +16,9 @@ from backend.local.bootstrap import Provisioned
 
 log = logging.getLogger("lumi.local.pollers")
 
-QUEUE_HANDLERS: dict[str, str] = {}
+QUEUE_HANDLERS: dict[str, str] = {
+    "notifications": "backend.jobs.notifications:handler",
+}
 
 STREAM_HANDLER = "backend.streams.handler:handler"
 

@@ -5,9 +5,10 @@ Schedules use EventBridge's own expressions, ``rate(5 minutes)`` or ``cron(0 8 *
 can be given to the CDK rule in AWS. Each job runs on a worker thread; a failing or slow
 job is logged and never stops the others, and a job still running is not started again.
 
-``SCHEDULED_JOBS`` lists the Lambda handlers EventBridge invokes in AWS (none yet; issue 3
-adds presence cleanup); ``scheduler_from_registry()`` builds the scheduler that runs them
-with a "Scheduled Event" as their event.
+``SCHEDULED_JOBS`` lists the Lambda handlers EventBridge invokes in AWS (infra builds a
+rule from each entry); ``scheduler_from_registry()`` builds the scheduler that runs them
+with a "Scheduled Event" as their event. ``LOCAL_INTERVALS`` runs some of them more often
+locally than EventBridge can (its floor is a minute), e.g. presence cleanup every few seconds.
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.local.lambda_context import ACCOUNT_ID, LocalLambdaContext
+from backend.settings import Settings, get_settings
 
 log = logging.getLogger("lumi.local.scheduler")
 
 # (EventBridge schedule expression, job name, "package.module:handler")
-SCHEDULED_JOBS: list[tuple[str, str, str]] = []
+SCHEDULED_JOBS: list[tuple[str, str, str]] = [
+    ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler"),
+]
+
+# job name → its interval in seconds locally, from the settings at start.
+LOCAL_INTERVALS: dict[str, Callable[[Settings], float]] = {
+    "presence-cleanup": lambda settings: settings.presence_cleanup_seconds,
+}
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -255,7 +264,6 @@ def scheduled_event(rule: str, region: str, now: datetime | None = None) -> dict
 def scheduler_from_registry(jobs: list[tuple[str, str, str]] | None = None) -> Scheduler:
     """A scheduler with every job of ``SCHEDULED_JOBS``, each invoked as EventBridge would."""
     from backend.local.pollers import load_handler
-    from backend.settings import get_settings
 
     scheduler = Scheduler()
     for expression, name, path in SCHEDULED_JOBS if jobs is None else jobs:
@@ -265,8 +273,19 @@ def scheduler_from_registry(jobs: list[tuple[str, str, str]] | None = None) -> S
             region = get_settings().region
             return handler(scheduled_event(name, region), LocalLambdaContext(name, region=region))
 
-        scheduler.cron(expression, name, invoke)
+        if name in LOCAL_INTERVALS:
+            scheduler.every(LOCAL_INTERVALS[name](get_settings()), name, invoke)
+        else:
+            scheduler.cron(expression, name, invoke)
     return scheduler
 
 
-__all__ = ["SCHEDULED_JOBS", "CronSchedule", "Scheduler", "rate_seconds", "scheduled_event", "scheduler_from_registry"]
+__all__ = [
+    "LOCAL_INTERVALS",
+    "SCHEDULED_JOBS",
+    "CronSchedule",
+    "Scheduler",
+    "rate_seconds",
+    "scheduled_event",
+    "scheduler_from_registry",
+]

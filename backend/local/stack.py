@@ -106,6 +106,13 @@ class LocalStack:
 
         if self.with_mqtt:
             self._start_mqtt()
+        elif self.mqtt_url:
+            self._env["LUMI_MQTT_URL"] = self.mqtt_url
+        else:
+            # No broker: an empty URL tells publishers there is nobody to tell (and keeps a
+            # broker of another stack in this process from being mistaken for ours).
+            self._env["LUMI_MQTT_URL"] = ""
+            self._env["LUMI_MQTT_WS_URL"] = ""
         if self.with_api:
             self._start_api()
         if self.with_pollers:
@@ -159,8 +166,10 @@ class LocalStack:
             self._env["LUMI_MQTT_URL"] = self.mqtt_url
             return
         from backend.local.broker import MqttBroker
+        from backend.local.broker_auth import PLUGIN
 
-        broker = MqttBroker(tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws)
+        # The realtime authorizer decides who connects and which topics they use, as in AWS.
+        broker = MqttBroker(tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws, plugins={PLUGIN: {}})
         broker.start()
         self._parts.append(broker)
         self._env["LUMI_MQTT_URL"] = broker.tcp_url
@@ -193,15 +202,19 @@ class LocalStack:
     def listening(self) -> dict[str, str]:
         """What listens where, for the start-up banner."""
         out = {"AWS emulator (moto)": self._env["LUMI_AWS_ENDPOINT_URL"], "Redis": self._env["LUMI_REDIS_URL"]}
-        if "LUMI_MQTT_URL" in self._env:
+        if self._env.get("LUMI_MQTT_URL"):
             out["MQTT (tcp)"] = self._env["LUMI_MQTT_URL"]
-        if "LUMI_MQTT_WS_URL" in self._env:
+        if self._env.get("LUMI_MQTT_WS_URL"):
             out["MQTT (websocket)"] = self._env["LUMI_MQTT_WS_URL"]
         if self.with_api:
             out["API"] = self._env["LUMI_API_URL"]
         return out
 
     def stop(self) -> None:
+        if self._parts:
+            from backend.realtime.publisher import reset_publisher
+
+            reset_publisher()  # its connection would otherwise keep calling a broker that is gone
         for part in reversed(self._parts):
             try:
                 if part is self.moto and self.data_dir:

@@ -18,7 +18,10 @@ Scope = Literal["u", "r"]
 class Channel(StrEnum):
     NOTIFICATIONS = "notifications"  # u: a new notification, read-state changes
     PRESENCE = "presence"  # r: a partner went online / idle / offline
-    EVENTS = "events"  # r: something in the couple's space changed (pairing, anniversary…)
+    # r: something in the couple's space changed (anniversary, a partner left…);
+    # u: something about one person's pairing changed (a partner request arrived, was
+    # accepted, declined or cancelled), before there is a couple topic to use.
+    EVENTS = "events"
 
 
 @dataclass(frozen=True)

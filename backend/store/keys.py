@@ -2,35 +2,53 @@
 
 Items (``type`` attribute → key):
 
-=================  ========================  ============================  =================================
-type               pk                        sk                            indexes
-=================  ========================  ============================  =================================
-UserProfile        USER#{user_id}            PROFILE                       —
-PartnerRequest     USER#{from_user_id}       REQUEST#TO#{to_user_id}       — (the sender's copy)
-PartnerRequest     USER#{to_user_id}         REQUEST#FROM#{from_user_id}   — (the recipient's copy)
-UsernameClaim      USERNAME#{username}       CLAIM                         —
-EmailClaim         EMAIL#{email}             CLAIM                         —
-Relationship       REL#{relationship_id}     RELATIONSHIP                  —
-couple-owned data  (its own)                 (its own)                     gsi2pk=REL#{relationship_id},
+====================  ======================  ===========================  ===========================================
+type                  pk                      sk                           indexes
+====================  ======================  ===========================  ===========================================
+UserProfile           USER#{user_id}          PROFILE                      —
+PartnerRequest        USER#{from_user_id}     REQUEST#TO#{to_user_id}      — (the sender's copy)
+PartnerRequest        USER#{to_user_id}       REQUEST#FROM#{from_user_id}  — (the recipient's copy)
+UsernameClaim         USERNAME#{username}     CLAIM                        —
+EmailClaim            EMAIL#{email}           CLAIM                        —
+Relationship          REL#{relationship_id}   RELATIONSHIP                 —
+couple-owned data     (its own)               (its own)                    gsi2pk=REL#{relationship_id},
                                                                            gsi2sk={kind}#{id}
-=================  ========================  ============================  =================================
+Notification          USER#{recipient_id}     NOTIFICATION#{id}            while unread: gsi1pk=UNREAD#{recipient_id},
+                                                                           gsi1sk=NOTIFICATION#{id}; about the couple:
+                                                                           the tenant key (kind NOTIFICATION)
+UnreadCounter         USER#{user_id}          UNREAD_COUNT                 —
+NotificationGone      USER#{user_id}          NOTIFICATION_GONE#{id}       — (expires_at: a counted removal done)
+NotificationSettings  USER#{user_id}          NOTIFICATION_SETTINGS        —
+PushSubscription      USER#{user_id}          PUSH#{endpoint_hash}         —
+PushEndpointClaim     PUSH#{endpoint_hash}    CLAIM                        — (who holds a browser's endpoint)
+(Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
+====================  ======================  ===========================  ===========================================
 
 Access patterns (pattern → key/index → operation):
 
-=======================================  ================================================  ==================
-pattern                                  key / index                                       operation
-=======================================  ================================================  ==================
-a profile                                USER#{id} / PROFILE                               GetItem
-who owns a username (login, uniqueness)  USERNAME#{username} / CLAIM                       GetItem, Put cond.
-who owns an e-mail (login, uniqueness)   EMAIL#{email} / CLAIM                             GetItem, Put cond.
-requests I sent                          USER#{me}, sk begins_with REQUEST#TO#             Query
-requests I received                      USER#{me}, sk begins_with REQUEST#FROM#           Query
-one of my requests by id                 USER#{me}, sk begins_with REQUEST#, filter id     Query
-a pending request between two people     USER#{a} / REQUEST#TO#{b} (or FROM#)              ConditionCheck
-a relationship                           REL#{id} / RELATIONSHIP                           GetItem
-everything a couple owns (cascade)       gsi2: gsi2pk = REL#{id}                           Query
-everything in a person's partition       USER#{id}                                         Query
-=======================================  ================================================  ==================
+=======================================  =============================================  ==================
+pattern                                  key / index                                    operation
+=======================================  =============================================  ==================
+a profile                                USER#{id} / PROFILE                            GetItem
+who owns a username (login, uniqueness)  USERNAME#{username} / CLAIM                    GetItem, Put cond.
+who owns an e-mail (login, uniqueness)   EMAIL#{email} / CLAIM                          GetItem, Put cond.
+requests I sent                          USER#{me}, sk begins_with REQUEST#TO#          Query
+requests I received                      USER#{me}, sk begins_with REQUEST#FROM#        Query
+one of my requests by id                 USER#{me}, sk begins_with REQUEST#, filter id  Query
+a pending request between two people     USER#{a} / REQUEST#TO#{b} (or FROM#)           ConditionCheck
+a relationship                           REL#{id} / RELATIONSHIP                        GetItem
+everything a couple owns (cascade)       gsi2: gsi2pk = REL#{id}                        Query
+everything in a person's partition       USER#{id}                                      Query
+my notifications, newest first           USER#{me}, sk begins_with NOTIFICATION#        Query backwards
+my unread notifications, newest first    gsi1: gsi1pk = UNREAD#{me}                     Query backwards
+one of my notifications                  USER#{me} / NOTIFICATION#{id}                  GetItem
+several of my notifications              USER#{me} / NOTIFICATION#{id}, up to 99        BatchGet, Transact
+my unread count                          USER#{me} / UNREAD_COUNT                       GetItem; ADD in Tx
+my notification settings                 USER#{me} / NOTIFICATION_SETTINGS              GetItem, Put
+my push subscriptions (to push)          USER#{me}, sk begins_with PUSH#                Query
+who holds a push endpoint                PUSH#{endpoint_hash} / CLAIM                   GetItem, Put cond.
+a delivery already done (sender)         IDEMPOTENCY#{function} / {key_prefix}#{hash}   Get, Put cond.
+=======================================  =============================================  ==================
 
 Rules that keep this true:
 
@@ -40,7 +58,14 @@ Rules that keep this true:
   find and delete all of a couple's data with one Query when the relationship goes.
 * The relationship item itself carries no tenant key: it *is* the tenant, and its
   removal is what starts the cascade.
-* No route scans; gsi1 is kept free for per-person listings of later features.
+* No route scans; gsi1 holds per-person listings (unread notifications; later features).
+* Notification ids start with the creation time in microseconds (hex), so the sort key
+  orders them by time and a backwards Query lists the newest first.
+* Sparse index: only unread notifications carry gsi1 attributes; marking one read removes
+  them, so listing unread items never reads the read ones.
+* The unread count is the number of notifications flagged ``unread_counted``; only
+  ``backend.store.notifications`` changes flag and counter, in one transaction whose
+  conditions pin the item's state, so any replay of a stream record is harmless.
 """
 
 from __future__ import annotations
@@ -109,3 +134,53 @@ def tenant_key(relationship_id: str, kind: str, item_id: str) -> Key:
 def key_of(item: dict) -> Key:
     """The primary key of a stored item (from a query result or a stream image)."""
     return {"pk": item["pk"], "sk": item["sk"]}
+
+
+# ---------------------------------------------------------------- notifications and push
+
+NOTIFICATION_PREFIX = "NOTIFICATION#"
+PUSH_PREFIX = "PUSH#"
+UNREAD_INDEX = "gsi1"
+IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
+
+
+def notification(recipient_id: str, notification_id: str) -> Key:
+    return {"pk": user_partition(recipient_id), "sk": f"{NOTIFICATION_PREFIX}{notification_id}"}
+
+
+def unread_partition(recipient_id: str) -> str:
+    return f"UNREAD#{recipient_id}"
+
+
+def unread_index_key(recipient_id: str, notification_id: str) -> Key:
+    """The sparse-index attributes an unread notification carries (and loses when read)."""
+    return {"gsi1pk": unread_partition(recipient_id), "gsi1sk": f"{NOTIFICATION_PREFIX}{notification_id}"}
+
+
+def notification_id_of(sort_key: str) -> str:
+    return sort_key.removeprefix(NOTIFICATION_PREFIX)
+
+
+def unread_counter(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": "UNREAD_COUNT"}
+
+
+def notification_gone(recipient_id: str, notification_id: str) -> Key:
+    return {"pk": user_partition(recipient_id), "sk": f"NOTIFICATION_GONE#{notification_id}"}
+
+
+def notification_settings(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": "NOTIFICATION_SETTINGS"}
+
+
+def push_subscription(user_id: str, endpoint_hash: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": f"{PUSH_PREFIX}{endpoint_hash}"}
+
+
+def push_endpoint_claim(endpoint_hash: str) -> Key:
+    return {"pk": f"{PUSH_PREFIX}{endpoint_hash}", "sk": CLAIM}
+
+
+def idempotency_partition(function: str) -> str:
+    """Where Powertools keeps a function's idempotency records (it builds the sort key itself)."""
+    return f"{IDEMPOTENCY_PREFIX}{function}"

@@ -181,8 +181,12 @@ def query_page(
     filter_values: dict[str, Any] | None = None,
     limit: int = 100,
     next_token: str | None = None,
+    forward: bool = True,
 ) -> Page:
-    """One page of a Query: ``partition`` = (attribute, value), ``sk_prefix`` = (attribute, prefix)."""
+    """One page of a Query: ``partition`` = (attribute, value), ``sk_prefix`` = (attribute, prefix).
+
+    ``forward=False`` reads the sort key from the highest down (newest first for time-ordered keys).
+    """
     names = {"#p": partition[0]}
     values: dict[str, Any] = {":p": partition[1]}
     condition = "#p = :p"
@@ -198,6 +202,7 @@ def query_page(
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": to_dynamo(values),
         "Limit": limit,
+        "ScanIndexForward": forward,
     }
     if index:
         kwargs["IndexName"] = index
@@ -240,9 +245,15 @@ def tx_delete(key: Key, condition: str | None = None, values: dict[str, Any] | N
 
 
 def tx_update(
-    key: Key, expression: str, condition: str | None = None, values: dict[str, Any] | None = None
+    key: Key,
+    expression: str,
+    condition: str | None = None,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key), "UpdateExpression": expression}
+    if names:
+        op["ExpressionAttributeNames"] = names
     return {"Update": _with_condition(op, condition, values)}
 
 
@@ -292,6 +303,25 @@ def _reasons(error: ClientError, count: int) -> list[str | None]:
         inside = message[message.rfind("[") + 1 : message.rfind("]")] if "[" in message else ""
         reasons = [None if code.strip() == "None" else code.strip() for code in inside.split(",") if code.strip()]
     return (reasons + [None] * count)[:count]
+
+
+def batch_get(keys: list[Key]) -> list[Item]:
+    """Read many items consistently, 100 per request, retrying unprocessed keys; missing ones are left out."""
+    found: list[Item] = []
+    for start in range(0, len(keys), 100):
+        pending: dict[str, Any] = {
+            table_name(): {"Keys": [to_dynamo(key) for key in keys[start : start + 100]], "ConsistentRead": True}
+        }
+        for attempt in range(8):
+            response = _dynamodb().batch_get_item(RequestItems=pending)
+            found += [from_dynamo(item) for item in response.get("Responses", {}).get(table_name(), [])]
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                break
+            time.sleep(min(1.0, 0.05 * 2**attempt))
+        else:
+            raise Unavailable("Lumi is very busy right now. Please try again in a moment.")
+    return found
 
 
 def batch_delete(keys: list[Key]) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.domain.errors import NotFound
 from backend.media import objects, paths, urls
-from backend.store import keys, records, relationships, table, user_pool, users
+from backend.store import keys, notifications, records, relationships, table, user_pool, users
 
 log = logging.getLogger("lumi.streams")
 
@@ -55,6 +55,7 @@ def user_removed(old: Image) -> None:
     remove_pending_requests(user_id)
     urls.forget(old.get("avatar_key"))
     objects.delete_prefix(paths.user_prefix(user_id))
+    notifications.forget_person(user_id)  # notifications, count, settings, push subscriptions
     if old.get("relationship_id"):
         end_relationship_without(user_id, old["relationship_id"])
 

@@ -12,9 +12,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from backend.store import notifications as notification_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades
+from backend.streams import cascades, notifications
 
 Image = dict[str, Any]
 
@@ -22,6 +23,9 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (records.RELATIONSHIP, "REMOVE"): lambda old, new: cascades.relationship_removed(old),
     (records.RELATIONSHIP, "INSERT"): lambda old, new: cascades.relationship_created(new),
     (records.USER_PROFILE, "REMOVE"): lambda old, new: cascades.user_removed(old),
+    (notification_store.NOTIFICATION, "INSERT"): lambda old, new: notifications.notification_changed(new),
+    (notification_store.NOTIFICATION, "MODIFY"): lambda old, new: notifications.notification_changed(new),
+    (notification_store.NOTIFICATION, "REMOVE"): lambda old, new: notifications.notification_removed(old),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -48,7 +48,9 @@ def test_table_has_the_keys_indexes_stream_and_ttl_of_the_local_stack(synthesize
 
 def test_media_bucket_is_private_with_cors_for_the_app(synthesized):
     template, _ = synthesized
-    media = [b for b in resources_of(template, "AWS::S3::Bucket") if b["Properties"].get("BucketName") == "lumi-test-media"]
+    media = [
+        b for b in resources_of(template, "AWS::S3::Bucket") if b["Properties"].get("BucketName") == "lumi-test-media"
+    ]
     (bucket,) = media
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
@@ -70,3 +72,70 @@ def test_queues_send_to_a_dead_letter_queue_after_three_receives(synthesized):
         redrive = queues[f"lumi-test-{shape.name}"]["RedrivePolicy"]
         assert redrive["maxReceiveCount"] == 3
         assert f"lumi-test-{shape.name}-dlq" in queues
+
+
+def _function_with_handler(template, handler: str) -> tuple[str, dict]:
+    (match,) = [
+        (logical_id, resource)
+        for logical_id, resource in template.find_resources("AWS::Lambda::Function").items()
+        if resource["Properties"]["Handler"] == handler
+    ]
+    return match
+
+
+def test_presence_cleanup_runs_every_minute_on_eventbridge(synthesized):
+    from backend.local.scheduler import SCHEDULED_JOBS
+
+    template, _ = synthesized
+    assert ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler") in SCHEDULED_JOBS
+    cleanup_id, cleanup = _function_with_handler(template, "backend.jobs.presence_cleanup.handler")
+    (rule,) = [
+        r
+        for r in resources_of(template, "AWS::Events::Rule")
+        if r["Properties"].get("Name") == "lumi-test-presence-cleanup"
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    assert rule["Properties"]["State"] == "ENABLED"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [cleanup_id, "Arn"]}
+    assert cleanup["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
+
+
+def test_the_iot_custom_authorizer_runs_the_realtime_authorizer(synthesized):
+    template, _ = synthesized
+    function_id, function = _function_with_handler(template, "backend.realtime.authorizer.handler")
+    (authorizer,) = resources_of(template, "AWS::IoT::Authorizer")
+    props = authorizer["Properties"]
+    assert props["AuthorizerName"] == "lumi-test-realtime"
+    assert props["AuthorizerFunctionArn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert props["SigningDisabled"] is True and props["Status"] == "ACTIVE"
+    permissions = [
+        p["Properties"]
+        for p in resources_of(template, "AWS::Lambda::Permission")
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
+    assert [p["Principal"] for p in permissions] == ["iot.amazonaws.com"]
+    assert "SourceArn" in permissions[0]
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert {"LUMI_STAGE", "LUMI_TABLE_NAME", "LUMI_USER_POOL_ID", "LUMI_USER_POOL_CLIENT_ID"} <= set(variables)
+    assert "LUMI_REALTIME_SERVICE_SECRET_ARN" in variables and "LUMI_REALTIME_SERVICE_SECRET" not in variables
+
+
+def _publish_statements(template) -> list[dict]:
+    return [
+        statement
+        for policy in resources_of(template, "AWS::IAM::Policy")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "iot:Publish"
+    ]
+
+
+def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
+    template, _ = synthesized
+    _, api = _function_with_handler(template, "backend.api.app.handler")
+    assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
+    statements = _publish_statements(template)
+    assert len(statements) == 2  # the API and the presence cleanup
+    for statement in statements:
+        resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
+        assert resource.endswith(":topic/lumi/test/*"), resource

@@ -26,6 +26,19 @@ EXPECTED = {
     ("get", "/relationships/{relationship_id}"),
     ("put", "/relationships/{relationship_id}/anniversary"),
     ("delete", "/relationships/{relationship_id}"),
+    ("post", "/presence/heartbeat"),
+    ("post", "/presence/disconnect"),
+    ("get", "/presence/partner"),
+    ("get", "/notifications"),
+    ("get", "/notifications/unread-count"),
+    ("post", "/notifications/read"),
+    ("get", "/notifications/settings"),
+    ("put", "/notifications/settings"),
+    ("get", "/notifications/{notification_id}"),
+    ("get", "/push/vapid-public-key"),
+    ("post", "/push/subscriptions"),
+    ("delete", "/push/subscriptions"),
+    ("post", "/nudges"),
 }
 PUBLIC = {("get", "/health"), ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/refresh")}
 

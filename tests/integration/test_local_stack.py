@@ -63,11 +63,13 @@ def test_the_env_names_every_endpoint_and_each_answers(local_stack: LocalStack, 
     # Redis answers
     assert redis.Redis.from_url(stack_env["LUMI_REDIS_URL"]).ping()
 
-    # the broker takes websocket connections on the advertised URL
+    # the broker takes websocket connections on the advertised URL (from the service principal:
+    # the realtime authorizer refuses anonymous clients)
     ws = httpx.URL(stack_env["LUMI_MQTT_WS_URL"])
     connected = threading.Event()
     browser_like = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, transport="websockets")
     browser_like.ws_set_options(path=ws.path)
+    browser_like.username_pw_set("lumi-service", stack_env["LUMI_REALTIME_SERVICE_SECRET"])
 
     def on_connect(client: mqtt.Client, userdata: Any, flags: Any, reason: mqtt.ReasonCode, props: Any) -> None:
         if not reason.is_failure:
@@ -180,7 +182,9 @@ def test_cli_keeps_data_in_the_data_dir_across_runs(tmp_path: Path, stack_proces
     cognito = aws(env, "cognito-idp")
     cognito.sign_up(ClientId=env["LUMI_USER_POOL_CLIENT_ID"], Username="alex@example.com", Password="lumi-demo-1")
     cognito.admin_confirm_sign_up(UserPoolId=env["LUMI_USER_POOL_ID"], Username="alex@example.com")
-    aws(env, "sqs").send_message(QueueUrl=env["LUMI_QUEUE_URL_NOTIFICATIONS"], MessageBody="later")
+    # (on the dead-letter queue: the stack's sender consumes the notifications queue itself)
+    dead_letters = env["LUMI_QUEUE_URL_NOTIFICATIONS"] + "-dlq"
+    aws(env, "sqs").send_message(QueueUrl=dead_letters, MessageBody="later")
     redis.Redis.from_url(env["LUMI_REDIS_URL"]).set("lumi:test", "kept")
 
     # when it stops on SIGTERM and a second run starts on the same data directory
@@ -208,7 +212,7 @@ def test_cli_keeps_data_in_the_data_dir_across_runs(tmp_path: Path, stack_proces
         AuthParameters={"USERNAME": "alex@example.com", "PASSWORD": "lumi-demo-1"},
     )["AuthenticationResult"]
     assert tokens["AccessToken"]
-    messages = aws(env2, "sqs").receive_message(QueueUrl=env2["LUMI_QUEUE_URL_NOTIFICATIONS"]).get("Messages", [])
+    messages = aws(env2, "sqs").receive_message(QueueUrl=env2["LUMI_QUEUE_URL_NOTIFICATIONS"] + "-dlq")["Messages"]
     assert [m["Body"] for m in messages] == ["later"]
     assert redis.Redis.from_url(env2["LUMI_REDIS_URL"]).get("lumi:test") == b"kept"
     assert second.stop() == 0
