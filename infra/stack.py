@@ -16,6 +16,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -129,7 +130,7 @@ class Auth(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-COG1",
-                    reason="Length-first policy (8+, a letter and a digit) as NIST SP 800-63B advises over symbol rules.",
+                    reason="Length-first policy (8+, a letter, a digit), as NIST SP 800-63B advises over symbol rules.",
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-COG8",
@@ -196,7 +197,9 @@ class Api(Construct):
         NagSuppressions.add_resource_suppressions(
             self.function,
             [
-                NagPackSuppression(id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."),
+                NagPackSuppression(
+                    id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."
+                ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM4",
                     reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
@@ -337,6 +340,65 @@ def suppress_function_findings(function: lambda_.Function) -> None:
     )
 
 
+class Workers(Construct):
+    """Lambdas fed by the table's stream and by the queues, with Lambda's partial-batch reports."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+    ) -> None:
+        super().__init__(scope, id)
+        environment = {
+            "LUMI_STAGE": stage,
+            "LUMI_TABLE_NAME": data.table.table_name,
+            "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
+            "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
+            "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
+            "LUMI_QUEUE_URL_NOTIFICATIONS": queues.queues["notifications"].queue_url,
+        }
+        # Stream records that still fail after three tries are parked here, not lost.
+        self.stream_failures = sqs.Queue(
+            self,
+            "StreamFailures",
+            queue_name=f"lumi-{stage}-stream-failures",
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.stream_failures,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SQS3", reason="This queue is itself the stream's failure destination."
+                )
+            ],
+        )
+        self.streams = backend_function(
+            self, "Streams", "backend.streams.handler.handler", environment, timeout_seconds=60
+        )
+        self.streams.add_event_source(
+            lambda_event_sources.DynamoEventSource(
+                data.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=100,
+                retry_attempts=3,
+                report_batch_item_failures=True,
+                on_failure=lambda_event_sources.SqsDlq(self.stream_failures),
+            )
+        )
+        data.table.grant_read_write_data(self.streams)
+        media.bucket.grant_read_write(self.streams)
+        auth.user_pool.grant(self.streams, "cognito-idp:AdminDeleteUser")
+
+        self.notifications = backend_function(
+            self, "NotificationSender", "backend.jobs.notifications.handler", environment, timeout_seconds=30
+        )
+        self.notifications.add_event_source(
+            lambda_event_sources.SqsEventSource(
+                queues.queues["notifications"], batch_size=10, report_batch_item_failures=True
+            )
+        )
+        data.table.grant_read_write_data(self.notifications)
+
+
 class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -347,3 +409,12 @@ class LumiStack(cdk.Stack):
         self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth)
         self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth)
         self.realtime.grant_publish(self.api.function)  # presence heartbeats and pairing changes publish
+        self.workers = Workers(
+            self, "Workers", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues
+        )
+        notifications = self.queues.queues["notifications"]
+        notifications.grant_send_messages(self.api.function)
+        self.api.function.add_environment("LUMI_QUEUE_URL_NOTIFICATIONS", notifications.queue_url)
+        for function in (self.workers.streams, self.workers.notifications):
+            self.realtime.grant_publish(function)
+            suppress_function_findings(function)

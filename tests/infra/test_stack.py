@@ -135,7 +135,22 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
     statements = _publish_statements(template)
-    assert len(statements) == 2  # the API and the presence cleanup
+    assert len(statements) == 4  # the API, the presence cleanup, the stream handlers and the sender
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
         assert resource.endswith(":topic/lumi/test/*"), resource
+
+
+def test_stream_and_queue_workers_report_partial_batch_failures(synthesized):
+    template, _ = synthesized
+    mappings = resources_of(template, "AWS::Lambda::EventSourceMapping")
+    by_source = {
+        "stream": [m for m in mappings if "StreamArn" in str(m["Properties"].get("EventSourceArn"))],
+        "queue": [m for m in mappings if "Queue" in str(m["Properties"].get("EventSourceArn"))],
+    }
+    assert by_source["stream"] and by_source["queue"]
+    for mapping in by_source["stream"] + by_source["queue"]:
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    (stream,) = by_source["stream"]
+    assert stream["Properties"]["MaximumRetryAttempts"] == 3
+    assert "DestinationConfig" in stream["Properties"]
