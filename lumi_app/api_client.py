@@ -39,15 +39,29 @@ from backend.contracts import (
     Health,
     LoginRequest,
     LogoutRequest,
+    MarkNotificationsRead,
+    Notification,
+    NotificationFilter,
+    NotificationPage,
+    NotificationSettings,
+    NudgeSent,
+    PartnerPresence,
     PartnerRequest,
     PartnerRequestCreate,
     PartnerRequests,
+    PresenceDisconnect,
+    PresenceHeartbeat,
+    PresenceStatus,
     Profile,
+    PushSubscriptionCreate,
+    PushSubscriptionDelete,
     RefreshRequest,
     RegisterRequest,
     Relationship,
+    UnreadCount,
     UpdateProfileRequest,
     UploadTicket,
+    VapidPublicKey,
 )
 from backend.settings import get_settings
 
@@ -190,6 +204,7 @@ class LumiApi:
         *,
         token: str | None = None,
         body: BaseModel | None = None,
+        params: dict[str, str] | None = None,
         for_browser: bool = False,
     ) -> httpx.Response:
         """``for_browser``: a rate-limited auth call, sent with the browser's address."""
@@ -200,7 +215,7 @@ class LumiApi:
             headers[CLIENT_IP_HEADER] = address
         try:
             response = await self._http.request(
-                method, path, json=_body(body) if body is not None else None, headers=headers
+                method, path, json=_body(body) if body is not None else None, params=params, headers=headers
             )
         except httpx.TransportError as exc:
             log.warning("API %s %s unreachable: %s", method, path, type(exc).__name__)
@@ -218,9 +233,10 @@ class LumiApi:
         *,
         token: str | None = None,
         body: BaseModel | None = None,
+        params: dict[str, str] | None = None,
         for_browser: bool = False,
     ) -> M:
-        response = await self._send(method, path, token=token, body=body, for_browser=for_browser)
+        response = await self._send(method, path, token=token, body=body, params=params, for_browser=for_browser)
         try:
             return model.model_validate(response.json())
         except (ValueError, ValidationError) as exc:
@@ -305,6 +321,63 @@ class LumiApi:
 
     async def leave_relationship(self, token: str, relationship_id: str) -> None:
         await self._send("DELETE", f"/relationships/{_seg(relationship_id)}", token=token)
+
+    # ------------------------------------------------------------ presence
+
+    async def presence_heartbeat(self, token: str, connection_id: str, activity: str) -> PresenceStatus:
+        request = PresenceHeartbeat(connection_id=connection_id, activity=activity)  # type: ignore[arg-type]
+        return await self._call("POST", "/presence/heartbeat", PresenceStatus, token=token, body=request)
+
+    async def presence_disconnect(self, token: str, connection_id: str) -> PresenceStatus:
+        request = PresenceDisconnect(connection_id=connection_id)
+        return await self._call("POST", "/presence/disconnect", PresenceStatus, token=token, body=request)
+
+    async def partner_presence(self, token: str) -> PartnerPresence:
+        return await self._call("GET", "/presence/partner", PartnerPresence, token=token)
+
+    # ------------------------------------------------------------ notifications
+
+    async def notifications(
+        self, token: str, *, filter: NotificationFilter = "all", next: str | None = None, limit: int | None = None
+    ) -> NotificationPage:
+        params = {"filter": filter}
+        if next:
+            params["next"] = next
+        if limit is not None:
+            params["limit"] = str(limit)
+        return await self._call("GET", "/notifications", NotificationPage, token=token, params=params)
+
+    async def unread_count(self, token: str) -> UnreadCount:
+        return await self._call("GET", "/notifications/unread-count", UnreadCount, token=token)
+
+    async def notification(self, token: str, notification_id: str) -> Notification:
+        return await self._call("GET", f"/notifications/{_seg(notification_id)}", Notification, token=token)
+
+    async def mark_notifications_read(self, token: str, request: MarkNotificationsRead) -> UnreadCount:
+        return await self._call("POST", "/notifications/read", UnreadCount, token=token, body=request)
+
+    async def notification_settings(self, token: str) -> NotificationSettings:
+        return await self._call("GET", "/notifications/settings", NotificationSettings, token=token)
+
+    async def update_notification_settings(self, token: str, settings: NotificationSettings) -> NotificationSettings:
+        return await self._call("PUT", "/notifications/settings", NotificationSettings, token=token, body=settings)
+
+    # ------------------------------------------------------------ web push
+
+    async def vapid_public_key(self, token: str) -> VapidPublicKey:
+        return await self._call("GET", "/push/vapid-public-key", VapidPublicKey, token=token)
+
+    async def add_push_subscription(self, token: str, subscription: PushSubscriptionCreate) -> None:
+        await self._send("POST", "/push/subscriptions", token=token, body=subscription)
+
+    async def remove_push_subscription(self, token: str, endpoint: str) -> None:
+        await self._send("DELETE", "/push/subscriptions", token=token, body=PushSubscriptionDelete(endpoint=endpoint))
+
+    # ------------------------------------------------------------ nudges
+
+    async def send_nudge(self, token: str) -> NudgeSent:
+        """ "Thinking of you" to the partner: 409 ``not_paired``, 429 ``rate_limited`` (``retry_after``)."""
+        return await self._call("POST", "/nudges", NudgeSent, token=token)
 
 
 def _seg(value: str) -> str:

@@ -1,4 +1,10 @@
-"""The Lumi app: the ``rx.App`` with its head, and the pages (registered by importing them)."""
+"""The Lumi app: the ``rx.App`` with its PWA head, and the pages (registered by importing them).
+
+The head links the web app manifest and loads the small helpers from ``assets/``:
+``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
+``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
+the next page of endless lists, ``lumi-upload.js`` sends files straight to storage.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,18 @@ app = rx.App(
         rx.el.meta(name="description", content="Lumi: a private space for two partners, and your own music."),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
+        rx.script(src="/lumi-pwa.js"),
+        rx.script(src="/lumi-presence.js"),
+        rx.script(src="/lumi-autoload.js"),
         rx.script(src="/lumi-upload.js"),
     ],
     html_lang="en",
+    # Live notifications toast at the top right, under the header (a phone's bottom has the
+    # navigation). Named "Alerts" so it is not confused with the bell or the notifications list.
+    toaster=rx.toast.provider(
+        position="top-right",
+        offset="72px",
+        visible_toasts=3,
+        custom_attrs={"mobileOffset": "64px", "containerAriaLabel": "Alerts"},
+    ),
 )

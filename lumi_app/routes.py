@@ -9,22 +9,28 @@ REGISTER = "/register"
 LOGIN = "/login"
 HOME = "/home"
 PAIRING = "/pairing"
+NOTIFICATIONS = "/notifications"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
 SETTINGS_APPEARANCE = "/settings/appearance"
 SETTINGS_RELATIONSHIP = "/settings/relationship"
+SETTINGS_NOTIFICATIONS = "/settings/notifications"
+# Shown by the service worker when a page cannot be fetched (a static file, not a Reflex page).
+OFFLINE = "/offline.html"
 
 # Pages a person sees only when signed in; the others are public.
 PROTECTED: frozenset[str] = frozenset(
     {
         HOME,
         PAIRING,
+        NOTIFICATIONS,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
         SETTINGS_APPEARANCE,
         SETTINGS_RELATIONSHIP,
+        SETTINGS_NOTIFICATIONS,
     }
 )
 
@@ -46,3 +52,10 @@ def safe_next(next_path: str | None) -> str:
     if next_path and normalize(next_path) in PROTECTED:
         return normalize(next_path)
     return HOME
+
+
+def in_app_link(link: str | None, default: str = HOME) -> str:
+    """A notification's link, if it is a path of this app (never another site: ``//x``, ``https:``)."""
+    if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:
+        return default
+    return link

@@ -1,9 +1,10 @@
 """The page template: every page is declared with :func:`page` and only describes its content.
 
 The shell owns navigation (a bottom bar on a phone, a sidebar from 768 px up), the header
-and its slots for features still to come (presence badge, notification bell, player bar),
-and the signed-in gate: a protected page shows its content only once the session is
-resumed, so nobody sees a flash of someone's data before a redirect.
+with the partner's presence badge and the notification bell (live, see
+``lumi_app/state/realtime.py``), a slot for the player bar still to come, and the signed-in
+gate: a protected page shows its content only once the session is resumed, so nobody sees
+a flash of someone's data before a redirect.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import reflex as rx
 
 from lumi_app import routes
 from lumi_app.components.avatar import avatar
+from lumi_app.components.live import notification_bell, presence_badge, presence_bridge
+from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
 
 SIDEBAR_WIDTH = "240px"
@@ -45,17 +48,17 @@ def _is_current(route: str) -> rx.Var[bool]:
     return (path == route) | (path == f"{route}/")
 
 
-# ---------------------------------------------------------------- slots for later features
+# ---------------------------------------------------------------- header pieces and slots
 
 
 def presence_badge_slot() -> rx.Component:
-    """Header slot: the partner's presence (online / idle / offline) badge goes here."""
-    return rx.fragment()
+    """Header: the partner's presence (online / idle / offline) badge."""
+    return rx.cond(SessionState.signed_in, presence_badge())
 
 
 def notification_bell_slot() -> rx.Component:
-    """Header slot: the notification bell with its unread count goes here."""
-    return rx.fragment()
+    """Header: the notification bell with its live unread count."""
+    return rx.cond(SessionState.signed_in, notification_bell())
 
 
 def player_bar_slot() -> rx.Component:
@@ -197,6 +200,7 @@ def header(title: str) -> rx.Component:
                 rx.cond(SessionState.signed_in, rx.box(user_avatar("2"), display=PHONE_ONLY)),
                 align="center",
                 spacing="3",
+                min_width="0",
             ),
             align="center",
             width="100%",
@@ -256,6 +260,7 @@ def app_shell(title: str, content: rx.Component) -> rx.Component:
             min_width="0",
         ),
         bottom_nav(),
+        presence_bridge(),
         min_height="100vh",
         overflow_x="hidden",
     )
@@ -295,9 +300,10 @@ def page(
     """
     if public or guest_only:
         guard = SessionState.redirect_if_signed_in if guest_only else SessionState.check
+        loads = [guard, *on_load]
     else:
-        guard = SessionState.require_signed_in
-    loads = [guard, *on_load]
+        # resume: start (or re-key) the tab's live task; runs again after every reconnect.
+        loads = [SessionState.require_signed_in, RealtimeState.resume, *on_load]
 
     def decorator(content: PageFn) -> PageFn:
         def render() -> rx.Component:

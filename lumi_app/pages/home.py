@@ -1,4 +1,4 @@
-"""Home: a greeting, and your partner (or the way to pair with one)."""
+"""Home: a greeting, your partner (or the way to pair with one), and "Thinking of you"."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import reflex as rx
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
-from lumi_app.components.forms import form_error, link_button, section
+from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.shell import page
+from lumi_app.state.realtime import refresh_on_couple_change
 from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
 from lumi_app.state.views import RelationshipView
 
@@ -21,6 +22,20 @@ class HomeState(rx.State):
     partner: RelationshipView = RelationshipView()
     invites: int = 0
 
+    nudging: bool = False
+    nudge_notice: str = ""
+    nudge_error: str = ""
+
+    async def _fetch(self) -> None:
+        await refresh_profile(self)
+        current = await api_call(self, lambda api, token: api.current_relationship(token))
+        requests = await api_call(self, lambda api, token: api.partner_requests(token))
+        self.has_partner = current.relationship is not None
+        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
+        self.invites = len(requests.received)
+        self.loaded = True
+        self.loaded_for = (await self.get_state(SessionState)).context_key
+
     @rx.event
     async def load(self):
         if not await is_signed_in(self):
@@ -29,21 +44,76 @@ class HomeState(rx.State):
         self.loaded = False
         yield
         try:
-            await refresh_profile(self)
-            current = await api_call(self, lambda api, token: api.current_relationship(token))
-            requests = await api_call(self, lambda api, token: api.partner_requests(token))
+            await self._fetch()
         except SessionEnded:
             yield await login_redirect(self)
-            return
         except ApiError as failure:
             self.error = failure.message
             self.loaded = True
+
+    @rx.event
+    async def refresh(self):
+        """The couple changed (a live message): fetch again, without a loading state."""
+        if not self.loaded or not await is_signed_in(self):
             return
-        self.has_partner = current.relationship is not None
-        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
-        self.invites = len(requests.received)
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        try:
+            await self._fetch()
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.error = failure.message
+
+    @rx.event
+    async def nudge(self):
+        """One tap: "thinking of you" reaches the partner (live, or as a push while they're away)."""
+        if self.nudging:
+            return
+        self.nudging = True
+        self.nudge_notice = self.nudge_error = ""
+        yield
+        try:
+            await api_call(self, lambda api, token: api.send_nudge(token))
+            self.nudge_notice = f"{self.partner.partner_name or 'Your partner'} will know you're thinking of them."
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.nudge_error = _nudge_error(failure)
+        finally:
+            self.nudging = False
+
+
+def _nudge_error(failure: ApiError) -> str:
+    if failure.status == 429:
+        if failure.retry_after:
+            seconds = max(1, round(failure.retry_after))
+            wait = f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
+            return f"You've sent a few already. Try again in {wait}."
+        return "You've sent a few already. Try again in a little while."
+    if failure.code == "not_paired":
+        return "You need a partner to send this to. Pair with them first."
+    return failure.message
+
+
+refresh_on_couple_change(routes.HOME, HomeState.refresh)
+
+
+def _nudge() -> rx.Component:
+    return rx.vstack(
+        rx.button(
+            rx.cond(HomeState.nudging, rx.spinner(size="2"), rx.icon("heart", size=18)),
+            "Thinking of you",
+            on_click=HomeState.nudge,
+            disabled=HomeState.nudging,
+            aria_busy=rx.cond(HomeState.nudging, "true", "false"),
+            size="3",
+            color_scheme="pink",
+        ),
+        form_notice(HomeState.nudge_notice),
+        form_error(HomeState.nudge_error),
+        spacing="2",
+        align="start",
+        width="100%",
+    )
 
 
 def _partner_card() -> rx.Component:
@@ -67,6 +137,7 @@ def _partner_card() -> rx.Component:
             align="center",
             spacing="4",
         ),
+        _nudge(),
         aria_label="Your partner",
     )
 

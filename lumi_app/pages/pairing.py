@@ -15,6 +15,7 @@ from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import empty_state, field, form_error, form_notice, link_button, section, submit_button
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_error
+from lumi_app.state.realtime import refresh_on_couple_change
 from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
 from lumi_app.state.views import PartnerRequestView, RelationshipView
 
@@ -68,6 +69,18 @@ class PairingState(rx.State):
         self.load_error = self.notice = self.action_error = self.send_error = self.to_error = ""
         self.loaded = False
         yield
+        try:
+            await self._fetch()
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.load_error = failure.message
+
+    @rx.event
+    async def refresh(self):
+        """The couple or the requests changed (a live message): fetch again, keeping what is shown."""
+        if not self.loaded or not await is_signed_in(self):
+            return
         try:
             await self._fetch()
         except SessionEnded:
@@ -317,6 +330,9 @@ def _paired() -> rx.Component:
             wrap="wrap",
         ),
     )
+
+
+refresh_on_couple_change(routes.PAIRING, PairingState.refresh)
 
 
 @page(routes.PAIRING, "Partner", on_load=[PairingState.load])

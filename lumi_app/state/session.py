@@ -172,6 +172,8 @@ class SessionState(rx.State):
 
     @rx.event
     async def logout(self):
+        # Say goodbye to presence while the access token still works.
+        await _going_offline(self)
         if self._access_token or self._refresh_token:
             refresh_token = self._refresh_token
             try:
@@ -318,6 +320,21 @@ async def refresh_profile(state: rx.State) -> Profile:
 async def show_profile(state: rx.State, profile: Profile) -> None:
     session = await state.get_state(SessionState)
     session._set_profile(profile)
+
+
+async def access_token(state: rx.State, *, renew: bool = False) -> tuple[str, float]:
+    """A working access token and when it expires, for long-running tasks that call the API
+    outside the state lock. ``renew`` trades the refresh token for a new one (after a 401)."""
+    session = await state.get_state(SessionState)
+    token = await (session._refresh() if renew else session._fresh_access_token())
+    return token, session._access_expires_at
+
+
+async def _going_offline(session: SessionState) -> None:
+    """Stop this tab's live connection (presence says goodbye) before the session ends."""
+    from lumi_app.state.realtime import go_offline  # the realtime state builds on this module
+
+    await go_offline(session)
 
 
 async def is_signed_in(state: rx.State) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from backend.contracts import PartnerRequest, PublicProfile, Relationship
+from backend.contracts import Notification, PartnerRequest, PublicProfile, Relationship
 
 
 def initials_of(name: str) -> str:
@@ -15,6 +15,28 @@ def initials_of(name: str) -> str:
 def long_date(value: date | datetime) -> str:
     """12 March 2024: unambiguous in every locale."""
     return f"{value.day} {value:%B %Y}"
+
+
+def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", then "12 March"."""
+    if moment is None:
+        return ""
+    now = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 24 * 3600:
+        return f"{seconds // 3600} h ago"
+    days = seconds // (24 * 3600)
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return f"{moment.day} {moment:%B}" if moment.year == now.year else long_date(moment)
 
 
 @dataclasses.dataclass
@@ -61,4 +83,38 @@ class RelationshipView:
             since=long_date(relationship.since),
             anniversary=long_date(relationship.anniversary) if relationship.anniversary else "",
             anniversary_iso=relationship.anniversary.isoformat() if relationship.anniversary else "",
+        )
+
+
+NOTIFICATION_ICONS: dict[str, str] = {
+    "partner": "heart",
+    "moments": "film",
+    "affirmations": "sparkles",
+    "music": "music",
+    "reminders": "calendar-heart",
+}
+
+
+@dataclasses.dataclass
+class NotificationView:
+    notification_id: str = ""
+    category: str = ""
+    title: str = ""
+    body: str = ""
+    link: str = ""
+    created_at: str = ""  # ISO, for <time datetime>
+    when: str = ""  # "5 min ago"
+    read: bool = False
+
+    @classmethod
+    def of(cls, notification: Notification, link: str) -> NotificationView:
+        return cls(
+            notification_id=notification.notification_id,
+            category=notification.category,
+            title=notification.title,
+            body=notification.body,
+            link=link,
+            created_at=notification.created_at.isoformat(),
+            when=time_ago(notification.created_at),
+            read=notification.read,
         )

@@ -10,6 +10,7 @@ from lumi_app.state.session import SessionState
 SETTINGS_PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Account", routes.SETTINGS_ACCOUNT, "user-round", "Display name, username and photo"),
     ("Security", routes.SETTINGS_SECURITY, "shield", "Password and deleting your account"),
+    ("Notifications", routes.SETTINGS_NOTIFICATIONS, "bell", "Push notifications on this device, and what they cover"),
     ("Appearance", routes.SETTINGS_APPEARANCE, "sun-moon", "Light, dark or like your device"),
     ("Relationship", routes.SETTINGS_RELATIONSHIP, "heart", "Your partner, anniversary, leaving"),
 )

@@ -24,6 +24,7 @@ from lumi_app.components.forms import (
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
+from lumi_app.state.realtime import refresh_on_couple_change
 from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
 from lumi_app.state.views import RelationshipView
 
@@ -49,6 +50,13 @@ class RelationshipSettingsState(rx.State):
     def today(self) -> str:
         return date.today().isoformat()
 
+    async def _fetch(self) -> None:
+        current = await api_call(self, lambda api, token: api.current_relationship(token))
+        self.has_partner = current.relationship is not None
+        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
+        self.loaded = True
+        self.loaded_for = (await self.get_state(SessionState)).context_key
+
     @rx.event
     async def load(self):
         if not await is_signed_in(self):
@@ -57,17 +65,23 @@ class RelationshipSettingsState(rx.State):
         self.loaded = False
         yield
         try:
-            current = await api_call(self, lambda api, token: api.current_relationship(token))
+            await self._fetch()
         except SessionEnded:
             yield await login_redirect(self)
-            return
         except ApiError as failure:
             self.error = failure.message
+
+    @rx.event
+    async def refresh(self):
+        """The couple changed (a live message, e.g. the partner set the anniversary or left)."""
+        if not self.loaded or not await is_signed_in(self):
             return
-        self.has_partner = current.relationship is not None
-        self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        try:
+            await self._fetch()
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.error = failure.message
 
     @rx.event
     async def save_anniversary(self, form: dict[str, str]):
@@ -167,6 +181,8 @@ def _anniversary() -> rx.Component:
                     type="date",
                     error=RelationshipSettingsState.anniversary_error,
                     default_value=RelationshipSettingsState.partner.anniversary_iso,
+                    # A new value (the partner changed it, live) re-creates the uncontrolled input.
+                    key=RelationshipSettingsState.partner.anniversary_iso,
                     max=RelationshipSettingsState.today,
                     hint="Leave it empty to remove it.",
                 ),
@@ -228,6 +244,9 @@ def _unpaired() -> rx.Component:
         "Send your partner a request to share Lumi with them.",
         link_button("Pair with your partner", routes.PAIRING),
     )
+
+
+refresh_on_couple_change(routes.SETTINGS_RELATIONSHIP, RelationshipSettingsState.refresh)
 
 
 @page(routes.SETTINGS_RELATIONSHIP, "Relationship", on_load=[RelationshipSettingsState.load])
