@@ -51,6 +51,7 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.api
+	$(PY) -m bench.realtime
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache
