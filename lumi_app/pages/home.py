@@ -9,8 +9,9 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.shell import page
+from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import refresh_on_couple_change
-from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 from lumi_app.state.views import RelationshipView
 
 
@@ -33,35 +34,18 @@ class HomeState(rx.State):
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
         self.invites = len(requests.received)
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        await mark_loaded(self)
 
     @rx.event
     async def load(self):
-        if not await is_signed_in(self):
-            return
-        self.error = ""
-        self.loaded = False
-        yield
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
-            self.loaded = True
+        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
+            yield update
 
     @rx.event
     async def refresh(self):
         """The couple changed (a live message): fetch again, without a loading state."""
-        if not self.loaded or not await is_signed_in(self):
-            return
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
+        async for update in refresh_page_data(self, self._fetch):
+            yield update
 
     @rx.event
     async def nudge(self):

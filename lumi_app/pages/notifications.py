@@ -18,8 +18,9 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice
 from lumi_app.components.shell import page
+from lumi_app.state.page_data import load_page_data, mark_loaded
 from lumi_app.state.realtime import RealtimeState, listen_to_notifications, set_unread_count
-from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import NOTIFICATION_ICONS, NotificationView
 
 PAGE_SIZE = 20
@@ -64,8 +65,7 @@ class NotificationsState(rx.State):
         self._next = result.next or ""
         self.has_more = bool(result.next)
         await set_unread_count(self, result.unread_count)
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        await mark_loaded(self)
 
     @rx.event
     async def load(self):
@@ -83,18 +83,8 @@ class NotificationsState(rx.State):
             yield update
 
     async def _reload(self):
-        if not await is_signed_in(self):
-            return
-        self.error = self.notice = ""
-        self.loaded = False
-        yield
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
-            self.loaded = True
+        async for update in load_page_data(self, self._fetch, clear=("notice",), loaded_on_error=True):
+            yield update
 
     @rx.event
     async def load_more(self):

@@ -15,8 +15,9 @@ from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import empty_state, field, form_error, form_notice, link_button, section, submit_button
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_error
+from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import refresh_on_couple_change
-from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 from lumi_app.state.views import PartnerRequestView, RelationshipView
 
 PAIR_INPUT_ID = "pair-to"
@@ -59,34 +60,20 @@ class PairingState(rx.State):
         self.sent = [PartnerRequestView.of(r, r.to_user) for r in requests.sent]
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        await mark_loaded(self)
 
     @rx.event
     async def load(self):
-        if not await is_signed_in(self):
-            return
-        self.load_error = self.notice = self.action_error = self.send_error = self.to_error = ""
-        self.loaded = False
-        yield
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.load_error = failure.message
+        async for update in load_page_data(
+            self, self._fetch, error="load_error", clear=("notice", "action_error", "send_error", "to_error")
+        ):
+            yield update
 
     @rx.event
     async def refresh(self):
         """The couple or the requests changed (a live message): fetch again, keeping what is shown."""
-        if not self.loaded or not await is_signed_in(self):
-            return
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.load_error = failure.message
+        async for update in refresh_page_data(self, self._fetch, error="load_error"):
+            yield update
 
     @rx.event
     async def send(self, form: dict[str, str]):

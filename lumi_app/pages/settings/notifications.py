@@ -24,6 +24,7 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import form_error, form_notice, section
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
+from lumi_app.state.page_data import mark_loaded
 from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect
 
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -73,8 +74,7 @@ class NotificationSettingsState(rx.State):
         try:
             settings = await api_call(self, lambda api, token: api.notification_settings(token))
             self.categories = {c: settings.push.get(c, True) for c in NOTIFICATION_CATEGORIES}  # type: ignore[call-overload]
-            self.loaded = True
-            self.loaded_for = (await self.get_state(SessionState)).context_key
+            await mark_loaded(self)
         except SessionEnded:
             yield await login_redirect(self)
             return

@@ -24,8 +24,9 @@ from lumi_app.components.forms import (
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
+from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import refresh_on_couple_change
-from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect, refresh_profile
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 from lumi_app.state.views import RelationshipView
 
 ANNIVERSARY_ID = "anniversary"
@@ -54,34 +55,18 @@ class RelationshipSettingsState(rx.State):
         current = await api_call(self, lambda api, token: api.current_relationship(token))
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
-        self.loaded = True
-        self.loaded_for = (await self.get_state(SessionState)).context_key
+        await mark_loaded(self)
 
     @rx.event
     async def load(self):
-        if not await is_signed_in(self):
-            return
-        self.error = self.notice = self.anniversary_error = self.leave_error = ""
-        self.loaded = False
-        yield
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
+        async for update in load_page_data(self, self._fetch, clear=("notice", "anniversary_error", "leave_error")):
+            yield update
 
     @rx.event
     async def refresh(self):
         """The couple changed (a live message, e.g. the partner set the anniversary or left)."""
-        if not self.loaded or not await is_signed_in(self):
-            return
-        try:
-            await self._fetch()
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
+        async for update in refresh_page_data(self, self._fetch):
+            yield update
 
     @rx.event
     async def save_anniversary(self, form: dict[str, str]):
