@@ -47,6 +47,10 @@ GENEROUS_RATE_LIMITS = {
 }
 
 
+def chromium_executable() -> str:
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(ROOT / "e2e"):
@@ -95,22 +99,42 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    browser = playwright_instance.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_executable(), args=CHROMIUM_ARGS, headless=True
+    )
     yield browser
     browser.close()
 
 
 @pytest.fixture
-def new_person(request: pytest.FixtureRequest, lumi: LumiSystem, browser: Browser) -> Iterator[Callable[..., Person]]:
+def new_person(
+    request: pytest.FixtureRequest,
+    lumi: LumiSystem,
+    browser: Browser,
+    playwright_instance: Playwright,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., Person]]:
+    """Make a person at their own browser context; ``installed=True`` gives them a browser profile on
+    disk (Chromium only considers installing an app outside incognito, and every plain context is
+    incognito), started as a browser of its own."""
     people: list[Person] = []
 
-    def make(name: str = "Alex", viewport: dict[str, int] | None = None) -> Person:
+    def make(name: str = "Alex", viewport: dict[str, int] | None = None, *, installed: bool = False) -> Person:
         suffix = uuid.uuid4().hex[:8]
-        context = browser.new_context(base_url=lumi.app_url, viewport=viewport or DESKTOP)
+        options = {"base_url": lumi.app_url, "viewport": viewport or DESKTOP}
+        if installed:
+            context = playwright_instance.chromium.launch_persistent_context(
+                tmp_path_factory.mktemp(f"{name.lower()}-profile"),
+                executable_path=chromium_executable(),
+                args=CHROMIUM_ARGS,
+                headless=True,
+                **options,
+            )
+        else:
+            context = browser.new_context(**options)
         context.set_default_timeout(15_000)
         context.tracing.start(screenshots=True, snapshots=True)
-        page = context.new_page()
+        page = context.pages[0] if context.pages else context.new_page()
         person = Person(
             name=name,
             username=f"{name.lower()}{suffix}",

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from e2e.people import Person
 
 PHONE_MAX_WIDTH = 767  # the app's "sm" breakpoint is 768 px
+# A live change (presence, a notification) shows "within a second on one machine"; bench/realtime.py
+# measures it. This bound leaves room for a busy CI box yet stays well under the 30 s offline
+# timeout, so a pass shows the change travelled live, not through the timeout or the cleanup job.
+LIVE_MS = 8_000
+_SAME_PAGE_MARK = "__lumiE2eSamePage"
 
 
 def expect_field_error(field: Locator, message: str) -> None:
@@ -25,19 +30,46 @@ def expect_field_error(field: Locator, message: str) -> None:
     expect(field).to_have_accessible_description(re.compile(re.escape(message)))
 
 
+def from_now_on(locator: Locator) -> Locator:
+    """``locator``'s matches that appear from now on; those on screen now are marked and left out.
+
+    For a message that reads the same each time ("Saved."): the app takes it away when it starts
+    on the next action and shows it again, as a new element, when that is done."""
+    locator.evaluate_all("found => found.forEach(element => element.setAttribute('data-e2e-seen', ''))")
+    return locator.and_(locator.page.locator(":not([data-e2e-seen])"))
+
+
+def mark_page(page: Page) -> None:
+    """Leave a mark in the page's window; a reload or a full navigation would wipe it."""
+    page.evaluate(f"window.{_SAME_PAGE_MARK} = true")
+
+
+def expect_same_page(page: Page) -> None:
+    """Nothing reloaded the page since :func:`mark_page`: what changed on it came live."""
+    assert page.evaluate(f"window.{_SAME_PAGE_MARK} === true"), f"{page.url} was loaded again"
+
+
 def expect_no_horizontal_scroll(page: Page) -> None:
     scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
 
 
 class Shell:
-    """What every signed-in page has around its content: the main navigation and logging out."""
+    """What every signed-in page has around its content: navigation, the partner's presence,
+    the notification bell, live alerts, and logging out."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
         # A sidebar from 768 px up, a bottom bar below; only one is shown, so only one is found.
         self.main_nav = page.get_by_role("navigation", name="Main")
         self.log_out_button = page.get_by_role("button", name="Log out")
+        header = page.get_by_role("banner")
+        # "Notifications" when nothing is unread, else "Notifications, 3 unread".
+        self.bell = header.get_by_role("link", name=re.compile(r"^Notifications(, \d+ unread)?$"))
+        # The partner's presence badge, a live region named "Sam is online" (absent while unpaired).
+        self.presence = header.get_by_role("status", name=re.compile(r" is (online|idle|offline)"))
+        # Live notifications pop up here (the toaster's region).
+        self.alerts = page.get_by_role("region", name=re.compile("Alerts"))
 
     @property
     def on_phone(self) -> bool:
@@ -53,6 +85,35 @@ class Shell:
             self.go_to("Settings")
         self.log_out_button.click()
         expect(LandingPage(self.page).sign_up_link).to_be_visible()
+
+    def expect_partner(
+        self, name: str, state: str, *, last_seen: str | None = None, timeout: float | None = None
+    ) -> None:
+        """The badge says ``name`` is ``state`` ("online", "idle", "offline"); offline with ``last_seen``
+        ("just now") when given. Visibly too: "Online", "Idle", "Offline · last seen just now" (the
+        last-seen part only from 768 px up)."""
+        label = f"{name} is {state}" + (f", last seen {last_seen}" if last_seen else "")
+        expect(self.presence).to_have_accessible_name(label, timeout=timeout)
+        shown = state.capitalize()
+        if last_seen and not self.on_phone:
+            shown += f" · last seen {last_seen}"
+        expect(self.presence).to_have_text(shown, use_inner_text=True)
+
+    def expect_unread(self, count: int) -> None:
+        """The bell counts ``count`` unread notifications, on the badge and in its name."""
+        expect(self.bell).to_have_accessible_name(f"Notifications, {count} unread" if count else "Notifications")
+        if count:
+            expect(self.bell).to_have_text(str(count))
+        else:
+            expect(self.bell).to_have_text("")
+
+    def toast(self, text: str) -> Locator:
+        """A live alert that popped up with ``text`` (a notification's title or body)."""
+        return self.alerts.get_by_text(text, exact=True)
+
+    def open_notifications(self) -> NotificationsPage:
+        self.bell.click()
+        return NotificationsPage(self.page).wait_until_ready()
 
 
 class AppPage:
@@ -158,6 +219,8 @@ class HomePage(AppPage):
         self.invite_heading = page.get_by_role("heading", name="Invite your partner", exact=True)
         self.someone_wants_to_pair = page.get_by_text("Someone wants to pair with you.")
         self.pair_link = page.get_by_role("link", name="Pair with your partner")
+        self.thinking_of_you_button = page.get_by_role("button", name="Thinking of you")
+        self.too_many_nudges = self.alert("You've sent a few already.")
         # Home has loaded once it shows either the partner or the invitation.
         self.ready = self.partner_heading.or_(self.invite_heading)
 
@@ -176,6 +239,17 @@ class HomePage(AppPage):
 
     def expect_anniversary(self, shown_as: str) -> None:
         expect(self.page.get_by_text(f"Anniversary: {shown_as}", exact=True)).to_be_visible()
+
+    def nudge_sent(self, partner: Person) -> Locator:
+        return self.notice(f"{partner.name} will know you're thinking of them.")
+
+    def think_of(self, partner: Person) -> bool:
+        """Tap "Thinking of you" and wait for Lumi's answer: True when it went to ``partner``, False
+        when Lumi says enough were sent for now."""
+        sent = from_now_on(self.nudge_sent(partner))
+        self.thinking_of_you_button.click()
+        expect(sent.or_(self.too_many_nudges)).to_be_visible()
+        return not self.too_many_nudges.is_visible()
 
 
 class PairingPage(AppPage):
@@ -334,3 +408,97 @@ class SettingsRelationshipPage(AppPage):
         expect(self.leave_dialog).to_be_hidden()
         expect(self.notice("You left your relationship with")).to_be_visible()
         expect(self.not_paired).to_be_visible()
+
+
+class NotificationsPage(AppPage):
+    path = "/notifications"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.heading = page.get_by_role("heading", name="Notifications", exact=True)
+        self.list = page.get_by_role("list", name="Notifications")
+        self.items = self.list.get_by_role("listitem")
+        # "All" alone: "Mark all as read" has it too.
+        self.show_all_button = page.get_by_role("button", name="All", exact=True)
+        self.show_unread_button = page.get_by_role("button", name="Unread", exact=True)
+        self.mark_read_button = page.get_by_role("button", name="Mark as read", exact=True)
+        self.mark_all_read_button = page.get_by_role("button", name="Mark all as read", exact=True)
+        self.load_more_button = page.get_by_role("button", name="Load more")
+        self.end_of_list = page.get_by_text("That's all your notifications.")
+        self.nothing_yet = page.get_by_text("No notifications yet")
+        self.all_caught_up = page.get_by_text("You're all caught up")
+        self.ready = self.list.or_(self.nothing_yet).or_(self.all_caught_up)
+
+    def item(self, title: str) -> Locator:
+        """The notifications titled ``title`` (a nudge has the same title each time)."""
+        return self.items.filter(has=self.page.get_by_role("link", name=title, exact=True))
+
+    def created_times(self) -> list[str]:
+        """When each listed notification was created (its ``<time datetime>``), top to bottom."""
+        return self.items.locator("time").evaluate_all("times => times.map(t => t.dateTime)")
+
+    def unread_tags(self) -> Locator:
+        return self.items.get_by_text("Unread", exact=True)
+
+    def show(self, which: str) -> None:
+        """Press the "All" or "Unread" filter; waits until it is on and the list has loaded."""
+        button = self.show_unread_button if which == "Unread" else self.show_all_button
+        button.click()
+        expect(button).to_have_attribute("aria-pressed", "true")
+        self.wait_until_ready()
+
+    def select(self, item: Locator) -> None:
+        checkbox = item.get_by_role("checkbox", name=re.compile(r"^Select "))
+        checkbox.click()  # not check(): the box shows what the backend holds, a moment later
+        expect(checkbox).to_be_checked()
+
+    def mark_selected_read(self) -> None:
+        marked = from_now_on(self.notice("Marked as read."))
+        self.mark_read_button.click()
+        expect(marked).to_be_visible()
+
+    def mark_all_read(self) -> None:
+        marked = from_now_on(self.notice("Marked as read."))
+        self.mark_all_read_button.click()
+        expect(marked).to_be_visible()
+
+    def open_item(self, item: Locator) -> None:
+        """Follow the notification's title link (which also marks it read)."""
+        item.get_by_role("link").click()
+
+
+class NotificationSettingsPage(AppPage):
+    path = "/settings/notifications"
+
+    CATEGORIES = ("Partner activity", "Moments", "Affirmations", "Music", "Reminders")
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.heading = page.get_by_role("heading", name="Notification settings", exact=True)
+        self.push_on_this_device = page.get_by_role("switch", name="Push notifications on this device")
+        # Loaded once the per-kind switches are there.
+        self.ready = self.category("Partner activity")
+
+    def category(self, label: str) -> Locator:
+        return self.page.get_by_role("switch", name=label, exact=True)
+
+    def set_category(self, label: str, on: bool) -> None:
+        """Turn push for one kind of notification on or off; it is saved at once."""
+        switch = self.category(label)
+        expect(switch).to_be_checked(checked=not on)
+        saved = from_now_on(self.notice("Saved."))
+        # A click, not set_checked(): the switch shows what the backend holds, a moment later.
+        switch.click()
+        expect(saved).to_be_visible()
+        expect(switch).to_be_checked(checked=on)
+
+
+# ---------------------------------------------------------------- journeys across pages
+
+
+def pair_up(asker: Person, partner: Person) -> None:
+    """``asker`` sends ``partner`` a request by username and ``partner`` accepts; both signed up.
+
+    Leaves ``asker`` on their pairing page and ``partner`` on theirs, paired."""
+    PairingPage(asker.page).open().send_request(partner.username)
+    PairingPage(partner.page).open().accept_from(asker.name)

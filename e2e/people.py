@@ -23,6 +23,26 @@ class Person:
     page: Page
     console: list[str] = field(default_factory=list)
 
+    def look_away(self) -> None:
+        """Switch to another app or tab: the Lumi page becomes hidden.
+
+        Headless Chromium keeps every page visible (Playwright has no switch for it), so the
+        page is told what a browser tells a tab put in the background: ``visibilityState`` is
+        "hidden", and a ``visibilitychange`` event fires."""
+        self.page.evaluate(_SET_VISIBILITY, True)
+
+    def come_back(self) -> None:
+        """Bring the Lumi page to the front again (see :meth:`look_away`)."""
+        self.page.evaluate(_SET_VISIBILITY, False)
+
     def console_errors(self) -> list[str]:
         """Errors the browser logged or threw so far, in any of this person's tabs."""
         return [line for line in self.console if line.startswith(("error:", "pageerror:"))]
+
+
+_SET_VISIBILITY = """hidden => {
+    const state = hidden ? "hidden" : "visible";
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => state });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+    document.dispatchEvent(new Event("visibilitychange"));
+}"""

@@ -70,7 +70,10 @@ def _nudge_error(failure: ApiError) -> str:
     if failure.status == 429:
         if failure.retry_after:
             seconds = max(1, round(failure.retry_after))
-            wait = f"{seconds} seconds" if seconds < 90 else f"{round(seconds / 60)} minutes"
+            if seconds >= 90:
+                wait = f"{round(seconds / 60)} minutes"
+            else:
+                wait = "1 second" if seconds == 1 else f"{seconds} seconds"
             return f"You've sent a few already. Try again in {wait}."
         return "You've sent a few already. Try again in a little while."
     if failure.code == "not_paired":
