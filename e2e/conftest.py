@@ -85,6 +85,7 @@ def lumi(backend_switch: BackendSwitch) -> Iterator[LumiSystem]:
         log_dir=RESULTS / "logs",
         state_dir=ROOT / ".lumi" / "e2e",
         stack_settings=GENEROUS_RATE_LIMITS,
+        inherit_settings=False,
     )
     system.start()
     yield system

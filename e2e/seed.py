@@ -10,7 +10,6 @@ points ``backend`` at the stack's emulators itself.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -36,7 +35,7 @@ def add_notifications(lumi: LumiSystem, person: Person, titles: list[str]) -> No
 
     Stored only: nothing is delivered, as for notifications that came while they were away."""
     command = [sys.executable, "-m", "e2e.seed", "notifications", user_id_of(lumi, person), *titles]
-    env = {**os.environ, **lumi.stack_env, "PYTHONPATH": str(ROOT)}
+    env = {**lumi.base_env(), **lumi.stack_env, "PYTHONPATH": str(ROOT)}
     subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=60)
 
 

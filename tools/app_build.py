@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("lumi_app", "assets", "rxconfig.py", "requirements.txt", "backend/contracts.py")
 
 
-def reflex_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def reflex_env(extra: dict[str, str] | None = None, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every reflex command runs with: our Node first, npm, no telemetry."""
-    env = dict(os.environ)
+    env = dict(os.environ if base is None else base)
     venv_bin = str(Path(sys.executable).parent)
     env["PATH"] = f"{venv_bin}{os.pathsep}{env.get('PATH', '')}"
     env["REFLEX_USE_NPM"] = "1"

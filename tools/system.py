@@ -67,6 +67,9 @@ class LumiSystem:
     log_dir: Path | None = None  # None: children write to this terminal
     # Extra LUMI_* settings for the stack process (the e2e suite raises the rate limits).
     stack_settings: dict[str, str] = field(default_factory=dict)
+    # False for test harnesses: the test process's own LUMI_*/AWS_* (left by in-process
+    # stacks of earlier tests) must not point this system at another stack's Redis or broker.
+    inherit_settings: bool = True
     stack_env: dict[str, str] = field(default_factory=dict)
     _stack: subprocess.Popen | None = None
     _backends: dict[int, subprocess.Popen] = field(default_factory=dict)
@@ -103,7 +106,7 @@ class LumiSystem:
             self.env_file.unlink()
         bundle = ensure_build(self.backend_url(), quiet=self.log_dir is not None)
 
-        env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", LUMI_APP_ORIGIN=self.app_url)
+        env = dict(self.base_env(), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", LUMI_APP_ORIGIN=self.app_url)
         env.update(self.stack_settings)
         for name, port in self.ports.stack.items():
             env[f"LUMI_LOCAL_{name.upper()}_PORT"] = str(port)
@@ -126,6 +129,11 @@ class LumiSystem:
         self._app = AppServer(bundle, self.ports.app)
         self._app.start()
 
+    def base_env(self) -> dict[str, str]:
+        if self.inherit_settings:
+            return dict(os.environ)
+        return {k: v for k, v in os.environ.items() if not k.startswith(("LUMI_", "AWS_"))}
+
     def start_backend(self, port: int) -> None:
         """Start one Reflex backend process; several share the same Redis state."""
         env = reflex_env(
@@ -136,7 +144,8 @@ class LumiSystem:
                 "PYTHONUNBUFFERED": "1",
                 # One worker per process is plenty locally; scale-out is tested with several processes.
                 "GRANIAN_WORKERS": os.environ.get("GRANIAN_WORKERS", "1"),
-            }
+            },
+            base=self.base_env(),
         )
         command = [
             sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
