@@ -31,7 +31,7 @@ class RouteFigures:
     def row(self, name: str) -> str:
         lat = sorted(self.latencies_ms)
         p50 = statistics.median(lat)
-        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
+        p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
         per_service = {s: statistics.mean(c[s] for c in self.calls) for s in SERVICES}
         ddb = per_service["dynamodb"]
         others = ", ".join(f"{s} {v:.1f}" for s, v in per_service.items() if s != "dynamodb" and v)
@@ -114,8 +114,15 @@ def main() -> None:
         token_a, token_b = a["tokens"]["access_token"], b["tokens"]["access_token"]
 
         for person in people[: args.requests]:
-            timed("POST /auth/login", "POST", "/auth/login", json={"login": person["profile"]["email"], "password": "bench-pass-1"})
-            timed("POST /auth/refresh", "POST", "/auth/refresh", json={"refresh_token": person["tokens"]["refresh_token"]})
+            timed(
+                "POST /auth/login",
+                "POST",
+                "/auth/login",
+                json={"login": person["profile"]["email"], "password": "bench-pass-1"},
+            )
+            timed(
+                "POST /auth/refresh", "POST", "/auth/refresh", json={"refresh_token": person["tokens"]["refresh_token"]}
+            )
         for i in range(args.requests):
             timed("GET /users/me", "GET", "/users/me", token_a)
             timed("PATCH /users/me", "PATCH", "/users/me", token_a, json={"display_name": f"A {i}"})
@@ -125,10 +132,17 @@ def main() -> None:
                 json={"to": b["profile"]["username"]},
             ).json()  # fmt: skip
             timed("GET /relationships/requests", "GET", "/relationships/requests", token_b)
-            timed("DELETE /relationships/requests/{id}", "DELETE", f"/relationships/requests/{sent['request_id']}", token_a)
+            timed(
+                "DELETE /relationships/requests/{id}",
+                "DELETE",
+                f"/relationships/requests/{sent['request_id']}",
+                token_a,
+            )
 
         request_id = api.post(
-            "/relationships/requests", json={"to": b["profile"]["username"]}, headers={"Authorization": f"Bearer {token_a}"}
+            "/relationships/requests",
+            json={"to": b["profile"]["username"]},
+            headers={"Authorization": f"Bearer {token_a}"},
         ).json()["request_id"]
         relationship = api.post(
             f"/relationships/requests/{request_id}/accept", headers={"Authorization": f"Bearer {token_b}"}

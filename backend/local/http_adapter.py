@@ -254,6 +254,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _ApiHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops connections when many tabs beat at once (bench/realtime.py).
+    request_queue_size = 128
 
     def __init__(self, port: int, handler: LambdaHandler | None, timeout_seconds: float, region: str) -> None:
         super().__init__((HOST, port), _RequestHandler)
