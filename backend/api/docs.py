@@ -7,11 +7,15 @@ always :class:`backend.contracts.ErrorResponse`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from backend.contracts import ErrorResponse
+
+# An id in a path (request, relationship, notification): checked before any route runs.
+PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 ERROR_DESCRIPTIONS = {
     400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `cannot_pair_with_self`…)",

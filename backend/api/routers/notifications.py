@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from backend.api.auth import BEARER, CurrentCaller
-from backend.api.docs import responses
+from backend.api.docs import PathId, responses
 from backend.contracts import (
     MarkNotificationsRead,
     Notification,
@@ -27,7 +27,7 @@ from backend.domain import notifications
 router = Router()
 TAGS = ["notifications"]
 
-Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Id = PathId
 
 
 @router.get(

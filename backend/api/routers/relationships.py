@@ -7,15 +7,12 @@ Static paths (``/relationships/current``, ``/relationships/requests``) are match
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import Router
 
 from backend.api import views
 from backend.api.auth import BEARER, CurrentCaller
-from backend.api.docs import responses
+from backend.api.docs import PathId, responses
 from backend.api.ratelimit import limit_partner_requests
 from backend.contracts import (
     AnniversaryUpdate,
@@ -30,7 +27,7 @@ from backend.domain import pairing
 router = Router()
 TAGS = ["relationships"]
 
-Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Id = PathId
 
 
 @router.get(
