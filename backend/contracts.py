@@ -301,6 +301,155 @@ class NudgeSent(Model):
     sent_at: datetime
 
 
+# ---------------------------------------------------------------- moments
+
+VIDEO_CONTENT_TYPES: tuple[str, ...] = ("video/mp4", "video/quicktime", "video/webm")
+VideoContentType = Literal["video/mp4", "video/quicktime", "video/webm"]
+MOMENT_TITLE_MAX = 90
+MOMENT_DESCRIPTION_MAX = 1024
+MOMENT_TAGS_MAX = 10
+TAG_NAME_MAX = 32
+TAG_RULE = "1–32 characters: letters, digits, spaces, hyphens and underscores"
+# What a tag's name may hold; its slug (lowercase, spaces as hyphens) names it in paths.
+TAG_NAME_PATTERN = r"^[\w][\w \-]{0,31}$"
+TAG_SLUG_PATTERN = r"^[a-z0-9_][a-z0-9_\-]{0,31}$"
+MomentFilter = Literal["all", "mine", "partner"]
+MomentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+MomentTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MOMENT_TITLE_MAX)]
+MomentDescription = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MOMENT_DESCRIPTION_MAX)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_NAME_MAX)]
+
+
+class MomentUploadRequest(Model):
+    """Ask for a presigned POST for a new moment's video."""
+
+    content_type: VideoContentType
+    size: int = Field(gt=0, description="Size of the file in bytes.")
+    file_name: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+
+class MomentUploadTicket(UploadTicket):
+    """Where the browser posts the video; ``moment_id`` is then used to create the moment."""
+
+    moment_id: str
+    min_bytes: int
+
+
+class MomentCreate(Model):
+    """Make the uploaded video a moment (after the server has checked it)."""
+
+    moment_id: MomentId
+    title: MomentTitle
+    description: MomentDescription = ""
+    tags: list[TagName] = Field(default_factory=list, max_length=MOMENT_TAGS_MAX)
+
+
+class MomentUpdate(Model):
+    """The owner changes any of title, description and tags (a field left out stays)."""
+
+    title: MomentTitle | None = None
+    description: MomentDescription | None = None
+    tags: list[TagName] | None = Field(default=None, max_length=MOMENT_TAGS_MAX)
+
+
+class Tag(Model):
+    slug: str = Field(description="Lowercase, hyphens for spaces; names the tag in paths.")
+    name: str = Field(description="As the couple first wrote it.")
+
+
+class Moment(Model):
+    moment_id: str
+    owner: PublicProfile
+    title: str
+    description: str
+    tags: list[Tag]
+    content_type: str
+    size: int
+    duration_seconds: float
+    width: int | None = None
+    height: int | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+    video_url: str = Field(description="Signed URL of the video; serves HTTP Range requests.")
+    thumbnail_url: str | None = Field(default=None, description="Null until the thumbnail is made.")
+    message_count: int = 0
+
+
+class MomentPage(Model):
+    items: list[Moment]
+    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+
+
+class CoupleTag(Tag):
+    moment_count: int
+
+
+class CoupleTags(Model):
+    items: list[CoupleTag]
+
+
+# ---------------------------------------------------------------- chat per moment
+
+MESSAGE_TEXT_MAX = 2000
+MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_TEXT_MAX)]
+# One emoji (with its modifiers and joiners), not text.
+Reaction = Annotated[str, StringConstraints(min_length=1, max_length=16)]
+
+
+class ChatMessageCreate(Model):
+    text: MessageText
+    client_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = Field(
+        default=None, description="Chosen by the sender's tab; a retry with the same id creates nothing new."
+    )
+
+
+class ChatMessageEdit(Model):
+    text: MessageText
+
+
+class ChatReactionSet(Model):
+    emoji: Reaction | None = Field(description="The caller's one reaction; null removes it.")
+
+
+class ChatMessage(Model):
+    message_id: str
+    moment_id: str
+    author_id: str
+    text: str = Field(description="Empty once deleted.")
+    created_at: datetime
+    edited_at: datetime | None = None
+    deleted: bool = False
+    reactions: dict[str, str] = Field(default_factory=dict, description="user id → emoji")
+
+
+class ChatReceipts(Model):
+    """How far each partner has got in a moment's chat (message ids sort by time)."""
+
+    delivered_up_to: dict[str, str] = Field(default_factory=dict, description="user id → last message id delivered")
+    read_up_to: dict[str, str] = Field(default_factory=dict, description="user id → last message id read")
+
+
+class ChatMessagePage(Model):
+    """Newest first; ``next`` pages back to older messages."""
+
+    items: list[ChatMessage]
+    next: str | None = None
+    receipts: ChatReceipts
+
+
+class ChatReceiptUpdate(Model):
+    up_to: MomentId = Field(description="The newest message id the caller's device has received (or read).")
+    read: bool = Field(default=False, description="Read as well as delivered.")
+
+
+# ---------------------------------------------------------------- search
+
+
+class MomentSearchResults(Model):
+    query: str
+    items: list[Moment]
+
+
 # ---------------------------------------------------------------- realtime messages (MQTT payloads, JSON)
 
 
@@ -327,7 +476,47 @@ class CoupleChangedMessage(Model):
     reason: str
 
 
+MomentChange = Literal["created", "updated", "thumbnail_ready", "deleted"]
+
+
+class MomentChangedMessage(Model):
+    """A moment of the couple appeared, changed, got its thumbnail or went: refetch it (or drop it)."""
+
+    type: Literal["moment_changed"] = "moment_changed"
+    moment_id: str
+    change: MomentChange
+    by_user_id: str | None = None
+
+
+ChatChange = Literal["created", "edited", "deleted", "reaction"]
+
+
+class ChatMessageEvent(Model):
+    type: Literal["chat_message"] = "chat_message"
+    change: ChatChange
+    message: ChatMessage
+
+
+class ChatTypingMessage(Model):
+    type: Literal["chat_typing"] = "chat_typing"
+    moment_id: str
+    user_id: str
+
+
+class ChatReceiptMessage(Model):
+    type: Literal["chat_receipt"] = "chat_receipt"
+    moment_id: str
+    receipts: ChatReceipts
+
+
 RealtimeMessage = Annotated[
-    PresenceMessage | NotificationMessage | NotificationsReadMessage | CoupleChangedMessage,
+    PresenceMessage
+    | NotificationMessage
+    | NotificationsReadMessage
+    | CoupleChangedMessage
+    | MomentChangedMessage
+    | ChatMessageEvent
+    | ChatTypingMessage
+    | ChatReceiptMessage,
     Field(discriminator="type"),
 ]

@@ -81,6 +81,25 @@ class Settings(BaseSettings):
     push_allow_loopback: bool = False
 
     rate_limit_nudges_per_minute: int = 3
+    rate_limit_chat_per_minute: int = 60
+    rate_limit_typing_per_minute: int = 30
+
+    # Moments: what an upload may be, and how its thumbnail is made. ffmpeg is the binary of
+    # the imageio-ffmpeg wheel unless a path is given (in AWS: the ffmpeg layer's).
+    moment_min_bytes: int = 1024
+    moment_max_bytes: int = 500 * 1024 * 1024
+    moment_max_seconds: float = 600.0
+    moment_upload_ttl_seconds: int = 24 * 3600
+    ffmpeg_path: str = ""
+    ffmpeg_timeout_seconds: float = 120.0
+    thumbnail_width: int = 480
+    thumbnail_at_seconds: float = 1.0
+
+    # Search: "sqlite" (FTS5 file, the local stack) or "opensearch" (an endpoint in AWS).
+    search_backend: str = Field(default="sqlite", pattern="^(sqlite|opensearch)$")
+    search_sqlite_path: str = ".lumi/search.sqlite3"
+    opensearch_endpoint: str = ""
+    opensearch_index: str = "lumi-moments"
 
     # Queues (URLs), written by the local stack as LUMI_QUEUE_URL_{NAME}.
     queue_url_notifications: str = ""

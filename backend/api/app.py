@@ -17,7 +17,20 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from backend.api import errors
 from backend.api.auth import bearer_token_from, verify_access_token
-from backend.api.routers import auth, health, notifications, nudges, presence, push, relationships, users
+from backend.api.routers import (
+    auth,
+    chat,
+    health,
+    moments,
+    notifications,
+    nudges,
+    presence,
+    push,
+    relationships,
+    search,
+    tags,
+    users,
+)
 
 TITLE = "Lumi API"
 VERSION = "1.0.0"
@@ -42,7 +55,8 @@ def parse_json(text: str) -> Any:
 
 
 app = LambdaFunctionUrlResolver(enable_validation=True, json_body_deserializer=parse_json)
-for domain in (health, auth, users, relationships, presence, notifications, push, nudges):
+# search before moments: /moments/search must not be taken for a moment id.
+for domain in (health, auth, users, relationships, presence, notifications, push, nudges, search, moments, tags, chat):
     app.include_router(domain.router)
 
 _SECURITY_SCHEMES: dict[str, Any] = {
@@ -54,7 +68,8 @@ def openapi_document() -> str:
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
-        description="Accounts, profiles and pairing with a partner. Errors are always "
+        description="Accounts, profiles, pairing, presence, notifications, moments with tags and chat, and search. "
+        "Errors are always "
         '`{"error": {"code", "message", "fields"}}`.',
         security_schemes=_SECURITY_SCHEMES,
     )

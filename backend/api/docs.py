@@ -20,6 +20,7 @@ PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 ERROR_DESCRIPTIONS = {
     400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `cannot_pair_with_self`…)",
     401: "Missing, invalid, expired or signed-out token (`unauthorized`, `session_expired`, `wrong_password`)",
+    403: "Seen but not the caller's to change (`forbidden`)",
     404: "Not found, or not the caller's (`not_found`, `unknown_user`)",
     409: "Conflicts with existing data (see `error.code`)",
     415: "The body is not JSON (`unsupported_media_type`)",

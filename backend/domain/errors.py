@@ -30,6 +30,13 @@ class Conflict(DomainError):
     default_message = "That clashes with something that already exists."
 
 
+class Forbidden(DomainError):
+    """The caller may see this but not change it (a partner's moment, a partner's message)."""
+
+    code = "forbidden"
+    default_message = "Only its owner can change that."
+
+
 class Unauthorized(DomainError):
     code = "unauthorized"
     default_message = "Please sign in again."

@@ -23,3 +23,16 @@ def new_avatar_key(user_id: str) -> str:
 
 def couple_prefix(relationship_id: str) -> str:
     return f"private/rel/{relationship_id}/"
+
+
+def moment_prefix(relationship_id: str, moment_id: str) -> str:
+    """Everything stored for one moment: what its deletion empties."""
+    return f"{couple_prefix(relationship_id)}moments/{moment_id}/"
+
+
+def moment_video_key(relationship_id: str, moment_id: str) -> str:
+    return f"{moment_prefix(relationship_id, moment_id)}video"
+
+
+def moment_thumbnail_key(relationship_id: str, moment_id: str) -> str:
+    return f"{moment_prefix(relationship_id, moment_id)}thumbnail.jpg"

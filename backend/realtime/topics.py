@@ -22,6 +22,8 @@ class Channel(StrEnum):
     # u: something about one person's pairing changed (a partner request arrived, was
     # accepted, declined or cancelled), before there is a couple topic to use.
     EVENTS = "events"
+    MOMENTS = "moments"  # r: a moment appeared, changed, got its thumbnail or was deleted
+    CHAT = "chat"  # r: chat messages, reactions, typing and receipts of the couple's moments
 
 
 @dataclass(frozen=True)

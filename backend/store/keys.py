@@ -21,6 +21,15 @@ NotificationGone      USER#{user_id}          NOTIFICATION_GONE#{id}       — (
 NotificationSettings  USER#{user_id}          NOTIFICATION_SETTINGS        —
 PushSubscription      USER#{user_id}          PUSH#{endpoint_hash}         —
 PushEndpointClaim     PUSH#{endpoint_hash}    CLAIM                        — (who holds a browser's endpoint)
+MomentUpload          REL#{relationship_id}   UPLOAD#{moment_id}           tenant key (UPLOAD); expires_at: an upload
+                                                                           ticket not (yet) made a moment
+Moment                REL#{relationship_id}   MOMENT#{moment_id}           gsi1pk=MOMENTS#{rel_id}#BY#{owner_id},
+                                                                           gsi1sk=MOMENT#{moment_id}; tenant (MOMENT)
+Tag                   REL#{relationship_id}   TAG#{slug}                   tenant key (TAG); moment_count kept by stream
+TaggedMoment          REL#{relationship_id}   TAGGED#{slug}#{moment_id}    tenant key (TAGGED)
+ChatMessage           MOMENT#{moment_id}      MESSAGE#{message_id}         tenant key (MESSAGE)
+ChatClientId          MOMENT#{moment_id}      CLIENT#{client_id}           tenant key (CLIENT); expires_at
+ChatReceipt           MOMENT#{moment_id}      RECEIPT#{user_id}            tenant key (RECEIPT)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -48,6 +57,15 @@ my notification settings                 USER#{me} / NOTIFICATION_SETTINGS      
 my push subscriptions (to push)          USER#{me}, sk begins_with PUSH#                Query
 who holds a push endpoint                PUSH#{endpoint_hash} / CLAIM                   GetItem, Put cond.
 a delivery already done (sender)         IDEMPOTENCY#{function} / {key_prefix}#{hash}   Get, Put cond.
+the couple's moments, newest first       REL#{rel}, sk begins_with MOMENT#              Query backwards
+one person's moments in the couple       gsi1: gsi1pk = MOMENTS#{rel}#BY#{user}         Query backwards
+one moment / several                     REL#{rel} / MOMENT#{id}                        GetItem, BatchGet
+a pending upload                         REL#{rel} / UPLOAD#{id}                        Put, Delete cond.
+the couple's tags                        REL#{rel}, sk begins_with TAG#                 Query
+moments with a tag, newest first         REL#{rel}, sk begins_with TAGGED#{slug}#       Query backwards
+a moment's chat, newest first            MOMENT#{id}, sk begins_with MESSAGE#           Query backwards
+a moment's receipts                      MOMENT#{id}, sk begins_with RECEIPT#           Query
+everything of a moment (cascade)         MOMENT#{id}                                    Query
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -59,6 +77,11 @@ Rules that keep this true:
 * The relationship item itself carries no tenant key: it *is* the tenant, and its
   removal is what starts the cascade.
 * No route scans; gsi1 holds per-person listings (unread notifications; later features).
+* Moment and chat message ids start with the creation time in microseconds (hex) too, so
+  the couple's feed and a moment's chat read newest first with a backwards Query.
+* Tag counts (``moment_count``) change only with a ``TaggedMoment`` link in the same
+  transaction (put under ``attribute_not_exists``, delete under ``attribute_exists``), so a
+  replayed stream record cannot count twice.
 * Notification ids start with the creation time in microseconds (hex), so the sort key
   orders them by time and a backwards Query lists the newest first.
 * Sparse index: only unread notifications carry gsi1 attributes; marking one read removes
@@ -184,3 +207,61 @@ def push_endpoint_claim(endpoint_hash: str) -> Key:
 def idempotency_partition(function: str) -> str:
     """Where Powertools keeps a function's idempotency records (it builds the sort key itself)."""
     return f"{IDEMPOTENCY_PREFIX}{function}"
+
+
+# ---------------------------------------------------------------- moments, tags, chat
+
+MOMENT_PREFIX = "MOMENT#"
+UPLOAD_PREFIX = "UPLOAD#"
+TAG_PREFIX = "TAG#"
+TAGGED_PREFIX = "TAGGED#"
+MESSAGE_PREFIX = "MESSAGE#"
+CLIENT_PREFIX = "CLIENT#"
+RECEIPT_PREFIX = "RECEIPT#"
+OWNER_INDEX = "gsi1"
+
+
+def moment(relationship_id: str, moment_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"{MOMENT_PREFIX}{moment_id}"}
+
+
+def moment_owner_partition(relationship_id: str, owner_id: str) -> str:
+    return f"MOMENTS#{relationship_id}#BY#{owner_id}"
+
+
+def moment_owner_index_key(relationship_id: str, owner_id: str, moment_id: str) -> Key:
+    """gsi1 attributes of a moment: one person's moments within their couple."""
+    return {"gsi1pk": moment_owner_partition(relationship_id, owner_id), "gsi1sk": f"{MOMENT_PREFIX}{moment_id}"}
+
+
+def moment_upload(relationship_id: str, moment_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"{UPLOAD_PREFIX}{moment_id}"}
+
+
+def tag(relationship_id: str, slug: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"{TAG_PREFIX}{slug}"}
+
+
+def tagged_prefix(slug: str) -> str:
+    return f"{TAGGED_PREFIX}{slug}#"
+
+
+def tagged_moment(relationship_id: str, slug: str, moment_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"{tagged_prefix(slug)}{moment_id}"}
+
+
+def moment_partition(moment_id: str) -> str:
+    """Where a moment's chat lives (messages, receipts, retry ids)."""
+    return f"MOMENT#{moment_id}"
+
+
+def chat_message(moment_id: str, message_id: str) -> Key:
+    return {"pk": moment_partition(moment_id), "sk": f"{MESSAGE_PREFIX}{message_id}"}
+
+
+def chat_client_id(moment_id: str, client_id: str) -> Key:
+    return {"pk": moment_partition(moment_id), "sk": f"{CLIENT_PREFIX}{client_id}"}
+
+
+def chat_receipt(moment_id: str, user_id: str) -> Key:
+    return {"pk": moment_partition(moment_id), "sk": f"{RECEIPT_PREFIX}{user_id}"}

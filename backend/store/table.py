@@ -19,7 +19,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from backend.aws import client
-from backend.domain.errors import Unavailable
+from backend.domain.errors import Unavailable, ValidationFailed
 from backend.settings import get_settings
 from backend.store.keys import Key
 
@@ -211,6 +211,8 @@ def query_page(
     if filter_expression:
         kwargs["FilterExpression"] = filter_expression
     start = decode_token(next_token)
+    if next_token and not _token_fits(start, partition, sk_prefix):
+        raise ValidationFailed({"next": "This page token is not valid here. Start again from the first page."})
     if start:
         kwargs["ExclusiveStartKey"] = start
     response = _dynamodb().query(**kwargs)
@@ -218,6 +220,25 @@ def query_page(
         items=[from_dynamo(item) for item in response.get("Items", [])],
         next_token=encode_token(response.get("LastEvaluatedKey")),
     )
+
+
+_INDEX_ATTRIBUTES = ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
+
+
+def _token_fits(start: dict[str, Any] | None, partition: tuple[str, str], sk_prefix: tuple[str, str] | None) -> bool:
+    """A token continues only the listing it came from: same partition, same key prefix.
+
+    (Another couple's token, or a forged one, would otherwise page through someone else's
+    partition, or make DynamoDB refuse the start key with a 500.)
+    """
+    if not start or not {"pk", "sk", partition[0]} <= set(start) <= {"pk", "sk", *_INDEX_ATTRIBUTES}:
+        return False
+    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in start.values()):
+        return False
+    stored = {name: value["S"] for name, value in start.items()}
+    if stored.get(partition[0]) != partition[1]:
+        return False
+    return sk_prefix is None or str(stored.get(sk_prefix[0], "")).startswith(sk_prefix[1])
 
 
 def query_all(partition: tuple[str, str], sk_prefix: tuple[str, str] | None = None, **kwargs: Any) -> Iterator[Item]:

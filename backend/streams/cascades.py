@@ -14,6 +14,7 @@ from typing import Any
 from backend.domain.errors import NotFound
 from backend.media import objects, paths, urls
 from backend.store import keys, notifications, records, relationships, table, user_pool, users
+from backend.streams import search
 
 log = logging.getLogger("lumi.streams")
 
@@ -25,6 +26,7 @@ def relationship_removed(old: Image) -> None:
     relationship_id = old["relationship_id"]
     deleted = table.batch_delete(list(relationships.couple_item_keys(relationship_id)))
     files = objects.delete_prefix(paths.couple_prefix(relationship_id))
+    search.couple_unindexed(relationship_id)
     for user_id in old.get("partner_ids", []):
         # Normally already unlinked in the leaving transaction; this heals any other path.
         table.update(

@@ -15,9 +15,31 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from backend.store import notifications as notification_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades, notifications
+from backend.streams import cascades, chat, moments, notifications, search
 
 Image = dict[str, Any]
+
+# Item types (the ``type`` attribute) of moments, tags and chat.
+MOMENT = "Moment"
+MOMENT_UPLOAD = "MomentUpload"
+TAG = "Tag"
+CHAT_MESSAGE = "ChatMessage"
+
+
+def _moment_changed(old: Image, new: Image) -> None:
+    moments.moment_modified(old, new)
+    search.moment_indexed(new)
+
+
+def _moment_inserted(old: Image, new: Image) -> None:
+    moments.moment_inserted(new)
+    search.moment_indexed(new)
+
+
+def _moment_removed(old: Image, new: Image) -> None:
+    moments.moment_removed(old)
+    search.moment_unindexed(old)
+
 
 HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (records.RELATIONSHIP, "REMOVE"): lambda old, new: cascades.relationship_removed(old),
@@ -26,6 +48,13 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (notification_store.NOTIFICATION, "INSERT"): lambda old, new: notifications.notification_changed(new),
     (notification_store.NOTIFICATION, "MODIFY"): lambda old, new: notifications.notification_changed(new),
     (notification_store.NOTIFICATION, "REMOVE"): lambda old, new: notifications.notification_removed(old),
+    (MOMENT, "INSERT"): _moment_inserted,
+    (MOMENT, "MODIFY"): _moment_changed,
+    (MOMENT, "REMOVE"): _moment_removed,
+    (MOMENT_UPLOAD, "REMOVE"): lambda old, new: moments.upload_removed(old),
+    (TAG, "REMOVE"): lambda old, new: moments.tag_removed(old),
+    (CHAT_MESSAGE, "INSERT"): lambda old, new: chat.message_inserted(new),
+    (CHAT_MESSAGE, "REMOVE"): lambda old, new: chat.message_removed(old),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
