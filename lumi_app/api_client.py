@@ -34,12 +34,28 @@ from backend.contracts import (
     AvatarConfirmRequest,
     AvatarUploadRequest,
     ChangePasswordRequest,
+    ChatMessage,
+    ChatMessageCreate,
+    ChatMessageEdit,
+    ChatMessagePage,
+    ChatReactionSet,
+    ChatReceipts,
+    ChatReceiptUpdate,
+    CoupleTags,
     CurrentRelationship,
     DeleteAccountRequest,
     Health,
     LoginRequest,
     LogoutRequest,
     MarkNotificationsRead,
+    Moment,
+    MomentCreate,
+    MomentFilter,
+    MomentPage,
+    MomentSearchResults,
+    MomentUpdate,
+    MomentUploadRequest,
+    MomentUploadTicket,
     Notification,
     NotificationFilter,
     NotificationPage,
@@ -378,6 +394,92 @@ class LumiApi:
     async def send_nudge(self, token: str) -> NudgeSent:
         """ "Thinking of you" to the partner: 409 ``not_paired``, 429 ``rate_limited`` (``retry_after``)."""
         return await self._call("POST", "/nudges", NudgeSent, token=token)
+
+    # ------------------------------------------------------------ moments
+
+    async def moment_upload_ticket(self, token: str, request: MomentUploadRequest) -> MomentUploadTicket:
+        return await self._call("POST", "/moments/uploads", MomentUploadTicket, token=token, body=request)
+
+    async def create_moment(self, token: str, request: MomentCreate) -> Moment:
+        """422 ``invalid_video`` (``fields`` say why) when the uploaded file is not a video Lumi can play."""
+        return await self._call("POST", "/moments", Moment, token=token, body=request)
+
+    async def moments(
+        self, token: str, *, filter: MomentFilter = "all", next: str | None = None, limit: int | None = None
+    ) -> MomentPage:
+        return await self._call("GET", "/moments", MomentPage, token=token, params=_page(next, limit, filter=filter))
+
+    async def moment(self, token: str, moment_id: str) -> Moment:
+        return await self._call("GET", f"/moments/{_seg(moment_id)}", Moment, token=token)
+
+    async def update_moment(self, token: str, moment_id: str, request: MomentUpdate) -> Moment:
+        return await self._call("PATCH", f"/moments/{_seg(moment_id)}", Moment, token=token, body=request)
+
+    async def delete_moment(self, token: str, moment_id: str) -> None:
+        await self._send("DELETE", f"/moments/{_seg(moment_id)}", token=token)
+
+    async def search_moments(self, token: str, query: str, *, limit: int | None = None) -> MomentSearchResults:
+        params = _page(None, limit, q=query)
+        return await self._call("GET", "/moments/search", MomentSearchResults, token=token, params=params)
+
+    # ------------------------------------------------------------ tags
+
+    async def tags(self, token: str) -> CoupleTags:
+        return await self._call("GET", "/tags", CoupleTags, token=token)
+
+    async def tagged_moments(
+        self, token: str, slug: str, *, next: str | None = None, limit: int | None = None
+    ) -> MomentPage:
+        path = f"/tags/{_seg(slug)}/moments"
+        return await self._call("GET", path, MomentPage, token=token, params=_page(next, limit))
+
+    async def delete_tag(self, token: str, slug: str) -> None:
+        await self._send("DELETE", f"/tags/{_seg(slug)}", token=token)
+
+    # ------------------------------------------------------------ chat of a moment
+
+    async def chat_messages(
+        self, token: str, moment_id: str, *, next: str | None = None, limit: int | None = None
+    ) -> ChatMessagePage:
+        path = f"/moments/{_seg(moment_id)}/messages"
+        return await self._call("GET", path, ChatMessagePage, token=token, params=_page(next, limit))
+
+    async def send_chat_message(
+        self, token: str, moment_id: str, text: str, client_id: str | None = None
+    ) -> ChatMessage:
+        request = ChatMessageCreate(text=text, client_id=client_id)
+        return await self._call("POST", f"/moments/{_seg(moment_id)}/messages", ChatMessage, token=token, body=request)
+
+    async def edit_chat_message(self, token: str, moment_id: str, message_id: str, text: str) -> ChatMessage:
+        path = f"/moments/{_seg(moment_id)}/messages/{_seg(message_id)}"
+        return await self._call("PATCH", path, ChatMessage, token=token, body=ChatMessageEdit(text=text))
+
+    async def delete_chat_message(self, token: str, moment_id: str, message_id: str) -> ChatMessage:
+        path = f"/moments/{_seg(moment_id)}/messages/{_seg(message_id)}"
+        return await self._call("DELETE", path, ChatMessage, token=token)
+
+    async def react_to_chat_message(
+        self, token: str, moment_id: str, message_id: str, emoji: str | None
+    ) -> ChatMessage:
+        path = f"/moments/{_seg(moment_id)}/messages/{_seg(message_id)}/reaction"
+        return await self._call("PUT", path, ChatMessage, token=token, body=ChatReactionSet(emoji=emoji))
+
+    async def chat_typing(self, token: str, moment_id: str) -> None:
+        await self._send("POST", f"/moments/{_seg(moment_id)}/typing", token=token)
+
+    async def chat_receipts(self, token: str, moment_id: str, up_to: str, *, read: bool) -> ChatReceipts:
+        path = f"/moments/{_seg(moment_id)}/receipts"
+        body = ChatReceiptUpdate(up_to=up_to, read=read)
+        return await self._call("POST", path, ChatReceipts, token=token, body=body)
+
+
+def _page(next: str | None, limit: int | None, **params: str) -> dict[str, str]:
+    """Query parameters of a listing: its own, plus the page token and size when given."""
+    if next:
+        params["next"] = next
+    if limit is not None:
+        params["limit"] = str(limit)
+    return params
 
 
 def _seg(value: str) -> str:

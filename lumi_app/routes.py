@@ -10,6 +10,12 @@ LOGIN = "/login"
 HOME = "/home"
 PAIRING = "/pairing"
 NOTIFICATIONS = "/notifications"
+# Moments. Static hosting has one file per page, so ids travel in the query string.
+MOMENTS = "/moments"
+MOMENT_NEW = "/moments/new"
+MOMENT_WATCH = "/moments/watch"
+MOMENT_TAGS = "/moments/tags"
+MOMENT_TAG = "/moments/tag"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -25,6 +31,11 @@ PROTECTED: frozenset[str] = frozenset(
         HOME,
         PAIRING,
         NOTIFICATIONS,
+        MOMENTS,
+        MOMENT_NEW,
+        MOMENT_WATCH,
+        MOMENT_TAGS,
+        MOMENT_TAG,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
@@ -35,22 +46,36 @@ PROTECTED: frozenset[str] = frozenset(
 )
 
 
+def moment_url(moment_id: str) -> str:
+    return f"{MOMENT_WATCH}?id={quote(moment_id, safe='')}"
+
+
+def tag_url(slug: str) -> str:
+    return f"{MOMENT_TAG}?slug={quote(slug, safe='')}"
+
+
 def normalize(path: str) -> str:
     """``/home/`` and ``/home`` are the same page (static hosting adds the slash)."""
     return path.split("?", 1)[0].split("#", 1)[0].rstrip("/") or "/"
 
 
+def _page_with_query(path: str) -> str:
+    """``/moments/watch/?id=x#y`` → ``/moments/watch?id=x``: the page and what it was asked for."""
+    query = path.split("#", 1)[0].partition("?")[2]
+    return normalize(path) + (f"?{query}" if query else "")
+
+
 def login_url(next_path: str | None = None) -> str:
     """The sign-in page, remembering where to go afterwards (only protected pages of the app)."""
     if next_path and normalize(next_path) in PROTECTED:
-        return f"{LOGIN}?next={quote(normalize(next_path), safe='/')}"
+        return f"{LOGIN}?next={quote(_page_with_query(next_path), safe='/')}"
     return LOGIN
 
 
 def safe_next(next_path: str | None) -> str:
     """Where to go after signing in: a protected page of the app, else home (never another site)."""
-    if next_path and normalize(next_path) in PROTECTED:
-        return normalize(next_path)
+    if next_path and next_path.startswith("/") and normalize(next_path) in PROTECTED:
+        return _page_with_query(next_path)
     return HOME
 
 

@@ -36,6 +36,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", routes.HOME, "house"),
+    NavItem("Moments", routes.MOMENTS, "clapperboard"),
     NavItem("Partner", routes.PAIRING, "heart"),
     NavItem("Settings", routes.SETTINGS, "settings"),
 )
@@ -43,8 +44,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 
 def _is_current(route: str) -> rx.Var[bool]:
     path = SessionState.router.url.path
-    if route == routes.SETTINGS:
-        return path.startswith(routes.SETTINGS)
+    if route in (routes.SETTINGS, routes.MOMENTS):
+        return path.startswith(route)
     return (path == route) | (path == f"{route}/")
 
 

@@ -35,7 +35,11 @@ import reflex as rx
 from reflex_base.event import EventHandler, EventSpec
 
 from backend.contracts import (
+    ChatMessageEvent,
+    ChatReceiptMessage,
+    ChatTypingMessage,
     CoupleChangedMessage,
+    MomentChangedMessage,
     Notification,
     NotificationMessage,
     NotificationsReadMessage,
@@ -74,6 +78,21 @@ COALESCE_SECONDS = 0.05
 _COUPLE_REFRESH: dict[str, EventHandler] = {}
 # Pages that show notifications register how to apply a live one: (their state, apply).
 _NOTIFICATION_LISTENERS: list[tuple[type[rx.State], Callable[[Any, Any], Awaitable[None]]]] = []
+
+
+# Pages that show moments or a moment's chat register what to do with those live messages.
+LiveApply = Callable[[Any, Any], Awaitable[EventSpec | EventHandler | None]]
+_LIVE_LISTENERS: list[tuple[tuple[type, ...], type[rx.State], LiveApply]] = []
+LIVE_MESSAGE_TYPES = (MomentChangedMessage, ChatMessageEvent, ChatTypingMessage, ChatReceiptMessage)
+
+
+def listen_to_live(message_types: tuple[type, ...], state_cls: type[rx.State], apply: LiveApply) -> None:
+    """``await apply(state, message)`` under the tab's state lock for each message of these types.
+
+    ``apply`` changes only what it has (no API calls under the lock); when it needs to fetch
+    something it returns an event (e.g. ``MyState.refetch(id)``), which the tab runs next.
+    """
+    _LIVE_LISTENERS.append((message_types, state_cls, apply))
 
 
 def refresh_on_couple_change(route: str, handler: EventHandler) -> None:
@@ -303,6 +322,11 @@ class LiveTab:
             await self.sync()
             async for event in self.refresh_page():
                 yield event
+        elif isinstance(item, LIVE_MESSAGE_TYPES):
+            if isinstance(item, ChatMessageEvent) and item.change == "created":
+                await self.acknowledge_delivery(item)
+            async for event in self.apply_live(item):
+                yield event
 
     # ------------------------------------------------------------ steps
 
@@ -399,6 +423,29 @@ class LiveTab:
             self.state.unread_count = max(0, unread_count)
             for state_cls, apply in _NOTIFICATION_LISTENERS:
                 await apply(await self.state.get_state(state_cls), message)
+
+    async def acknowledge_delivery(self, event: ChatMessageEvent) -> None:
+        """A partner's chat message reached this person's device: tell the sender (delivered)."""
+        message = event.message
+        if message.author_id == self.user_id:
+            return
+        try:
+            await self.api(
+                lambda api, token: api.chat_receipts(token, message.moment_id, message.message_id, read=False)
+            )
+        except ApiError as error:
+            log.info("delivery receipt of tab %s failed: %s", self.tab[:8], error.code)
+
+    async def apply_live(self, message: Any) -> AsyncIterator[EventSpec | EventHandler]:
+        follow_ups: list[EventSpec | EventHandler] = []
+        async with self.state:
+            for message_types, state_cls, apply in _LIVE_LISTENERS:
+                if isinstance(message, message_types):
+                    event = await apply(await self.state.get_state(state_cls), message)
+                    if event is not None:
+                        follow_ups.append(event)
+        for event in follow_ups:
+            yield event
 
     async def refresh_page(self) -> AsyncIterator[EventHandler]:
         async with self.state:

@@ -136,7 +136,8 @@ class SessionState(rx.State):
         self.unreachable_message = ""
 
     def _login_redirect(self) -> EventSpec:
-        return rx.redirect(routes.login_url(self.router.url.path), replace=True)
+        url = self.router.url
+        return rx.redirect(routes.login_url(url.path + (f"?{url.query}" if url.query else "")), replace=True)
 
     # ------------------------------------------------------------ events
 
