@@ -8,8 +8,9 @@ from cdk_nag import AwsSolutionsChecks
 from infra.stack import LumiStack
 
 
-def build(stage: str = "prod", app_origins: list[str] | None = None) -> cdk.App:
-    app = cdk.App()
+def build(stage: str = "prod", app_origins: list[str] | None = None, context: dict | None = None) -> cdk.App:
+    """The app; ``context`` as ``cdk -c`` would give it (tests), e.g. ``{"ffmpegLayerArn": …}``."""
+    app = cdk.App(context=context)
     LumiStack(app, f"Lumi-{stage}", stage=stage, app_origins=app_origins or ["https://app.lumi.example"])
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     return app

@@ -11,12 +11,15 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as lambda_event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_opensearchservice as opensearch
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -24,8 +27,15 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from backend.resources import PASSWORD_POLICY, RESOURCES, USER_GROUPS, dead_letter_queue_name, queue_name
+from backend.settings import Settings
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
+
+STREAM_MEMORY_MIB = 2048
+STREAM_TIMEOUT_SECONDS = 300
+STREAM_EPHEMERAL_STORAGE_MIB = 2048
+# Where the binary of an ffmpeg layer lands (layers unpack under /opt).
+FFMPEG_LAYER_PATH = "/opt/bin/ffmpeg"
 
 
 class Data(Construct):
@@ -206,7 +216,8 @@ class Api(Construct):
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
-                    reason="Wildcards are scoped to this table's indexes and objects of the one media bucket.",
+                    reason="Wildcards are scoped to this table's indexes, objects of the one media bucket and "
+                    "requests to the search domain's one index.",
                 ),
             ],
             apply_to_children=True,
@@ -303,7 +314,14 @@ class Realtime(Construct):
 
 
 def backend_function(
-    scope: Construct, id: str, handler: str, environment: dict[str, str], *, timeout_seconds: int
+    scope: Construct,
+    id: str,
+    handler: str,
+    environment: dict[str, str],
+    *,
+    timeout_seconds: int,
+    memory_mib: int = 512,
+    ephemeral_storage_mib: int | None = None,
 ) -> lambda_.Function:
     """A Lambda running one of ``backend``'s handlers, from the same code asset as the API."""
     return lambda_.Function(
@@ -315,7 +333,8 @@ def backend_function(
         code=lambda_.Code.from_asset(
             str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
         ),
-        memory_size=512,
+        memory_size=memory_mib,
+        ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
         environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
     )
@@ -333,7 +352,8 @@ def suppress_function_findings(function: lambda_.Function) -> None:
             ),
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason="Wildcards are scoped to this table's indexes and this stage's topic prefix lumi/{stage}/.",
+                reason="Wildcards are scoped to this table's indexes, this stage's topic prefix lumi/{stage}/ "
+                "and requests to the search domain's one index.",
             ),
         ],
         apply_to_children=True,
@@ -371,14 +391,26 @@ class Workers(Construct):
                 )
             ],
         )
+        # Thumbnails run ffmpeg on the stream: room for the binary, a video's first seconds
+        # and the frame it writes, and time for a batch of new moments.
         self.streams = backend_function(
-            self, "Streams", "backend.streams.handler.handler", environment, timeout_seconds=60
+            self,
+            "Streams",
+            "backend.streams.handler.handler",
+            environment,
+            timeout_seconds=STREAM_TIMEOUT_SECONDS,
+            memory_mib=STREAM_MEMORY_MIB,
+            ephemeral_storage_mib=STREAM_EPHEMERAL_STORAGE_MIB,
         )
         self.streams.add_event_source(
             lambda_event_sources.DynamoEventSource(
                 data.table,
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=100,
+                # A new moment's record makes a thumbnail (seconds of ffmpeg): small batches keep
+                # a burst of uploads well inside the timeout; shards work in parallel, and order
+                # per item (what the handlers rely on) is kept within each.
+                batch_size=10,
+                parallelization_factor=4,
                 retry_attempts=3,
                 report_batch_item_failures=True,
                 on_failure=lambda_event_sources.SqsDlq(self.stream_failures),
@@ -399,6 +431,131 @@ class Workers(Construct):
         data.table.grant_read_write_data(self.notifications)
 
 
+class Search(Construct):
+    """The OpenSearch domain behind ``backend.search.opensearch`` (SQLite FTS5 in the local stack).
+
+    Not in a VPC: the Lambdas that use it are not in one either. Instead the domain's
+    resource policy names each function's role and what it may do (the API only searches,
+    the stream handler writes the index); every request must be SigV4-signed by one of
+    them, over HTTPS with TLS 1.2. Data is encrypted at rest and between nodes; two data
+    nodes in two zones; application and slow logs go to CloudWatch.
+
+    The access policy and the log groups' resource policy are plain CloudFormation
+    properties and resources (CDK would apply both through custom-resource Lambdas); the
+    policy names the domain by its ARN built from the fixed domain name, as the domain
+    cannot refer to its own attributes.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, stage: str) -> None:
+        super().__init__(scope, id)
+        stack = cdk.Stack.of(self)
+        self.index = Settings.model_fields["opensearch_index"].default
+        self.domain_name = f"lumi-{stage}-search"
+        self.domain_arn = f"arn:{stack.partition}:es:{stack.region}:{stack.account}:domain/{self.domain_name}"
+        self._access: list[iam.PolicyStatement] = []
+        log_groups = {
+            name: logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.THREE_MONTHS)
+            for name in ("App", "SlowSearch", "SlowIndex")
+        }
+        self.log_policy = logs.CfnResourcePolicy(
+            self,
+            "LogPolicy",
+            policy_name=f"lumi-{stage}-search-logs",
+            policy_document=stack.to_json_string(
+                iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            principals=[iam.ServicePrincipal("es.amazonaws.com")],
+                            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                            resources=[group.log_group_arn for group in log_groups.values()],
+                            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                        )
+                    ]
+                ).to_json()
+            ),
+        )
+        self.domain = opensearch.Domain(
+            self,
+            "Domain",
+            domain_name=self.domain_name,
+            version=opensearch.EngineVersion.OPENSEARCH_2_19,
+            capacity=opensearch.CapacityConfig(
+                data_nodes=2, data_node_instance_type="t3.medium.search", multi_az_with_standby_enabled=False
+            ),
+            zone_awareness=opensearch.ZoneAwarenessConfig(enabled=True, availability_zone_count=2),
+            ebs=opensearch.EbsOptions(volume_size=10, volume_type=ec2.EbsDeviceVolumeType.GP3),
+            encryption_at_rest=opensearch.EncryptionAtRestOptions(enabled=True),
+            node_to_node_encryption=True,
+            enforce_https=True,
+            tls_security_policy=opensearch.TLSSecurityPolicy.TLS_1_2,
+            logging=opensearch.LoggingOptions(
+                app_log_enabled=True,
+                app_log_group=log_groups["App"],
+                slow_search_log_enabled=True,
+                slow_search_log_group=log_groups["SlowSearch"],
+                slow_index_log_enabled=True,
+                slow_index_log_group=log_groups["SlowIndex"],
+            ),
+            suppress_logs_resource_policy=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.domain.node.add_dependency(self.log_policy)
+        NagSuppressions.add_resource_suppressions(
+            self.domain,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-OS1",
+                    reason="The Lambdas using it run outside a VPC; the resource policy admits only their roles, "
+                    "every request is SigV4-signed, HTTPS only.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-OS3",
+                    reason="Access is limited to named IAM roles (resource policy), not to IP ranges: Lambdas "
+                    "have no fixed addresses.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-OS4",
+                    reason="Two small data nodes hold one small index of derived data (rebuilt from the table); "
+                    "dedicated masters come when the cluster grows past a few nodes.",
+                ),
+            ],
+        )
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            "LUMI_SEARCH_BACKEND": "opensearch",
+            "LUMI_OPENSEARCH_ENDPOINT": self.domain.domain_endpoint,
+            "LUMI_OPENSEARCH_INDEX": self.index,
+            "LUMI_REGION": cdk.Stack.of(self).region,
+        }
+
+    def _allow(self, function: lambda_.Function, actions: list[str], resources: list[str]) -> None:
+        assert function.role is not None
+        for name, value in self._environment().items():
+            function.add_environment(name, value)
+        function.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        self._access.append(
+            iam.PolicyStatement(
+                principals=[iam.ArnPrincipal(function.role.role_arn)], actions=actions, resources=resources
+            )
+        )
+        domain = self.domain.node.default_child
+        assert isinstance(domain, opensearch.CfnDomain)
+        domain.access_policies = iam.PolicyDocument(statements=self._access).to_json()
+
+    def allow_search(self, function: lambda_.Function) -> None:
+        """Queries only (the API)."""
+        self._allow(function, ["es:ESHttpGet", "es:ESHttpPost"], [f"{self.domain_arn}/{self.index}/_search"])
+
+    def allow_indexing(self, function: lambda_.Function) -> None:
+        """Create the index, put and delete documents, delete a couple's (the stream handler)."""
+        self._allow(
+            function,
+            ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPut", "es:ESHttpPost", "es:ESHttpDelete"],
+            [f"{self.domain_arn}/{self.index}", f"{self.domain_arn}/{self.index}/*"],
+        )
+
+
 class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
@@ -412,9 +569,27 @@ class LumiStack(cdk.Stack):
         self.workers = Workers(
             self, "Workers", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues
         )
+        self.search = Search(self, "Search", stage=stage)
+        self.search.allow_search(self.api.function)
+        self.search.allow_indexing(self.workers.streams)
+        self._attach_ffmpeg_layer(self.api.function, self.workers.streams)
         notifications = self.queues.queues["notifications"]
         notifications.grant_send_messages(self.api.function)
         self.api.function.add_environment("LUMI_QUEUE_URL_NOTIFICATIONS", notifications.queue_url)
         for function in (self.workers.streams, self.workers.notifications):
             self.realtime.grant_publish(function)
             suppress_function_findings(function)
+
+    def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
+        """The API probes uploads and the stream handler makes thumbnails with ffmpeg.
+
+        No layer is built here (that would mean downloading an ffmpeg build): pass an
+        arm64 layer whose binary is at /opt/bin/ffmpeg with ``-c ffmpegLayerArn=arn:…``.
+        """
+        layer_arn = self.node.try_get_context("ffmpegLayerArn")
+        if not layer_arn:
+            return
+        layer = lambda_.LayerVersion.from_layer_version_arn(self, "FfmpegLayer", layer_arn)
+        for function in functions:
+            function.add_layers(layer)
+            function.add_environment("LUMI_FFMPEG_PATH", FFMPEG_LAYER_PATH)

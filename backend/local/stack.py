@@ -51,6 +51,7 @@ class LocalStack:
     scheduler: Any = None
     _parts: list[Any] = field(default_factory=list)
     _env: dict[str, str] = field(default_factory=dict)
+    _temp_dir: str | None = None
 
     def start(self) -> LocalStack:
         """Bring every part up; if one fails, stop those already running and re-raise."""
@@ -99,6 +100,7 @@ class LocalStack:
             "AWS_SECRET_ACCESS_KEY": "lumi-local",
             "AWS_DEFAULT_REGION": self.region,
             **{f"LUMI_QUEUE_URL_{name.upper()}": url for name, url in p.queue_urls.items()},
+            "LUMI_SEARCH_SQLITE_PATH": self._search_path(),
             **self._secrets(),
             **self.extra_env,
         }
@@ -121,6 +123,16 @@ class LocalStack:
             self._start_scheduler()
         self._apply_env()
         return self
+
+    def _search_path(self) -> str:
+        """The search index file: in the data dir, else in a fresh temp dir removed on stop,
+        so two stacks (tests, ``make dev``) never share one index."""
+        if self.data_dir:
+            return os.path.join(self.data_dir, "search.sqlite3")
+        import tempfile
+
+        self._temp_dir = tempfile.mkdtemp(prefix="lumi-search-")
+        return os.path.join(self._temp_dir, "search.sqlite3")
 
     def _secrets(self) -> dict[str, str]:
         """The realtime service credential and the VAPID key pair: made once per data dir
@@ -225,6 +237,11 @@ class LocalStack:
             except Exception:  # stopping must go on for the other parts
                 log.exception("stopping %s failed", type(part).__name__)
         self._parts.clear()
+        if self._temp_dir:
+            import shutil
+
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
 
 
 __all__ = ["HOST", "LocalStack", "StackPorts"]

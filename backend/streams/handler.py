@@ -26,19 +26,21 @@ TAG = "Tag"
 CHAT_MESSAGE = "ChatMessage"
 
 
+# Indexing first: it is cheap and idempotent, so a slow or failing step after it (a thumbnail)
+# that is retried until the record expires never keeps a moment out of search.
 def _moment_changed(old: Image, new: Image) -> None:
-    moments.moment_modified(old, new)
     search.moment_indexed(new)
+    moments.moment_modified(old, new)
 
 
 def _moment_inserted(old: Image, new: Image) -> None:
-    moments.moment_inserted(new)
     search.moment_indexed(new)
+    moments.moment_inserted(new)
 
 
 def _moment_removed(old: Image, new: Image) -> None:
-    moments.moment_removed(old)
     search.moment_unindexed(old)
+    moments.moment_removed(old)
 
 
 HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -154,3 +155,112 @@ def test_stream_and_queue_workers_report_partial_batch_failures(synthesized):
     (stream,) = by_source["stream"]
     assert stream["Properties"]["MaximumRetryAttempts"] == 3
     assert "DestinationConfig" in stream["Properties"]
+
+
+# ---------------------------------------------------------------- search and media work
+
+
+def _domain(template) -> dict:
+    (domain,) = resources_of(template, "AWS::OpenSearchService::Domain")
+    return domain["Properties"]
+
+
+def _role_of(template, handler: str) -> dict:
+    _, function = _function_with_handler(template, handler)
+    return function["Properties"]["Role"]
+
+
+def _joined(value) -> str:
+    """An ARN built with Fn::Join, pseudo parameters shown as <ref>."""
+    if isinstance(value, str):
+        return value
+    return "".join(part if isinstance(part, str) else "<ref>" for part in value["Fn::Join"][1])
+
+
+def test_the_search_domain_is_encrypted_and_speaks_only_https(synthesized):
+    template, _ = synthesized
+    props = _domain(template)
+    assert props["DomainName"] == "lumi-test-search"
+    assert props["EngineVersion"].startswith("OpenSearch_")
+    assert props["EncryptionAtRestOptions"] == {"Enabled": True}
+    assert props["NodeToNodeEncryptionOptions"] == {"Enabled": True}
+    assert props["DomainEndpointOptions"]["EnforceHTTPS"] is True
+    assert props["DomainEndpointOptions"]["TLSSecurityPolicy"] == "Policy-Min-TLS-1-2-2019-07"
+    assert props["ClusterConfig"]["ZoneAwarenessEnabled"] is True
+    assert {"ES_APPLICATION_LOGS", "SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS"} <= set(props["LogPublishingOptions"])
+    # no VPC: access is decided by the resource policy alone
+    assert "VPCOptions" not in props
+    # OpenSearch may write its logs (a plain resource policy, no custom-resource Lambda)
+    (log_policy,) = resources_of(template, "AWS::Logs::ResourcePolicy")
+    assert "es.amazonaws.com" in json.dumps(log_policy["Properties"]["PolicyDocument"])
+    assert not template.find_resources("Custom::OpenSearchAccessPolicy")
+    assert not template.find_resources("Custom::CloudwatchLogResourcePolicy")
+
+
+def test_the_search_domain_admits_only_the_api_and_stream_roles(synthesized):
+    template, _ = synthesized
+    statements = _domain(template)["AccessPolicies"]["Statement"]
+    by_role = {json.dumps(s["Principal"]["AWS"], sort_keys=True): s for s in statements}
+    api_role = json.dumps(_role_of(template, "backend.api.app.handler"), sort_keys=True)
+    streams_role = json.dumps(_role_of(template, "backend.streams.handler.handler"), sort_keys=True)
+    assert set(by_role) == {api_role, streams_role}
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] != "*" and statement["Principal"]["AWS"] != "*"
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            assert ":domain/lumi-test-search/lumi-moments" in _joined(resource)
+    # the API only searches; the stream handler writes the index
+    api = by_role[api_role]
+    assert set(api["Action"]) == {"es:ESHttpGet", "es:ESHttpPost"}
+    assert _joined(api["Resource"]).endswith("/lumi-moments/_search")
+    assert {"es:ESHttpPut", "es:ESHttpDelete", "es:ESHttpPost"} <= set(by_role[streams_role]["Action"])
+
+
+def test_api_and_stream_handlers_are_pointed_at_the_search_domain(synthesized):
+    template, _ = synthesized
+    (domain_id,) = template.find_resources("AWS::OpenSearchService::Domain")
+    for handler in ("backend.api.app.handler", "backend.streams.handler.handler"):
+        _, function = _function_with_handler(template, handler)
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["LUMI_SEARCH_BACKEND"] == "opensearch"
+        assert variables["LUMI_OPENSEARCH_ENDPOINT"] == {"Fn::GetAtt": [domain_id, "DomainEndpoint"]}
+        assert variables["LUMI_OPENSEARCH_INDEX"] == "lumi-moments"
+        assert variables["LUMI_REGION"] == {"Ref": "AWS::Region"}
+    # and their roles may call it (identity side as well as the domain's resource policy)
+    actions = {
+        action
+        for policy in resources_of(template, "AWS::IAM::Policy")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in (statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+    }
+    assert {"es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"} <= actions
+
+
+def test_the_stream_handler_has_room_and_time_for_ffmpeg_thumbnails(synthesized):
+    template, _ = synthesized
+    _, streams = _function_with_handler(template, "backend.streams.handler.handler")
+    props = streams["Properties"]
+    assert props["MemorySize"] >= 2048
+    assert props["Timeout"] >= 300
+    assert props["EphemeralStorage"] == {"Size": 2048}
+    # without a layer named in the context, no layer and no ffmpeg path
+    assert "Layers" not in props
+    assert "LUMI_FFMPEG_PATH" not in props["Environment"]["Variables"]
+
+
+def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_handler():
+    from aws_cdk.assertions import Template
+
+    from infra.app import build
+
+    # given
+    layer_arn = "arn:aws:lambda:us-east-1:123456789012:layer:ffmpeg-arm64:3"
+    # when
+    assembly = build(stage="test", app_origins=["https://app.example"], context={"ffmpegLayerArn": layer_arn}).synth()
+    template = Template.from_json(assembly.get_stack_by_name("Lumi-test").template)
+    # then
+    for handler in ("backend.api.app.handler", "backend.streams.handler.handler"):
+        _, function = _function_with_handler(template, handler)
+        assert function["Properties"]["Layers"] == [layer_arn]
+        assert function["Properties"]["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/bin/ffmpeg"

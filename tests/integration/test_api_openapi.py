@@ -39,6 +39,23 @@ EXPECTED = {
     ("post", "/push/subscriptions"),
     ("delete", "/push/subscriptions"),
     ("post", "/nudges"),
+    ("post", "/moments/uploads"),
+    ("post", "/moments"),
+    ("get", "/moments"),
+    ("get", "/moments/search"),
+    ("get", "/moments/{moment_id}"),
+    ("patch", "/moments/{moment_id}"),
+    ("delete", "/moments/{moment_id}"),
+    ("get", "/tags"),
+    ("get", "/tags/{slug}/moments"),
+    ("delete", "/tags/{slug}"),
+    ("get", "/moments/{moment_id}/messages"),
+    ("post", "/moments/{moment_id}/messages"),
+    ("patch", "/moments/{moment_id}/messages/{message_id}"),
+    ("delete", "/moments/{moment_id}/messages/{message_id}"),
+    ("put", "/moments/{moment_id}/messages/{message_id}/reaction"),
+    ("post", "/moments/{moment_id}/typing"),
+    ("post", "/moments/{moment_id}/receipts"),
 }
 PUBLIC = {("get", "/health"), ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/refresh")}
 

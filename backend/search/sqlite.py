@@ -1,0 +1,155 @@
+"""The local stack's search index: an SQLite FTS5 file behind the ``SearchIndex`` protocol.
+
+One row per moment in ``moment_documents`` (who owns it, which couple) and its words in
+the FTS5 table ``moment_text`` under the same rowid. Queries join the two and filter by
+relationship, so a couple only ever finds its own moments. What a person typed never
+reaches MATCH as syntax: it is cut into words, each quoted as an FTS5 string, all of them
+required, the last one also as a prefix.
+
+Ranking: first by the fields the query hit (title 3, tags 2, description 1, summed), then
+by BM25 with the same weights, then newest first. FTS5's BM25 alone normalises by the
+length of the whole row, so a short moment matching only in its description could
+outrank a long one matching in its title; the field sum keeps "title over description".
+
+One connection per index, shared by the API and the stream poller threads under a lock;
+the file is in WAL mode with a busy timeout so another process may read it meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from backend.search.index import MomentDocument, query_words
+
+# Weights of the FTS5 columns, in their order: title, tags, description.
+WEIGHTS = (3.0, 2.0, 1.0)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS moment_documents (
+    doc INTEGER PRIMARY KEY,
+    relationship_id TEXT NOT NULL,
+    moment_id TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (relationship_id, moment_id)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS moment_text USING fts5(
+    title, tags, description,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3 4'
+);
+"""
+
+
+def match_expression(text: str) -> str | None:
+    """The FTS5 query for what a person typed, or None when it holds no word at all.
+
+    Words are letters and digits only, so quoting them cannot be escaped; FTS5 operators
+    typed as words (``OR``, ``NEAR``) are just words inside quotes.
+    """
+    words = query_words(text)
+    if not words:
+        return None
+    *whole, last = (f'"{word}"' for word in words)
+    return " AND ".join([*whole, f"{last}*"])
+
+
+class SqliteSearchIndex:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._db is None:
+                self._db = self._open()
+            yield self._db
+
+    def _open(self) -> sqlite3.Connection:
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.executescript(_SCHEMA)
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def upsert(self, document: MomentDocument) -> None:
+        with self._transaction() as db:
+            (doc,) = db.execute(
+                """
+                INSERT INTO moment_documents (relationship_id, moment_id, owner_id, created_at)
+                VALUES (?, ?, ?, ?)
+                ON CONFLICT (relationship_id, moment_id)
+                DO UPDATE SET owner_id = excluded.owner_id, created_at = excluded.created_at
+                RETURNING doc
+                """,
+                (document.relationship_id, document.moment_id, document.owner_id, document.created_at.isoformat()),
+            ).fetchone()
+            db.execute("DELETE FROM moment_text WHERE rowid = ?", (doc,))
+            db.execute(
+                "INSERT INTO moment_text (rowid, title, tags, description) VALUES (?, ?, ?, ?)",
+                (doc, document.title, "\n".join(document.tags), document.description),
+            )
+
+    def remove(self, relationship_id: str, moment_id: str) -> None:
+        with self._transaction() as db:
+            row = db.execute(
+                "DELETE FROM moment_documents WHERE relationship_id = ? AND moment_id = ? RETURNING doc",
+                (relationship_id, moment_id),
+            ).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM moment_text WHERE rowid = ?", row)
+
+    def remove_couple(self, relationship_id: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "DELETE FROM moment_text WHERE rowid IN (SELECT doc FROM moment_documents WHERE relationship_id = ?)",
+                (relationship_id,),
+            )
+            db.execute("DELETE FROM moment_documents WHERE relationship_id = ?", (relationship_id,))
+
+    def search(self, relationship_id: str, text: str, limit: int) -> list[str]:
+        expression = match_expression(text)
+        if expression is None or limit < 1:
+            return []
+        with self._connection() as db:
+            rows = db.execute(
+                """
+                SELECT d.moment_id
+                FROM moment_text AS t JOIN moment_documents AS d ON d.doc = t.rowid
+                WHERE moment_text MATCH ? AND d.relationship_id = ?
+                ORDER BY
+                    (highlight(moment_text, 0, '', char(1)) != t.title) * ?
+                    + (highlight(moment_text, 1, '', char(1)) != t.tags) * ?
+                    + (highlight(moment_text, 2, '', char(1)) != t.description) * ? DESC,
+                    bm25(moment_text, ?, ?, ?),
+                    d.moment_id DESC
+                LIMIT ?
+                """,
+                (expression, relationship_id, *WEIGHTS, *WEIGHTS, limit),
+            ).fetchall()
+        return [moment_id for (moment_id,) in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
