@@ -52,6 +52,7 @@ lint: setup
 bench: setup
 	$(PY) -m bench.api
 	$(PY) -m bench.realtime
+	$(PY) -m bench.moments
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache
