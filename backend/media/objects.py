@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -27,9 +28,10 @@ class PresignedPost:
     key: str
     max_bytes: int
     expires_in: int
+    min_bytes: int = 1
 
 
-def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int) -> PresignedPost:
+def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int, min_bytes: int = 1) -> PresignedPost:
     """A browser upload whose policy pins this exact key, this content type and a size range."""
     response = _s3().generate_presigned_post(
         Bucket=_bucket(),
@@ -39,11 +41,11 @@ def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int)
             {"bucket": _bucket()},
             {"key": key},
             {"Content-Type": content_type},
-            ["content-length-range", 1, max_bytes],
+            ["content-length-range", min_bytes, max_bytes],
         ],
         ExpiresIn=expires_in,
     )
-    return PresignedPost(response["url"], dict(response["fields"]), key, max_bytes, expires_in)
+    return PresignedPost(response["url"], dict(response["fields"]), key, max_bytes, expires_in, min_bytes)
 
 
 def inspect(key: str, head_bytes: int) -> ObjectInfo | None:
@@ -60,6 +62,11 @@ def inspect(key: str, head_bytes: int) -> ObjectInfo | None:
         body = _s3().get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{head_bytes - 1}")["Body"]
         first = body.read(head_bytes)
     return ObjectInfo(key=key, size=size, content_type=head.get("ContentType"), head=first)
+
+
+def put_bytes(key: str, data: bytes, content_type: str) -> None:
+    """Store something the server made (a thumbnail) under a server-made key."""
+    _s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
 
 
 def delete(key: str) -> None:
@@ -82,3 +89,12 @@ def signed_get(key: str, expires_in: int) -> str:
     return str(
         _s3().generate_presigned_url("get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in)
     )
+
+
+def signing_credentials_expiry() -> datetime | None:
+    """When the credentials that sign URLs expire, if botocore knows (temporary credentials:
+    a role's, a container's); None for long-lived keys. A signed URL stops working with them."""
+    signer = getattr(_s3(), "_request_signer", None)
+    credentials = getattr(signer, "_credentials", None)
+    expiry = getattr(credentials, "_expiry_time", None)
+    return expiry if isinstance(expiry, datetime) else None

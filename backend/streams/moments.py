@@ -1,27 +1,170 @@
-"""Stream steps for moments and tags (filled in by the moments work)."""
+"""Stream steps for moments and tags, each safe to run any number of times.
+
+* INSERT: the thumbnail (ffmpeg on a presigned URL, stored next to the video, recorded on the
+  moment only while it exists), the tag links and counts, and the partner's notification —
+  once, claimed by a conditional marker on the moment that is given back if notifying fails.
+* MODIFY: when the tags changed, links and counts follow.
+* REMOVE: the chat, tag links (counted down), the files and their cached URLs go.
+
+Tag links are reconciled against the moment as it is *now* (read consistently), for every
+slug the record mentions, so a stale or replayed record converges on the truth instead of
+replaying its own diff. Independent steps all run even if one fails; the first failure is
+raised at the end so the record is retried.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from backend.domain import moments as domain
+from backend.domain.notifications import notify
+from backend.media import objects, paths, urls, video
+from backend.settings import get_settings
+from backend.store import moments as store
+from backend.store import records, relationships, users
+from backend.store import tags as tag_store
+from backend.store.moments import TagRef
+from backend.streams import chat
+
+log = logging.getLogger("lumi.streams.moments")
+
 Image = dict[str, Any]
+THUMBNAIL_SECONDS_FOR_URL = 300
+
+
+def _run_all(steps: Iterable[tuple[str, Callable[[], None]]]) -> None:
+    failure: Exception | None = None
+    for name, step in steps:
+        try:
+            step()
+        except Exception as error:  # the other steps still run; the record is retried
+            log.exception("moment step %s failed", name)
+            failure = failure or error
+    if failure is not None:
+        raise failure
 
 
 def moment_inserted(new: Image) -> None:
-    """A moment became visible: thumbnail, tag links and counts, the partner's notification, a live signal."""
+    """A moment became visible: thumbnail, tag links and counts, the partner's notification."""
+    rel, moment_id = new["relationship_id"], new["moment_id"]
+    _run_all(
+        [
+            ("tags", lambda: sync_tags(rel, moment_id, store.tags_of(new))),
+            ("thumbnail", lambda: make_thumbnail(rel, moment_id)),
+            ("notify", lambda: notify_partner(rel, moment_id)),
+        ]
+    )
 
 
 def moment_modified(old: Image, new: Image) -> None:
-    """A moment changed: tag links and counts follow its tags; a live signal."""
+    """A moment changed: when its tags did, links and counts follow."""
+    before, after = store.tags_of(old), store.tags_of(new)
+    if {tag.slug for tag in before} != {tag.slug for tag in after}:
+        sync_tags(new["relationship_id"], new["moment_id"], (*before, *after))
 
 
 def moment_removed(old: Image) -> None:
     """A moment was deleted: its chat, tag links (and counts), video, thumbnail and cached URLs go."""
+    rel, moment_id = old["relationship_id"], old["moment_id"]
+
+    def files() -> None:
+        objects.delete_prefix(paths.moment_prefix(rel, moment_id))
+        urls.forget(old.get("video_key") or paths.moment_video_key(rel, moment_id))
+        urls.forget(old.get("thumbnail_key") or paths.moment_thumbnail_key(rel, moment_id))
+
+    _run_all(
+        [
+            ("chat", lambda: chat.delete_for_moment(rel, moment_id)),
+            ("tags", lambda: sync_tags(rel, moment_id, store.tags_of(old))),
+            ("files", files),
+        ]
+    )
 
 
 def upload_removed(old: Image) -> None:
     """An upload ticket expired (TTL) or was used: without a moment, its object goes."""
+    rel, moment_id = old["relationship_id"], old["moment_id"]
+    if store.get_item(rel, moment_id) is None:
+        objects.delete_prefix(paths.moment_prefix(rel, moment_id))
 
 
 def tag_removed(old: Image) -> None:
-    """A couple tag was deleted: it goes from every moment carrying it."""
+    """A couple tag was deleted: it goes from every moment carrying it, and its links go."""
+    rel, slug, epoch = old["relationship_id"], old["slug"], old.get("epoch")
+    for link in tag_store.links(rel, slug):
+        if link.get("epoch") != epoch:
+            continue  # counted on a newer tag of the same name
+        moment_id = link["moment_id"]
+        changed = store.remove_tag(rel, moment_id, slug)
+        tag_store.forget_link(rel, slug, moment_id, epoch)
+        if changed is not None:
+            domain.publish(rel, moment_id, "updated", None)
+
+
+# ---------------------------------------------------------------- steps
+
+
+def sync_tags(relationship_id: str, moment_id: str, mentioned: Iterable[TagRef]) -> None:
+    """Make the links of every mentioned slug match the moment's current tags (none once deleted)."""
+    current = store.get(relationship_id, moment_id)
+    wanted = {tag.slug: tag.name for tag in current.tags} if current else {}
+    for slug in dict.fromkeys([*wanted, *(tag.slug for tag in mentioned)]):
+        if slug in wanted:
+            tag_store.link(relationship_id, slug, wanted[slug], moment_id)
+        else:
+            tag_store.unlink(relationship_id, slug, moment_id)
+
+
+def make_thumbnail(relationship_id: str, moment_id: str) -> None:
+    """A frame about a second in, scaled for the feed, stored next to the video."""
+    moment = store.get(relationship_id, moment_id)
+    if moment is None or moment.thumbnail_key:
+        return
+    settings = get_settings()
+    container = _container_of(moment.content_type)
+    at = video.thumbnail_at(moment.duration_seconds, settings.thumbnail_at_seconds)
+    source = objects.signed_get(moment.video_key, THUMBNAIL_SECONDS_FOR_URL)
+    picture = video.thumbnail(source, container, at, settings.thumbnail_width)
+    key = paths.moment_thumbnail_key(relationship_id, moment_id)
+    objects.put_bytes(key, picture, "image/jpeg")
+    if not store.set_thumbnail(relationship_id, moment_id, key):
+        objects.delete(key)  # deleted meanwhile: its clean-up may have run already
+        return
+    domain.publish(relationship_id, moment_id, "thumbnail_ready", None)
+
+
+def _container_of(content_type: str) -> video.Container:
+    for container, declared in video.CONTAINER_TYPES.items():
+        if declared == content_type:
+            return container
+    raise ValueError(f"not a moment's video type: {content_type}")
+
+
+def notify_partner(relationship_id: str, moment_id: str) -> None:
+    """Tell the partner once, however often the record comes."""
+    moment = store.get(relationship_id, moment_id)
+    if moment is None or store.NOTIFIED in moment.extra:
+        return
+    relationship = relationships.get_relationship(relationship_id)
+    if relationship is None or moment.owner_id not in relationship.partner_ids:
+        return
+    owner = users.get(moment.owner_id)
+    name = owner.display_name if owner else "Your partner"
+    claimed_at = records.now().isoformat()
+    if not store.mark_notified(relationship_id, moment_id, claimed_at):
+        return
+    try:
+        notify(
+            relationship.partner_of(moment.owner_id),
+            "moments",
+            "new_moment",
+            f"{name} shared a moment",
+            moment.title,
+            f"/moments/watch?id={moment_id}",
+            relationship_id=relationship_id,
+        )
+    except Exception:
+        store.unmark_notified(relationship_id, moment_id, claimed_at)
+        raise

@@ -2,7 +2,61 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import Router
+
+from backend.api.auth import BEARER, CurrentCaller
+from backend.api.docs import responses
+from backend.contracts import TAG_SLUG_PATTERN, CoupleTags, MomentPage
+from backend.domain import tags
 
 router = Router()
 TAGS = ["tags"]
+
+Slug = Annotated[str, Path(min_length=1, max_length=32, pattern=TAG_SLUG_PATTERN, description="The tag's slug")]
+
+
+@router.get(
+    "/tags",
+    tags=TAGS,
+    security=BEARER,
+    summary="The couple's tags with how many moments carry each (most used first)",
+    responses=responses(200, CoupleTags, 401, 409),
+)
+def couple_tags(caller: CurrentCaller) -> CoupleTags:
+    return CoupleTags(items=tags.couple_tags(caller))
+
+
+@router.get(
+    "/tags/<slug>/moments",
+    tags=TAGS,
+    security=BEARER,
+    summary="The couple's moments with a tag, newest first, a page at a time",
+    responses=responses(200, MomentPage, 401, 404, 409),
+)
+def tagged_moments(
+    slug: Slug,
+    caller: CurrentCaller,
+    limit: Annotated[int, Query(ge=1, le=tags.PAGE_MAX)] = tags.PAGE_DEFAULT,
+    next_token: Annotated[
+        str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
+    ] = None,
+) -> MomentPage:
+    page = tags.tagged_moments(caller, slug, limit, next_token)
+    return MomentPage(items=page.items, next=page.next_token)
+
+
+@router.delete(
+    "/tags/<slug>",
+    status_code=204,
+    tags=TAGS,
+    security=BEARER,
+    summary="Delete a couple tag: it is taken off every moment (either partner may)",
+    responses=responses(204, None, 401, 404, 409, description="Deleted"),
+)
+def delete_tag(slug: Slug, caller: CurrentCaller) -> Response[None]:
+    tags.delete_tag(caller, slug)
+    return Response(status_code=204)

@@ -1,0 +1,412 @@
+"""Moments: the couple's videos, from upload ticket to feed, edit and delete.
+
+Upload: the caller gets a ticket (a ``MomentUpload`` item plus a presigned POST that pins the
+key under the couple's prefix, the type and the size range); the browser sends the file to S3;
+then :func:`create` checks what arrived (size, magic bytes, an ffmpeg probe) before one
+transaction consumes the ticket and puts the moment. A file that fails is deleted with its
+ticket, and the person is told why in words. Thumbnails, tag counts, the partner's
+notification and clean-ups follow on the stream (``backend.streams.moments``).
+
+Everything here reads within the caller's own couple (keys start with their relationship), so
+another couple's moment is not even read: it is a 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from backend import contracts
+from backend.contracts import MomentChange, MomentChangedMessage
+from backend.domain import tenancy
+from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.domain.models import Caller, ObjectInfo, UserProfile
+from backend.domain.tags import normalise_tags
+from backend.media import objects, paths, urls, video
+from backend.realtime.publisher import try_publish
+from backend.realtime.topics import Channel, couple_topic
+from backend.settings import get_settings
+from backend.store import keys, records, relationships, table, users
+from backend.store import moments as store
+from backend.store.moments import MomentRecord, MomentUpload
+
+log = logging.getLogger("lumi.moments")
+
+PAGE_DEFAULT = 12
+PAGE_MAX = 50
+INVALID_VIDEO = "invalid_video"
+# How long the server's own URL for probing an upload works (ffmpeg reads it at once).
+PROBE_URL_SECONDS = 300
+
+NOT_A_VIDEO = "This file is not a video we can play"
+
+
+def _not_paired() -> Conflict:
+    return Conflict("You need a partner to share moments.", code="not_paired")
+
+
+def _missing() -> NotFound:
+    return NotFound("We could not find that moment.")
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+def check_text(value: str, field: str, multiline: bool = False) -> str:
+    """Titles and descriptions are shown to a partner: printable text only (newlines in descriptions)."""
+    allowed = {"\n", "\t", "\r"} if multiline else set()
+    for ch in value:
+        if ch in allowed or ch == "\u200d":  # the joiner inside emoji sequences
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cf"):
+            raise ValidationFailed({field: "Use letters, digits, spaces and punctuation only."})
+    return value
+
+
+def max_length_words(seconds: float) -> str:
+    """ "10 minutes", "90 seconds": the longest video, as people say it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{int(seconds)} seconds"
+
+
+def size_words(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def check_declared_size(size: int, min_bytes: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ValidationFailed({"size": f"Videos can be up to {size_words(max_bytes)}."})
+    if size < min_bytes:
+        raise ValidationFailed({"size": "This file is too small to be a video."})
+
+
+def object_problem(info: ObjectInfo, declared_type: str, min_bytes: int, max_bytes: int) -> str | None:
+    """Why the uploaded bytes cannot be this moment's video, before ffmpeg looks (None: go on)."""
+    if info.size < min_bytes:
+        return "This file is too small to be a video"
+    if info.size > max_bytes:
+        return f"Videos can be up to {size_words(max_bytes)}"
+    container = video.sniff_container(info.head)
+    if container is None:
+        return NOT_A_VIDEO
+    mismatch = video.type_mismatch(declared_type, container)
+    if mismatch:
+        return mismatch
+    if info.content_type and info.content_type != declared_type:
+        return "The file was not sent as the type it was announced as"
+    return None
+
+
+def probe_problem(probe: video.VideoProbe | None, max_seconds: float) -> str | None:
+    """Why ffmpeg's view of the file rules it out (None: it is a video we can play)."""
+    if probe is None or not probe.has_video:
+        return NOT_A_VIDEO
+    if probe.video_codec not in video.PLAYABLE_CODECS:
+        return NOT_A_VIDEO
+    if probe.duration_seconds is None or probe.duration_seconds <= 0:
+        return "This video has no length we can read; it may be damaged"
+    if probe.duration_seconds > max_seconds:
+        return f"Videos can be up to {max_length_words(max_seconds)} long"
+    return None
+
+
+# ---------------------------------------------------------------- the caller's couple
+
+
+def couple_of(caller: Caller) -> str:
+    """The caller's relationship id, for reading the couple's data (409 when unpaired)."""
+    me = users.require(caller.user_id)
+    if not me.relationship_id:
+        raise _not_paired()
+    return me.relationship_id
+
+
+def _paired(caller: Caller) -> UserProfile:
+    """The caller, checked against the relationship item too (before anything is written)."""
+    me = users.require(caller.user_id)
+    if not me.relationship_id:
+        raise _not_paired()
+    relationship = relationships.get_relationship(me.relationship_id)
+    if relationship is None or me.user_id not in relationship.partner_ids:
+        raise _not_paired()
+    return me
+
+
+def visible_moment(caller: Caller, moment_id: str) -> MomentRecord:
+    """A moment of the caller's current couple; anything else is ``NotFound``."""
+    me = users.require(caller.user_id)
+    if not me.relationship_id:
+        raise _missing()
+    moment = store.get(me.relationship_id, moment_id)
+    if moment is None:
+        raise _missing()
+    tenancy.couple_item(me, moment.relationship_id)
+    return moment
+
+
+def _own(caller: Caller, moment_id: str) -> MomentRecord:
+    moment = visible_moment(caller, moment_id)
+    if moment.owner_id != caller.user_id:
+        raise Forbidden("Only the partner who shared this moment can change it.")
+    return moment
+
+
+# ---------------------------------------------------------------- views
+
+
+def views(relationship_id: str, moments: Iterable[MomentRecord]) -> list[contracts.Moment]:
+    """Response models for a page: the owners' profiles in one BatchGet, all URLs in one cache lookup."""
+    moments = [moment for moment in moments if moment.relationship_id == relationship_id]
+    if not moments:
+        return []
+    owner_ids = list(dict.fromkeys(moment.owner_id for moment in moments))
+    owners = {
+        item["user_id"]: records.profile_from(item)
+        for item in table.batch_get([keys.profile(owner_id) for owner_id in owner_ids])
+    }
+    signed = urls.signed_urls(
+        [
+            *(moment.video_key for moment in moments),
+            *(moment.thumbnail_key for moment in moments),
+            *(profile.avatar_key for profile in owners.values()),
+        ]
+    )
+    found = []
+    for moment in moments:
+        owner = owners.get(moment.owner_id)
+        if owner is None:  # an account being deleted: its moments go with the couple
+            continue
+        found.append(
+            contracts.Moment(
+                moment_id=moment.moment_id,
+                owner=contracts.PublicProfile(
+                    user_id=owner.user_id,
+                    username=owner.username,
+                    display_name=owner.display_name,
+                    avatar_url=signed.get(owner.avatar_key) if owner.avatar_key else None,
+                ),
+                title=moment.title,
+                description=moment.description,
+                tags=[contracts.Tag(slug=tag.slug, name=tag.name) for tag in moment.tags],
+                content_type=moment.content_type,
+                size=moment.size,
+                duration_seconds=moment.duration_seconds,
+                width=moment.width,
+                height=moment.height,
+                created_at=moment.created_at,
+                updated_at=moment.updated_at,
+                video_url=signed[moment.video_key],
+                thumbnail_url=signed.get(moment.thumbnail_key) if moment.thumbnail_key else None,
+                message_count=moment.message_count,
+            )
+        )
+    return found
+
+
+def view(moment: MomentRecord) -> contracts.Moment:
+    found = views(moment.relationship_id, [moment])
+    if not found:
+        raise _missing()
+    return found[0]
+
+
+def publish(relationship_id: str, moment_id: str, change: MomentChange, by_user_id: str | None) -> None:
+    """Tell the couple's open screens (a courtesy: they re-read from the API)."""
+    topic = couple_topic(get_settings().stage, relationship_id, Channel.MOMENTS)
+    try_publish(topic, MomentChangedMessage(moment_id=moment_id, change=change, by_user_id=by_user_id))
+
+
+# ---------------------------------------------------------------- upload and create
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    moment_id: str
+    post: objects.PresignedPost
+
+
+def upload_ticket(caller: Caller, content_type: str, size: int, file_name: str | None = None) -> UploadTicket:
+    """Remember who may turn this upload into a moment, and let the browser send it straight to S3."""
+    settings = get_settings()
+    me = _paired(caller)
+    check_declared_size(size, settings.moment_min_bytes, settings.moment_max_bytes)
+    assert me.relationship_id is not None
+    moment_id = store.new_moment_id()
+    store.put_upload(
+        MomentUpload(
+            relationship_id=me.relationship_id,
+            moment_id=moment_id,
+            owner_id=me.user_id,
+            content_type=content_type,
+            size=size,
+            created_at=records.now(),
+            expires_at=int(time.time()) + settings.moment_upload_ttl_seconds,
+            file_name=file_name,
+        )
+    )
+    post = objects.presigned_post(
+        paths.moment_video_key(me.relationship_id, moment_id),
+        content_type,
+        settings.moment_max_bytes,
+        settings.upload_url_ttl_seconds,
+        min_bytes=settings.moment_min_bytes,
+    )
+    return UploadTicket(moment_id, post)
+
+
+def _invalid(reason: str) -> ValidationFailed:
+    return ValidationFailed({"video": f"{reason}."}, "That file is not a video we can use.", code=INVALID_VIDEO)
+
+
+def _checked_video(upload: MomentUpload) -> tuple[video.VideoProbe, int]:
+    """Probe what arrived; a file that fails is deleted with its ticket (422 ``invalid_video``)."""
+    settings = get_settings()
+    key = paths.moment_video_key(upload.relationship_id, upload.moment_id)
+    info = objects.inspect(key, video.SNIFF_BYTES)
+    if info is None:
+        raise ValidationFailed(
+            {"video": "We could not find the uploaded video. Let the upload finish, or upload it again."},
+            "The video has not arrived yet.",
+            code="upload_missing",
+        )
+    reason = object_problem(info, upload.content_type, settings.moment_min_bytes, settings.moment_max_bytes)
+    probe: video.VideoProbe | None = None
+    if reason is None:
+        container = video.sniff_container(info.head)
+        assert container is not None
+        try:
+            probe = video.probe(objects.signed_get(key, PROBE_URL_SECONDS), container)
+        except video.VideoError:
+            log.exception("probing %s failed", key)
+            probe = None
+        reason = probe_problem(probe, settings.moment_max_seconds)
+    if reason is not None:
+        _discard(upload)
+        raise _invalid(reason)
+    assert probe is not None
+    return probe, info.size
+
+
+def _discard(upload: MomentUpload) -> None:
+    objects.delete_prefix(paths.moment_prefix(upload.relationship_id, upload.moment_id))
+    store.delete_upload(upload.relationship_id, upload.moment_id)
+
+
+def create(caller: Caller, moment_id: str, title: str, description: str, tag_names: list[str]) -> contracts.Moment:
+    me = _paired(caller)
+    relationship_id = me.relationship_id
+    assert relationship_id is not None
+    title = check_text(title, "title")
+    description = check_text(description, "description", multiline=True)
+    tags = normalise_tags(tag_names)
+    upload = store.get_upload(relationship_id, moment_id)
+    if upload is None or upload.owner_id != me.user_id:
+        existing = store.get(relationship_id, moment_id)
+        if existing is not None and existing.owner_id == me.user_id:
+            return view(existing)  # a retry of a create that went through
+        raise NotFound("We could not find that upload. Please upload the video again.")
+    probe, size = _checked_video(upload)
+    width, height = probe.display_size
+    moment = MomentRecord(
+        relationship_id=relationship_id,
+        moment_id=moment_id,
+        owner_id=me.user_id,
+        title=title,
+        description=description,
+        tags=tags,
+        content_type=upload.content_type,
+        size=size,
+        duration_seconds=float(probe.duration_seconds or 0.0),
+        created_at=records.now(),
+        video_key=paths.moment_video_key(relationship_id, moment_id),
+        width=width,
+        height=height,
+    )
+    store.create(moment)
+    publish(relationship_id, moment_id, "created", me.user_id)
+    return view(moment)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class MomentList:
+    items: list[contracts.Moment]
+    next_token: str | None
+
+
+def feed(caller: Caller, which: str, limit: int | None, next_token: str | None) -> MomentList:
+    """The couple's moments, newest first: all, the caller's, or the partner's."""
+    me = users.require(caller.user_id)
+    if not me.relationship_id:
+        raise _not_paired()
+    relationship_id = me.relationship_id
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    owner_id: str | None = None
+    if which == "mine":
+        owner_id = me.user_id
+    elif which == "partner":
+        relationship = relationships.get_relationship(relationship_id)
+        if relationship is None or me.user_id not in relationship.partner_ids:
+            raise _not_paired()
+        owner_id = relationship.partner_of(me.user_id)
+    found, token = store.page(relationship_id, owner_id, size, next_token)
+    return MomentList(views(relationship_id, found), token)
+
+
+def get_one(caller: Caller, moment_id: str) -> contracts.Moment:
+    return view(visible_moment(caller, moment_id))
+
+
+def moments_by_ids(caller: Caller, moment_ids: list[str]) -> list[contracts.Moment]:
+    """The caller's couple's moments among these ids, in this order (search results)."""
+    me = users.require(caller.user_id)
+    if not me.relationship_id or not moment_ids:
+        return []
+    return views(me.relationship_id, store.get_many(me.relationship_id, moment_ids))
+
+
+# ---------------------------------------------------------------- changing
+
+
+def update(
+    caller: Caller, moment_id: str, title: str | None, description: str | None, tag_names: list[str] | None
+) -> contracts.Moment:
+    """The owner changes title, description or tags; tag links and counts follow on the stream."""
+    moment = _own(caller, moment_id)
+    if title is not None:
+        title = check_text(title, "title")
+    if description is not None:
+        description = check_text(description, "description", multiline=True)
+    tags = normalise_tags(tag_names) if tag_names is not None else None
+    if title is None and description is None and tags is None:
+        return view(moment)
+    updated = store.update(
+        moment.relationship_id,
+        moment_id,
+        caller.user_id,
+        title=title,
+        description=description,
+        tags=tags,
+        updated_at=records.now(),
+    )
+    if updated is None:
+        raise _missing()
+    publish(moment.relationship_id, moment_id, "updated", caller.user_id)
+    return view(updated)
+
+
+def delete(caller: Caller, moment_id: str) -> None:
+    """The owner deletes a moment; its chat, tags and files go on the stream."""
+    moment = _own(caller, moment_id)
+    if not store.delete(moment.relationship_id, moment_id, caller.user_id):
+        raise _missing()
+    publish(moment.relationship_id, moment_id, "deleted", caller.user_id)

@@ -1,0 +1,114 @@
+"""Tags: how a name becomes a tag (pure rules), and the couple's tag list and tag pages.
+
+A tag is named by its slug (lowercase, hyphens for spaces, ASCII so it fits in a path), and
+shown as the couple first wrote it. A moment carries at most ``MOMENT_TAGS_MAX`` tags, one per
+slug. Counts are kept by the stream (``backend.store.tags``); the list hides tags no moment
+carries any more.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from backend import contracts
+from backend.contracts import MOMENT_TAGS_MAX, TAG_NAME_MAX, TAG_NAME_PATTERN, TAG_RULE, TAG_SLUG_PATTERN
+from backend.domain.errors import NotFound, ValidationFailed
+from backend.domain.models import Caller
+from backend.store import moments as moment_store
+from backend.store import tags as store
+from backend.store.moments import TagRef
+
+_SPACES = re.compile(r"\s+")
+_NAME = re.compile(TAG_NAME_PATTERN)
+_SLUG = re.compile(TAG_SLUG_PATTERN)
+
+PAGE_DEFAULT = 12
+PAGE_MAX = 50
+
+
+def normalise_name(name: str) -> str:
+    """Trim and collapse inner whitespace: " summer   holiday " is "summer holiday"."""
+    return _SPACES.sub(" ", name).strip()
+
+
+def slug_of(name: str) -> str:
+    """Lowercase, accents folded to ASCII, spaces as hyphens: "Été à Paris" is "ete-a-paris"."""
+    folded = unicodedata.normalize("NFKD", normalise_name(name))
+    ascii_only = "".join(ch for ch in folded if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
+    return ascii_only.lower().replace(" ", "-")
+
+
+def tag_ref(name: str) -> TagRef:
+    """The tag a person's text names, or a ``ValidationFailed`` that says why it cannot be one."""
+    cleaned = normalise_name(name)
+    if not cleaned or len(cleaned) > TAG_NAME_MAX or not _NAME.match(cleaned):
+        raise ValidationFailed({"tags": f"“{cleaned[:40]}” is not a tag we can use. Tags are {TAG_RULE}."})
+    slug = slug_of(cleaned)
+    if not _SLUG.match(slug):
+        raise ValidationFailed(
+            {"tags": f"“{cleaned}” is not a tag we can use. Tags need letters a–z or digits (accents are fine)."}
+        )
+    return TagRef(slug=slug, name=cleaned)
+
+
+def normalise_tags(names: Iterable[str]) -> tuple[TagRef, ...]:
+    """A moment's tags: each name checked, one per slug (the first spelling wins), at most ten."""
+    found: dict[str, TagRef] = {}
+    for name in names:
+        ref = tag_ref(name)
+        found.setdefault(ref.slug, ref)
+    if len(found) > MOMENT_TAGS_MAX:
+        raise ValidationFailed({"tags": f"A moment can have up to {MOMENT_TAGS_MAX} tags."})
+    return tuple(found.values())
+
+
+def check_slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        raise NotFound("We could not find that tag.")
+    return slug
+
+
+# ---------------------------------------------------------------- the couple's tags
+# (``backend.domain.moments`` imports the rules above, so its helpers are imported when used.)
+
+
+@dataclass(frozen=True)
+class TaggedPage:
+    items: list[contracts.Moment]
+    next_token: str | None
+
+
+def couple_tags(caller: Caller) -> list[contracts.CoupleTag]:
+    from backend.domain.moments import couple_of
+
+    relationship_id = couple_of(caller)
+    return [
+        contracts.CoupleTag(slug=tag.slug, name=tag.name, moment_count=tag.moment_count)
+        for tag in store.couple_tags(relationship_id)
+    ]
+
+
+def tagged_moments(caller: Caller, slug: str, limit: int | None, next_token: str | None) -> TaggedPage:
+    """The couple's moments carrying a tag, newest first; a tag the couple does not have is a 404."""
+    from backend.domain.moments import couple_of, views
+
+    relationship_id = couple_of(caller)
+    check_slug(slug)
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    moment_ids, token = store.tagged_page(relationship_id, slug, size, next_token)
+    if not moment_ids and next_token is None and store.get(relationship_id, slug) is None:
+        raise NotFound("We could not find that tag.")
+    return TaggedPage(views(relationship_id, moment_store.get_many(relationship_id, moment_ids)), token)
+
+
+def delete_tag(caller: Caller, slug: str) -> None:
+    """Either partner deletes a couple tag; the stream takes it off every moment."""
+    from backend.domain.moments import couple_of
+
+    relationship_id = couple_of(caller)
+    check_slug(slug)
+    if not store.delete(relationship_id, slug):
+        raise NotFound("We could not find that tag.")
