@@ -191,9 +191,12 @@ class Api(Construct):
                 str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
             ),
             memory_size=1024,
-            timeout=cdk.Duration.seconds(15),
+            # Making a moment probes its video with ffmpeg (a browser recording without a
+            # duration is read through once); ffmpeg is stopped well before the function.
+            timeout=cdk.Duration.seconds(30),
             environment={
                 "LUMI_STAGE": stage,
+                "LUMI_FFMPEG_TIMEOUT_SECONDS": "20",
                 "LUMI_TABLE_NAME": data.table.table_name,
                 "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
                 "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
