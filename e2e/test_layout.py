@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
 from e2e.pages import (
     AppPage,
     HomePage,
@@ -36,6 +37,10 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     NotificationSettingsPage,
     SettingsAppearancePage,
     SettingsRelationshipPage,
+    FeedPage,
+    UploadPage,
+    TagsPage,
+    TagPage,
 )
 
 

@@ -3,7 +3,8 @@
 The head links the web app manifest and loads the small helpers from ``assets/``:
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
-the next page of endless lists, ``lumi-upload.js`` sends files straight to storage.
+the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
+``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ app = rx.App(
         rx.script(src="/lumi-presence.js"),
         rx.script(src="/lumi-autoload.js"),
         rx.script(src="/lumi-upload.js"),
+        rx.script(src="/lumi-chat.js"),
     ],
     html_lang="en",
     # Live notifications toast at the top right, under the header (a phone's bottom has the

@@ -1,15 +1,20 @@
-"""Demo data for a fresh local stack: two people who are each other's partner.
+"""Demo data for a fresh local stack: two people who are each other's partner, with a few moments.
 
 Everything goes through the public API over HTTP, exactly as the app would do it, so the
 seed exercises the same validation, Cognito calls and stream handlers as real sign-ups.
-Running it again is harmless: existing people log in instead, and the pairing is only
-completed if it is not there yet.
+Running it again is harmless: existing people log in instead, the pairing is only
+completed if it is not there yet, and moments are only added to a couple that has none.
+The moments' videos are made on the spot by ffmpeg (test patterns, a few seconds each) and
+uploaded with the same presigned POST the browser uses.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -17,6 +22,10 @@ from backend.contracts import (
     AuthSession,
     CurrentRelationship,
     LoginRequest,
+    MomentCreate,
+    MomentPage,
+    MomentUploadRequest,
+    MomentUploadTicket,
     PartnerRequest,
     PartnerRequestCreate,
     PartnerRequests,
@@ -121,15 +130,81 @@ def _pair(first: _Person, second: _Person) -> None:
     log.info("paired %s and %s", *names)
 
 
-def seed(api_url: str, users: tuple[DemoUser, DemoUser] = DEMO_USERS, timeout: float = 30.0) -> list[DemoUser]:
-    """Make sure the demo users exist and are partners; return them with their ids."""
+@dataclass(frozen=True)
+class DemoMoment:
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    pattern: str  # an ffmpeg lavfi source
+    by: int  # which demo user shares it
+
+
+DEMO_MOMENTS: tuple[DemoMoment, ...] = (
+    DemoMoment("Sunset at the beach", "The sky went pink just for us.", ("beach", "summer"), "testsrc2", 0),
+    DemoMoment("Making pancakes", "Sunday breakfast, flipped on the first try.", ("home", "food"), "smptebars", 1),
+    DemoMoment("Road trip snacks", "Somewhere past the mountains.", ("road trip", "summer"), "rgbtestsrc", 0),
+)
+
+
+def _demo_video(directory: Path, index: int, pattern: str) -> Path:
+    """A 3-second WebM test pattern with a tone (every browser plays VP8)."""
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    path = directory / f"moment-{index}.webm"
+    subprocess.run(
+        [
+            get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", f"{pattern}=size=640x360:rate=24:duration=3",
+            "-c:v", "libvpx", "-b:v", "600k", "-pix_fmt", "yuv420p", str(path),
+        ],
+        check=True,
+        timeout=120,
+    )  # fmt: skip
+    return path
+
+
+def _share(person: _Person, http: httpx.Client, moment: DemoMoment, video: Path) -> None:
+    upload = MomentUploadRequest(content_type="video/webm", size=video.stat().st_size, file_name=video.name)
+    ticket = MomentUploadTicket.model_validate(
+        _check(person.post("/moments/uploads", upload.model_dump(mode="json")), "asking for an upload").json()
+    )
+    with video.open("rb") as file:
+        posted = http.post(ticket.url, data=ticket.fields, files={"file": (video.name, file, "video/webm")})
+    _check(posted, "uploading a demo video")
+    create = MomentCreate(
+        moment_id=ticket.moment_id, title=moment.title, description=moment.description, tags=list(moment.tags)
+    )
+    _check(person.post("/moments", create.model_dump(mode="json")), f"sharing {moment.title!r}")
+
+
+def _add_moments(people: list[_Person], http: httpx.Client) -> None:
+    existing = MomentPage.model_validate(_check(people[0].get("/moments?limit=1"), "listing moments").json())
+    if existing.items:
+        log.info("the demo couple already has moments")
+        return
+    with tempfile.TemporaryDirectory(prefix="lumi-seed-") as directory:
+        for index, moment in enumerate(DEMO_MOMENTS):
+            _share(people[moment.by], http, moment, _demo_video(Path(directory), index, moment.pattern))
+    log.info("shared %d demo moments", len(DEMO_MOMENTS))
+
+
+def seed(
+    api_url: str,
+    users: tuple[DemoUser, DemoUser] = DEMO_USERS,
+    timeout: float = 30.0,
+    *,
+    moments: bool = True,
+) -> list[DemoUser]:
+    """Make sure the demo users exist and are partners (with a few moments); return them with their ids."""
     with httpx.Client(base_url=api_url, timeout=timeout) as http:
         people = [_sign_in(http, demo) for demo in users]
         _pair(people[0], people[1])
+        if moments:
+            _add_moments(people, http)
         return [
             DemoUser(p.demo.username, p.demo.display_name, p.demo.email, p.demo.password, p.profile.user_id)
             for p in people
         ]
 
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoUser", "SeedError", "seed"]
+__all__ = ["DEMO_MOMENTS", "DEMO_PASSWORD", "DEMO_USERS", "DemoMoment", "DemoUser", "SeedError", "seed"]

@@ -235,8 +235,12 @@ def _unreachable() -> rx.Component:
     )
 
 
-def app_shell(title: str, content: rx.Component) -> rx.Component:
-    """The signed-in layout around a page's content."""
+CONTENT_WIDTH = "760px"
+WIDE_CONTENT_WIDTH = "1200px"
+
+
+def app_shell(title: str, content: rx.Component, *, wide: bool = False) -> rx.Component:
+    """The signed-in layout around a page's content (``wide``: grids, and a video beside its chat)."""
     gated = rx.cond(
         SessionState.signed_in,
         content,
@@ -251,7 +255,7 @@ def app_shell(title: str, content: rx.Component) -> rx.Component:
                 gated,
                 id="main",
                 padding="1rem",
-                max_width="760px",
+                max_width=WIDE_CONTENT_WIDTH if wide else CONTENT_WIDTH,
                 width="100%",
                 margin_x="auto",
             ),
@@ -292,6 +296,7 @@ def page(
     on_load: Sequence[Any] = (),
     public: bool = False,
     guest_only: bool = False,
+    wide: bool = False,
 ) -> Callable[[PageFn], PageFn]:
     """Register a page with its shell.
 
@@ -309,7 +314,7 @@ def page(
     def decorator(content: PageFn) -> PageFn:
         def render() -> rx.Component:
             body = content()
-            return public_shell(body) if (public or guest_only) else app_shell(title, body)
+            return public_shell(body) if (public or guest_only) else app_shell(title, body, wide=wide)
 
         render.__name__ = content.__name__
         render.__module__ = content.__module__

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from backend.local.seed import DemoUser, seed
+from backend.local.seed import DEMO_MOMENTS, DemoUser, seed
 
 pytest.importorskip("backend.api.app", reason="the API is written in parallel")
 
@@ -34,8 +34,8 @@ def partner_of(api_url: str, user: DemoUser) -> str | None:
 def test_seed_creates_two_partners_and_is_idempotent(api_url: str) -> None:
     users = demo_pair()
 
-    first = seed(api_url, users)
-    second = seed(api_url, users)
+    first = seed(api_url, users, moments=False)
+    second = seed(api_url, users, moments=False)
 
     assert [u.username for u in first] == [users[0].username, users[1].username]
     assert all(u.user_id for u in first)
@@ -67,7 +67,27 @@ def test_seed_completes_a_pairing_left_half_done(api_url: str) -> None:
     assert second_asks_first.status_code == 201
 
     # when
-    seed(api_url, users)
+    seed(api_url, users, moments=False)
 
     # then
     assert partner_of(api_url, users[0]) == users[1].username
+
+
+def moments_of(api_url: str, user: DemoUser) -> list[dict]:
+    response = httpx.get(f"{api_url}/moments", headers=login(api_url, user), timeout=10)
+    response.raise_for_status()
+    return response.json()["items"]
+
+
+def test_seed_shares_demo_moments_once(api_url: str) -> None:
+    # given a fresh demo couple, seeded twice
+    users = demo_pair()
+    seed(api_url, users)
+    seed(api_url, users)
+
+    # then the couple has the demo moments once each, real videos that passed the server's checks
+    moments = moments_of(api_url, users[0])
+    assert sorted(m["title"] for m in moments) == sorted(m.title for m in DEMO_MOMENTS)
+    assert all(m["duration_seconds"] > 2 and m["content_type"] == "video/webm" for m in moments)
+    by_owner = {m["owner"]["username"] for m in moments}
+    assert by_owner == {users[0].username, users[1].username}

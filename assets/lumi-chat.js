@@ -1,0 +1,122 @@
+/*
+ * Lumi chat helper (the watch page's chat about a moment):
+ *
+ * - Enter in a textarea marked data-lumi-composer sends its form; Shift+Enter (or Enter while an
+ *   input method is composing) writes a new line as usual.
+ * - A chat log marked data-lumi-chat-log stays scrolled to the newest message while the person
+ *   is at the bottom; once they scroll up to read older messages, it leaves them there.
+ * - While the person types in the composer (marked data-lumi-typing), the partner is told at most
+ *   every TYPING_EVERY_MS: at once, then once more at the end of each interval they kept typing in.
+ *   Sending starts afresh, so the next message's first key is announced at once.
+ * - When the tab is looked at again, the page's bridge (window.__lumiChatSeen, bound by the
+ *   watch page) is told which moment is on screen, so the partner's messages count as read.
+ */
+(function () {
+  "use strict";
+
+  var COMPOSER = "textarea[data-lumi-composer]";
+  var LOG = "[data-lumi-chat-log]";
+  var NEAR_BOTTOM_PX = 48;
+  var TYPING = "textarea[data-lumi-typing]";
+  var TYPING_EVERY_MS = 2000;
+
+  var lastTyping = 0;
+  var trailingTyping = null;
+
+  function announceTyping() {
+    lastTyping = Date.now();
+    if (typeof window.__lumiChatTyping === "function") {
+      window.__lumiChatTyping();
+    }
+  }
+
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    if (!target.matches || !target.matches(TYPING) || target.value.trim() === "") {
+      return;
+    }
+    var wait = lastTyping + TYPING_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      announceTyping();
+    } else if (trailingTyping === null) {
+      trailingTyping = window.setTimeout(function () {
+        trailingTyping = null;
+        announceTyping();
+      }, wait);
+    }
+  });
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      if (event.target && event.target.querySelector && event.target.querySelector(TYPING)) {
+        lastTyping = 0;
+        if (trailingTyping !== null) {
+          window.clearTimeout(trailingTyping);
+          trailingTyping = null;
+        }
+      }
+    },
+    true
+  );
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !target.matches || !target.matches(COMPOSER)) {
+      return;
+    }
+    event.preventDefault();
+    var form = target.form;
+    if (form && target.value.trim() !== "") {
+      form.requestSubmit();
+    }
+  });
+
+  function atBottom(log) {
+    return log.scrollHeight - log.scrollTop - log.clientHeight <= NEAR_BOTTOM_PX;
+  }
+
+  // Whether each log follows new messages, remembered from the person's own scrolling.
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      var log = event.target;
+      if (log && log.matches && log.matches(LOG)) {
+        log.__lumiFollow = atBottom(log);
+      }
+    },
+    true
+  );
+
+  function follow() {
+    var logs = document.querySelectorAll(LOG);
+    Array.prototype.forEach.call(logs, function (log) {
+      if (log.__lumiFollow !== false) {
+        log.scrollTop = log.scrollHeight;
+      }
+    });
+  }
+
+  if ("MutationObserver" in window) {
+    var pending = false;
+    new MutationObserver(function () {
+      if (!pending) {
+        pending = true;
+        window.requestAnimationFrame(function () {
+          pending = false;
+          follow();
+        });
+      }
+    }).observe(document.documentElement, { subtree: true, childList: true });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible" || typeof window.__lumiChatSeen !== "function") {
+      return;
+    }
+    var id = new URLSearchParams(window.location.search).get("id") || "";
+    if (id) {
+      window.__lumiChatSeen(id);
+    }
+  });
+})();

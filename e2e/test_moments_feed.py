@@ -1,0 +1,224 @@
+"""Moments: sharing a video with a progress bar, the partner's feed updating live, filter, search,
+tags, and uploads that are refused or cancelled."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Request, Route, expect
+
+from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
+from e2e.pages import LIVE_MS, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
+from e2e.people import DESKTOP, PHONE, Person
+from tests.media import make_video
+
+MB = 1024 * 1024
+# The thumbnail is made on the stream (ffmpeg), after the moment appears.
+THUMBNAIL_MS = 30_000
+
+
+@pytest.fixture
+def video(tmp_path: Path) -> Path:
+    """A real 3-second VP8 WebM (Chromium plays it everywhere)."""
+    return make_video(tmp_path / "clip.webm", seconds=3, fmt="webm")
+
+
+def _is_upload(request: Request) -> bool:
+    """The browser posting a file (multipart) straight to storage."""
+    return request.method == "POST" and "multipart/form-data" in request.headers.get("content-type", "")
+
+
+def couple(
+    new_person: Callable[..., Person], first: tuple[str, dict], second: tuple[str, dict]
+) -> tuple[Person, Person]:
+    """Two people signed up and paired, each at their own browser."""
+    one = new_person(first[0], first[1])
+    two = new_person(second[0], second[1])
+    RegisterPage(one.page).register(one)
+    RegisterPage(two.page).register(two)
+    pair_up(one, two)
+    return one, two
+
+
+def test_a_shared_moment_uploads_with_progress_and_appears_in_the_partners_feed_live(
+    new_person: Callable[..., Person], video: Path
+) -> None:
+    # given Alex at a desk and Blake on a phone, paired, with no moments; Blake has the feed open
+    alex, blake = couple(new_person, ("Alex", DESKTOP), ("Blake", PHONE))
+    blake_feed = FeedPage(blake.page).open()
+    expect(blake_feed.nothing_yet).to_be_visible()
+    mark_page(blake.page)
+
+    # when Alex shares a video from the feed's "New moment", with a description and tags
+    upload = FeedPage(alex.page).open().new_moment()
+    upload.fill(video, "Sunset at the lake", description="The water was still warm", tags=["beach", "summer trip"])
+    upload.watch_upload_progress()
+    upload.share()
+
+    # then the upload showed its progress to the end and Alex lands on the new moment
+    expect(alex.page).to_have_url(re.compile(r"/moments/watch/?\?id=[\w-]+"), timeout=60_000)
+    seen = upload.upload_progress_seen()
+    assert any(entry.startswith("Uploading…") for entry in seen), seen
+    assert any(entry.endswith("100%") for entry in seen), seen
+
+    # and it appears on Blake's feed without a reload, from Alex, and then with its preview
+    blake_feed.expect_card("Sunset at the lake", who="Alex", timeout=LIVE_MS)
+    blake_feed.expect_thumbnail("Sunset at the lake", timeout=THUMBNAIL_MS)
+    expect_same_page(blake.page)
+    expect_no_horizontal_scroll(blake.page)
+
+    # when Blake shares one too while Alex looks at the feed
+    alex_feed = FeedPage(alex.page).open()
+    alex_feed.expect_card("Sunset at the lake", who="You")
+    mark_page(alex.page)
+    blake_feed.new_moment().upload(video, "Breakfast in bed", tags=["home"])
+
+    # then it is on top of Alex's feed, live, from Blake, with its preview
+    alex_feed.expect_card("Breakfast in bed", who="Blake", timeout=LIVE_MS)
+    alex_feed.expect_thumbnail("Breakfast in bed", timeout=THUMBNAIL_MS)
+    alex_feed.feed.expect_titles(["Breakfast in bed", "Sunset at the lake"])
+    expect_same_page(alex.page)
+
+    # when Alex filters, then each filter shows whose moments it says
+    alex_feed.show("Mine")
+    alex_feed.feed.expect_titles(["Sunset at the lake"])
+    alex_feed.show("My partner's")
+    alex_feed.feed.expect_titles(["Breakfast in bed"])
+    alex_feed.show("All")
+    alex_feed.feed.expect_titles(["Breakfast in bed", "Sunset at the lake"])
+
+    # when Alex searches by a word of a title, of a description, and something no moment has
+    alex_feed.search("lake")
+    alex_feed.results.expect_titles(["Sunset at the lake"])
+    alex_feed.search("warm")
+    alex_feed.results.expect_titles(["Sunset at the lake"])
+    alex_feed.search("volcano")
+    expect(alex_feed.no_match("volcano")).to_be_visible()
+
+    # then going back shows the whole feed again
+    alex_feed.back_to_feed()
+    alex_feed.feed.expect_titles(["Breakfast in bed", "Sunset at the lake"])
+
+    # and on Blake's phone the feed fits the screen, with Blake's own moment as "You"
+    blake_feed = FeedPage(blake.page).open()
+    blake_feed.expect_card("Breakfast in bed", who="You")
+    blake_feed.expect_card("Sunset at the lake", who="Alex")
+    blake_feed.show("Mine")
+    blake_feed.feed.expect_titles(["Breakfast in bed"])
+    expect_no_horizontal_scroll(blake.page)
+
+    assert alex.console_errors() == []
+    assert blake.console_errors() == []
+
+
+def test_tags_are_listed_with_counts_open_their_moments_and_go_from_every_moment(
+    new_person: Callable[..., Person], video: Path
+) -> None:
+    # given Cleo and Dan, paired; Cleo shares two moments tagged "park", one also "food"
+    cleo, dan = couple(new_person, ("Cleo", DESKTOP), ("Dan", PHONE))
+    FeedPage(cleo.page).open().new_moment().upload(video, "Picnic", tags=["park", "food"])
+    FeedPage(cleo.page).open().new_moment().upload(video, "Kite flying", tags=["park"])
+    feed = FeedPage(cleo.page).open()
+    feed.expect_thumbnail("Picnic", timeout=THUMBNAIL_MS)
+    feed.expect_thumbnail("Kite flying", timeout=THUMBNAIL_MS)
+
+    # when Cleo opens the tags from the feed
+    feed.tags_link.click()
+    tags = TagsPage(cleo.page).wait_until_ready()
+
+    # then each tag shows how many moments carry it
+    tags.expect_tag("park", 2)
+    tags.expect_tag("food", 1)
+    expect_no_horizontal_scroll(cleo.page)
+
+    # when she opens "park", then both moments are there, newest first, with previews
+    tag = tags.open_tag("park")
+    expect(tag.heading("park")).to_be_visible()
+    tag.moments.expect_titles(["Kite flying", "Picnic"])
+    tag.moments.expect_thumbnail("Picnic")
+
+    # when Dan (either partner may) deletes "park", after confirming
+    dan_tags = TagsPage(dan.page).open()
+    dan_tags.expect_tag("park", 2)
+    dan_tags.delete("park")
+
+    # then it is gone from his list, "food" stays, and on his phone the page fits
+    expect(dan_tags.row("park")).to_have_count(0)
+    dan_tags.expect_tag("food", 1)
+    expect_no_horizontal_scroll(dan.page)
+
+    # and the tag's page has nothing any more, while the moments themselves stay
+    tag = TagPage(cleo.page).open_slug("park")
+    expect(tag.nothing).to_be_visible()
+    feed = FeedPage(cleo.page).open()
+    feed.feed.expect_titles(["Kite flying", "Picnic"])
+    expect(TagsPage(cleo.page).open().row("park")).to_have_count(0)
+
+    assert cleo.console_errors() == []
+    assert dan.console_errors() == []
+
+
+def test_uploads_that_are_refused_or_cancelled_share_nothing(new_person: Callable[..., Person], tmp_path: Path) -> None:
+    # given Erin on a phone, not paired yet: Moments tell her to pair first
+    erin = new_person("Erin", PHONE)
+    RegisterPage(erin.page).register(erin)
+    feed = FeedPage(erin.page).open()
+    expect(feed.not_paired).to_be_visible()
+    expect(feed.pair_link).to_be_visible()
+    expect(UploadPage(erin.page).open().not_paired).to_be_visible()
+
+    # and once paired with Finn, the upload form is there
+    finn = new_person("Finn", DESKTOP)
+    RegisterPage(finn.page).register(finn)
+    pair_up(erin, finn)
+    upload = UploadPage(erin.page).open()
+    expect_no_horizontal_scroll(erin.page)
+
+    # when she picks a text file, then the app refuses it before uploading anything
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a video")
+    upload.fill(notes, "My notes")
+    upload.share()
+    expect(upload.file_error("That isn't a video Lumi can share.")).to_be_visible()
+    expect(upload.video).to_have_attribute("aria-invalid", "true")
+    expect(upload.progress).to_have_count(0)
+
+    # when she picks a text file named like a video, then storage takes it but the check refuses it,
+    # says why, and what she typed stays
+    disguised = tmp_path / "holiday.webm"
+    disguised.write_text("not a video either\n" * 400)
+    upload.fill(disguised, "Our holiday", description="Two weeks by the sea", tags=["sea", "holiday"])
+    upload.share()
+    expect(upload.file_error("That file is not a video we can use.")).to_be_visible(timeout=30_000)
+    expect(upload.title).to_have_value("Our holiday")
+    expect(upload.description).to_have_value("Two weeks by the sea")
+    expect(upload.tags).to_have_value("sea, holiday")
+    expect(erin.page).to_have_url(re.compile(r"/moments/new"))
+
+    # when she starts uploading a large video and cancels it while storage has not answered yet
+    large = tmp_path / "long.webm"
+    large.write_bytes(os.urandom(20 * MB))
+    held: list[Route] = []
+    erin.page.route("**/*", lambda route: held.append(route) if _is_upload(route.request) else route.fallback())
+    upload.fill(large, "Too long anyway")
+    with erin.page.expect_request(_is_upload):
+        upload.share()
+    expect(upload.progress).to_be_visible()
+    upload.cancel_button.click()
+
+    # then the upload stops, she is told, and the form is ready again with her title
+    expect(upload.cancelled).to_be_visible()
+    expect(upload.progress).to_have_count(0)
+    expect(upload.title).to_have_value("Too long anyway")
+    expect(upload.share_button).to_be_enabled()
+    assert len(held) == 1, "the video was not on its way to storage when it was cancelled"
+    erin.page.unroute("**/*")
+
+    # and nothing was shared, for either of them
+    expect(FeedPage(erin.page).open().nothing_yet).to_be_visible()
+    expect(FeedPage(finn.page).open().nothing_yet).to_be_visible()
+    assert erin.console_errors() == []

@@ -1,0 +1,352 @@
+"""The Moments story, two people at their own browsers: one shares a video, the other sees it appear,
+watches it (it plays and seeks), they talk about it live, it gets a tag, and it goes for both."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Locator, Page, expect
+
+from backend.contracts import (
+    AuthSession,
+    ChatMessage,
+    ChatMessageCreate,
+    ChatMessagePage,
+    LoginRequest,
+    Moment,
+    MomentCreate,
+    MomentUploadRequest,
+    MomentUploadTicket,
+)
+from e2e.pages import (
+    LIVE_MS,
+    AppPage,
+    RegisterPage,
+    expect_no_horizontal_scroll,
+    expect_same_page,
+    mark_page,
+    pair_up,
+)
+from e2e.people import DESKTOP, PHONE, Person
+from e2e.watch_pages import WatchPage
+from tools.system import LumiSystem
+
+VIDEO_SECONDS = 4
+# The thumbnail is made by ffmpeg on the stream after the moment is created: live, but slower than a message.
+THUMBNAIL_MS = 30_000
+TITLE = "Sunset at the pier"
+DESCRIPTION = "The gulls were louder than the waves."
+
+_WATCH_PROGRESS = """() => {
+    const seen = (window.__lumiUploadSeen = []);
+    new MutationObserver(() => {
+        const percent = document.getElementById("moment-progress-text");
+        if (!percent) return;
+        const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
+        if (seen[seen.length - 1] !== entry) seen.push(entry);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+}"""
+_IMAGE_LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+def make_webm(path: Path, seconds: int) -> Path:
+    """A real VP8 WebM (ffmpeg's test pattern): Chromium always plays VP8."""
+    try:
+        from tests.media import make_video  # the moments helpers' generator, when it is there
+    except ImportError:
+        import imageio_ffmpeg
+
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc=size=320x240:rate=25:duration={seconds}",
+                "-c:v",
+                "libvpx",
+                "-b:v",
+                "300k",
+                "-y",
+                str(path),
+            ],
+            check=True,
+            timeout=120,
+        )
+        return path
+    return make_video(path, seconds, "webm")
+
+
+class LumiApiAs:
+    """The API as ``person`` (signed in with their password): for what would take minutes in a browser."""
+
+    def __init__(self, lumi: LumiSystem, person: Person) -> None:
+        self.http = httpx.Client(base_url=lumi.stack_env["LUMI_API_URL"], timeout=30)
+        login = LoginRequest(login=person.username, password=person.password)
+        session = AuthSession.model_validate(self._ok(self.http.post("/auth/login", json=login.model_dump())))
+        self.user_id = session.profile.user_id
+        self.http.headers["authorization"] = f"Bearer {session.tokens.access_token}"
+
+    @staticmethod
+    def _ok(response: httpx.Response) -> object:
+        assert response.is_success, f"{response.request.method} {response.request.url}: {response.text}"
+        return response.json()
+
+    def share(self, video: Path, title: str) -> Moment:
+        """Upload ``video`` the way the browser does (a presigned POST to storage) and make it a moment."""
+        request = MomentUploadRequest(content_type="video/webm", size=video.stat().st_size)
+        ticket = MomentUploadTicket.model_validate(
+            self._ok(self.http.post("/moments/uploads", json=request.model_dump(mode="json")))
+        )
+        stored = httpx.post(
+            ticket.url, data=ticket.fields, files={"file": (video.name, video.read_bytes(), "video/webm")}, timeout=60
+        )
+        assert stored.is_success, stored.text
+        create = MomentCreate(moment_id=ticket.moment_id, title=title)
+        return Moment.model_validate(self._ok(self.http.post("/moments", json=create.model_dump(mode="json"))))
+
+    def say(self, moment_id: str, text: str) -> ChatMessage:
+        body = ChatMessageCreate(text=text).model_dump(mode="json", exclude_none=True)
+        return ChatMessage.model_validate(self._ok(self.http.post(f"/moments/{moment_id}/messages", json=body)))
+
+    def chat(self, moment_id: str) -> ChatMessagePage:
+        return ChatMessagePage.model_validate(self._ok(self.http.get(f"/moments/{moment_id}/messages")))
+
+
+class MomentsFeed(AppPage):
+    """The Moments grid, enough to see a card come and go."""
+
+    path = "/moments"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("group", name="Show")
+
+    def card(self, title: str) -> Locator:
+        return self.page.get_by_role("link").filter(has=self.page.get_by_role("heading", name=title, exact=True))
+
+    def thumbnail(self, title: str) -> Locator:
+        return self.card(title).get_by_role("img", name=f"Preview of {title}")
+
+
+class NewMoment(AppPage):
+    """The upload form, driven by its labels."""
+
+    path = "/moments/new"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.form = page.get_by_role("form", name="New moment")
+        self.video = page.get_by_label("Video", exact=True)
+        self.title = page.get_by_label("Title", exact=True)
+        self.description = page.get_by_label("Description", exact=True)
+        self.tags = page.get_by_label("Tags", exact=True)
+        self.share_button = page.get_by_role("button", name="Share moment")
+        self.ready = self.form
+
+    def share(self, video: Path, *, title: str, description: str = "", tags: str = "") -> list[str]:
+        """Upload ``video`` as a new moment; the stages and percentages the progress showed."""
+        self.page.evaluate(_WATCH_PROGRESS)
+        self.video.set_input_files(video)
+        self.title.fill(title)
+        self.description.fill(description)
+        self.tags.fill(tags)
+        self.share_button.click()
+        return self.page.evaluate("window.__lumiUploadSeen ?? []")
+
+
+def test_a_moment_is_shared_watched_talked_about_tagged_and_deleted(
+    new_person: Callable[..., Person], tmp_path: Path
+) -> None:
+    # given Alex at a desk and Blake on a phone, paired, Blake looking at his Moments
+    alex = new_person("Alex", DESKTOP)
+    blake = new_person("Blake", PHONE)
+    RegisterPage(alex.page).register(alex)
+    RegisterPage(blake.page).register(blake)
+    pair_up(alex, blake)
+    blake_feed = MomentsFeed(blake.page).open()
+    mark_page(blake.page)
+
+    # when Alex shares a video, watching the upload's progress
+    video = make_webm(tmp_path / "pier.webm", VIDEO_SECONDS)
+    upload = NewMoment(alex.page).open()
+    upload.share(video, title=TITLE, description=DESCRIPTION, tags="Beach")
+
+    # then it uploaded with a progress bar to the end, and Alex lands on its watch page
+    alex_watch = WatchPage(alex.page)
+    expect(alex_watch.title(TITLE)).to_be_visible(timeout=LIVE_MS * 2)
+    seen = alex.page.evaluate("window.__lumiUploadSeen ?? []")
+    assert any(entry.startswith("Uploading…") for entry in seen), seen
+    assert any(entry.endswith("100%") for entry in seen), seen
+    moment_id = alex_watch.moment_id()
+    expect(alex_watch.tag_link("Beach")).to_be_visible()
+    mark_page(alex.page)
+
+    # and Blake sees it appear in his feed without a reload, with its picture once it is made
+    expect(blake_feed.card(TITLE)).to_be_visible(timeout=LIVE_MS)
+    expect(blake_feed.thumbnail(TITLE)).to_be_visible(timeout=THUMBNAIL_MS)
+    blake.page.wait_for_function(_IMAGE_LOADED, arg=blake_feed.thumbnail(TITLE).element_handle())
+    expect_same_page(blake.page)
+
+    # when Blake opens it (in a second tab, his feed stays open in the first)
+    watch_tab = blake.context.new_page()
+    href = blake_feed.card(TITLE).get_attribute("href")
+    assert href and moment_id in href, href
+    watch_tab.goto(href)
+    blake_watch = WatchPage(watch_tab).wait_until_ready()
+
+    # then the video plays: its time moves on
+    expect(blake_watch.title(TITLE)).to_be_visible()
+    expect(watch_tab.get_by_text(DESCRIPTION)).to_be_visible()
+    blake_watch.expect_video()
+    assert abs(blake_watch.duration() - VIDEO_SECONDS) < 0.5, blake_watch.duration()
+    blake_watch.play()
+
+    # and it seeks: the browser lands where he jumps to, and storage answers ranges (206)
+    landed = blake_watch.seek(2.0)
+    assert abs(landed - 2.0) < 0.25, landed
+    assert abs(blake_watch.current_time() - 2.0) < 0.25
+    ranged = httpx.get(blake_watch.source(), headers={"Range": "bytes=100-1099"}, timeout=10)
+    assert ranged.status_code == 206, ranged.status_code
+    assert ranged.headers.get("accept-ranges") == "bytes", ranged.headers
+    assert ranged.headers.get("content-range", "").startswith("bytes 100-1099/"), ranged.headers
+    assert len(ranged.content) == 1000
+
+    # and on his phone the chat is below the video, with nothing to scroll sideways
+    video_box = blake_watch.video.bounding_box()
+    chat_box = blake_watch.chat.bounding_box()
+    assert video_box and chat_box and chat_box["y"] >= video_box["y"] + video_box["height"], (video_box, chat_box)
+    expect_no_horizontal_scroll(watch_tab)
+
+    # while at Alex's desk it is beside the video
+    video_box = alex_watch.video.bounding_box()
+    chat_box = alex_watch.chat.bounding_box()
+    assert video_box and chat_box and chat_box["x"] >= video_box["x"] + video_box["width"], (video_box, chat_box)
+    expect_no_horizontal_scroll(alex.page)
+
+    # when Blake writes a message, then Alex (watching too) sees it live
+    blake_message = "Take me back there!"
+    blake_watch.send(blake_message)
+    alex_watch.expect_message(blake_message, timeout=LIVE_MS)
+
+    # when Alex reacts with a heart, then Blake sees it under his message
+    alex_watch.react(blake_message, "❤️")
+    alex_watch.expect_reaction(blake_message, "❤️", by="You")
+    blake_watch.expect_reaction(blake_message, "❤️", by="Alex", timeout=LIVE_MS)
+
+    # when Blake types (without sending yet), then Alex sees him typing, until he stops
+    blake_watch.type_slowly("Next summer")
+    alex_watch.expect_typing("Blake", timeout=LIVE_MS)
+    alex_watch.expect_not_typing("Blake", timeout=LIVE_MS)
+    blake_watch.composer.press("Enter")
+    alex_watch.expect_message("Next summer", timeout=LIVE_MS)
+    alex_watch.expect_messages_in_order(blake_message, "Next summer")
+
+    # when Alex answers, then it shows as read: Blake has the chat open in front of him
+    alex_message = "Same pier, same time?"
+    alex_watch.send(alex_message)
+    blake_watch.expect_message(alex_message, timeout=LIVE_MS)
+    alex_watch.expect_receipt("Read", timeout=LIVE_MS)
+
+    # when Alex edits her message, then Blake sees the new words
+    alex_watch.edit_own(alex_message, "Same pier, next June?")
+    blake_watch.expect_message("Same pier, next June?", timeout=LIVE_MS)
+
+    # when Alex tags the moment, then the tag shows for both, and its page lists the moment
+    alex_watch.edit_moment(tags="Beach, Summer")
+    expect(alex_watch.tag_link("Summer")).to_be_visible()
+    expect(blake_watch.tag_link("Summer")).to_be_visible(timeout=LIVE_MS)
+    alex_watch.tag_link("Summer").click()
+    expect(alex.page).to_have_url(re.compile(r"slug=summer"))
+    expect(alex.page.get_by_role("heading", name=TITLE, exact=True)).to_be_visible()
+    alex_watch = WatchPage(alex.page).open_moment(moment_id)
+    expect(alex_watch.title(TITLE)).to_be_visible()
+
+    # when Alex deletes the moment
+    mark_page(watch_tab)
+    alex_watch.delete_moment()
+
+    # then it is gone for both: Blake's watch tab says so, and his feed drops it, without reloads
+    expect(blake_watch.deleted).to_be_visible(timeout=LIVE_MS)
+    expect(blake_feed.card(TITLE)).to_have_count(0, timeout=LIVE_MS)
+    expect_same_page(watch_tab)
+    expect_same_page(blake.page)
+    expect(MomentsFeed(alex.page).wait_until_ready().card(TITLE)).to_have_count(0)
+
+    # and its link now says the moment is gone
+    expect(WatchPage(watch_tab).open_moment(moment_id).gone).to_be_visible()
+    assert not alex.console_errors(), alex.console_errors()
+    assert not blake.console_errors(), blake.console_errors()
+
+
+def test_a_long_chat_loads_in_pages_and_own_messages_can_be_changed(
+    new_person: Callable[..., Person], lumi: LumiSystem, tmp_path: Path
+) -> None:
+    # given Alex on a phone and Blake, paired, and a moment of Blake's with 35 messages from him
+    alex = new_person("Alex", PHONE)
+    blake = new_person("Blake", DESKTOP)
+    RegisterPage(alex.page).register(alex)
+    RegisterPage(blake.page).register(blake)
+    pair_up(alex, blake)
+    blake_api = LumiApiAs(lumi, blake)
+    moment = blake_api.share(make_webm(tmp_path / "lake.webm", 2), "Lake day")
+    for n in range(1, 36):
+        blake_api.say(moment.moment_id, f"Message {n:02d}")
+
+    # when Alex opens it
+    watch = WatchPage(alex.page).open_moment(moment.moment_id)
+
+    # then the newest page of the chat shows, oldest at the top, and Alex has read it (Blake's own page says so)
+    expect(watch.items).to_have_count(30)
+    expect(watch.items.first).to_contain_text("Message 06")
+    expect(watch.items.last).to_contain_text("Message 35")
+    expect(watch.title("Lake day")).to_be_visible()
+    expect_no_horizontal_scroll(alex.page)
+    expect(watch.load_earlier_button).to_be_visible()
+    blake_watch = WatchPage(blake.page).open_moment(moment.moment_id)
+    blake_watch.expect_receipt("Read")
+
+    # when Alex loads the earlier messages, then the whole chat is there in order, and no more to load
+    watch.load_earlier_button.click()
+    expect(watch.items).to_have_count(35)
+    expect(watch.items).to_have_text([re.compile(f"Message {n:02d}") for n in range(1, 36)])
+    expect(watch.load_earlier_button).to_have_count(0)
+
+    # when Alex writes two lines (Shift+Enter) and sends with Enter
+    watch.composer.press_sequentially("Line one")
+    watch.composer.press("Shift+Enter")
+    watch.composer.press_sequentially("Line two")
+    expect(watch.composer).to_have_value("Line one\nLine two")
+    watch.composer.press("Enter")
+
+    # then it is one message of two lines, stored as such
+    expect(watch.composer).to_have_value("")
+    expect(watch.items.last).to_contain_text("Line one")
+    expect(watch.items.last).to_have_attribute("aria-busy", "false")  # sent, no longer the optimistic copy
+    assert "Line one\nLine two" in watch.items.last.inner_text()
+    newest = blake_api.chat(moment.moment_id).items[0]
+    assert newest.text == "Line one\nLine two" and newest.author_id != blake_api.user_id, newest
+
+    # when Alex edits it, then deletes it
+    watch.message("Line one Line two").get_by_role("button", name="Edit message").click()
+    editing = watch.items.last.get_by_role("textbox", name="Edit message")
+    editing.fill("Only one line")
+    editing.press("Enter")
+    expect(watch.message("Only one line")).to_contain_text("(edited)")
+    watch.delete_own("Only one line")
+
+    # then the chat keeps its place, saying it was deleted, and the API agrees
+    expect(watch.items).to_have_count(36)
+    expect(watch.items.last).to_have_text(re.compile("Message deleted"))
+    newest = blake_api.chat(moment.moment_id).items[0]
+    assert newest.deleted and newest.text == "", newest
+    # Partners can't change each other's messages: only Alex's own carried Edit / Delete.
+    expect(watch.message("Message 35").get_by_role("button", name="Edit message")).to_have_count(0)
+    assert not alex.console_errors(), alex.console_errors()

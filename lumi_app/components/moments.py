@@ -1,0 +1,213 @@
+"""The moment card and grid shared by the feed, search results and a tag's page.
+
+A card is one link to the watch page holding the preview (or a "Making the preview…"
+placeholder while the stream handler has not made it yet), the title, who shared it and
+when. The grid fills the width with as many columns as fit (one or two on a phone), so
+nothing ever scrolls sideways.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from backend.contracts import Moment
+from lumi_app import routes
+from lumi_app.components.forms import busy_button
+from lumi_app.state.views import time_ago
+
+AUTOLOAD_ATTRIBUTE = "data-lumi-autoload"
+CARD_MIN_WIDTH = "160px"
+
+
+def duration_label(seconds: float) -> str:
+    """0:07, 4:32, 1:02:03."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclasses.dataclass
+class MomentCard:
+    """What a card shows of a moment (state keeps these, not whole API payloads)."""
+
+    moment_id: str = ""
+    title: str = ""
+    url: str = ""
+    thumbnail_url: str = ""  # "" while the preview is being made
+    owner_id: str = ""
+    who: str = ""  # "You", or the partner's display name
+    when: str = ""  # "2 h ago"
+    created_at: str = ""  # ISO, for <time datetime>
+    duration: str = ""  # "0:12"
+    tag_slugs: list[str] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def of(cls, moment: Moment, viewer_id: str) -> MomentCard:
+        mine = moment.owner.user_id == viewer_id
+        return cls(
+            moment_id=moment.moment_id,
+            title=moment.title,
+            url=routes.moment_url(moment.moment_id),
+            thumbnail_url=moment.thumbnail_url or "",
+            owner_id=moment.owner.user_id,
+            who="You" if mine else (moment.owner.display_name or moment.owner.username),
+            when=time_ago(moment.created_at),
+            created_at=moment.created_at.isoformat(),
+            duration=duration_label(moment.duration_seconds),
+            tag_slugs=[tag.slug for tag in moment.tags],
+        )
+
+
+def replace_card(cards: list[MomentCard], card: MomentCard) -> tuple[list[MomentCard], bool]:
+    """``cards`` with ``card`` in place of the one with its id, and whether it was there."""
+    found = False
+    updated: list[MomentCard] = []
+    for existing in cards:
+        if existing.moment_id == card.moment_id:
+            updated.append(card)
+            found = True
+        else:
+            updated.append(existing)
+    return updated, found
+
+
+def without_card(cards: list[MomentCard], moment_id: str) -> list[MomentCard]:
+    return [card for card in cards if card.moment_id != moment_id]
+
+
+def has_card(cards: list[MomentCard], moment_id: str) -> bool:
+    return any(card.moment_id == moment_id for card in cards)
+
+
+# ---------------------------------------------------------------- components
+
+
+def _preview(card: MomentCard) -> rx.Component:
+    return rx.cond(
+        card.thumbnail_url != "",
+        rx.image(
+            src=card.thumbnail_url,
+            alt="Preview of " + card.title,
+            width="100%",
+            height="100%",
+            object_fit="cover",
+            loading="lazy",
+            display="block",
+        ),
+        rx.center(
+            rx.vstack(
+                rx.spinner(size="2"),
+                rx.text("Making the preview…", size="1", color=rx.color("gray", 11)),
+                align="center",
+                spacing="2",
+            ),
+            width="100%",
+            height="100%",
+            background=rx.color("accent", 3),
+        ),
+    )
+
+
+def moment_card(card: MomentCard) -> rx.Component:
+    """One moment in a grid: the whole card is a single link to its watch page."""
+    return rx.el.li(
+        rx.link(
+            rx.box(
+                _preview(card),
+                rx.text(
+                    card.duration,
+                    size="1",
+                    weight="medium",
+                    position="absolute",
+                    right="0.4rem",
+                    bottom="0.4rem",
+                    padding="0 0.35rem",
+                    border_radius="var(--radius-2)",
+                    background="rgba(0, 0, 0, 0.65)",
+                    color="white",
+                ),
+                position="relative",
+                aspect_ratio="16 / 9",
+                overflow="hidden",
+                border_radius="var(--radius-3)",
+                background=rx.color("gray", 3),
+            ),
+            rx.heading(
+                card.title,
+                as_="h3",
+                size="2",
+                weight="medium",
+                margin_top="0.5rem",
+                color=rx.color("gray", 12),
+                overflow_wrap="anywhere",
+            ),
+            rx.text(
+                card.who,
+                " · ",
+                rx.el.time(card.when, date_time=card.created_at),
+                size="1",
+                color=rx.color("gray", 11),
+                as_="p",
+            ),
+            href=card.url,
+            underline="none",
+            display="block",
+            padding="0.4rem",
+            border_radius="var(--radius-4)",
+            _hover={"background": rx.color("gray", 3)},
+            _focus_visible={"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "2px"},
+        ),
+        # Keyed by id: a live moment is put on top, and every card keeps its own preview.
+        key=card.moment_id,
+        list_style="none",
+        min_width="0",
+    )
+
+
+def moment_grid(cards: rx.Var[list[MomentCard]], label: str | rx.Var[str]) -> rx.Component:
+    """The cards in as many columns as fit the width."""
+    return rx.el.ul(
+        rx.foreach(cards, moment_card),
+        aria_label=label,
+        display="grid",
+        grid_template_columns=f"repeat(auto-fill, minmax(min(100%, {CARD_MIN_WIDTH}), 1fr))",
+        gap="0.75rem",
+        padding="0",
+        margin="0",
+        width="100%",
+    )
+
+
+def load_more(has_more: rx.Var[bool], busy: rx.Var[bool], on_click: Any, end_text: str) -> rx.Component:
+    """The button endless scrolling presses (``assets/lumi-autoload.js``), or the end of the list."""
+    return rx.cond(
+        has_more,
+        rx.center(
+            busy_button(
+                "Load more",
+                busy,
+                on_click=on_click,
+                variant="soft",
+                custom_attrs={AUTOLOAD_ATTRIBUTE: "true"},
+            ),
+            width="100%",
+        ),
+        rx.text(end_text, size="1", color_scheme="gray", text_align="center", width="100%"),
+    )
+
+
+def loading(text: str = "Loading…") -> rx.Component:
+    return rx.hstack(rx.spinner(), rx.text(text, color_scheme="gray"), role="status", align="center")
+
+
+def icon_link(icon: str, label: str, href: str) -> rx.Component:
+    """A small text link with an icon before it, on one line."""
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label), align="center", spacing="1"),
+        href=href,
+        size="2",
+    )

@@ -1,0 +1,200 @@
+"""One tag's moments (``/moments/tag?slug=…``): the feed's card grid, newest first, with endless scroll.
+
+The slug travels in the query string (static hosting has one file per page). Live messages
+keep the grid current: a moment that gains the tag appears, one that loses it or is
+deleted goes, and a preview replaces its placeholder once made.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import reflex as rx
+
+from backend.contracts import TAG_SLUG_PATTERN, MomentChangedMessage
+from lumi_app import routes
+from lumi_app.api_client import ApiError
+from lumi_app.components.forms import empty_state, form_error, link_button
+from lumi_app.components.moments import (
+    MomentCard,
+    has_card,
+    icon_link,
+    load_more,
+    loading,
+    moment_grid,
+    replace_card,
+    without_card,
+)
+from lumi_app.components.shell import page
+from lumi_app.pages.moments.feed import is_not_paired, is_showing, not_paired_state, viewer_and_pairing
+from lumi_app.state.page_data import load_page_data, mark_loaded
+from lumi_app.state.realtime import listen_to_live
+from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
+
+PAGE_SIZE = 24
+
+
+class TagState(rx.State):
+    slug: str = ""
+    name: str = ""
+    cards: list[MomentCard] = []
+    loaded: bool = False
+    loaded_for: str = ""  # SessionState.context_key when loaded
+    not_paired: bool = False
+    unknown: bool = False  # no such tag (a bad link, or it was deleted)
+    has_more: bool = False
+    loading_more: bool = False
+    error: str = ""
+
+    _next: str = ""
+
+    async def _fetch(self, *, more: bool = False) -> None:
+        viewer_id, paired = await viewer_and_pairing(self)
+        self.not_paired = not paired
+        self.unknown = not re.fullmatch(TAG_SLUG_PATTERN, self.slug)
+        if self.not_paired or self.unknown:
+            self.cards, self._next, self.has_more = [], "", False
+            await mark_loaded(self)
+            return
+        slug, next_token = self.slug, self._next if more else None
+        try:
+            result = await api_call(
+                self, lambda api, token: api.tagged_moments(token, slug, next=next_token, limit=PAGE_SIZE)
+            )
+        except ApiError as failure:
+            if failure.status == 404 or is_not_paired(failure):
+                self.not_paired = is_not_paired(failure)
+                self.unknown = not self.not_paired
+                self.cards, self._next, self.has_more = [], "", False
+                await mark_loaded(self)
+                return
+            raise
+        cards = [MomentCard.of(moment, viewer_id) for moment in result.items]
+        self.cards = self.cards + [c for c in cards if not has_card(self.cards, c.moment_id)] if more else cards
+        self._next = result.next or ""
+        self.has_more = bool(result.next)
+        for moment in result.items:
+            tag = next((t for t in moment.tags if t.slug == slug), None)
+            if tag is not None:
+                self.name = tag.name
+                break
+        await mark_loaded(self)
+
+    @rx.event
+    async def load(self):
+        self.slug = str(self.router.url.query_parameters.get("slug") or "").strip().lower()
+        self.name = self.slug
+        self.cards = []
+        self._next = ""
+        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
+            yield update
+
+    @rx.event
+    async def load_more(self):
+        if self.loading_more or not self.has_more:
+            return
+        self.loading_more = True
+        self.error = ""
+        yield
+        try:
+            await self._fetch(more=True)
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.error = failure.message
+        finally:
+            self.loading_more = False
+
+    @rx.event
+    async def refetch_moment(self, moment_id: str):
+        """A moment changed (a live message): show it if it carries the tag, drop it if it no longer does."""
+        if not self.loaded or self.not_paired or self.unknown:
+            return
+        try:
+            moment = await api_call(self, lambda api, token: api.moment(token, moment_id))
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            if failure.status == 404:
+                self.cards = without_card(self.cards, moment_id)
+            return
+        card = MomentCard.of(moment, (await self.get_state(SessionState)).user_id)
+        if self.slug not in card.tag_slugs:
+            self.cards = without_card(self.cards, moment_id)
+            return
+        self.cards, found = replace_card(self.cards, card)
+        if found:
+            return
+        # Newest first: its place among what is loaded (an older one comes with a later page).
+        position = next((i for i, c in enumerate(self.cards) if c.created_at < card.created_at), None)
+        if position is not None:
+            self.cards = [*self.cards[:position], card, *self.cards[position:]]
+        elif not self.has_more:
+            self.cards = [*self.cards, card]
+
+
+async def _apply_live(state: Any, message: MomentChangedMessage) -> Any:
+    if not state.loaded or state.not_paired or state.unknown or not await is_showing(state, routes.MOMENT_TAG):
+        return None
+    if message.change == "deleted":
+        state.cards = without_card(state.cards, message.moment_id)
+        return None
+    return TagState.refetch_moment(message.moment_id)
+
+
+listen_to_live((MomentChangedMessage,), TagState, _apply_live)
+
+
+# ---------------------------------------------------------------- view
+
+
+def _content() -> rx.Component:
+    state = TagState
+    return rx.cond(
+        state.not_paired,
+        not_paired_state("Pair with your partner to share and tag moments."),
+        rx.vstack(
+            rx.heading("#", state.name, as_="h2", size="5", overflow_wrap="anywhere"),
+            rx.cond(
+                state.cards.length() > 0,
+                rx.vstack(
+                    moment_grid(state.cards, "Moments tagged " + state.name),
+                    load_more(
+                        state.has_more, state.loading_more, state.load_more, "That's every moment with this tag."
+                    ),
+                    spacing="4",
+                    width="100%",
+                ),
+                empty_state(
+                    "tag",
+                    rx.cond(state.unknown, "There's no such tag", "No moments carry this tag"),
+                    "It may have been deleted, or taken off every moment.",
+                    link_button("See all tags", routes.MOMENT_TAGS),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+    )
+
+
+@page(routes.MOMENT_TAG, "Tag", on_load=[TagState.load])
+def tag() -> rx.Component:
+    state = TagState
+    ready = state.loaded & (state.loaded_for == SessionState.context_key)
+    return rx.vstack(
+        rx.flex(
+            icon_link("arrow-left", "Back to moments", routes.MOMENTS),
+            icon_link("tags", "All tags", routes.MOMENT_TAGS),
+            gap="1rem",
+            wrap="wrap",
+        ),
+        form_error(state.error),
+        rx.cond(ready, _content(), rx.cond(state.error == "", loading("Loading moments…"))),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )
