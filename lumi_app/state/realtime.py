@@ -95,6 +95,12 @@ def listen_to_live(message_types: tuple[type, ...], state_cls: type[rx.State], a
     _LIVE_LISTENERS.append((message_types, state_cls, apply))
 
 
+async def tab_shows(state: rx.State, route: str) -> bool:
+    """Whether the tab is on ``route`` now (what its last page load said), so a page left
+    behind does not fetch for live messages; it loads afresh when opened again."""
+    return (await state.get_state(RealtimeState))._page == routes.normalize(route)
+
+
 def refresh_on_couple_change(route: str, handler: EventHandler) -> None:
     """Run ``handler`` in a tab showing ``route`` when the couple changes (pairing, leaving…)."""
     _COUPLE_REFRESH[routes.normalize(route)] = handler

@@ -29,7 +29,7 @@ from lumi_app.components.moments import (
 )
 from lumi_app.components.shell import page
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
-from lumi_app.state.realtime import RealtimeState, listen_to_live, refresh_on_couple_change
+from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 
 PAGE_SIZE = 24
@@ -53,10 +53,7 @@ async def viewer_and_pairing(state: rx.State) -> tuple[str, bool]:
     return session.user_id, bool(session.relationship_id)
 
 
-async def is_showing(state: rx.State, route: str) -> bool:
-    """Whether the tab is on ``route`` now (what its last page load told the live task), so a page
-    left behind does not fetch for live messages; it loads afresh when opened again."""
-    return (await state.get_state(RealtimeState))._page == routes.normalize(route)
+is_showing = tab_shows
 
 
 def matches_filter(card: MomentCard, filter: str, viewer_id: str) -> bool:
@@ -432,7 +429,7 @@ def _content() -> rx.Component:
     )
 
 
-@page(routes.MOMENTS, "Moments", on_load=[FeedState.load])
+@page(routes.MOMENTS, "Moments", on_load=[FeedState.load], wide=True)
 def feed() -> rx.Component:
     ready = FeedState.loaded & (FeedState.loaded_for == SessionState.context_key)
     return rx.vstack(

@@ -181,7 +181,7 @@ def _content() -> rx.Component:
     )
 
 
-@page(routes.MOMENT_TAG, "Tag", on_load=[TagState.load])
+@page(routes.MOMENT_TAG, "Tag", on_load=[TagState.load], wide=True)
 def tag() -> rx.Component:
     state = TagState
     ready = state.loaded & (state.loaded_for == SessionState.context_key)
