@@ -5,7 +5,7 @@ Locally that endpoint is the moto server on 127.0.0.1; in AWS it is left unset.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -18,7 +18,7 @@ _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeou
 _SERVICE_CONFIG = {"s3": Config(signature_version="s3v4")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     settings = get_settings()
     config = _CONFIG.merge(_SERVICE_CONFIG[service]) if service in _SERVICE_CONFIG else _CONFIG

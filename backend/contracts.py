@@ -263,7 +263,7 @@ class MarkNotificationsRead(Model):
 
     @field_validator("all")
     @classmethod
-    def _one_of(cls, value: bool, info) -> bool:  # noqa: ANN001 - pydantic's ValidationInfo
+    def _one_of(cls, value: bool, info) -> bool:  # info: pydantic's ValidationInfo
         if value and info.data.get("notification_ids"):
             raise ValueError("Give notification ids or all, not both.")
         return value
@@ -285,7 +285,7 @@ class PushSubscriptionCreate(Model):
 
     endpoint: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://")]
     keys: PushSubscriptionKeys
-    expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+    expirationTime: int | None = None  # the browser's own field name
 
 
 class PushSubscriptionDelete(Model):

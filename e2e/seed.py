@@ -1,6 +1,6 @@
 """Put data in place for an e2e test through the system's own store, when producing it through the
 app would take minutes (say, more notifications than one page holds, with nudges limited to a
-few a minute).
+few a minute, or more moments than the feed shows at once).
 
 The store is the one the running stack uses: :func:`add_notifications` runs this module in a
 child process with the stack's settings (``python -m e2e.seed``), so the test process never
@@ -60,14 +60,66 @@ def _store_notifications(recipient_id: str, titles: list[str]) -> None:
         )
 
 
+def add_moments(lumi: LumiSystem, owner: Person, titles: list[str]) -> None:
+    """Store a moment of ``owner``'s couple per title, a minute apart, the last one newest.
+
+    They share one real video and thumbnail (uploaded once), as if shared earlier and
+    already through the stream; nothing is announced live."""
+    command = [sys.executable, "-m", "e2e.seed", "moments", user_id_of(lumi, owner), *titles]
+    env = {**lumi.base_env(), **lumi.stack_env, "PYTHONPATH": str(ROOT)}
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=120)
+
+
+def _store_moments(owner_id: str, titles: list[str]) -> None:
+    from backend.media import objects, paths, video
+    from backend.store import moments, table, users
+    from tests.media import make_video
+
+    relationship_id = users.require(owner_id).relationship_id
+    if relationship_id is None:
+        raise SystemExit(f"{owner_id} has no partner: moments need a couple")
+    clip = make_video(seconds=2, fmt="webm")
+    shared_id = moments.new_moment_id()
+    video_key = paths.moment_video_key(relationship_id, shared_id)
+    thumbnail_key = paths.moment_thumbnail_key(relationship_id, shared_id)
+    objects.put_bytes(video_key, clip.read_bytes(), "video/webm")
+    source = objects.signed_get(video_key, 300)
+    objects.put_bytes(thumbnail_key, video.thumbnail(source, "webm", 0.5, 320), "image/jpeg")
+    start = datetime.now(UTC) - timedelta(minutes=len(titles) + 1)
+    for index, title in enumerate(titles):
+        created_at = start + timedelta(minutes=index)
+        record = moments.MomentRecord(
+            relationship_id=relationship_id,
+            moment_id=moments.new_moment_id(created_at.timestamp()),
+            owner_id=owner_id,
+            title=title,
+            description="",
+            tags=(),
+            content_type="video/webm",
+            size=clip.stat().st_size,
+            duration_seconds=2.0,
+            created_at=created_at,
+            video_key=video_key,
+            thumbnail_key=thumbnail_key,
+            width=320,
+            height=240,
+        )
+        # Marked as announced: the partner is not sent a notification per stored moment.
+        table.put(moments.moment_item(record) | {moments.NOTIFIED: created_at.isoformat()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    notifications = commands.add_parser("notifications")
-    notifications.add_argument("recipient_id")
-    notifications.add_argument("titles", nargs="+")
+    for name in ("notifications", "moments"):
+        command = commands.add_parser(name)
+        command.add_argument("user_id")
+        command.add_argument("titles", nargs="+")
     args = parser.parse_args()
-    _store_notifications(args.recipient_id, args.titles)
+    if args.command == "notifications":
+        _store_notifications(args.user_id, args.titles)
+    else:
+        _store_moments(args.user_id, args.titles)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,13 @@ from playwright.sync_api import Request, Route, expect
 from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
 from e2e.pages import LIVE_MS, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.seed import add_moments
 from tests.media import make_video
+from tools.system import LumiSystem
 
 MB = 1024 * 1024
+# lumi_app/pages/moments/feed.py PAGE_SIZE: how many cards the feed shows before it loads more.
+FEED_PAGE_SIZE = 24
 # The thumbnail is made on the stream (ffmpeg), after the moment appears.
 THUMBNAIL_MS = 30_000
 
@@ -222,3 +226,27 @@ def test_uploads_that_are_refused_or_cancelled_share_nothing(new_person: Callabl
     expect(FeedPage(erin.page).open().nothing_yet).to_be_visible()
     expect(FeedPage(finn.page).open().nothing_yet).to_be_visible()
     assert erin.console_errors() == []
+
+
+def test_the_feed_loads_older_moments_as_it_scrolls_to_the_end(
+    lumi: LumiSystem, new_person: Callable[..., Person]
+) -> None:
+    # given Dana and Eli have shared more moments than one page of the feed holds (the newest last here)
+    dana, eli = couple(new_person, ("Dana", DESKTOP), ("Eli", PHONE))
+    titles = [f"Day {n}" for n in range(1, FEED_PAGE_SIZE + 7)]
+    add_moments(lumi, dana, titles)
+    newest_first = titles[::-1]
+
+    # when Eli opens the feed, then the newest page shows, newest first, with pictures
+    feed = FeedPage(eli.page).open()
+    feed.feed.expect_titles(newest_first[:FEED_PAGE_SIZE])
+    expect(feed.end_of_list).to_have_count(0)
+    feed.expect_thumbnail(newest_first[0])
+
+    # when he scrolls to the end, then the older ones load by themselves, and the feed says that is all
+    feed.feed.card(newest_first[FEED_PAGE_SIZE - 1]).scroll_into_view_if_needed()
+    feed.feed.expect_titles(newest_first)
+    expect(feed.end_of_list).to_be_visible()
+    expect(feed.load_more_button).to_have_count(0)
+    expect_no_horizontal_scroll(eli.page)
+    assert eli.console_errors() == []

@@ -5,6 +5,7 @@ Idempotent: running it twice against the same endpoint finds what exists and reu
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,8 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
     bucket = f"lumi-{stage}-media"
 
     dynamodb = _client("dynamodb", endpoint_url, region)
-    try:
+    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
         dynamodb.create_table(**RESOURCES.table.create_table_kwargs(table_name))
-    except dynamodb.exceptions.ResourceInUseException:
-        pass
     if _ttl_disabled(dynamodb, table_name):
         dynamodb.update_time_to_live(
             TableName=table_name,
