@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     avatar_max_bytes: int = 5 * 1024 * 1024
     upload_url_ttl_seconds: int = 600
     media_url_ttl_seconds: int = 3600
+    # Who signs the read URLs the browser gets (``backend.media.signing``): "s3" presigned GETs
+    # (the local stack), or "cloudfront" signed URLs on the media distribution (AWS), with the
+    # key pair id of the distribution's trusted public key and its private key (PEM): given
+    # as such (tests, local), or the ARN of the Secrets Manager secret holding it (AWS).
+    media_url_signer: str = Field(default="s3", pattern="^(s3|cloudfront)$")
+    media_cdn_domain: str = Field(default="", pattern=r"^[A-Za-z0-9.-]*$")  # a host, e.g. d123.cloudfront.net
+    cloudfront_key_pair_id: str = ""
+    cloudfront_private_key: str = ""
+    cloudfront_private_key_secret_arn: str = ""
     rate_limit_auth_per_minute: int = 20
     rate_limit_requests_per_minute: int = 30
     rate_limits_enabled: bool = True

@@ -6,9 +6,14 @@ The local stack provisions the very same definitions in the emulator
 
 from __future__ import annotations
 
+import hashlib
+import re
+import textwrap
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
@@ -25,6 +30,8 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend.resources import PASSWORD_POLICY, RESOURCES, USER_GROUPS, dead_letter_queue_name, queue_name
 from backend.settings import Settings
@@ -67,7 +74,19 @@ class Data(Construct):
 
 
 class Media(Construct):
-    def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str]) -> None:
+    """The private media bucket, and in front of it the CDN browsers read it through.
+
+    With a signing public key (context ``mediaSigningPublicKey``, a PEM) a CloudFront
+    distribution serves the bucket through origin access control (the bucket stays private)
+    and only to signed URLs of that key; the functions given to ``serve_signed_urls`` sign
+    them (``backend.media.signing``). Without it there is no distribution at all (one that
+    did not check signatures would publish every private object) and they sign S3 presigned
+    GETs instead.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, stage: str, app_origins: list[str], signing_public_key: str | None = None
+    ) -> None:
         super().__init__(scope, id)
         shape = RESOURCES.bucket
         cors = shape.cors_configuration(app_origins)["CORSRules"][0]
@@ -104,6 +123,186 @@ class Media(Construct):
                 )
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.cdn = (
+            MediaCdn(
+                self,
+                "Cdn",
+                stage=stage,
+                bucket=self.bucket,
+                access_logs=self.access_logs,
+                app_origins=app_origins,
+                public_key_pem=signing_public_key,
+            )
+            if signing_public_key
+            else None
+        )
+
+    def serve_signed_urls(self, function: lambda_.Function) -> None:
+        """Let ``function`` hand out read URLs: CloudFront signed ones if there is a CDN, else S3's."""
+        if self.cdn is None:
+            function.add_environment("LUMI_MEDIA_URL_SIGNER", "s3")
+            return
+        function.add_environment("LUMI_MEDIA_URL_SIGNER", "cloudfront")
+        function.add_environment("LUMI_MEDIA_CDN_DOMAIN", self.cdn.distribution.distribution_domain_name)
+        function.add_environment("LUMI_CLOUDFRONT_KEY_PAIR_ID", self.cdn.public_key.public_key_id)
+        function.add_environment("LUMI_CLOUDFRONT_PRIVATE_KEY_SECRET_ARN", self.cdn.private_key.secret_arn)
+        self.cdn.private_key.grant_read(function)
+
+
+def checked_signing_public_key(value: str) -> str:
+    """The PEM CloudFront will trust, refused at synth unless it is an RSA-2048 public key
+    (CloudFront's requirement, and what ``backend.media.signing`` signs with); a private key
+    passed by mistake never reaches a template. The PEM may come on one line (newlines as
+    spaces or ``\\n``: a ``-c`` value), it is written back in its canonical form."""
+    match = re.fullmatch(
+        r"\s*-----BEGIN PUBLIC KEY-----(.*)-----END PUBLIC KEY-----\s*", value.replace("\\n", "\n"), re.S
+    )
+    if match is None:
+        raise ValueError("mediaSigningPublicKey must be a PEM public key (-----BEGIN PUBLIC KEY-----)")
+    body = "".join(match.group(1).split())
+    pem = "-----BEGIN PUBLIC KEY-----\n" + "\n".join(textwrap.wrap(body, 64)) + "\n-----END PUBLIC KEY-----\n"
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError as error:
+        raise ValueError("mediaSigningPublicKey is not a readable PEM public key") from error
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size != 2048:
+        raise ValueError("mediaSigningPublicKey must be an RSA 2048-bit public key")
+    return pem
+
+
+class MediaCdn(Construct):
+    """CloudFront in front of the media bucket, for signed URLs only.
+
+    - Origin: the bucket through origin access control (SigV4 from CloudFront; the bucket
+      policy admits this distribution only), so the bucket keeps blocking public access.
+    - Viewers: HTTPS only; GET and HEAD; every request must carry a signed URL of the key in
+      the trusted key group (checked at the edge, before the cache).
+    - Cache: the managed CachingOptimized policy. Its cache key holds no query string, header
+      or cookie, so the many signed URLs of one object share one cached copy and nothing of the
+      viewer reaches S3; Range requests are served as 206 (CloudFront fetches ranges from S3).
+      Objects never change under a key (new uploads get new keys), so caching is safe.
+    - CORS: the app's origins may read (as the bucket's own CORS rule allows for GET), added by
+      CloudFront itself, since the cache does not forward the Origin header.
+    - Logs: standard logs to a bucket of their own (CloudFront writes them with ACLs).
+    - The private key: a Secrets Manager secret whose value the operator sets to the PEM of
+      the key pair (generated offline); the template only ever holds the public half.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: str,
+        bucket: s3.Bucket,
+        access_logs: s3.Bucket,
+        app_origins: list[str],
+        public_key_pem: str,
+    ) -> None:
+        super().__init__(scope, id)
+        shape = RESOURCES.bucket
+        pem = checked_signing_public_key(public_key_pem)
+        # CloudFront never changes a public key's value, only its comment: a new key is a new
+        # resource (named by its fingerprint) that replaces the old one in the key group.
+        fingerprint = hashlib.sha256(pem.encode()).hexdigest()[:12]
+        self.public_key = cloudfront.PublicKey(
+            self,
+            f"SigningPublicKey{fingerprint}",
+            encoded_key=pem,
+            comment=f"lumi-{stage}: signs media URLs (private half in the media-signing-key secret)",
+        )
+        self.key_group = cloudfront.KeyGroup(
+            self, "SigningKeys", items=[self.public_key], comment=f"lumi-{stage}: media URL signers"
+        )
+        self.private_key = secretsmanager.Secret(
+            self,
+            "SigningPrivateKey",
+            secret_name=f"lumi-{stage}-media-signing-key",
+            description="PEM private key of the CloudFront media signing key pair. Set by the operator "
+            "(generated offline, the public half given as mediaSigningPublicKey); the template holds no key.",
+        )
+        self.logs = s3.Bucket(
+            self,
+            "Logs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix="cdn-logs/",
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.response_headers = cloudfront.ResponseHeadersPolicy(
+            self,
+            "Headers",
+            response_headers_policy_name=f"lumi-{stage}-media",
+            comment="CORS for the app's origins; no sniffing of user uploads",
+            cors_behavior=cloudfront.ResponseHeadersCorsBehavior(
+                access_control_allow_credentials=False,
+                access_control_allow_headers=["Range"],
+                access_control_allow_methods=["GET", "HEAD"],
+                access_control_allow_origins=app_origins,
+                access_control_expose_headers=list(shape.cors_expose_headers),
+                access_control_max_age=cdk.Duration.seconds(3000),
+                origin_override=True,
+            ),
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True
+                ),
+            ),
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"lumi-{stage} media (signed URLs only)",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=self.response_headers,
+                trusted_key_groups=[self.key_group],
+                compress=False,  # video and JPEG do not shrink; Range offsets stay the object's
+            ),
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=self.logs,
+            log_file_prefix="media/",
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.distribution,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-CFR1",
+                    reason="Couples use Lumi wherever they are; every request needs a signed URL anyway.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-CFR2",
+                    reason="Every request must carry a URL signed by the API for one object and one hour; "
+                    "a WAF web ACL is a later cost decision.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-CFR4",
+                    reason="Served on the default *.cloudfront.net certificate, whose TLS policy CloudFront "
+                    "fixes; a custom domain with TLSv1.2_2021 needs a certificate Lumi does not have yet.",
+                ),
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.private_key,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="A key pair is rotated by deployment: a new public key in the key group, then "
+                    "this secret set to its private half.",
+                )
+            ],
         )
 
 
@@ -563,7 +762,13 @@ class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         self.data = Data(self, "Data", stage=stage)
-        self.media = Media(self, "Media", stage=stage, app_origins=app_origins)
+        self.media = Media(
+            self,
+            "Media",
+            stage=stage,
+            app_origins=app_origins,
+            signing_public_key=self.node.try_get_context("mediaSigningPublicKey"),
+        )
         self.auth = Auth(self, "Auth", stage=stage)
         self.queues = Queues(self, "Queues", stage=stage)
         self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth)
@@ -576,6 +781,8 @@ class LumiStack(cdk.Stack):
         self.search.allow_search(self.api.function)
         self.search.allow_indexing(self.workers.streams)
         self._attach_ffmpeg_layer(self.api.function, self.workers.streams)
+        for function in (self.api.function, self.workers.streams):
+            self.media.serve_signed_urls(function)
         notifications = self.queues.queues["notifications"]
         notifications.grant_send_messages(self.api.function)
         self.api.function.add_environment("LUMI_QUEUE_URL_NOTIFICATIONS", notifications.queue_url)

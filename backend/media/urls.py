@@ -3,8 +3,9 @@
 Profiles and feeds are read far more often than pictures and videos change, and a stable URL
 lets the browser cache what it points at. The cache key is the object key only (never a
 signature). An entry lives at most half of what the URL lives, and the URL lives no longer
-than the credentials that signed it (temporary credentials in AWS: a role's, a container's),
-so a cached URL always has time left when it is served. A page of a feed asks for all its
+than the credentials that signed it (temporary credentials of an S3 presigned GET: a role's,
+a container's; a CloudFront signed URL's key does not expire), so a cached URL always has time
+left when it is served. Which signer: ``backend.media.signing``. A page of a feed asks for all its
 URLs at once: one ``MGET``, then one pipeline that stores the new ones and counts hits and
 misses, so the ratio is measured across every process sharing the Redis.
 """
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from backend.media import objects
+from backend.media import signing
 from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
 
@@ -35,7 +36,7 @@ def cache_seconds(url_ttl: int, credentials_left: float | None = None) -> int:
 
 def credentials_left(now: datetime | None = None) -> float | None:
     """Seconds until the signing credentials expire, or None when they do not."""
-    expiry = objects.signing_credentials_expiry()
+    expiry = signing.credentials_expiry()
     if expiry is None:
         return None
     now = now or datetime.now(UTC)
@@ -63,7 +64,7 @@ def signed_urls(object_keys: Iterable[str | None]) -> dict[str, str]:
     if missing:
         ttl = get_settings().media_url_ttl_seconds
         for object_key in missing:
-            found[object_key] = objects.signed_get(object_key, ttl)
+            found[object_key] = signing.sign(object_key, ttl)
         lifetime = cache_seconds(ttl, credentials_left())  # after signing: botocore refreshes first
         if lifetime > 0:
             for object_key in missing:

@@ -264,3 +264,228 @@ def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_hand
         _, function = _function_with_handler(template, handler)
         assert function["Properties"]["Layers"] == [layer_arn]
         assert function["Properties"]["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/bin/ffmpeg"
+
+
+# ---------------------------------------------------------------- media through CloudFront
+
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # the managed policy's fixed id
+URL_SIGNING_FUNCTIONS = ("backend.api.app.handler", "backend.streams.handler.handler")
+
+
+def _rsa_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _public_pem(key) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def _synth(context: dict):
+    from aws_cdk.assertions import Template
+
+    from infra.app import build
+
+    stack = build(stage="test", app_origins=["https://app.example"], context=context).synth()
+    stack = stack.get_stack_by_name("Lumi-test")
+    return Template.from_json(stack.template), stack.messages
+
+
+@pytest.fixture(scope="module")
+def signing_public_key() -> str:
+    return _public_pem(_rsa_key())
+
+
+@pytest.fixture(scope="module")
+def with_cdn(signing_public_key: str):
+    """The stack given a media signing public key, as ``cdk -c mediaSigningPublicKey="$(cat public.pem)"``."""
+    return _synth({"mediaSigningPublicKey": signing_public_key})
+
+
+def _only(template, kind: str) -> tuple[str, dict]:
+    (match,) = template.find_resources(kind).items()
+    return match
+
+
+def _variables(template, handler: str) -> dict:
+    _, function = _function_with_handler(template, handler)
+    return function["Properties"]["Environment"]["Variables"]
+
+
+def test_without_a_signing_key_there_is_no_cdn_and_urls_are_s3_presigned(synthesized):
+    template, _ = synthesized
+    # an unsigned distribution would publish the private bucket: none at all
+    for kind in (
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::PublicKey",
+        "AWS::CloudFront::KeyGroup",
+        "AWS::CloudFront::OriginAccessControl",
+    ):
+        assert not template.find_resources(kind), kind
+    secrets = {s["Properties"]["Name"] for s in resources_of(template, "AWS::SecretsManager::Secret")}
+    assert "lumi-test-media-signing-key" not in secrets
+    for handler in URL_SIGNING_FUNCTIONS:
+        variables = _variables(template, handler)
+        assert variables["LUMI_MEDIA_URL_SIGNER"] == "s3"
+        assert not {name for name in variables if "CLOUDFRONT" in name or "CDN" in name}
+
+
+def test_cdk_nag_reports_no_errors_with_the_cdn(with_cdn):
+    _, messages = with_cdn
+    errors = [f"{m.id}: {m.entry.data}" for m in messages if m.level.name == "ERROR"]
+    assert errors == []
+
+
+def test_the_cdn_serves_the_media_bucket_through_origin_access_control_over_https_only(with_cdn):
+    template, _ = with_cdn
+    _, distribution = _only(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    (bucket_id,) = [
+        logical_id
+        for logical_id, bucket in template.find_resources("AWS::S3::Bucket").items()
+        if bucket["Properties"].get("BucketName") == "lumi-test-media"
+    ]
+    assert origin["DomainName"] == {"Fn::GetAtt": [bucket_id, "RegionalDomainName"]}
+    # origin access control (SigV4, always), not an identity and not a public website endpoint
+    oac_id, oac = _only(template, "AWS::CloudFront::OriginAccessControl")
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac_id, "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert oac["Properties"]["OriginAccessControlConfig"] | {"Name": None} == {
+        "Name": None,
+        "OriginAccessControlOriginType": "s3",
+        "SigningBehavior": "always",
+        "SigningProtocol": "sigv4",
+    }
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "https-only"
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    # CachingOptimized: no query string, header or cookie in the cache key or sent to S3
+    # (signed URLs of one object share a copy); Range requests still reach S3 and answer 206
+    assert behavior["CachePolicyId"] == CACHING_OPTIMIZED
+    assert "OriginRequestPolicyId" not in behavior and "ForwardedValues" not in behavior
+    assert config.get("CacheBehaviors", []) == []
+
+
+def test_the_cdn_only_serves_urls_signed_by_the_given_public_key(with_cdn, signing_public_key: str):
+    template, _ = with_cdn
+    _, distribution = _only(template, "AWS::CloudFront::Distribution")
+    behavior = distribution["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+    group_id, group = _only(template, "AWS::CloudFront::KeyGroup")
+    key_id, key = _only(template, "AWS::CloudFront::PublicKey")
+    assert behavior["TrustedKeyGroups"] == [{"Ref": group_id}]
+    assert group["Properties"]["KeyGroupConfig"]["Items"] == [{"Ref": key_id}]
+    assert key["Properties"]["PublicKeyConfig"]["EncodedKey"].strip() == signing_public_key.strip()
+
+
+def test_the_media_bucket_stays_private_and_admits_only_this_distribution(with_cdn):
+    template, _ = with_cdn
+    (bucket_id, bucket) = next(
+        (logical_id, b)
+        for logical_id, b in template.find_resources("AWS::S3::Bucket").items()
+        if b["Properties"].get("BucketName") == "lumi-test-media"
+    )
+    assert set(bucket["Properties"]["PublicAccessBlockConfiguration"].values()) == {True}
+    distribution_id, _ = _only(template, "AWS::CloudFront::Distribution")
+    (policy,) = [
+        p for p in resources_of(template, "AWS::S3::BucketPolicy") if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    source = _joined(allow["Condition"]["StringEquals"]["AWS:SourceArn"])
+    assert source.endswith(":distribution/<ref>")
+    assert {"Ref": distribution_id} in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Join"][1]
+
+
+def test_the_cdn_logs_and_answers_cors_for_the_app(with_cdn):
+    template, _ = with_cdn
+    _, distribution = _only(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    logs_id = config["Logging"]["Bucket"]["Fn::GetAtt"][0]
+    logs = template.find_resources("AWS::S3::Bucket")[logs_id]["Properties"]
+    # CloudFront standard logs are written with ACLs; the log bucket itself is private
+    assert logs["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}
+    assert set(logs["PublicAccessBlockConfiguration"].values()) == {True}
+    headers_id, headers = _only(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": headers_id}
+    cors = headers["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"] == {"Items": ["https://app.example"]}
+    assert cors["AccessControlAllowMethods"] == {"Items": ["GET", "HEAD"]}
+    assert "Content-Range" in cors["AccessControlExposeHeaders"]["Items"]
+    assert cors["AccessControlAllowCredentials"] is False
+
+
+def test_the_private_key_is_a_secret_the_operator_sets_and_the_signers_read(with_cdn):
+    template, _ = with_cdn
+    (secret_id, secret) = next(
+        (logical_id, s)
+        for logical_id, s in template.find_resources("AWS::SecretsManager::Secret").items()
+        if s["Properties"]["Name"] == "lumi-test-media-signing-key"
+    )
+    # no key in the template: only a placeholder generated at creation, replaced by the operator
+    assert "SecretString" not in secret["Properties"]
+    assert "PRIVATE KEY" not in json.dumps(template.to_json())
+    distribution_id, _ = _only(template, "AWS::CloudFront::Distribution")
+    key_id, _ = _only(template, "AWS::CloudFront::PublicKey")
+    readers = []
+    for handler in URL_SIGNING_FUNCTIONS:
+        variables = _variables(template, handler)
+        assert variables["LUMI_MEDIA_URL_SIGNER"] == "cloudfront"
+        assert variables["LUMI_MEDIA_CDN_DOMAIN"] == {"Fn::GetAtt": [distribution_id, "DomainName"]}
+        assert variables["LUMI_CLOUDFRONT_KEY_PAIR_ID"] == {"Ref": key_id}
+        assert variables["LUMI_CLOUDFRONT_PRIVATE_KEY_SECRET_ARN"] == {"Ref": secret_id}
+        assert "LUMI_CLOUDFRONT_PRIVATE_KEY" not in variables
+        readers.append(_role_of(template, handler))
+    granted = [
+        policy["Properties"]["Roles"]
+        for policy in resources_of(template, "AWS::IAM::Policy")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Resource"] == {"Ref": secret_id} and "secretsmanager:GetSecretValue" in statement["Action"]
+    ]
+    assert sorted(json.dumps(role) for roles in granted for role in roles) == sorted(
+        json.dumps({"Ref": role["Fn::GetAtt"][0]}) for role in readers
+    )
+
+
+def test_a_new_signing_key_is_a_new_cloudfront_public_key(signing_public_key: str):
+    """CloudFront cannot change a public key's value: a rotation must create another one."""
+    first, _ = _synth({"mediaSigningPublicKey": signing_public_key})
+    second, _ = _synth({"mediaSigningPublicKey": _public_pem(_rsa_key())})
+    assert set(first.find_resources("AWS::CloudFront::PublicKey")).isdisjoint(
+        second.find_resources("AWS::CloudFront::PublicKey")
+    )
+
+
+def test_a_public_key_given_on_one_line_is_stored_as_its_pem(signing_public_key: str):
+    """``-c`` values are easiest passed on one line: ``"$(tr '\\n' ' ' < public.pem)"``."""
+    from infra.stack import checked_signing_public_key
+
+    for one_line in (signing_public_key.replace("\n", " "), signing_public_key.replace("\n", "\\n")):
+        assert checked_signing_public_key(one_line) == signing_public_key
+
+
+@pytest.mark.parametrize("kind", ["private key", "not a key", "rsa 4096"])
+def test_anything_but_an_rsa_2048_public_key_is_refused_at_synth(kind: str):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    values = {
+        "private key": lambda: (
+            _rsa_key()
+            .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            .decode()
+        ),
+        "not a key": lambda: "ssh-rsa AAAA…",
+        "rsa 4096": lambda: _public_pem(rsa.generate_private_key(public_exponent=65537, key_size=4096)),
+    }
+    with pytest.raises(ValueError, match="mediaSigningPublicKey"):
+        _synth({"mediaSigningPublicKey": values[kind]()})
