@@ -13,6 +13,8 @@ Server-side reads (ffmpeg probing an upload, making a thumbnail) do not come her
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
@@ -24,6 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from backend.media import objects
 from backend.settings import Settings, get_settings
 
+log = logging.getLogger("lumi.media.signing")
+
+# After a failed attempt to load the CloudFront key, how long S3 URLs are served before trying again.
+RETRY_CLOUDFRONT_SECONDS = 60.0
+_cloudfront_unusable_until = 0.0
+
 
 class SigningNotConfigured(RuntimeError):
     """The CloudFront signer was chosen without what it needs (a deployment mistake)."""
@@ -31,8 +39,7 @@ class SigningNotConfigured(RuntimeError):
 
 def sign(object_key: str, expires_in: int) -> str:
     """A URL that reads ``object_key`` for ``expires_in`` seconds from now."""
-    settings = get_settings()
-    if settings.media_url_signer == "cloudfront":
+    if active_signer() == "cloudfront":
         return cloudfront_url(object_key, expires_in)
     return objects.signed_get(object_key, expires_in)
 
@@ -42,9 +49,37 @@ def credentials_expiry() -> datetime | None:
 
     S3: the process's temporary credentials (a role's, a container's). CloudFront: never;
     the key pair is only retired by deployment."""
-    if get_settings().media_url_signer == "cloudfront":
+    if active_signer() == "cloudfront":
         return None
     return objects.signing_credentials_expiry()
+
+
+def active_signer() -> str:
+    """``cloudfront`` when it is chosen and its key loads, else ``s3``.
+
+    A deployment whose key secret is not set yet (or holds something else) keeps serving
+    media through S3 presigned URLs, which the functions' role may read, instead of failing
+    every page; the error is logged, and the key is tried again a minute later.
+    """
+    global _cloudfront_unusable_until
+    settings = get_settings()
+    if settings.media_url_signer != "cloudfront":
+        return "s3"
+    if time.monotonic() < _cloudfront_unusable_until:
+        return "s3"
+    try:
+        _check_cloudfront(settings)
+    except SigningNotConfigured as error:
+        log.error("serving S3 URLs: CloudFront signing is not usable: %s", error)
+        _cloudfront_unusable_until = time.monotonic() + RETRY_CLOUDFRONT_SECONDS
+        return "s3"
+    return "cloudfront"
+
+
+def _check_cloudfront(settings: Settings) -> None:
+    if not settings.media_cdn_domain or not settings.cloudfront_key_pair_id:
+        raise SigningNotConfigured("the cloudfront signer needs LUMI_MEDIA_CDN_DOMAIN and LUMI_CLOUDFRONT_KEY_PAIR_ID")
+    _private_key(_private_key_pem(settings))
 
 
 def cdn_url(object_key: str, domain: str) -> str:
@@ -57,8 +92,7 @@ def cdn_url(object_key: str, domain: str) -> str:
 
 def cloudfront_url(object_key: str, expires_in: int, now: datetime | None = None) -> str:
     settings = get_settings()
-    if not settings.media_cdn_domain or not settings.cloudfront_key_pair_id:
-        raise SigningNotConfigured("the cloudfront signer needs LUMI_MEDIA_CDN_DOMAIN and LUMI_CLOUDFRONT_KEY_PAIR_ID")
+    _check_cloudfront(settings)
     key = _private_key(_private_key_pem(settings))
     signer = CloudFrontSigner(settings.cloudfront_key_pair_id, lambda message: _rsa_sha1(key, message))
     expires = (now or datetime.now(UTC)) + timedelta(seconds=expires_in)
@@ -105,5 +139,7 @@ def _private_key(pem: str) -> rsa.RSAPrivateKey:
 
 def forget_keys() -> None:
     """Drop the cached secret and parsed keys (tests; a rotated key is picked up by new processes)."""
+    global _cloudfront_unusable_until
     _secret.cache_clear()
     _private_key.cache_clear()
+    _cloudfront_unusable_until = 0.0

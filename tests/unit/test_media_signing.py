@@ -161,17 +161,49 @@ def test_a_cloudfront_signer_without_its_key_or_domain_says_what_is_missing(
     signer_settings.setenv("LUMI_MEDIA_URL_SIGNER", "cloudfront")
     reset_settings()
     with pytest.raises(signing.SigningNotConfigured, match="LUMI_MEDIA_CDN_DOMAIN"):
-        signing.sign("private/x", 60)
+        signing.cloudfront_url("private/x", 60)
     signer_settings.setenv("LUMI_MEDIA_CDN_DOMAIN", DOMAIN)
     signer_settings.setenv("LUMI_CLOUDFRONT_KEY_PAIR_ID", KEY_PAIR_ID)
     reset_settings()
     with pytest.raises(signing.SigningNotConfigured, match="LUMI_CLOUDFRONT_PRIVATE_KEY"):
-        signing.sign("private/x", 60)
+        signing.cloudfront_url("private/x", 60)
     # a secret still holding its generated placeholder, not a PEM
     signer_settings.setenv("LUMI_CLOUDFRONT_PRIVATE_KEY", "h7Vq3xPlaceholderNotAKey")
     reset_settings()
     with pytest.raises(signing.SigningNotConfigured, match="not a PEM private key"):
-        signing.sign("private/x", 60)
+        signing.cloudfront_url("private/x", 60)
+
+
+def test_a_half_configured_cloudfront_signer_serves_s3_urls_until_its_key_works(
+    signer_settings: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given CloudFront is chosen but its secret still holds the placeholder, and S3 can presign
+    session = get_session()
+    session.set_credentials("AKIA", "secret")
+    s3 = session.create_client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
+    signer_settings.setattr(objects, "_s3", lambda: s3)
+    signer_settings.setattr(objects, "signing_credentials_expiry", lambda: None)
+    for name, value in {
+        "LUMI_MEDIA_URL_SIGNER": "cloudfront",
+        "LUMI_MEDIA_CDN_DOMAIN": DOMAIN,
+        "LUMI_CLOUDFRONT_KEY_PAIR_ID": KEY_PAIR_ID,
+        "LUMI_CLOUDFRONT_PRIVATE_KEY": "h7Vq3xPlaceholderNotAKey",
+    }.items():
+        signer_settings.setenv(name, value)
+    reset_settings()
+
+    # when a URL is signed, then it is an S3 presigned GET and the deployment mistake is logged
+    url = signing.sign("private/x", 60)
+    assert "X-Amz-Signature" in url and DOMAIN not in url
+    assert signing.active_signer() == "s3"
+    assert "CloudFront signing is not usable" in caplog.text
+
+    # when the operator sets the real key, then CloudFront URLs are served once the retry time is up
+    pem, public_key = new_key_pair()
+    signer_settings.setenv("LUMI_CLOUDFRONT_PRIVATE_KEY", pem)
+    reset_settings()
+    signer_settings.setattr(signing, "_cloudfront_unusable_until", 0.0)
+    verify_cloudfront_url(signing.sign("private/x", 60), public_key)
 
 
 def test_the_signer_and_cdn_domain_are_validated(signer_settings: pytest.MonkeyPatch) -> None:
