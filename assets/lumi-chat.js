@@ -10,6 +10,9 @@
  *   Sending starts afresh, so the next message's first key is announced at once.
  * - When the tab is looked at again, the page's bridge (window.__lumiChatSeen, bound by the
  *   watch page) is told which moment is on screen, so the partner's messages count as read.
+ * - When the moment's video cannot load (a page left open longer than its signed URL lives,
+ *   then seeked), where it was is remembered and the page's hidden "renew" button asks the
+ *   server for a fresh URL; lumiChat.resumeVideo() then seeks the new player back there.
  */
 (function () {
   "use strict";
@@ -119,4 +122,57 @@
       window.__lumiChatSeen(id);
     }
   });
+
+  var VIDEO = "video#moment-video";
+  var RENEW_BUTTON = "moment-video-renew";
+  var resume = null;
+
+  // Media errors do not bubble: listen in the capture phase.
+  document.addEventListener(
+    "error",
+    function (event) {
+      var video = event.target;
+      if (!video || !video.matches || !video.matches(VIDEO)) {
+        return;
+      }
+      resume = { at: video.currentTime || 0, play: !video.paused };
+      var button = document.getElementById(RENEW_BUTTON);
+      if (button) {
+        button.click();
+      }
+    },
+    true
+  );
+
+  window.lumiChat = {
+    /** Seek the new player (the one without an error) to where the failed one was. */
+    resumeVideo: function () {
+      if (!resume) {
+        return;
+      }
+      var wanted = resume;
+      resume = null;
+      var tries = 0;
+      (function attempt() {
+        var video = document.querySelector(VIDEO);
+        if (!video || video.error) {
+          if (tries++ < 50) {
+            window.setTimeout(attempt, 100);
+          }
+          return;
+        }
+        function seek() {
+          video.currentTime = wanted.at;
+          if (wanted.play) {
+            video.play().catch(function () {});
+          }
+        }
+        if (video.readyState >= 1) {
+          seek();
+        } else {
+          video.addEventListener("loadedmetadata", seek, { once: true });
+        }
+      })();
+    },
+  };
 })();

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from backend.contracts import (
     AuthSession,
@@ -51,6 +51,10 @@ _WATCH_PROGRESS = """() => {
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
 }"""
 _IMAGE_LOADED = "img => img.complete && img.naturalWidth > 0"
+_PLAYER_READY = """() => {
+    const video = document.querySelector("main video");
+    return video !== null && video.readyState >= 1 && video.error === null;
+}"""
 
 
 def make_webm(path: Path, seconds: int) -> Path:
@@ -350,3 +354,35 @@ def test_a_long_chat_loads_in_pages_and_own_messages_can_be_changed(
     # Partners can't change each other's messages: only Alex's own carried Edit / Delete.
     expect(watch.message("Message 35").get_by_role("button", name="Edit message")).to_have_count(0)
     assert not alex.console_errors(), alex.console_errors()
+
+
+def test_a_video_whose_signed_url_stopped_working_loads_again_with_a_fresh_one(
+    new_person: Callable[..., Person], lumi: LumiSystem, tmp_path: Path
+) -> None:
+    # given a moment of Blake's, and storage refusing Alex's first request for its video
+    # (what a signed URL that expired while the page stayed open gets)
+    alex = new_person("Alex", DESKTOP)
+    blake = new_person("Blake", PHONE)
+    RegisterPage(alex.page).register(alex)
+    RegisterPage(blake.page).register(blake)
+    pair_up(alex, blake)
+    moment = LumiApiAs(lumi, blake).share(make_webm(tmp_path / "pier.webm", 3), "Pier at night")
+    answered: list[int] = []
+
+    def expire_the_first(route: Route) -> None:
+        if not answered:
+            answered.append(403)
+            route.fulfill(status=403, content_type="application/xml", body="<Error><Code>AccessDenied</Code></Error>")
+        else:
+            answered.append(200)
+            route.continue_()
+
+    alex.page.route(re.compile(r"/moments/[^/?]+/video\?"), expire_the_first)
+
+    # when Alex opens it, then the player fails once, asks for a fresh URL, and plays and seeks
+    watch = WatchPage(alex.page).open_moment(moment.moment_id)
+    expect(watch.title("Pier at night")).to_be_visible()
+    alex.page.wait_for_function(_PLAYER_READY)
+    assert answered[0] == 403 and answered[1:] and set(answered[1:]) == {200}
+    watch.seek(2.0)
+    assert watch.current_time() >= 1.9

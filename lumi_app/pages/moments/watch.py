@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import time
 import uuid
 from typing import Any
 
@@ -54,6 +55,9 @@ REACTIONS: tuple[str, ...] = ("❤️", "😂", "😮", "😢", "👍", "🔥")
 TYPING_SHOWN_SECONDS = 4.0
 COMPOSER_ID = "chat-message"
 VIDEO_ID = "moment-video"
+# Pressed by assets/lumi-chat.js when the video cannot load (its signed URL may have expired).
+RENEW_VIDEO_ID = "moment-video-renew"
+RENEW_VIDEO_EVERY_SECONDS = 30.0
 
 _MOMENT_FIELDS = {"title": "title_error", "description": "description_error", "tags": "tags_error"}
 _LOCAL_MESSAGES = {
@@ -166,6 +170,8 @@ class WatchState(rx.State):
     error: str = ""
     gone: bool = False  # not there when the page opened (or not this couple's)
     deleted: bool = False  # deleted while on screen
+    # Bumped when the video gets a fresh signed URL: a new player element takes it.
+    video_version: int = 0
 
     # editing the moment (owner)
     edit_open: bool = False
@@ -194,6 +200,7 @@ class WatchState(rx.State):
     _watching: bool = False
     _typing_stamp: int = 0
     _read_sent_up_to: str = ""
+    _renewed_at: float = 0.0
 
     # ------------------------------------------------------------ derived
 
@@ -287,6 +294,32 @@ class WatchState(rx.State):
             # A new signed URL for the same video would restart a playing video; the one it has still works.
             view.video_url = self.moment.video_url
         self.moment = view
+
+    @rx.event
+    async def renew_video(self):
+        """The video failed to load: ask for a fresh signed URL and put a new player in place.
+
+        A page left open longer than its URL lives can no longer seek; the script remembered
+        where the video was and resumes there. At most every RENEW_VIDEO_EVERY_SECONDS, so a
+        video that is really unplayable does not loop.
+        """
+        now = time.monotonic()
+        if not self.moment_id or self.gone or self.deleted or now - self._renewed_at < RENEW_VIDEO_EVERY_SECONDS:
+            return
+        self._renewed_at = now
+        moment_id = self.moment_id
+        try:
+            moment = await api_call(self, lambda api, token: api.moment(token, moment_id))
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            if failure.status == 404:
+                self.deleted = True
+            return
+        self.moment = MomentView.of(moment, self._me)
+        self.video_version += 1
+        yield rx.call_script("window.lumiChat && window.lumiChat.resumeVideo()")
 
     @rx.event
     async def refetch_moment(self, moment_id: str):
@@ -697,10 +730,18 @@ def _video() -> rx.Component:
             plays_inline=True,
             preload="metadata",
             aria_label=moment.title,
-            key=moment.moment_id,
+            key=moment.moment_id + "-" + WatchState.video_version.to_string(),
             width="100%",
             height="100%",
             style={"objectFit": "contain", "display": "block"},
+        ),
+        rx.el.button(
+            "Load the video again",
+            id=RENEW_VIDEO_ID,
+            type="button",
+            on_click=WatchState.renew_video,
+            hidden=True,
+            tab_index=-1,
         ),
         width="100%",
         aspect_ratio=moment.aspect_ratio,
