@@ -9,6 +9,7 @@ pulling in boto3.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -309,10 +310,34 @@ MOMENT_TITLE_MAX = 90
 MOMENT_DESCRIPTION_MAX = 1024
 MOMENT_TAGS_MAX = 10
 TAG_NAME_MAX = 32
-TAG_RULE = "1–32 characters: letters, digits, spaces, hyphens and underscores"
-# What a tag's name may hold; its slug (lowercase, spaces as hyphens) names it in paths.
-TAG_NAME_PATTERN = r"^[\w][\w \-]{0,31}$"
-TAG_SLUG_PATTERN = r"^[a-z0-9_][a-z0-9_\-]{0,31}$"
+TAG_RULE = "1–32 characters: letters (of any language), digits, spaces, hyphens and underscores"
+# A tag's slug (lowercase, spaces as hyphens) names it in paths, percent-encoded outside ASCII:
+# never a space, a slash or other URL syntax (``is_tag_slug`` checks the decoded slug).
+TAG_SLUG_PATTERN = r"^[^\s/\\?#]+$"
+
+
+def _tag_character(char: str, *, space: bool) -> bool:
+    """A letter or digit of any script, with its combining marks (Devanagari vowel signs…)."""
+    return char.isalnum() or char in ("_-" + (" " if space else "")) or unicodedata.category(char).startswith("M")
+
+
+def is_tag_name(name: str) -> bool:
+    """What a tag's name may be (after trimming): see TAG_RULE; it starts with a letter, digit or underscore."""
+    return (
+        1 <= len(name) <= TAG_NAME_MAX
+        and (name[0].isalnum() or name[0] == "_")
+        and all(_tag_character(char, space=True) for char in name)
+    )
+
+
+def is_tag_slug(slug: str) -> bool:
+    return (
+        1 <= len(slug) <= TAG_NAME_MAX
+        and (slug[0].isalnum() or slug[0] == "_")
+        and all(_tag_character(char, space=False) for char in slug)
+    )
+
+
 MomentFilter = Literal["all", "mine", "partner"]
 MomentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 MomentTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MOMENT_TITLE_MAX)]

@@ -122,9 +122,9 @@ def test_a_shared_moment_uploads_with_progress_and_appears_in_the_partners_feed_
 def test_tags_are_listed_with_counts_open_their_moments_and_go_from_every_moment(
     new_person: Callable[..., Person], video: Path
 ) -> None:
-    # given Cleo and Dan, paired; Cleo shares two moments tagged "park", one also "food"
+    # given Cleo and Dan, paired; Cleo shares two moments tagged "park", one also "food" and "東京"
     cleo, dan = couple(new_person, ("Cleo", DESKTOP), ("Dan", PHONE))
-    FeedPage(cleo.page).open().new_moment().upload(video, "Picnic", tags=["park", "food"])
+    FeedPage(cleo.page).open().new_moment().upload(video, "Picnic", tags=["park", "food", "東京"])
     FeedPage(cleo.page).open().new_moment().upload(video, "Kite flying", tags=["park"])
     feed = FeedPage(cleo.page).open()
     feed.expect_thumbnail("Picnic", timeout=THUMBNAIL_MS)
@@ -137,7 +137,14 @@ def test_tags_are_listed_with_counts_open_their_moments_and_go_from_every_moment
     # then each tag shows how many moments carry it
     tags.expect_tag("park", 2)
     tags.expect_tag("food", 1)
+    tags.expect_tag("東京", 1)
     expect_no_horizontal_scroll(cleo.page)
+
+    # and a tag in another script opens its page like any other
+    tag = tags.open_tag("東京")
+    expect(tag.heading("東京")).to_be_visible()
+    tag.moments.expect_titles(["Picnic"])
+    tags = TagsPage(cleo.page).open()
 
     # when she opens "park", then both moments are there, newest first, with previews
     tag = tags.open_tag("park")

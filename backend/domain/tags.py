@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from backend import contracts
-from backend.contracts import MOMENT_TAGS_MAX, TAG_NAME_MAX, TAG_NAME_PATTERN, TAG_RULE, TAG_SLUG_PATTERN
+from backend.contracts import MOMENT_TAGS_MAX, TAG_RULE, is_tag_name, is_tag_slug
 from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.models import Caller
 from backend.store import moments as moment_store
@@ -22,8 +22,6 @@ from backend.store import tags as store
 from backend.store.moments import TagRef
 
 _SPACES = re.compile(r"\s+")
-_NAME = re.compile(TAG_NAME_PATTERN)
-_SLUG = re.compile(TAG_SLUG_PATTERN)
 
 PAGE_DEFAULT = 12
 PAGE_MAX = 50
@@ -35,22 +33,25 @@ def normalise_name(name: str) -> str:
 
 
 def slug_of(name: str) -> str:
-    """Lowercase, accents folded to ASCII, spaces as hyphens: "Été à Paris" is "ete-a-paris"."""
-    folded = unicodedata.normalize("NFKD", normalise_name(name))
-    ascii_only = "".join(ch for ch in folded if not unicodedata.combining(ch)).encode("ascii", "ignore").decode()
-    return ascii_only.lower().replace(" ", "-")
+    """Lowercase, spaces as hyphens, accents on Latin letters dropped: "Été à Paris" is
+    "ete-a-paris", so "cafe" and "Café" are one tag. Other scripts stay as written ("東京",
+    "हिन्दी": their marks are part of the letters); only they name the tag in paths, quoted."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKD", normalise_name(name)):
+        if unicodedata.combining(char) and kept and kept[-1].isascii():
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept)).lower().replace(" ", "-")
 
 
 def tag_ref(name: str) -> TagRef:
     """The tag a person's text names, or a ``ValidationFailed`` that says why it cannot be one."""
     cleaned = normalise_name(name)
-    if not cleaned or len(cleaned) > TAG_NAME_MAX or not _NAME.match(cleaned):
+    if not is_tag_name(cleaned):
         raise ValidationFailed({"tags": f"“{cleaned[:40]}” is not a tag we can use. Tags are {TAG_RULE}."})
     slug = slug_of(cleaned)
-    if not _SLUG.match(slug):
-        raise ValidationFailed(
-            {"tags": f"“{cleaned}” is not a tag we can use. Tags need letters a–z or digits (accents are fine)."}
-        )
+    if not is_tag_slug(slug):
+        raise ValidationFailed({"tags": f"“{cleaned}” is not a tag we can use. Tags need letters or digits."})
     return TagRef(slug=slug, name=cleaned)
 
 
@@ -66,7 +67,7 @@ def normalise_tags(names: Iterable[str]) -> tuple[TagRef, ...]:
 
 
 def check_slug(slug: str) -> str:
-    if not _SLUG.match(slug):
+    if not is_tag_slug(slug):
         raise NotFound("We could not find that tag.")
     return slug
 

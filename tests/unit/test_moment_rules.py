@@ -123,13 +123,21 @@ def test_tag_names_are_trimmed_and_their_spaces_collapsed() -> None:
     assert tag_ref("  Road   Trip ") == TagRef(slug="road-trip", name="Road Trip")
 
 
-def test_slugs_are_lowercase_ascii_with_hyphens() -> None:
+def test_slugs_are_lowercase_with_hyphens_and_latin_accents_folded() -> None:
     assert slug_of("Été à Paris") == "ete-a-paris"
     assert slug_of("first_date 2024") == "first_date-2024"
     assert slug_of("New-Year") == "new-year"
 
 
-@pytest.mark.parametrize("name", ["", "   ", "-dash first", "a" * 33, "no/slashes", "emoji 🎉", "日本"])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("東京 2024", "東京-2024"), ("Москва", "москва"), ("हिन्दी", "हिन्दी"), ("Ελλάδα", "ελλάδα"), ("서울", "서울")],
+)
+def test_tags_in_other_scripts_keep_their_letters(name: str, slug: str) -> None:
+    assert tag_ref(name) == TagRef(slug=slug, name=name)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "-dash first", "a" * 33, "no/slashes", "emoji 🎉"])
 def test_names_that_cannot_be_tags_are_refused_in_words(name: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
         tag_ref(name)

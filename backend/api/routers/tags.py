@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -16,7 +17,12 @@ from backend.domain import tags
 router = Router()
 TAGS = ["tags"]
 
-Slug = Annotated[str, Path(min_length=1, max_length=32, pattern=TAG_SLUG_PATTERN, description="The tag's slug")]
+# A slug in another script reaches the function percent-encoded (the function URL passes the
+# raw path on): up to 32 characters of up to 4 UTF-8 bytes, 3 characters each when encoded.
+Slug = Annotated[
+    str,
+    Path(min_length=1, max_length=32 * 12, pattern=TAG_SLUG_PATTERN, description="The tag's slug, percent-encoded"),
+]
 
 
 @router.get(
@@ -45,7 +51,7 @@ def tagged_moments(
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
 ) -> MomentPage:
-    page = tags.tagged_moments(caller, slug, limit, next_token)
+    page = tags.tagged_moments(caller, unquote(slug), limit, next_token)
     return MomentPage(items=page.items, next=page.next_token)
 
 
@@ -58,5 +64,5 @@ def tagged_moments(
     responses=responses(204, None, 401, 404, 409, description="Deleted"),
 )
 def delete_tag(slug: Slug, caller: CurrentCaller) -> Response[None]:
-    tags.delete_tag(caller, slug)
+    tags.delete_tag(caller, unquote(slug))
     return Response(status_code=204)

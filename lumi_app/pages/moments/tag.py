@@ -7,12 +7,11 @@ deleted goes, and a preview replaces its placeholder once made.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import reflex as rx
 
-from backend.contracts import TAG_SLUG_PATTERN, MomentChangedMessage
+from backend.contracts import MomentChangedMessage, is_tag_slug
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error, link_button
@@ -52,7 +51,7 @@ class TagState(rx.State):
     async def _fetch(self, *, more: bool = False) -> None:
         viewer_id, paired = await viewer_and_pairing(self)
         self.not_paired = not paired
-        self.unknown = not re.fullmatch(TAG_SLUG_PATTERN, self.slug)
+        self.unknown = not is_tag_slug(self.slug)
         if self.not_paired or self.unknown:
             self.cards, self._next, self.has_more = [], "", False
             await mark_loaded(self)

@@ -10,7 +10,6 @@ video the check refuses is explained in words, and what they typed stays.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import reflex as rx
@@ -20,11 +19,11 @@ from backend.contracts import (
     MOMENT_DESCRIPTION_MAX,
     MOMENT_TAGS_MAX,
     MOMENT_TITLE_MAX,
-    TAG_NAME_PATTERN,
     TAG_RULE,
     VIDEO_CONTENT_TYPES,
     MomentCreate,
     MomentUploadRequest,
+    is_tag_name,
 )
 from backend.settings import get_settings
 from lumi_app import routes
@@ -55,7 +54,7 @@ def parse_tags(text: str) -> tuple[list[str], str]:
         name = " ".join(raw.strip().lstrip("#").split())
         if not name:
             continue
-        if not re.fullmatch(TAG_NAME_PATTERN, name):
+        if not is_tag_name(name):
             return tags, f"“{name[:40]}” can't be a tag: tags are {TAG_RULE}."
         if name.lower() in seen:
             continue
