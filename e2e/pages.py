@@ -224,6 +224,7 @@ class HomePage(AppPage):
         self.pair_link = page.get_by_role("link", name="Pair with your partner")
         self.thinking_of_you_button = page.get_by_role("button", name="Thinking of you")
         self.too_many_nudges = self.alert("You've sent a few already.")
+        self.latest_moments = page.get_by_role("list", name="Latest moments").get_by_role("listitem")
         # Home has loaded once it shows either the partner or the invitation.
         self.ready = self.partner_heading.or_(self.invite_heading)
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Request, Route, expect
 
 from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
-from e2e.pages import LIVE_MS, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
+from e2e.pages import LIVE_MS, HomePage, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.seed import add_moments
 from tests.media import make_video
@@ -257,3 +257,24 @@ def test_the_feed_loads_older_moments_as_it_scrolls_to_the_end(
     expect(feed.load_more_button).to_have_count(0)
     expect_no_horizontal_scroll(eli.page)
     assert eli.console_errors() == []
+
+
+def test_home_shows_the_latest_moments_and_a_new_one_live(
+    lumi: LumiSystem, new_person: Callable[..., Person], video: Path
+) -> None:
+    # given Fay and Gus have shared five moments; Gus is on Home
+    fay, gus = couple(new_person, ("Fay", DESKTOP), ("Gus", PHONE))
+    add_moments(lumi, fay, [f"Walk {n}" for n in range(1, 6)])
+    home = HomePage(gus.page).open()
+
+    # then Home shows the three newest, newest first
+    expect(home.latest_moments.get_by_role("heading")).to_have_text(["Walk 5", "Walk 4", "Walk 3"])
+    mark_page(gus.page)
+
+    # when Fay shares a new one, then it is first on Gus's Home without a reload
+    FeedPage(fay.page).open().new_moment().upload(video, "Morning swim")
+    expect(home.latest_moments.get_by_role("heading")).to_have_text(
+        ["Morning swim", "Walk 5", "Walk 4"], timeout=LIVE_MS
+    )
+    expect_same_page(gus.page)
+    expect_no_horizontal_scroll(gus.page)

@@ -1,18 +1,25 @@
-"""Home: a greeting, your partner (or the way to pair with one), and "Thinking of you"."""
+"""Home: a greeting, your partner (or the way to pair with one), "Thinking of you", and the
+couple's latest moments (kept current by live moment messages while Home is open)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
+from backend.contracts import MomentChangedMessage
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
+from lumi_app.components.moments import MomentCard, moment_grid
 from lumi_app.components.shell import page
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
-from lumi_app.state.realtime import refresh_on_couple_change
+from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 from lumi_app.state.views import RelationshipView
+
+LATEST_MOMENTS = 3
 
 
 class HomeState(rx.State):
@@ -22,6 +29,7 @@ class HomeState(rx.State):
     has_partner: bool = False
     partner: RelationshipView = RelationshipView()
     invites: int = 0
+    latest_moments: list[MomentCard] = []
 
     nudging: bool = False
     nudge_notice: str = ""
@@ -34,6 +42,11 @@ class HomeState(rx.State):
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
         self.invites = len(requests.received)
+        self.latest_moments = []
+        if current.relationship is not None:
+            me = (await self.get_state(SessionState)).user_id
+            latest = await api_call(self, lambda api, token: api.moments(token, limit=LATEST_MOMENTS))
+            self.latest_moments = [MomentCard.of(moment, me) for moment in latest.items]
         await mark_loaded(self)
 
     @rx.event
@@ -84,6 +97,16 @@ def _nudge_error(failure: ApiError) -> str:
 refresh_on_couple_change(routes.HOME, HomeState.refresh)
 
 
+async def _moment_changed(state: Any, message: MomentChangedMessage) -> Any:
+    """A moment of the couple appeared, changed or went: fetch Home again if it is on screen."""
+    if state.loaded and state.has_partner and await tab_shows(state, routes.HOME):
+        return HomeState.refresh
+    return None
+
+
+listen_to_live((MomentChangedMessage,), HomeState, _moment_changed)
+
+
 def _nudge() -> rx.Component:
     return rx.vstack(
         rx.button(
@@ -129,6 +152,25 @@ def _partner_card() -> rx.Component:
     )
 
 
+def _latest_moments() -> rx.Component:
+    return section(
+        "Latest moments",
+        rx.cond(
+            HomeState.latest_moments.length() > 0,
+            moment_grid(HomeState.latest_moments, "Latest moments"),
+            rx.text("No moments yet. Share a video of your day with your partner.", color_scheme="gray"),
+        ),
+        rx.hstack(
+            link_button("Share a moment", routes.MOMENT_NEW, size="2"),
+            rx.link("All moments", href=routes.MOMENTS, size="2"),
+            align="center",
+            spacing="4",
+            wrap="wrap",
+        ),
+        aria_label="Latest moments",
+    )
+
+
 def _invite_card() -> rx.Component:
     return section(
         "Invite your partner",
@@ -160,7 +202,11 @@ def home() -> rx.Component:
         form_error(HomeState.error),
         rx.cond(
             HomeState.loaded & (HomeState.loaded_for == SessionState.context_key),
-            rx.cond(HomeState.has_partner, _partner_card(), _invite_card()),
+            rx.cond(
+                HomeState.has_partner,
+                rx.vstack(_partner_card(), _latest_moments(), spacing="4", width="100%", align="stretch"),
+                _invite_card(),
+            ),
             rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), role="status"),
         ),
         spacing="4",
