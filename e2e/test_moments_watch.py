@@ -4,12 +4,11 @@ watches it (it plays and seeks), they talk about it live, it gets a tag, and it 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Route, expect
 
 from backend.contracts import (
     AuthSession,
@@ -22,9 +21,9 @@ from backend.contracts import (
     MomentUploadRequest,
     MomentUploadTicket,
 )
+from e2e.moments_pages import FeedPage, UploadPage
 from e2e.pages import (
     LIVE_MS,
-    AppPage,
     RegisterPage,
     expect_no_horizontal_scroll,
     expect_same_page,
@@ -33,6 +32,7 @@ from e2e.pages import (
 )
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.watch_pages import WatchPage
+from tests.media import make_video
 from tools.system import LumiSystem
 
 VIDEO_SECONDS = 4
@@ -41,51 +41,11 @@ THUMBNAIL_MS = 30_000
 TITLE = "Sunset at the pier"
 DESCRIPTION = "The gulls were louder than the waves."
 
-_WATCH_PROGRESS = """() => {
-    const seen = (window.__lumiUploadSeen = []);
-    new MutationObserver(() => {
-        const percent = document.getElementById("moment-progress-text");
-        if (!percent) return;
-        const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
-        if (seen[seen.length - 1] !== entry) seen.push(entry);
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-}"""
 _IMAGE_LOADED = "img => img.complete && img.naturalWidth > 0"
 _PLAYER_READY = """() => {
     const video = document.querySelector("main video");
     return video !== null && video.readyState >= 1 && video.error === null;
 }"""
-
-
-def make_webm(path: Path, seconds: int) -> Path:
-    """A real VP8 WebM (ffmpeg's test pattern): Chromium always plays VP8."""
-    try:
-        from tests.media import make_video  # the moments helpers' generator, when it is there
-    except ImportError:
-        import imageio_ffmpeg
-
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc=size=320x240:rate=25:duration={seconds}",
-                "-c:v",
-                "libvpx",
-                "-b:v",
-                "300k",
-                "-y",
-                str(path),
-            ],
-            check=True,
-            timeout=120,
-        )
-        return path
-    return make_video(path, seconds, "webm")
 
 
 class LumiApiAs:
@@ -124,48 +84,6 @@ class LumiApiAs:
         return ChatMessagePage.model_validate(self._ok(self.http.get(f"/moments/{moment_id}/messages")))
 
 
-class MomentsFeed(AppPage):
-    """The Moments grid, enough to see a card come and go."""
-
-    path = "/moments"
-
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.ready = page.get_by_role("group", name="Show")
-
-    def card(self, title: str) -> Locator:
-        return self.page.get_by_role("link").filter(has=self.page.get_by_role("heading", name=title, exact=True))
-
-    def thumbnail(self, title: str) -> Locator:
-        return self.card(title).get_by_role("img", name=f"Preview of {title}")
-
-
-class NewMoment(AppPage):
-    """The upload form, driven by its labels."""
-
-    path = "/moments/new"
-
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.form = page.get_by_role("form", name="New moment")
-        self.video = page.get_by_label("Video", exact=True)
-        self.title = page.get_by_label("Title", exact=True)
-        self.description = page.get_by_label("Description", exact=True)
-        self.tags = page.get_by_label("Tags", exact=True)
-        self.share_button = page.get_by_role("button", name="Share moment")
-        self.ready = self.form
-
-    def share(self, video: Path, *, title: str, description: str = "", tags: str = "") -> list[str]:
-        """Upload ``video`` as a new moment; the stages and percentages the progress showed."""
-        self.page.evaluate(_WATCH_PROGRESS)
-        self.video.set_input_files(video)
-        self.title.fill(title)
-        self.description.fill(description)
-        self.tags.fill(tags)
-        self.share_button.click()
-        return self.page.evaluate("window.__lumiUploadSeen ?? []")
-
-
 def test_a_moment_is_shared_watched_talked_about_tagged_and_deleted(
     new_person: Callable[..., Person], tmp_path: Path
 ) -> None:
@@ -175,18 +93,20 @@ def test_a_moment_is_shared_watched_talked_about_tagged_and_deleted(
     RegisterPage(alex.page).register(alex)
     RegisterPage(blake.page).register(blake)
     pair_up(alex, blake)
-    blake_feed = MomentsFeed(blake.page).open()
+    blake_feed = FeedPage(blake.page).open()
     mark_page(blake.page)
 
     # when Alex shares a video, watching the upload's progress
-    video = make_webm(tmp_path / "pier.webm", VIDEO_SECONDS)
-    upload = NewMoment(alex.page).open()
-    upload.share(video, title=TITLE, description=DESCRIPTION, tags="Beach")
+    video = make_video(tmp_path / "pier.webm", VIDEO_SECONDS, "webm")
+    upload = UploadPage(alex.page).open()
+    upload.watch_upload_progress()
+    upload.fill(video, TITLE, description=DESCRIPTION, tags=["Beach"])
+    upload.share()
 
     # then it uploaded with a progress bar to the end, and Alex lands on its watch page
     alex_watch = WatchPage(alex.page)
     expect(alex_watch.title(TITLE)).to_be_visible(timeout=LIVE_MS * 2)
-    seen = alex.page.evaluate("window.__lumiUploadSeen ?? []")
+    seen = upload.upload_progress_seen()
     assert any(entry.startswith("Uploading…") for entry in seen), seen
     assert any(entry.endswith("100%") for entry in seen), seen
     moment_id = alex_watch.moment_id()
@@ -194,14 +114,14 @@ def test_a_moment_is_shared_watched_talked_about_tagged_and_deleted(
     mark_page(alex.page)
 
     # and Blake sees it appear in his feed without a reload, with its picture once it is made
-    expect(blake_feed.card(TITLE)).to_be_visible(timeout=LIVE_MS)
-    expect(blake_feed.thumbnail(TITLE)).to_be_visible(timeout=THUMBNAIL_MS)
-    blake.page.wait_for_function(_IMAGE_LOADED, arg=blake_feed.thumbnail(TITLE).element_handle())
+    blake_feed.expect_card(TITLE, timeout=LIVE_MS)
+    blake_feed.expect_thumbnail(TITLE, timeout=THUMBNAIL_MS)
+    blake.page.wait_for_function(_IMAGE_LOADED, arg=blake_feed.feed.thumbnail(TITLE).element_handle())
     expect_same_page(blake.page)
 
     # when Blake opens it (in a second tab, his feed stays open in the first)
     watch_tab = blake.context.new_page()
-    href = blake_feed.card(TITLE).get_attribute("href")
+    href = blake_feed.feed.card(TITLE).get_by_role("link").first.get_attribute("href")
     assert href and moment_id in href, href
     watch_tab.goto(href)
     blake_watch = WatchPage(watch_tab).wait_until_ready()
@@ -279,10 +199,10 @@ def test_a_moment_is_shared_watched_talked_about_tagged_and_deleted(
 
     # then it is gone for both: Blake's watch tab says so, and his feed drops it, without reloads
     expect(blake_watch.deleted).to_be_visible(timeout=LIVE_MS)
-    expect(blake_feed.card(TITLE)).to_have_count(0, timeout=LIVE_MS)
+    expect(blake_feed.feed.card(TITLE)).to_have_count(0, timeout=LIVE_MS)
     expect_same_page(watch_tab)
     expect_same_page(blake.page)
-    expect(MomentsFeed(alex.page).wait_until_ready().card(TITLE)).to_have_count(0)
+    expect(FeedPage(alex.page).wait_until_ready().feed.card(TITLE)).to_have_count(0)
 
     # and its link now says the moment is gone
     expect(WatchPage(watch_tab).open_moment(moment_id).gone).to_be_visible()
@@ -300,7 +220,7 @@ def test_a_long_chat_loads_in_pages_and_own_messages_can_be_changed(
     RegisterPage(blake.page).register(blake)
     pair_up(alex, blake)
     blake_api = LumiApiAs(lumi, blake)
-    moment = blake_api.share(make_webm(tmp_path / "lake.webm", 2), "Lake day")
+    moment = blake_api.share(make_video(tmp_path / "lake.webm", 2, "webm"), "Lake day")
     for n in range(1, 36):
         blake_api.say(moment.moment_id, f"Message {n:02d}")
 
@@ -366,7 +286,7 @@ def test_a_video_whose_signed_url_stopped_working_loads_again_with_a_fresh_one(
     RegisterPage(alex.page).register(alex)
     RegisterPage(blake.page).register(blake)
     pair_up(alex, blake)
-    moment = LumiApiAs(lumi, blake).share(make_webm(tmp_path / "pier.webm", 3), "Pier at night")
+    moment = LumiApiAs(lumi, blake).share(make_video(tmp_path / "pier.webm", 3, "webm"), "Pier at night")
     answered: list[int] = []
 
     def expire_the_first(route: Route) -> None:

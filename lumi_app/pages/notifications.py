@@ -18,7 +18,7 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice
 from lumi_app.components.shell import page
-from lumi_app.state.page_data import load_page_data, mark_loaded
+from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded
 from lumi_app.state.realtime import RealtimeState, listen_to_notifications, set_unread_count
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import NOTIFICATION_ICONS, NotificationView
@@ -88,19 +88,8 @@ class NotificationsState(rx.State):
 
     @rx.event
     async def load_more(self):
-        if self.loading_more or not self.has_more:
-            return
-        self.loading_more = True
-        self.error = ""
-        yield
-        try:
-            await self._fetch(more=True)
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
-        finally:
-            self.loading_more = False
+        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+            yield update
 
     @rx.event
     def toggle(self, notification_id: str, checked: bool):

@@ -68,6 +68,29 @@ async def refresh_page_data(
         setattr(state, error, failure.message)
 
 
+async def load_next_page(
+    state: Any, fetch_more: Callable[[], Awaitable[None]], *, error: str = "error"
+) -> AsyncIterator[EventSpec | None]:
+    """The next page of an endless list ("Load more", or the autoload script pressing it).
+
+    The state keeps ``loading_more`` and ``has_more``; a press while a page is on its way,
+    or after the last one, does nothing.
+    """
+    if state.loading_more or not state.has_more:
+        return
+    state.loading_more = True
+    setattr(state, error, "")
+    yield
+    try:
+        await fetch_more()
+    except SessionEnded:
+        yield await login_redirect(state)
+    except ApiError as failure:
+        setattr(state, error, failure.message)
+    finally:
+        state.loading_more = False
+
+
 async def mark_loaded(state: Any) -> None:
     """The data is in: show it, for the person and relationship signed in now."""
     state.loaded = True

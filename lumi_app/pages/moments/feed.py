@@ -28,7 +28,7 @@ from lumi_app.components.moments import (
     without_card,
 )
 from lumi_app.components.shell import page
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
 
@@ -153,19 +153,8 @@ class FeedState(rx.State):
 
     @rx.event
     async def load_more(self):
-        if self.loading_more or not self.has_more:
-            return
-        self.loading_more = True
-        self.error = ""
-        yield
-        try:
-            await self._fetch(more=True)
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
-        finally:
-            self.loading_more = False
+        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+            yield update
 
     # ------------------------------------------------------------ search
 

@@ -27,7 +27,7 @@ from lumi_app.components.moments import (
 )
 from lumi_app.components.shell import page
 from lumi_app.pages.moments.feed import is_not_paired, is_showing, not_paired_state, viewer_and_pairing
-from lumi_app.state.page_data import load_page_data, mark_loaded
+from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded
 from lumi_app.state.realtime import listen_to_live
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
 
@@ -91,19 +91,8 @@ class TagState(rx.State):
 
     @rx.event
     async def load_more(self):
-        if self.loading_more or not self.has_more:
-            return
-        self.loading_more = True
-        self.error = ""
-        yield
-        try:
-            await self._fetch(more=True)
-        except SessionEnded:
-            yield await login_redirect(self)
-        except ApiError as failure:
-            self.error = failure.message
-        finally:
-            self.loading_more = False
+        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+            yield update
 
     @rx.event
     async def refetch_moment(self, moment_id: str):
