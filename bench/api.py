@@ -8,6 +8,7 @@ are printed, never asserted: they describe this machine, not a pass mark.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -21,6 +22,24 @@ from dataclasses import dataclass, field
 import httpx
 
 SERVICES = ("dynamodb", "cognito-idp", "s3")
+PASSWORD = "bench-pass-1"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of a non-empty list; every bench reports with it."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered), max(1, math.ceil(share * len(ordered)))) - 1]
+
+
+def register_body(name: str) -> dict[str, str]:
+    """A fresh account's ``POST /auth/register`` body (a random suffix keeps runs apart)."""
+    suffix = uuid.uuid4().hex[:8]
+    return {
+        "email": f"{name.lower()}.{suffix}@bench.example",
+        "password": PASSWORD,
+        "username": f"{name.lower()}{suffix}",
+        "display_name": name.title(),
+    }
 
 
 @dataclass
@@ -29,9 +48,8 @@ class RouteFigures:
     calls: list[Counter] = field(default_factory=list)
 
     def row(self, name: str) -> str:
-        lat = sorted(self.latencies_ms)
-        p50 = statistics.median(lat)
-        p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+        p50 = statistics.median(self.latencies_ms)
+        p95 = percentile(self.latencies_ms, 0.95)
         per_service = {s: statistics.mean(c[s] for c in self.calls) for s in SERVICES}
         ddb = per_service["dynamodb"]
         others = ", ".join(f"{s} {v:.1f}" for s, v in per_service.items() if s != "dynamodb" and v)
@@ -100,14 +118,7 @@ def main() -> None:
             return response
 
         def register(name: str) -> dict:
-            suffix = uuid.uuid4().hex[:8]
-            body = {
-                "email": f"{name}.{suffix}@bench.example",
-                "password": "bench-pass-1",
-                "username": f"{name}{suffix}",
-                "display_name": name.title(),
-            }
-            return timed("POST /auth/register", "POST", "/auth/register", json=body).json()
+            return timed("POST /auth/register", "POST", "/auth/register", json=register_body(name)).json()
 
         people = [register(f"p{i}") for i in range(args.requests)]
         a, b = people[0], people[1]
@@ -118,7 +129,7 @@ def main() -> None:
                 "POST /auth/login",
                 "POST",
                 "/auth/login",
-                json={"login": person["profile"]["email"], "password": "bench-pass-1"},
+                json={"login": person["profile"]["email"], "password": PASSWORD},
             )
             timed(
                 "POST /auth/refresh", "POST", "/auth/refresh", json={"refresh_token": person["tokens"]["refresh_token"]}

@@ -23,20 +23,12 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from bench.api import CallCounter
-
-PASSWORD = "bench-pass-1"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from bench.api import CallCounter, percentile, register_body
 
 
 def summary(values: list[float]) -> str:
@@ -48,14 +40,7 @@ class Client:
         self.http = http
 
     def person(self, name: str) -> dict:
-        suffix = uuid.uuid4().hex[:8]
-        body = {
-            "email": f"{name}.{suffix}@bench.example",
-            "password": PASSWORD,
-            "username": f"{name}{suffix}",
-            "display_name": name.title(),
-        }
-        response = self.http.post("/auth/register", json=body)
+        response = self.http.post("/auth/register", json=register_body(name))
         response.raise_for_status()
         return response.json()
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import queue
 import random
@@ -43,10 +42,11 @@ from typing import Any
 import httpx
 import psutil
 
+from bench.api import PASSWORD, percentile, register_body
+
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".lumi" / "bench"
 LOG_DIR = STATE_DIR / "logs"
-PASSWORD = "bench-pass-1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -60,12 +60,6 @@ STACK_PORTS = {name: 0 for name in ("moto", "redis", "mqtt", "mqtt_ws", "api")}
 
 
 # ---------------------------------------------------------------- figures
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
 
 
 @dataclass
@@ -86,7 +80,7 @@ class Series:
 
     @property
     def p95(self) -> float:
-        return percentile(self.samples, 95)
+        return percentile(self.samples, 0.95)
 
     def summary(self) -> str:
         if not self.samples:
@@ -134,16 +128,6 @@ class Person:
     token: str
 
 
-def _register_body(name: str) -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    return {
-        "email": f"{name.lower()}.{suffix}@bench.example",
-        "password": PASSWORD,
-        "username": f"{name.lower()}{suffix}",
-        "display_name": name,
-    }
-
-
 def _person(name: str, body: dict[str, Any]) -> Person:
     profile = body["profile"]
     return Person(name, profile["user_id"], profile["username"], profile["email"], body["tokens"]["access_token"])
@@ -172,7 +156,7 @@ class Api:
         return response.json() if response.content else {}
 
     def register(self, name: str) -> Person:
-        return _person(name, self._post("/auth/register", body=_register_body(name)))
+        return _person(name, self._post("/auth/register", body=register_body(name)))
 
     def pair(self, a: Person, b: Person) -> str:
         request_id = self._post("/relationships/requests", a, {"to": b.username})["request_id"]
@@ -200,7 +184,7 @@ class AsyncApi:
         return response.json() if response.content else {}
 
     async def register(self, name: str) -> Person:
-        return _person(name, await self._post("/auth/register", body=_register_body(name)))
+        return _person(name, await self._post("/auth/register", body=register_body(name)))
 
     async def pair(self, a: Person, b: Person) -> str:
         request_id = (await self._post("/relationships/requests", a, {"to": b.username}))["request_id"]

@@ -20,20 +20,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel
 
 from backend import contracts
-from backend.domain import notifications, tenancy
+from backend.domain import notifications
 from backend.domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from backend.domain.models import Caller, UserProfile
+from backend.domain.models import Caller
+from backend.domain.moments import visible_moment
 from backend.realtime import presence
 from backend.realtime.publisher import try_publish
 from backend.realtime.topics import Channel, couple_topic
 from backend.settings import get_settings
 from backend.store import chat as store
 from backend.store import relationships, users
+from backend.store.moments import MomentRecord
 
 log = logging.getLogger("lumi.chat")
 
@@ -176,23 +177,19 @@ def watch_link(moment_id: str) -> str:
 
 @dataclass(frozen=True)
 class ChatPlace:
-    """The caller, their couple and the moment whose chat they are in."""
+    """The caller and the moment (of their couple) whose chat they are in."""
 
-    me: UserProfile
-    relationship_id: str
-    moment: dict[str, Any]
+    user_id: str
+    moment: MomentRecord
+
+    @property
+    def relationship_id(self) -> str:
+        return self.moment.relationship_id
 
 
 def _place(caller: Caller, moment_id: str) -> ChatPlace:
     """The moment's chat, if the moment is the caller's couple's (else NotFound, like a missing one)."""
-    me = users.require(caller.user_id)
-    if not me.relationship_id:
-        raise NotFound("We could not find that moment.")
-    moment = store.get_moment(me.relationship_id, moment_id)
-    if moment is None:
-        raise NotFound("We could not find that moment.")
-    relationship_id = tenancy.couple_item(me, moment.get("relationship_id"))
-    return ChatPlace(me=me, relationship_id=relationship_id, moment=moment)
+    return ChatPlace(user_id=caller.user_id, moment=visible_moment(caller, moment_id))
 
 
 def _message(place: ChatPlace, moment_id: str, message_id: str) -> store.Message:
@@ -223,7 +220,7 @@ def send(caller: Caller, moment_id: str, text: str, client_id: str | None = None
         message_id=message_id,
         moment_id=moment_id,
         relationship_id=place.relationship_id,
-        author_id=place.me.user_id,
+        author_id=place.user_id,
         text=text,
         created_at=created_at,
     )
@@ -238,16 +235,17 @@ def _tell_partner_if_away(place: ChatPlace, message: store.Message) -> None:
     """A partner who is not looking (idle or offline) gets a notification; best effort, the message is stored."""
     try:
         relationship = relationships.get_relationship(place.relationship_id)
-        if relationship is None or place.me.user_id not in relationship.partner_ids:
+        if relationship is None or place.user_id not in relationship.partner_ids:
             return
-        partner_id = relationship.partner_of(place.me.user_id)
+        partner_id = relationship.partner_of(place.user_id)
         if presence.is_online(partner_id):
             return
+        author = users.require(place.user_id)
         notifications.notify(
             partner_id,
             "moments",
             NOTIFICATION_KIND,
-            notification_title(place.me.display_name, str(place.moment.get("title", ""))),
+            notification_title(author.display_name, place.moment.title),
             message.text,
             watch_link(message.moment_id),
             relationship_id=place.relationship_id,
@@ -264,7 +262,7 @@ def edit(caller: Caller, moment_id: str, message_id: str, text: str) -> store.Me
     place = _place(caller, moment_id)
     message = _message(place, moment_id, message_id)
     _own_and_there(place, message)
-    edited = store.edit(moment_id, message_id, place.me.user_id, text, _now())
+    edited = store.edit(moment_id, message_id, place.user_id, text, _now())
     if edited is None:  # deleted (or gone) in the meantime
         _own_and_there(place, _message(place, moment_id, message_id))
         raise Conflict("That message changed meanwhile. Please try again.")
@@ -273,7 +271,7 @@ def edit(caller: Caller, moment_id: str, message_id: str, text: str) -> store.Me
 
 
 def _own_and_there(place: ChatPlace, message: store.Message) -> None:
-    if message.author_id != place.me.user_id:
+    if message.author_id != place.user_id:
         raise Forbidden("Only its author can change a message.")
     if message.deleted:
         raise Conflict("That message was deleted.", code="message_deleted")
@@ -283,11 +281,11 @@ def delete(caller: Caller, moment_id: str, message_id: str) -> store.Message:
     """The author deletes their message: it stays in place, without text. Deleting it again changes nothing."""
     place = _place(caller, moment_id)
     message = _message(place, moment_id, message_id)
-    if message.author_id != place.me.user_id:
+    if message.author_id != place.user_id:
         raise Forbidden("Only its author can delete a message.")
     if message.deleted:
         return message
-    deleted = store.soft_delete(moment_id, message_id, place.me.user_id, _now())
+    deleted = store.soft_delete(moment_id, message_id, place.user_id, _now())
     if deleted is None:
         raise NotFound("We could not find that message.")
     _changed(place, "deleted", deleted)
@@ -302,7 +300,7 @@ def react(caller: Caller, moment_id: str, message_id: str, emoji: str | None) ->
     deleted = Conflict("You cannot react to a deleted message.", code="message_deleted")
     if message.deleted:
         raise deleted
-    reacted = store.set_reaction(moment_id, message_id, place.me.user_id, emoji)
+    reacted = store.set_reaction(moment_id, message_id, place.user_id, emoji)
     if reacted is None:
         raise deleted
     _changed(place, "reaction", reacted)
@@ -327,16 +325,16 @@ def typing(caller: Caller, moment_id: str, announce: bool = True) -> None:
     """The caller is typing in the moment's chat: tell the partner's screen (unless told not to)."""
     place = _place(caller, moment_id)
     if announce:
-        _publish(place.relationship_id, contracts.ChatTypingMessage(moment_id=moment_id, user_id=place.me.user_id))
+        _publish(place.relationship_id, contracts.ChatTypingMessage(moment_id=moment_id, user_id=place.user_id))
 
 
 def mark(caller: Caller, moment_id: str, up_to: str, read: bool) -> store.Receipts:
     """The caller's device has received (and, with ``read``, shown) the chat up to ``up_to``."""
     up_to = check_up_to(up_to)
     place = _place(caller, moment_id)
-    moved = store.advance_receipt(place.relationship_id, moment_id, place.me.user_id, "delivered_up_to", up_to)
+    moved = store.advance_receipt(place.relationship_id, moment_id, place.user_id, "delivered_up_to", up_to)
     if read:
-        moved = store.advance_receipt(place.relationship_id, moment_id, place.me.user_id, "read_up_to", up_to) or moved
+        moved = store.advance_receipt(place.relationship_id, moment_id, place.user_id, "read_up_to", up_to) or moved
     receipts = store.receipts(moment_id)
     if moved:
         update = contracts.ChatReceiptMessage(moment_id=moment_id, receipts=receipts_contract(receipts))

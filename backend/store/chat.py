@@ -24,7 +24,6 @@ from backend.store import keys, table
 from backend.store.notifications import new_notification_id
 from backend.store.table import Item, TransactionFailed
 
-MOMENT = "Moment"
 CHAT_MESSAGE = "ChatMessage"
 CHAT_CLIENT_ID = "ChatClientId"
 CHAT_RECEIPT = "ChatReceipt"
@@ -99,15 +98,6 @@ def message_from(item: Item) -> Message:
         deleted=bool(item.get("deleted", False)),
         reactions={str(user): str(emoji) for user, emoji in (item.get("reactions") or {}).items()},
     )
-
-
-# ---------------------------------------------------------------- the moment (read only)
-
-
-def get_moment(relationship_id: str, moment_id: str) -> Item | None:
-    """The moment item of a couple, if there is one (the chat only reads it, and counts on it)."""
-    item = table.get(keys.moment(relationship_id, moment_id))
-    return item if item and item.get("type") == MOMENT else None
 
 
 # ---------------------------------------------------------------- messages
