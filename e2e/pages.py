@@ -365,10 +365,21 @@ class SettingsSecurityPage(AppPage):
     def __init__(self, page: Page) -> None:
         super().__init__(page)
         self.ready = page.get_by_role("heading", name="Change password")
+        self.current_password = page.get_by_label("Current password", exact=True)
+        self.new_password = page.get_by_label("New password", exact=True)
+        self.confirm_password = page.get_by_label("New password again", exact=True)
+        self.change_button = page.get_by_role("button", name="Change password")
         self.delete_button = page.get_by_role("button", name="Delete account")
         self.delete_dialog = page.get_by_role("alertdialog", name="Delete your account?")
         self.delete_password = self.delete_dialog.get_by_label("Password", exact=True)
         self.confirm_delete_button = self.delete_dialog.get_by_role("button", name="Delete my account")
+
+    def change_password(self, current: str, new: str, again: str) -> None:
+        """Fill the change-password form and submit it; the outcome is for the test to expect."""
+        self.current_password.fill(current)
+        self.new_password.fill(new)
+        self.confirm_password.fill(again)
+        self.change_button.click()
 
     def delete_account(self, password: str) -> None:
         """Ask to delete the account and confirm with ``password``; the outcome is for the test to expect."""

@@ -113,6 +113,38 @@ def test_a_session_survives_reloads_and_new_tabs_until_logging_out(new_person: C
     expect(tab).to_have_url(re.compile(r"/pairing$"))
 
 
+def test_changing_the_password_needs_the_current_one_and_takes_effect(new_person: Callable[..., Person]) -> None:
+    # given Erin signed up
+    erin = new_person("Erin", DESKTOP)
+    RegisterPage(erin.page).register(erin)
+    security = SettingsSecurityPage(erin.page).open()
+    new_password = "a-new-one-42"
+
+    # when the current password is wrong, then its field says so and what was typed stays
+    security.change_password(WRONG_PASSWORD, new_password, new_password)
+    expect_field_error(security.current_password, "Your current password is not right.")
+    expect(security.new_password).to_have_value(new_password)
+
+    # when the new password is typed differently the second time, then that field says so
+    security.change_password(erin.password, new_password, "a-new-one-43")
+    expect_field_error(security.confirm_password, "The two new passwords don't match.")
+    expect(security.current_password).to_have_attribute("aria-invalid", "false")
+
+    # when everything is right, then it is changed and the form is emptied
+    security.change_password(erin.password, new_password, new_password)
+    expect(security.notice("Your password is changed.")).to_be_visible()
+    for field in (security.current_password, security.new_password, security.confirm_password):
+        expect(field).to_have_value("")
+
+    # and after logging out, the old password no longer logs in and the new one does
+    security.shell.log_out()
+    login = LoginPage(erin.page).open()
+    login.login(erin.email, erin.password)
+    expect_field_error(login.password, "That password is not right.")
+    login.login(erin.email, new_password)
+    expect(HomePage(erin.page).greeting(erin.name)).to_be_visible()
+
+
 def test_deleting_the_account_needs_the_password_and_ends_it(new_person: Callable[..., Person]) -> None:
     # given Drew signed up
     drew = new_person("Drew", DESKTOP)

@@ -46,6 +46,43 @@ def field(
     )
 
 
+def stacked_form(
+    *children: rx.Component, on_submit: Any, aria_label: str, spacing: str = "3", **stack_props: Any
+) -> rx.Component:
+    """A named form with its pieces stacked; the browser's own checks are off, the server's words show instead."""
+    return rx.form(
+        rx.vstack(*children, spacing=spacing, width="100%", **stack_props),
+        on_submit=on_submit,
+        no_validate=True,
+        aria_label=aria_label,
+        width="100%",
+    )
+
+
+def section_form(title: str, *children: rx.Component, on_submit: Any, aria_label: str) -> rx.Component:
+    """A titled card holding one form (a settings block: fields, then the submit button)."""
+    return section(title, stacked_form(*children, on_submit=on_submit, aria_label=aria_label, align="start"))
+
+
+def auth_card(title: str, *children: rx.Component, on_submit: Any, aria_label: str) -> rx.Component:
+    """The centred card of the sign-in and sign-up pages: a heading, then the form's pieces."""
+    return rx.center(
+        rx.card(
+            stacked_form(
+                rx.heading(title, size="6", as_="h1"),
+                *children,
+                on_submit=on_submit,
+                aria_label=aria_label,
+                spacing="4",
+            ),
+            width="100%",
+            max_width="440px",
+            size="3",
+        ),
+        width="100%",
+    )
+
+
 def form_error(message: rx.Var[str]) -> rx.Component:
     """The error of the whole form (wrong password, network…), announced to screen readers."""
     return rx.cond(

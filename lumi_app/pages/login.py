@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
-from redis.exceptions import RedisError
 
 from backend.contracts import LoginRequest
 from lumi_app import routes
-from lumi_app.api_client import ApiError, get_api
-from lumi_app.components.forms import field, form_error, submit_button
+from lumi_app.api_client import get_api
+from lumi_app.components.forms import auth_card, field, form_error, submit_button
 from lumi_app.components.shell import page
-from lumi_app.state.form_errors import show_error
-from lumi_app.state.session import STORE_UNREACHABLE_MESSAGE, begin_session
+from lumi_app.state.session import sign_in
 
 _CODES = {"unknown_user": "login_error", "wrong_password": "password_error"}
 _FIELDS = {"login": "login_error", "password": "password_error"}
@@ -38,59 +36,37 @@ class LoginState(rx.State):
             return
         self.busy = True
         yield
-        try:
-            auth = await get_api().login(LoginRequest(login=login, password=password))
-            await begin_session(self, auth)
-        except ApiError as failure:
-            show_error(self, failure, codes=_CODES, fields=_FIELDS)
-            return
-        except RedisError:
-            self.error = STORE_UNREACHABLE_MESSAGE
-            return
-        finally:
-            self.busy = False
-        yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
+        if await sign_in(
+            self, lambda: get_api().login(LoginRequest(login=login, password=password)), codes=_CODES, fields=_FIELDS
+        ):
+            yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
 
 @page(routes.LOGIN, "Log in", guest_only=True)
 def login() -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Welcome back", size="6", as_="h1"),
-                    form_error(LoginState.error),
-                    field(
-                        "E-mail or username",
-                        id="login-login",
-                        name="login",
-                        error=LoginState.login_error,
-                        auto_complete="username",
-                        auto_capitalize="none",
-                        required=True,
-                    ),
-                    field(
-                        "Password",
-                        id="login-password",
-                        name="password",
-                        type="password",
-                        error=LoginState.password_error,
-                        auto_complete="current-password",
-                        required=True,
-                    ),
-                    submit_button("Log in", LoginState.busy, width="100%"),
-                    rx.text("New to Lumi? ", rx.link("Create an account", href=routes.REGISTER), size="2"),
-                    spacing="4",
-                    width="100%",
-                ),
-                on_submit=LoginState.submit,
-                no_validate=True,
-                aria_label="Log in",
-                width="100%",
-            ),
-            width="100%",
-            max_width="440px",
-            size="3",
+    return auth_card(
+        "Welcome back",
+        form_error(LoginState.error),
+        field(
+            "E-mail or username",
+            id="login-login",
+            name="login",
+            error=LoginState.login_error,
+            auto_complete="username",
+            auto_capitalize="none",
+            required=True,
         ),
-        width="100%",
+        field(
+            "Password",
+            id="login-password",
+            name="password",
+            type="password",
+            error=LoginState.password_error,
+            auto_complete="current-password",
+            required=True,
+        ),
+        submit_button("Log in", LoginState.busy, width="100%"),
+        rx.text("New to Lumi? ", rx.link("Create an account", href=routes.REGISTER), size="2"),
+        on_submit=LoginState.submit,
+        aria_label="Log in",
     )

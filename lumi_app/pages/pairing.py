@@ -12,7 +12,16 @@ import reflex as rx
 from lumi_app import routes
 from lumi_app.api_client import ApiError, LumiApi
 from lumi_app.components.avatar import avatar
-from lumi_app.components.forms import empty_state, field, form_error, form_notice, link_button, section, submit_button
+from lumi_app.components.forms import (
+    empty_state,
+    field,
+    form_error,
+    form_notice,
+    link_button,
+    section,
+    section_form,
+    submit_button,
+)
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_error
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
@@ -188,66 +197,47 @@ def _action_button(label: str, item: PartnerRequestView, on_click: rx.EventHandl
     )
 
 
-def _received_item(item: PartnerRequestView) -> rx.Component:
+def _request_row(item: PartnerRequestView, actions: rx.Component) -> rx.Component:
+    """One request of a list: who, and what can be done with it."""
     return rx.el.li(
-        rx.flex(
-            _person(item),
-            rx.hstack(
-                _action_button("Accept", item, PairingState.accept(item.request_id)),
-                _action_button(
-                    "Decline", item, PairingState.decline(item.request_id), variant="soft", color_scheme="gray"
-                ),
-                spacing="2",
-            ),
-            align="center",
-            justify="between",
-            spacing="3",
-            wrap="wrap",
-        ),
+        rx.flex(_person(item), actions, align="center", justify="between", spacing="3", wrap="wrap"),
         padding_y="0.5rem",
         list_style="none",
+    )
+
+
+def _received_item(item: PartnerRequestView) -> rx.Component:
+    return _request_row(
+        item,
+        rx.hstack(
+            _action_button("Accept", item, PairingState.accept(item.request_id)),
+            _action_button("Decline", item, PairingState.decline(item.request_id), variant="soft", color_scheme="gray"),
+            spacing="2",
+        ),
     )
 
 
 def _sent_item(item: PartnerRequestView) -> rx.Component:
-    return rx.el.li(
-        rx.flex(
-            _person(item),
-            _action_button("Cancel", item, PairingState.cancel(item.request_id), variant="soft", color_scheme="gray"),
-            align="center",
-            justify="between",
-            spacing="3",
-            wrap="wrap",
-        ),
-        padding_y="0.5rem",
-        list_style="none",
+    return _request_row(
+        item, _action_button("Cancel", item, PairingState.cancel(item.request_id), variant="soft", color_scheme="gray")
     )
 
 
 def _send_form() -> rx.Component:
-    return section(
+    return section_form(
         "Send a request",
-        rx.form(
-            rx.vstack(
-                form_error(PairingState.send_error),
-                field(
-                    "Partner's username or e-mail",
-                    id=PAIR_INPUT_ID,
-                    name="to",
-                    error=PairingState.to_error,
-                    auto_complete="off",
-                    auto_capitalize="none",
-                ),
-                submit_button("Send request", PairingState.sending),
-                spacing="3",
-                align="start",
-                width="100%",
-            ),
-            on_submit=PairingState.send,
-            no_validate=True,
-            aria_label="Send a partner request",
-            width="100%",
+        form_error(PairingState.send_error),
+        field(
+            "Partner's username or e-mail",
+            id=PAIR_INPUT_ID,
+            name="to",
+            error=PairingState.to_error,
+            auto_complete="off",
+            auto_capitalize="none",
         ),
+        submit_button("Send request", PairingState.sending),
+        on_submit=PairingState.send,
+        aria_label="Send a partner request",
     )
 
 

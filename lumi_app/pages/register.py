@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 from pydantic import ValidationError
-from redis.exceptions import RedisError
 
 from backend.contracts import PASSWORD_RULE, USERNAME_RULE, RegisterRequest
 from lumi_app import routes
-from lumi_app.api_client import ApiError, get_api
-from lumi_app.components.forms import field, form_error, submit_button
+from lumi_app.api_client import get_api
+from lumi_app.components.forms import auth_card, field, form_error, submit_button
 from lumi_app.components.shell import page
-from lumi_app.state.form_errors import show_error, show_field_messages
-from lumi_app.state.session import STORE_UNREACHABLE_MESSAGE, begin_session
+from lumi_app.state.form_errors import show_invalid_fields
+from lumi_app.state.session import sign_in
 
 # Words for what the local check of RegisterRequest rejects, per field.
 _LOCAL_MESSAGES = {
@@ -54,88 +53,59 @@ class RegisterState(rx.State):
                 password=form.get("password", ""),
             )
         except ValidationError as invalid:
-            names = {str(e["loc"][0]) for e in invalid.errors() if e.get("loc")}
-            show_field_messages(self, {n: _LOCAL_MESSAGES[n] for n in names if n in _LOCAL_MESSAGES}, fields=_FIELDS)
+            show_invalid_fields(self, invalid, _LOCAL_MESSAGES, fields=_FIELDS)
             return
         self.busy = True
         yield
-        try:
-            auth = await get_api().register(request)
-            await begin_session(self, auth)
-        except ApiError as failure:
-            show_error(self, failure, codes=_CODES, fields=_FIELDS)
-            return
-        except RedisError:
-            self.error = STORE_UNREACHABLE_MESSAGE
-            return
-        finally:
-            self.busy = False
-        yield rx.redirect(routes.HOME, replace=True)
+        if await sign_in(self, lambda: get_api().register(request), codes=_CODES, fields=_FIELDS):
+            yield rx.redirect(routes.HOME, replace=True)
 
 
 @page(routes.REGISTER, "Sign up", guest_only=True)
 def register() -> rx.Component:
-    return rx.center(
-        rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Create your Lumi account", size="6", as_="h1"),
-                    form_error(RegisterState.error),
-                    field(
-                        "E-mail",
-                        id="register-email",
-                        name="email",
-                        type="email",
-                        error=RegisterState.email_error,
-                        auto_complete="email",
-                        required=True,
-                    ),
-                    field(
-                        "Username",
-                        id="register-username",
-                        name="username",
-                        error=RegisterState.username_error,
-                        hint="Your partner finds you by it. Lowercase letters, digits, dots and underscores.",
-                        auto_complete="username",
-                        auto_capitalize="none",
-                        required=True,
-                    ),
-                    field(
-                        "Display name",
-                        id="register-display-name",
-                        name="display_name",
-                        error=RegisterState.display_name_error,
-                        hint="The name your partner sees.",
-                        auto_complete="nickname",
-                        required=True,
-                    ),
-                    field(
-                        "Password",
-                        id="register-password",
-                        name="password",
-                        type="password",
-                        error=RegisterState.password_error,
-                        hint="At least 8 characters, with a lowercase letter and a digit.",
-                        auto_complete="new-password",
-                        required=True,
-                    ),
-                    submit_button("Sign up", RegisterState.busy, width="100%"),
-                    rx.text(
-                        "Already have an account? ",
-                        rx.link("Log in", href=routes.LOGIN),
-                        size="2",
-                    ),
-                    spacing="4",
-                    width="100%",
-                ),
-                on_submit=RegisterState.submit,
-                no_validate=True,
-                aria_label="Sign up",
-                width="100%",
-            ),
-            width="100%",
-            max_width="440px",
-            size="3",
+    return auth_card(
+        "Create your Lumi account",
+        form_error(RegisterState.error),
+        field(
+            "E-mail",
+            id="register-email",
+            name="email",
+            type="email",
+            error=RegisterState.email_error,
+            auto_complete="email",
+            required=True,
         ),
-        width="100%",
+        field(
+            "Username",
+            id="register-username",
+            name="username",
+            error=RegisterState.username_error,
+            hint="Your partner finds you by it. Lowercase letters, digits, dots and underscores.",
+            auto_complete="username",
+            auto_capitalize="none",
+            required=True,
+        ),
+        field(
+            "Display name",
+            id="register-display-name",
+            name="display_name",
+            error=RegisterState.display_name_error,
+            hint="The name your partner sees.",
+            auto_complete="nickname",
+            required=True,
+        ),
+        field(
+            "Password",
+            id="register-password",
+            name="password",
+            type="password",
+            error=RegisterState.password_error,
+            hint="At least 8 characters, with a lowercase letter and a digit.",
+            auto_complete="new-password",
+            required=True,
+        ),
+        submit_button("Sign up", RegisterState.busy, width="100%"),
+        rx.text("Already have an account? ", rx.link("Log in", href=routes.LOGIN), size="2"),
+        on_submit=RegisterState.submit,
+        aria_label="Sign up",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import reflex as rx
+from pydantic import ValidationError
 
 from lumi_app.api_client import ApiError
 
@@ -40,3 +41,11 @@ def show_field_messages(state: rx.State, problems: Mapping[str, str], *, fields:
     for name, message in problems.items():
         if (attr := fields.get(name)) is not None:
             setattr(state, attr, message)
+
+
+def show_invalid_fields(
+    state: rx.State, invalid: ValidationError, messages: Mapping[str, str], *, fields: Mapping[str, str]
+) -> None:
+    """Show what the local check of a request model rejected: ``messages`` has the words per field."""
+    names = {str(error["loc"][0]) for error in invalid.errors() if error.get("loc")}
+    show_field_messages(state, {name: messages[name] for name in names if name in messages}, fields=fields)

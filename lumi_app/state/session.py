@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import reflex as rx
 from redis.exceptions import RedisError
@@ -29,6 +29,7 @@ from reflex_base.event import EventSpec
 from backend.contracts import AuthSession, AuthTokens, Profile
 from lumi_app import routes
 from lumi_app.api_client import ApiError, LumiApi, get_api
+from lumi_app.state.form_errors import show_error
 from lumi_app.state.session_store import (
     SESSION_COOKIE,
     SESSION_TTL_SECONDS,
@@ -302,6 +303,31 @@ async def api_call(state: rx.State, action: Callable[[LumiApi, str], Awaitable[T
 async def begin_session(state: rx.State, auth: AuthSession) -> None:
     session = await state.get_state(SessionState)
     await session._start(auth)
+
+
+async def sign_in(
+    state: Any,
+    authenticate: Callable[[], Awaitable[AuthSession]],
+    *,
+    codes: Mapping[str, str],
+    fields: Mapping[str, str],
+) -> bool:
+    """Log in or sign up from a form: begin the session the API grants, or show why not.
+
+    The form's state keeps ``busy`` (ended here) and ``error``; ``codes``/``fields`` place an
+    API error beside its field (see ``show_error``).
+    """
+    try:
+        await begin_session(state, await authenticate())
+    except ApiError as failure:
+        show_error(state, failure, codes=codes, fields=fields)
+        return False
+    except RedisError:
+        state.error = STORE_UNREACHABLE_MESSAGE
+        return False
+    finally:
+        state.busy = False
+    return True
 
 
 async def end_session(state: rx.State) -> None:

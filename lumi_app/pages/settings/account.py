@@ -17,10 +17,10 @@ from backend.settings import get_settings
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
-from lumi_app.components.forms import field, form_error, form_notice, section, submit_button
+from lumi_app.components.forms import busy_button, field, form_error, form_notice, section, section_form, submit_button
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
-from lumi_app.state.form_errors import show_error, show_field_messages
+from lumi_app.state.form_errors import show_error, show_invalid_fields
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, show_profile
 
 AVATAR_INPUT_ID = "avatar-file"
@@ -67,8 +67,7 @@ class AccountState(rx.State):
         try:
             request = UpdateProfileRequest(**changes)
         except ValidationError as invalid:
-            names = {str(e["loc"][0]) for e in invalid.errors() if e.get("loc")}
-            show_field_messages(self, {n: _LOCAL_MESSAGES[n] for n in names if n in _LOCAL_MESSAGES}, fields=_FIELDS)
+            show_invalid_fields(self, invalid, _LOCAL_MESSAGES, fields=_FIELDS)
             return
         self.saving = True
         yield
@@ -171,40 +170,31 @@ class AccountState(rx.State):
 
 
 def _names_form() -> rx.Component:
-    return section(
+    return section_form(
         "Profile",
-        rx.form(
-            rx.vstack(
-                form_error(AccountState.error),
-                form_notice(AccountState.notice),
-                field(
-                    "Display name",
-                    id="account-display-name",
-                    name="display_name",
-                    error=AccountState.display_name_error,
-                    default_value=SessionState.display_name,
-                    auto_complete="nickname",
-                ),
-                field(
-                    "Username",
-                    id="account-username",
-                    name="username",
-                    error=AccountState.username_error,
-                    default_value=SessionState.username,
-                    auto_complete="username",
-                    auto_capitalize="none",
-                ),
-                rx.text("E-mail: ", SessionState.email, size="2", color_scheme="gray"),
-                submit_button("Save profile", AccountState.saving),
-                spacing="3",
-                align="start",
-                width="100%",
-            ),
-            on_submit=AccountState.save,
-            no_validate=True,
-            aria_label="Profile",
-            width="100%",
+        form_error(AccountState.error),
+        form_notice(AccountState.notice),
+        field(
+            "Display name",
+            id="account-display-name",
+            name="display_name",
+            error=AccountState.display_name_error,
+            default_value=SessionState.display_name,
+            auto_complete="nickname",
         ),
+        field(
+            "Username",
+            id="account-username",
+            name="username",
+            error=AccountState.username_error,
+            default_value=SessionState.username,
+            auto_complete="username",
+            auto_capitalize="none",
+        ),
+        rx.text("E-mail: ", SessionState.email, size="2", color_scheme="gray"),
+        submit_button("Save profile", AccountState.saving),
+        on_submit=AccountState.save,
+        aria_label="Profile",
     )
 
 
@@ -228,13 +218,7 @@ def _photo() -> rx.Component:
                     size="1",
                     color_scheme="gray",
                 ),
-                rx.button(
-                    rx.spinner(loading=AccountState.uploading, size="1"),
-                    "Upload photo",
-                    on_click=AccountState.choose_photo,
-                    disabled=AccountState.uploading,
-                    aria_busy=rx.cond(AccountState.uploading, "true", "false"),
-                ),
+                busy_button("Upload photo", AccountState.uploading, on_click=AccountState.choose_photo),
                 rx.cond(
                     AccountState.uploading,
                     rx.vstack(

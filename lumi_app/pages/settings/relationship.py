@@ -19,6 +19,7 @@ from lumi_app.components.forms import (
     form_notice,
     link_button,
     section,
+    section_form,
     submit_button,
 )
 from lumi_app.components.shell import page
@@ -155,32 +156,23 @@ def _partner() -> rx.Component:
 
 
 def _anniversary() -> rx.Component:
-    return section(
+    return section_form(
         "Anniversary",
-        rx.form(
-            rx.vstack(
-                field(
-                    "Anniversary date",
-                    id=ANNIVERSARY_ID,
-                    name="anniversary",
-                    type="date",
-                    error=RelationshipSettingsState.anniversary_error,
-                    default_value=RelationshipSettingsState.partner.anniversary_iso,
-                    # A new value (the partner changed it, live) re-creates the uncontrolled input.
-                    key=RelationshipSettingsState.partner.anniversary_iso,
-                    max=RelationshipSettingsState.today,
-                    hint="Leave it empty to remove it.",
-                ),
-                submit_button("Save anniversary", RelationshipSettingsState.saving),
-                spacing="3",
-                align="start",
-                width="100%",
-            ),
-            on_submit=RelationshipSettingsState.save_anniversary,
-            no_validate=True,
-            aria_label="Anniversary",
-            width="100%",
+        field(
+            "Anniversary date",
+            id=ANNIVERSARY_ID,
+            name="anniversary",
+            type="date",
+            error=RelationshipSettingsState.anniversary_error,
+            default_value=RelationshipSettingsState.partner.anniversary_iso,
+            # A new value (the partner changed it, live) re-creates the uncontrolled input.
+            key=RelationshipSettingsState.partner.anniversary_iso,
+            max=RelationshipSettingsState.today,
+            hint="Leave it empty to remove it.",
         ),
+        submit_button("Save anniversary", RelationshipSettingsState.saving),
+        on_submit=RelationshipSettingsState.save_anniversary,
+        aria_label="Anniversary",
     )
 
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from backend.contracts import PASSWORD_RULE, ChangePasswordRequest
 from lumi_app import routes
 from lumi_app.api_client import ApiError
-from lumi_app.components.forms import field, form_error, form_notice, section, submit_button
+from lumi_app.components.forms import field, form_error, form_notice, section, section_form, stacked_form, submit_button
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
@@ -105,47 +105,38 @@ class SecurityState(rx.State):
 
 
 def _change_password() -> rx.Component:
-    return section(
+    return section_form(
         "Change password",
-        rx.form(
-            rx.vstack(
-                form_error(SecurityState.error),
-                form_notice(SecurityState.notice),
-                field(
-                    "Current password",
-                    id="current-password",
-                    name="current_password",
-                    type="password",
-                    error=SecurityState.current_error,
-                    auto_complete="current-password",
-                ),
-                field(
-                    "New password",
-                    id="new-password",
-                    name="new_password",
-                    type="password",
-                    error=SecurityState.new_error,
-                    hint="At least 8 characters, with a lowercase letter and a digit.",
-                    auto_complete="new-password",
-                ),
-                field(
-                    "New password again",
-                    id="confirm-password",
-                    name="confirm_password",
-                    type="password",
-                    error=SecurityState.confirm_error,
-                    auto_complete="new-password",
-                ),
-                submit_button("Change password", SecurityState.changing),
-                spacing="3",
-                align="start",
-                width="100%",
-            ),
-            on_submit=SecurityState.change_password,
-            no_validate=True,
-            aria_label="Change password",
-            width="100%",
+        form_error(SecurityState.error),
+        form_notice(SecurityState.notice),
+        field(
+            "Current password",
+            id="current-password",
+            name="current_password",
+            type="password",
+            error=SecurityState.current_error,
+            auto_complete="current-password",
         ),
+        field(
+            "New password",
+            id="new-password",
+            name="new_password",
+            type="password",
+            error=SecurityState.new_error,
+            hint="At least 8 characters, with a lowercase letter and a digit.",
+            auto_complete="new-password",
+        ),
+        field(
+            "New password again",
+            id="confirm-password",
+            name="confirm_password",
+            type="password",
+            error=SecurityState.confirm_error,
+            auto_complete="new-password",
+        ),
+        submit_button("Change password", SecurityState.changing),
+        on_submit=SecurityState.change_password,
+        aria_label="Change password",
     )
 
 
@@ -165,33 +156,26 @@ def _delete_account() -> rx.Component:
                     "Everything you keep in Lumi goes with it. Enter your password to confirm.",
                     size="2",
                 ),
-                rx.form(
-                    rx.vstack(
-                        form_error(SecurityState.delete_error),
-                        field(
-                            "Password",
-                            id="delete-password",
-                            name="password",
-                            type="password",
-                            error=SecurityState.delete_password_error,
-                            auto_complete="current-password",
-                        ),
-                        rx.hstack(
-                            rx.alert_dialog.cancel(
-                                rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                            ),
-                            submit_button("Delete my account", SecurityState.deleting, color_scheme="red"),
-                            justify="end",
-                            spacing="3",
-                            width="100%",
-                        ),
+                stacked_form(
+                    form_error(SecurityState.delete_error),
+                    field(
+                        "Password",
+                        id="delete-password",
+                        name="password",
+                        type="password",
+                        error=SecurityState.delete_password_error,
+                        auto_complete="current-password",
+                    ),
+                    rx.hstack(
+                        rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        submit_button("Delete my account", SecurityState.deleting, color_scheme="red"),
+                        justify="end",
                         spacing="3",
                         width="100%",
-                        margin_top="1rem",
                     ),
                     on_submit=SecurityState.delete_account,
-                    no_validate=True,
                     aria_label="Delete account",
+                    margin_top="1rem",
                 ),
                 max_width="440px",
             ),
