@@ -120,19 +120,25 @@ def probe_problem(probe: video.VideoProbe | None, max_seconds: float) -> str | N
 # ---------------------------------------------------------------- the caller's couple
 
 
-def couple_of(caller: Caller) -> str:
-    """The caller's relationship id, for reading the couple's data (409 when unpaired)."""
+def in_couple(caller: Caller) -> UserProfile:
+    """The caller's profile, for reading the couple's data (409 when unpaired)."""
     me = users.require(caller.user_id)
     if not me.relationship_id:
         raise _not_paired()
-    return me.relationship_id
+    return me
+
+
+def couple_of(caller: Caller) -> str:
+    """The caller's relationship id, for reading the couple's data (409 when unpaired)."""
+    relationship_id = in_couple(caller).relationship_id
+    assert relationship_id is not None
+    return relationship_id
 
 
 def _paired(caller: Caller) -> UserProfile:
     """The caller, checked against the relationship item too (before anything is written)."""
-    me = users.require(caller.user_id)
-    if not me.relationship_id:
-        raise _not_paired()
+    me = in_couple(caller)
+    assert me.relationship_id is not None
     relationship = relationships.get_relationship(me.relationship_id)
     if relationship is None or me.user_id not in relationship.partner_ids:
         raise _not_paired()
@@ -141,6 +147,11 @@ def _paired(caller: Caller) -> UserProfile:
 
 def visible_moment(caller: Caller, moment_id: str) -> MomentRecord:
     """A moment of the caller's current couple; anything else is ``NotFound``."""
+    return _visible(caller, moment_id)[1]
+
+
+def _visible(caller: Caller, moment_id: str) -> tuple[UserProfile, MomentRecord]:
+    """The caller (their profile, for the answer's owner) and a moment of their current couple."""
     me = users.require(caller.user_id)
     if not me.relationship_id:
         raise _missing()
@@ -148,29 +159,32 @@ def visible_moment(caller: Caller, moment_id: str) -> MomentRecord:
     if moment is None:
         raise _missing()
     tenancy.couple_item(me, moment.relationship_id)
-    return moment
+    return me, moment
 
 
-def _own(caller: Caller, moment_id: str) -> MomentRecord:
-    moment = visible_moment(caller, moment_id)
+def _own(caller: Caller, moment_id: str) -> tuple[UserProfile, MomentRecord]:
+    me, moment = _visible(caller, moment_id)
     if moment.owner_id != caller.user_id:
         raise Forbidden("Only the partner who shared this moment can change it.")
-    return moment
+    return me, moment
 
 
 # ---------------------------------------------------------------- views
 
 
-def views(relationship_id: str, moments: Iterable[MomentRecord]) -> list[contracts.Moment]:
-    """Response models for a page: the owners' profiles in one BatchGet, all URLs in one cache lookup."""
+def views(
+    relationship_id: str, moments: Iterable[MomentRecord], known: Iterable[UserProfile] = ()
+) -> list[contracts.Moment]:
+    """Response models for a page: the owners' profiles in one BatchGet (none for ``known`` ones,
+    such as the caller's, already read for this request), all URLs in one cache lookup."""
     moments = [moment for moment in moments if moment.relationship_id == relationship_id]
     if not moments:
         return []
-    owner_ids = list(dict.fromkeys(moment.owner_id for moment in moments))
-    owners = {
-        item["user_id"]: records.profile_from(item)
-        for item in table.batch_get([keys.profile(owner_id) for owner_id in owner_ids])
-    }
+    owners = {profile.user_id: profile for profile in known}
+    missing = list(dict.fromkeys(moment.owner_id for moment in moments if moment.owner_id not in owners))
+    if missing:
+        for item in table.batch_get([keys.profile(owner_id) for owner_id in missing]):
+            owners[item["user_id"]] = records.profile_from(item)
     signed = urls.signed_urls(
         [
             *(moment.video_key for moment in moments),
@@ -210,8 +224,8 @@ def views(relationship_id: str, moments: Iterable[MomentRecord]) -> list[contrac
     return found
 
 
-def view(moment: MomentRecord) -> contracts.Moment:
-    found = views(moment.relationship_id, [moment])
+def view(moment: MomentRecord, me: UserProfile) -> contracts.Moment:
+    found = views(moment.relationship_id, [moment], [me])
     if not found:
         raise _missing()
     return found[0]
@@ -310,7 +324,7 @@ def create(caller: Caller, moment_id: str, title: str, description: str, tag_nam
     if upload is None or upload.owner_id != me.user_id:
         existing = store.get(relationship_id, moment_id)
         if existing is not None and existing.owner_id == me.user_id:
-            return view(existing)  # a retry of a create that went through
+            return view(existing, me)  # a retry of a create that went through
         raise NotFound("We could not find that upload. Please upload the video again.")
     probe, size = _checked_video(upload)
     width, height = probe.display_size
@@ -331,7 +345,7 @@ def create(caller: Caller, moment_id: str, title: str, description: str, tag_nam
     )
     store.create(moment)
     publish(relationship_id, moment_id, "created", me.user_id)
-    return view(moment)
+    return view(moment, me)
 
 
 # ---------------------------------------------------------------- reading
@@ -345,10 +359,9 @@ class MomentList:
 
 def feed(caller: Caller, which: str, limit: int | None, next_token: str | None) -> MomentList:
     """The couple's moments, newest first: all, the caller's, or the partner's."""
-    me = users.require(caller.user_id)
-    if not me.relationship_id:
-        raise _not_paired()
+    me = in_couple(caller)
     relationship_id = me.relationship_id
+    assert relationship_id is not None
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     owner_id: str | None = None
     if which == "mine":
@@ -359,11 +372,12 @@ def feed(caller: Caller, which: str, limit: int | None, next_token: str | None) 
             raise _not_paired()
         owner_id = relationship.partner_of(me.user_id)
     found, token = store.page(relationship_id, owner_id, size, next_token)
-    return MomentList(views(relationship_id, found), token)
+    return MomentList(views(relationship_id, found, [me]), token)
 
 
 def get_one(caller: Caller, moment_id: str) -> contracts.Moment:
-    return view(visible_moment(caller, moment_id))
+    me, moment = _visible(caller, moment_id)
+    return view(moment, me)
 
 
 def moments_by_ids(caller: Caller, moment_ids: list[str]) -> list[contracts.Moment]:
@@ -371,7 +385,7 @@ def moments_by_ids(caller: Caller, moment_ids: list[str]) -> list[contracts.Mome
     me = users.require(caller.user_id)
     if not me.relationship_id or not moment_ids:
         return []
-    return views(me.relationship_id, store.get_many(me.relationship_id, moment_ids))
+    return views(me.relationship_id, store.get_many(me.relationship_id, moment_ids), [me])
 
 
 # ---------------------------------------------------------------- changing
@@ -381,14 +395,14 @@ def update(
     caller: Caller, moment_id: str, title: str | None, description: str | None, tag_names: list[str] | None
 ) -> contracts.Moment:
     """The owner changes title, description or tags; tag links and counts follow on the stream."""
-    moment = _own(caller, moment_id)
+    me, moment = _own(caller, moment_id)
     if title is not None:
         title = check_text(title, "title")
     if description is not None:
         description = check_text(description, "description", multiline=True)
     tags = normalise_tags(tag_names) if tag_names is not None else None
     if title is None and description is None and tags is None:
-        return view(moment)
+        return view(moment, me)
     updated = store.update(
         moment.relationship_id,
         moment_id,
@@ -401,12 +415,12 @@ def update(
     if updated is None:
         raise _missing()
     publish(moment.relationship_id, moment_id, "updated", caller.user_id)
-    return view(updated)
+    return view(updated, me)
 
 
 def delete(caller: Caller, moment_id: str) -> None:
     """The owner deletes a moment; its chat, tags and files go on the stream."""
-    moment = _own(caller, moment_id)
+    _, moment = _own(caller, moment_id)
     if not store.delete(moment.relationship_id, moment_id, caller.user_id):
         raise _missing()
     publish(moment.relationship_id, moment_id, "deleted", caller.user_id)

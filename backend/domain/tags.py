@@ -94,15 +94,17 @@ def couple_tags(caller: Caller) -> list[contracts.CoupleTag]:
 
 def tagged_moments(caller: Caller, slug: str, limit: int | None, next_token: str | None) -> TaggedPage:
     """The couple's moments carrying a tag, newest first; a tag the couple does not have is a 404."""
-    from backend.domain.moments import couple_of, views
+    from backend.domain.moments import in_couple, views
 
-    relationship_id = couple_of(caller)
+    me = in_couple(caller)
+    relationship_id = me.relationship_id
+    assert relationship_id is not None
     check_slug(slug)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     moment_ids, token = store.tagged_page(relationship_id, slug, size, next_token)
     if not moment_ids and next_token is None and store.get(relationship_id, slug) is None:
         raise NotFound("We could not find that tag.")
-    return TaggedPage(views(relationship_id, moment_store.get_many(relationship_id, moment_ids)), token)
+    return TaggedPage(views(relationship_id, moment_store.get_many(relationship_id, moment_ids), [me]), token)
 
 
 def delete_tag(caller: Caller, slug: str) -> None:

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import secrets
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from backend.domain.errors import Conflict, NotFound, ValidationFailed
+from backend.domain.errors import Conflict, NotFound
 from backend.domain.models import Notification, PushSubscription
-from backend.store import keys, table
+from backend.store import keys, records, table
 from backend.store.table import Item, TransactionFailed
 
 NOTIFICATION = "Notification"
@@ -46,16 +45,8 @@ Filter = Literal["all", "unread"]
 # ---------------------------------------------------------------- ids and items
 
 
-def new_notification_id(now: datetime | None = None) -> tuple[str, datetime]:
-    """A fresh id and its creation time: microseconds since the epoch in hex, then randomness,
-    so ids sort by creation time (the sort key orders a person's notifications by time)."""
-    micros = int((now.timestamp() if now else time.time()) * 1_000_000)
-    created_at = datetime.fromtimestamp(micros / 1_000_000, UTC)
-    return f"{micros:014x}{secrets.token_hex(8)}", created_at
-
-
-def _time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
+# A fresh id and its creation time; the sort key orders a person's notifications by time.
+new_notification_id = records.time_ordered_id
 
 
 def notification_item(notification: Notification) -> Item:
@@ -69,8 +60,8 @@ def notification_item(notification: Notification) -> Item:
         "title": notification.title,
         "body": notification.body,
         "link": notification.link,
-        "created_at": _time(notification.created_at),
-        "read_at": _time(notification.read_at) if notification.read_at else None,
+        "created_at": records.stored_time(notification.created_at),
+        "read_at": records.stored_time(notification.read_at) if notification.read_at else None,
         "relationship_id": notification.relationship_id,
     }
     if notification.read_at is None:
@@ -110,12 +101,11 @@ def get(recipient_id: str, notification_id: str) -> Notification | None:
 
 
 def page(recipient_id: str, which: Filter, limit: int, next_token: str | None) -> tuple[list[Notification], str | None]:
-    """One page, newest first; ``next_token`` must be one this person got for the same filter."""
-    if next_token is not None and not _token_is_theirs(recipient_id, which, next_token):
-        raise ValidationFailed({"next": "This page link has expired. Reload the list."})
+    """One page, newest first; ``query_page`` refuses a token this person did not get for the same filter."""
     if which == "unread":
         result = table.query_page(
             ("gsi1pk", keys.unread_partition(recipient_id)),
+            ("gsi1sk", keys.NOTIFICATION_PREFIX),
             index=keys.UNREAD_INDEX,
             limit=limit,
             next_token=next_token,
@@ -132,25 +122,12 @@ def page(recipient_id: str, which: Filter, limit: int, next_token: str | None) -
     return [notification_from(item) for item in result.items], result.next_token
 
 
-def _token_is_theirs(recipient_id: str, which: Filter, token: str) -> bool:
-    """A next token decodes to a start key; it must be a key of this person's list, in this
-    filter (a made-up one would otherwise be an error from DynamoDB, not a clear 422)."""
-    start = table.decode_token(token)
-    expected = {"pk", "sk", "gsi1pk", "gsi1sk"} if which == "unread" else {"pk", "sk"}
-    if not start or set(start) != expected:
-        return False
-    values = {name: value.get("S") if isinstance(value, dict) else None for name, value in start.items()}
-    if values["pk"] != keys.user_partition(recipient_id) or not str(values["sk"]).startswith(keys.NOTIFICATION_PREFIX):
-        return False
-    return which == "all" or values["gsi1pk"] == keys.unread_partition(recipient_id)
-
-
 def set_delivery(notification: Notification, channel: str) -> None:
     """Remember how the sender delivered it (``live``, ``push`` or ``none``): for support, and tests."""
     table.update(
         keys.notification(notification.recipient_id, notification.notification_id),
         "SET delivery = :channel, delivered_at = :at",
-        {":channel": channel, ":at": _time(datetime.now(UTC))},
+        {":channel": channel, ":at": records.stored_time(datetime.now(UTC))},
         condition="attribute_exists(pk)",
     )
 
@@ -211,7 +188,7 @@ def settling_steps(items: Iterable[Item], mark: bool, read_at: str) -> tuple[lis
 
 def _apply(user_id: str, items: list[Item], mark: bool) -> None:
     """Settle (and with ``mark``, mark read) these notifications, re-reading them if they changed meanwhile."""
-    read_at = _time(datetime.now(UTC))
+    read_at = records.stored_time(datetime.now(UTC))
     for start in range(0, len(items), TRANSACTION_ITEMS):
         chunk = items[start : start + TRANSACTION_ITEMS]
         for _ in range(_ATTEMPTS):
@@ -306,7 +283,7 @@ def save_push_settings(user_id: str, push: dict[str, bool]) -> None:
             "type": NOTIFICATION_SETTINGS,
             "user_id": user_id,
             "push": dict(push),
-            "updated_at": _time(datetime.now(UTC)),
+            "updated_at": records.stored_time(datetime.now(UTC)),
         }
     )
 
@@ -326,7 +303,7 @@ def _subscription_item(subscription: PushSubscription) -> Item:
         "endpoint": subscription.endpoint,
         "p256dh": subscription.p256dh,
         "auth": subscription.auth,
-        "created_at": _time(subscription.created_at),
+        "created_at": records.stored_time(subscription.created_at),
         "expiration_time": subscription.expiration_time,
     }
 

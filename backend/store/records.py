@@ -6,7 +6,8 @@ Timestamps are ISO-8601 strings in UTC (sortable, readable in the console).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import secrets
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from backend.domain.models import PartnerRequest, Relationship, UserProfile
@@ -21,12 +22,25 @@ RELATIONSHIP = "Relationship"
 Item = dict[str, Any]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _time(value: datetime) -> str:
+def stored_time(value: datetime) -> str:
+    """A timestamp as every item stores it: ISO-8601 in UTC."""
     return value.astimezone(UTC).isoformat()
+
+
+def time_ordered_id(at: datetime | None = None) -> tuple[str, datetime]:
+    """A fresh id and its time: microseconds since the epoch in hex, then 64 random bits, so ids
+    in a sort key order items by time (notifications, moments, chat messages)."""
+    created_at = (at or now()).astimezone(UTC)
+    micros = (created_at - _EPOCH) // _MICROSECOND
+    return f"{micros:014x}{secrets.token_hex(8)}", created_at
 
 
 def _parse_time(value: str) -> datetime:
@@ -43,7 +57,7 @@ def profile_item(profile: UserProfile) -> Item:
         "display_name": profile.display_name,
         "avatar_key": profile.avatar_key,
         "relationship_id": profile.relationship_id,
-        "created_at": _time(profile.created_at),
+        "created_at": stored_time(profile.created_at),
     }
 
 
@@ -74,7 +88,7 @@ def request_items(request: PartnerRequest) -> tuple[Item, Item]:
         "request_id": request.request_id,
         "from_user_id": request.from_user_id,
         "to_user_id": request.to_user_id,
-        "created_at": _time(request.created_at),
+        "created_at": stored_time(request.created_at),
     }
     sent, received = keys.request_copies(request.from_user_id, request.to_user_id)
     return {**sent, **body, "copy": "sent"}, {**received, **body, "copy": "received"}
@@ -95,7 +109,7 @@ def relationship_item(relationship: Relationship) -> Item:
         "type": RELATIONSHIP,
         "relationship_id": relationship.relationship_id,
         "partner_ids": list(relationship.partner_ids),
-        "since": _time(relationship.since),
+        "since": stored_time(relationship.since),
         "anniversary": relationship.anniversary.isoformat() if relationship.anniversary else None,
     }
 

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from backend.aws import client
 from backend.domain.errors import Unavailable, ValidationFailed
+from backend.resources import TableShape
 from backend.settings import get_settings
 from backend.store.keys import Key
 
@@ -211,7 +212,7 @@ def query_page(
     if filter_expression:
         kwargs["FilterExpression"] = filter_expression
     start = decode_token(next_token)
-    if next_token and not _token_fits(start, partition, sk_prefix):
+    if next_token and not _token_fits(start, _start_key_names(index, partition), partition, sk_prefix):
         raise ValidationFailed({"next": "This page token is not valid here. Start again from the first page."})
     if start:
         kwargs["ExclusiveStartKey"] = start
@@ -222,23 +223,33 @@ def query_page(
     )
 
 
-_INDEX_ATTRIBUTES = ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
+_SHAPE = TableShape()
+_INDEX_SORT_KEYS = {index.name: index.sk for index in _SHAPE.indexes}
 
 
-def _token_fits(start: dict[str, Any] | None, partition: tuple[str, str], sk_prefix: tuple[str, str] | None) -> bool:
-    """A token continues only the listing it came from: same partition, same key prefix.
+def _start_key_names(index: str | None, partition: tuple[str, str]) -> set[str]:
+    """The attributes of a start key DynamoDB hands back: the table's key, plus the index's when querying one."""
+    names = {_SHAPE.pk, _SHAPE.sk}
+    return names | {partition[0], _INDEX_SORT_KEYS[index]} if index else names
 
-    (Another couple's token, or a forged one, would otherwise page through someone else's
-    partition, or make DynamoDB refuse the start key with a 500.)
+
+def _token_fits(
+    start: dict[str, Any] | None, names: set[str], partition: tuple[str, str], sk_prefix: tuple[str, str] | None
+) -> bool:
+    """A token continues only the listing it came from: exactly its key attributes, the same
+    partition, the same key prefix.
+
+    (Another couple's token, a token of another filter, or a forged one would otherwise page
+    through someone else's partition, or make DynamoDB refuse the start key with a 500.)
     """
-    if not start or not {"pk", "sk", partition[0]} <= set(start) <= {"pk", "sk", *_INDEX_ATTRIBUTES}:
+    if not start or set(start) != names:
         return False
     if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in start.values()):
         return False
     stored = {name: value["S"] for name, value in start.items()}
-    if stored.get(partition[0]) != partition[1]:
+    if stored[partition[0]] != partition[1]:
         return False
-    return sk_prefix is None or str(stored.get(sk_prefix[0], "")).startswith(sk_prefix[1])
+    return sk_prefix is None or stored[sk_prefix[0]].startswith(sk_prefix[1])
 
 
 def query_all(partition: tuple[str, str], sk_prefix: tuple[str, str] | None = None, **kwargs: Any) -> Iterator[Item]:

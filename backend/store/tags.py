@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from backend.store import keys, table
-from backend.store.moments import check_token
+from backend.store import keys, records, table
 from backend.store.table import Item, TransactionFailed
 
 TAG = "Tag"
@@ -35,10 +33,6 @@ class CoupleTag:
     moment_count: int
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 def _link_item(relationship_id: str, slug: str, moment_id: str, epoch: str) -> Item:
     return {
         **keys.tagged_moment(relationship_id, slug, moment_id),
@@ -48,7 +42,7 @@ def _link_item(relationship_id: str, slug: str, moment_id: str, epoch: str) -> I
         "slug": slug,
         "moment_id": moment_id,
         "epoch": epoch,
-        "linked_at": _now(),
+        "linked_at": records.stored_time(records.now()),
     }
 
 
@@ -81,7 +75,7 @@ def link(relationship_id: str, slug: str, name: str, moment_id: str) -> bool:
                 ":slug": slug,
                 ":name": name,
                 ":epoch": epoch,
-                ":now": _now(),
+                ":now": records.stored_time(records.now()),
                 ":gsi2pk": tenant["gsi2pk"],
                 ":gsi2sk": tenant["gsi2sk"],
                 ":one": 1,
@@ -152,7 +146,6 @@ def couple_tags(relationship_id: str) -> list[CoupleTag]:
 
 def tagged_page(relationship_id: str, slug: str, limit: int, next_token: str | None) -> tuple[list[str], str | None]:
     """Ids of the moments carrying a tag, newest first."""
-    check_token(next_token, {"pk": keys.tenant(relationship_id)}, {"sk": keys.tagged_prefix(slug)})
     result = table.query_page(
         ("pk", keys.tenant(relationship_id)),
         ("sk", keys.tagged_prefix(slug)),

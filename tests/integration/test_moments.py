@@ -11,6 +11,8 @@ import calendar
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -412,6 +414,48 @@ def test_the_partner_can_watch_but_not_edit_or_delete(api: Api, couple: MakeCoup
     assert api.get(f"/moments/{moment_id}", token=ana.access_token)[1]["title"] == "Mine"
 
 
+@contextmanager
+def profile_reads() -> Iterator[list[str]]:
+    """The partition keys of the profiles this process reads from DynamoDB meanwhile (GetItem or BatchGetItem)."""
+    read: list[str] = []
+
+    def on_call(params: dict[str, Any], **_: Any) -> None:
+        batches = params.get("RequestItems", {}).values()
+        for key in [params.get("Key"), *(key for batch in batches for key in batch["Keys"])]:
+            if key and key.get("sk") == {"S": keys.PROFILE}:
+                read.append(key["pk"]["S"])
+
+    events = client("dynamodb").meta.events
+    for operation in ("GetItem", "BatchGetItem"):
+        events.register(f"before-parameter-build.dynamodb.{operation}", on_call)
+    try:
+        yield read
+    finally:
+        for operation in ("GetItem", "BatchGetItem"):
+            events.unregister(f"before-parameter-build.dynamodb.{operation}", on_call)
+
+
+def test_watching_and_editing_read_each_profile_once(api: Api, couple: MakeCouple) -> None:
+    # given Ana's moment
+    ana, ben, _ = couple()
+    moment_id = share(api, ana, title="Mine")["moment_id"]
+    ana_pk, ben_pk = keys.profile(ana.user_id)["pk"], keys.profile(ben.user_id)["pk"]
+    # when she watches and edits it, and Ben watches it and reads the feed
+    with profile_reads() as by_ana_watching:
+        assert api.get(f"/moments/{moment_id}", token=ana.access_token)[0] == 200
+    with profile_reads() as by_ana_editing:
+        assert api.patch(f"/moments/{moment_id}", {"title": "Ours"}, token=ana.access_token)[0] == 200
+    with profile_reads() as by_ben_watching:
+        status, seen = api.get(f"/moments/{moment_id}", token=ben.access_token)
+    with profile_reads() as by_ben_paging:
+        assert api.get("/moments", token=ben.access_token)[0] == 200
+    # then the caller's profile, read to find the couple, also names the owner: no second read
+    assert by_ana_watching == [ana_pk] and by_ana_editing == [ana_pk]
+    # and a partner's moment reads the owner's profile once more
+    assert status == 200 and seen["owner"]["user_id"] == ana.user_id
+    assert sorted(by_ben_watching) == sorted(by_ben_paging) == sorted([ben_pk, ana_pk])
+
+
 def test_the_owner_edits_title_description_and_tags(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:
     # given Ana's moment tagged "beach"
     ana, ben, rel = couple()
@@ -520,7 +564,12 @@ def test_the_feed_pages_with_a_next_token_that_only_fits_its_own_listing(api: Ap
     # and the token is refused by another couple, another filter, and as nonsense
     ben_rel = ben.profile["relationship_id"] or api.get("/users/me", token=ben.access_token)[1]["relationship_id"]
     forged = forge_token({"pk": f"REL#{ben_rel}", "sk": "MOMENT#0", "gsi1pk": f"MOMENTS#{ben_rel}#BY#{ben.user_id}"})
+    status, partner_page = api.get("/moments", token=ben.access_token, query={"limit": "1", "filter": "partner"})
+    assert status == 200 and partner_page["next"], partner_page
     for token, query in (
+        (ben.access_token, {"next": partner_page["next"], "filter": "mine"}),
+        (ben.access_token, {"next": partner_page["next"]}),
+        (ana.access_token, {"next": partner_page["next"], "filter": "partner"}),
         (other.access_token, {"next": page1["next"]}),
         (ben.access_token, {"next": page1["next"], "filter": "mine"}),
         (ben.access_token, {"next": "bm90IGEgdG9rZW4"}),

@@ -12,7 +12,7 @@ from backend.domain.models import PartnerRequest, Relationship, UserProfile
 from backend.media import paths
 from backend.media.urls import cache_seconds
 from backend.store import keys, records
-from backend.store.table import decode_token, encode_token
+from backend.store.table import _start_key_names, _token_fits, decode_token, encode_token
 
 NOW = datetime(2024, 2, 14, 12, 30, tzinfo=UTC)
 
@@ -54,6 +54,32 @@ def test_page_tokens_are_opaque_and_garbage_is_ignored() -> None:
     assert encode_token(None) is None and decode_token(None) is None
     for garbage in ("%%%", "bm90IGpzb24", "WzEsMl0"):
         assert decode_token(garbage) is None
+
+
+def test_a_start_key_fits_only_its_own_listing() -> None:
+    # given the start keys DynamoDB hands back for a table query and for an index query
+    table_key = {"pk": {"S": "REL#r1"}, "sk": {"S": "MOMENT#m1"}}
+    index_key = {**table_key, "gsi1pk": {"S": "MOMENTS#r1#BY#a"}, "gsi1sk": {"S": "MOMENT#m1"}}
+    feed, mine = ("pk", "REL#r1"), ("gsi1pk", "MOMENTS#r1#BY#a")
+    table_names, index_names = _start_key_names(None, feed), _start_key_names("gsi1", mine)
+    # then each continues its own listing
+    assert _token_fits(table_key, table_names, feed, ("sk", "MOMENT#"))
+    assert _token_fits(index_key, index_names, mine, ("gsi1sk", "MOMENT#"))
+    # and nothing else: the other listing, another partition or prefix, a missing or extra attribute, a non-string
+    assert not _token_fits(index_key, table_names, feed, ("sk", "MOMENT#"))
+    assert not _token_fits(table_key, index_names, mine, None)
+    assert not _token_fits(table_key, table_names, ("pk", "REL#r2"), None)
+    assert not _token_fits(table_key, table_names, feed, ("sk", "TAGGED#"))
+    assert not _token_fits({k: v for k, v in index_key.items() if k != "gsi1sk"}, index_names, mine, None)
+    assert not _token_fits({**table_key, "sk": {"N": "1"}}, table_names, feed, None)
+    assert not _token_fits(None, table_names, feed, None)
+
+
+def test_ids_sort_by_their_time_to_the_microsecond() -> None:
+    earlier, at = records.time_ordered_id(datetime(2024, 2, 14, 12, 0, 0, 999_999, tzinfo=UTC))
+    later, _ = records.time_ordered_id(datetime(2024, 2, 14, 12, 0, 1, tzinfo=UTC))
+    assert earlier < later and at == datetime(2024, 2, 14, 12, 0, 0, 999_999, tzinfo=UTC)
+    assert int(earlier[:14], 16) + 1 == int(later[:14], 16) and len(earlier) == 30
 
 
 def test_media_keys_sit_under_their_owners_prefix() -> None:
