@@ -7,17 +7,32 @@ condition in the page), never a sleep.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Self
 from urllib.parse import parse_qs, quote, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.pages import AppPage
+from e2e.pages import AppPage, RegisterPage, pair_up
+from e2e.people import Person
 
 NOT_PAIRED = "Moments are for two"
+# The thumbnail is made on the stream (ffmpeg) after the moment appears: live, but slower than a message.
+THUMBNAIL_MS = 30_000
 _IMAGE_LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+def couple(
+    new_person: Callable[..., Person], first: tuple[str, dict], second: tuple[str, dict]
+) -> tuple[Person, Person]:
+    """Two people signed up and paired, each at their own browser (moments are for couples)."""
+    one = new_person(first[0], first[1])
+    two = new_person(second[0], second[1])
+    RegisterPage(one.page).register(one)
+    RegisterPage(two.page).register(two)
+    pair_up(one, two)
+    return one, two
 
 
 class MomentGrid:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Request, Route, expect
 
-from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
+from e2e.moments_pages import THUMBNAIL_MS, FeedPage, TagPage, TagsPage, UploadPage, couple
 from e2e.pages import LIVE_MS, HomePage, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.seed import add_moments
@@ -21,8 +21,6 @@ from tools.system import LumiSystem
 MB = 1024 * 1024
 # lumi_app/pages/moments/feed.py PAGE_SIZE: how many cards the feed shows before it loads more.
 FEED_PAGE_SIZE = 24
-# The thumbnail is made on the stream (ffmpeg), after the moment appears.
-THUMBNAIL_MS = 30_000
 
 
 @pytest.fixture
@@ -34,18 +32,6 @@ def video(tmp_path: Path) -> Path:
 def _is_upload(request: Request) -> bool:
     """The browser posting a file (multipart) straight to storage."""
     return request.method == "POST" and "multipart/form-data" in request.headers.get("content-type", "")
-
-
-def couple(
-    new_person: Callable[..., Person], first: tuple[str, dict], second: tuple[str, dict]
-) -> tuple[Person, Person]:
-    """Two people signed up and paired, each at their own browser."""
-    one = new_person(first[0], first[1])
-    two = new_person(second[0], second[1])
-    RegisterPage(one.page).register(one)
-    RegisterPage(two.page).register(two)
-    pair_up(one, two)
-    return one, two
 
 
 def test_a_shared_moment_uploads_with_progress_and_appears_in_the_partners_feed_live(

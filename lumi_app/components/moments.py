@@ -83,6 +83,14 @@ def has_card(cards: list[MomentCard], moment_id: str) -> bool:
     return any(card.moment_id == moment_id for card in cards)
 
 
+def with_page(cards: list[MomentCard], page: list[MomentCard], *, more: bool) -> list[MomentCard]:
+    """A first page replaces what was shown; a later one goes below it, without cards already there
+    (a live message may have brought one before its page did)."""
+    if not more:
+        return page
+    return cards + [card for card in page if not has_card(cards, card.moment_id)]
+
+
 # ---------------------------------------------------------------- components
 
 

@@ -12,7 +12,7 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
-from lumi_app.components.moments import MomentCard, moment_grid
+from lumi_app.components.moments import MomentCard, loading, moment_grid
 from lumi_app.components.shell import page
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
@@ -207,7 +207,7 @@ def home() -> rx.Component:
                 rx.vstack(_partner_card(), _latest_moments(), spacing="4", width="100%", align="stretch"),
                 _invite_card(),
             ),
-            rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), role="status"),
+            loading(),
         ),
         spacing="4",
         width="100%",

@@ -25,6 +25,7 @@ from lumi_app.components.moments import (
     loading,
     moment_grid,
     replace_card,
+    with_page,
     without_card,
 )
 from lumi_app.components.shell import page
@@ -51,9 +52,6 @@ async def viewer_and_pairing(state: rx.State) -> tuple[str, bool]:
     if not session.relationship_id:
         await refresh_profile(state)
     return session.user_id, bool(session.relationship_id)
-
-
-is_showing = tab_shows
 
 
 def matches_filter(card: MomentCard, filter: str, viewer_id: str) -> bool:
@@ -108,10 +106,7 @@ class FeedState(rx.State):
             await mark_loaded(self)
             return
         cards = [MomentCard.of(moment, viewer_id) for moment in moment_page.items]
-        if more:
-            self.cards = self.cards + [card for card in cards if not has_card(self.cards, card.moment_id)]
-        else:
-            self.cards = cards
+        self.cards = with_page(self.cards, cards, more=more)
         self.not_paired = False
         self._next = moment_page.next or ""
         self.has_more = bool(moment_page.next)
@@ -222,7 +217,7 @@ class FeedState(rx.State):
 
 async def _apply_live(state: Any, message: MomentChangedMessage) -> Any:
     """Under the tab's state lock: drop a deleted card here, fetch anything else as an event."""
-    if not state.loaded or state.not_paired or not await is_showing(state, routes.MOMENTS):
+    if not state.loaded or state.not_paired or not await tab_shows(state, routes.MOMENTS):
         return None
     moment_id = message.moment_id
     if message.change == "deleted":

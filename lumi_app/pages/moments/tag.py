@@ -17,21 +17,19 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import (
     MomentCard,
-    has_card,
     icon_link,
     load_more,
     loading,
     moment_grid,
     replace_card,
+    with_page,
     without_card,
 )
 from lumi_app.components.shell import page
-from lumi_app.pages.moments.feed import is_not_paired, is_showing, not_paired_state, viewer_and_pairing
+from lumi_app.pages.moments.feed import PAGE_SIZE, is_not_paired, not_paired_state, viewer_and_pairing
 from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded
-from lumi_app.state.realtime import listen_to_live
+from lumi_app.state.realtime import listen_to_live, tab_shows
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
-
-PAGE_SIZE = 24
 
 
 class TagState(rx.State):
@@ -53,8 +51,7 @@ class TagState(rx.State):
         self.not_paired = not paired
         self.unknown = not is_tag_slug(self.slug)
         if self.not_paired or self.unknown:
-            self.cards, self._next, self.has_more = [], "", False
-            await mark_loaded(self)
+            await self._show_nothing()
             return
         slug, next_token = self.slug, self._next if more else None
         try:
@@ -65,19 +62,19 @@ class TagState(rx.State):
             if failure.status == 404 or is_not_paired(failure):
                 self.not_paired = is_not_paired(failure)
                 self.unknown = not self.not_paired
-                self.cards, self._next, self.has_more = [], "", False
-                await mark_loaded(self)
+                await self._show_nothing()
                 return
             raise
         cards = [MomentCard.of(moment, viewer_id) for moment in result.items]
-        self.cards = self.cards + [c for c in cards if not has_card(self.cards, c.moment_id)] if more else cards
+        self.cards = with_page(self.cards, cards, more=more)
         self._next = result.next or ""
         self.has_more = bool(result.next)
-        for moment in result.items:
-            tag = next((t for t in moment.tags if t.slug == slug), None)
-            if tag is not None:
-                self.name = tag.name
-                break
+        self.name = next((t.name for moment in result.items for t in moment.tags if t.slug == slug), self.name)
+        await mark_loaded(self)
+
+    async def _show_nothing(self) -> None:
+        """No moments to show: not paired, or no such tag (the page says which)."""
+        self.cards, self._next, self.has_more = [], "", False
         await mark_loaded(self)
 
     @rx.event
@@ -124,7 +121,7 @@ class TagState(rx.State):
 
 
 async def _apply_live(state: Any, message: MomentChangedMessage) -> Any:
-    if not state.loaded or state.not_paired or state.unknown or not await is_showing(state, routes.MOMENT_TAG):
+    if not state.loaded or state.not_paired or state.unknown or not await tab_shows(state, routes.MOMENT_TAG):
         return None
     if message.change == "deleted":
         state.cards = without_card(state.cards, message.moment_id)

@@ -17,9 +17,9 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice, link_button
 from lumi_app.components.moments import icon_link, loading
 from lumi_app.components.shell import page
-from lumi_app.pages.moments.feed import is_not_paired, is_showing, not_paired_state, viewer_and_pairing
+from lumi_app.pages.moments.feed import is_not_paired, not_paired_state, viewer_and_pairing
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
-from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change
+from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
 
 
@@ -120,7 +120,7 @@ class TagsState(rx.State):
 
 async def _apply_live(state: Any, message: MomentChangedMessage) -> Any:
     """A moment changed: its tags (and so the counts) may have; fetch the list again."""
-    if state.loaded and not state.not_paired and not state.deleting and await is_showing(state, routes.MOMENT_TAGS):
+    if state.loaded and not state.not_paired and not state.deleting and await tab_shows(state, routes.MOMENT_TAGS):
         return TagsState.refresh
     return None
 

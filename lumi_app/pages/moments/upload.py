@@ -28,7 +28,7 @@ from backend.contracts import (
 from backend.settings import get_settings
 from lumi_app import routes
 from lumi_app.api_client import ApiError
-from lumi_app.components.forms import form_error, form_notice, section, submit_button
+from lumi_app.components.forms import form_error, form_notice, section, stacked_form, submit_button
 from lumi_app.components.moments import loading
 from lumi_app.components.shell import PHONE_ONLY, page
 from lumi_app.pages.moments.feed import is_not_paired, not_paired_state, viewer_and_pairing
@@ -43,6 +43,7 @@ TAGS_ID = "moment-tags"
 MB = 1024 * 1024
 
 _CANCEL_SCRIPT = f"window.lumiUpload.cancel({json.dumps(FILE_INPUT_ID)})"
+_DESCRIBE_SCRIPT = f"window.lumiUpload.describe({json.dumps(FILE_INPUT_ID)})"
 _FIELD_ERRORS = {"title": "title_error", "description": "description_error", "tags": "tags_error"}
 
 
@@ -161,9 +162,7 @@ class UploadState(rx.State):
     def file_changed(self, _value: str = ""):
         """A file was chosen: say at once if it won't do (the browser tells what it is)."""
         self.notice = ""
-        return rx.call_script(
-            f"window.lumiUpload.describe({json.dumps(FILE_INPUT_ID)})", callback=UploadState.check_file
-        )
+        return rx.call_script(_DESCRIBE_SCRIPT, callback=UploadState.check_file)
 
     @rx.event
     def check_file(self, chosen: dict[str, Any] | None):
@@ -180,9 +179,7 @@ class UploadState(rx.State):
         self.tags_error = parse_tags(self.tags_text)[1]
         if self.title_error or self.tags_error:
             return None
-        return rx.call_script(
-            f"window.lumiUpload.describe({json.dumps(FILE_INPUT_ID)})", callback=UploadState.start_upload
-        )
+        return rx.call_script(_DESCRIBE_SCRIPT, callback=UploadState.start_upload)
 
     @rx.event
     async def start_upload(self, chosen: dict[str, Any] | None):
@@ -300,18 +297,37 @@ class UploadState(rx.State):
 # ---------------------------------------------------------------- view
 
 
-def _label_with_count(label: str, html_for: str, count: rx.Var[str], count_id: str) -> rx.Component:
+def _label(label: str, html_for: str) -> rx.Component:
+    return rx.el.label(label, html_for=html_for, font_weight="500", font_size="var(--font-size-2)")
+
+
+def _label_with_count(label: str, html_for: str, count: rx.Var[str]) -> rx.Component:
     return rx.hstack(
-        rx.el.label(label, html_for=html_for, font_weight="500", font_size="var(--font-size-2)"),
+        _label(label, html_for),
         rx.spacer(),
-        rx.text(count, id=count_id, size="1", color_scheme="gray", aria_live="polite"),
+        rx.text(count, id=f"{html_for}-count", size="1", color_scheme="gray", aria_live="polite"),
         width="100%",
         align="center",
     )
 
 
-def _error(error: rx.Var[str], error_id: str) -> rx.Component:
-    return rx.cond(error != "", rx.text(error, id=error_id, size="2", color_scheme="red"))
+def _hint(text: str, input_id: str) -> rx.Component:
+    return rx.text(text, id=f"{input_id}-hint", size="1", color_scheme="gray")
+
+
+def _field(
+    input_id: str, label: rx.Component, control: rx.Component, *extras: rx.Component, error: rx.Var[str]
+) -> rx.Component:
+    """A label, its control, what goes under it, and its error (``forms.field`` has no count, preview or file)."""
+    return rx.vstack(
+        label,
+        control,
+        *extras,
+        rx.cond(error != "", rx.text(error, id=f"{input_id}-error", size="2", color_scheme="red")),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
 
 
 def _invalid(error: rx.Var[str]) -> rx.Var[str]:
@@ -320,24 +336,20 @@ def _invalid(error: rx.Var[str]) -> rx.Var[str]:
 
 def _video_field() -> rx.Component:
     state = UploadState
-    return rx.vstack(
-        rx.el.label("Video", html_for=FILE_INPUT_ID, font_weight="500", font_size="var(--font-size-2)"),
+    return _field(
+        FILE_INPUT_ID,
+        _label("Video", FILE_INPUT_ID),
         rx.el.input(
             type="file",
             id=FILE_INPUT_ID,
             accept="video/*",
             on_change=UploadState.file_changed,
             disabled=state.busy,
+            max_width="100%",
             aria_invalid=_invalid(state.file_error),
             aria_describedby=f"{FILE_INPUT_ID}-hint {FILE_INPUT_ID}-error",
-            max_width="100%",
         ),
-        rx.text(
-            f"MP4, MOV or WebM, up to {get_settings().moment_max_bytes // MB} MB.",
-            id=f"{FILE_INPUT_ID}-hint",
-            size="1",
-            color_scheme="gray",
-        ),
+        _hint(f"MP4, MOV or WebM, up to {get_settings().moment_max_bytes // MB} MB.", FILE_INPUT_ID),
         # A phone opens its camera for this one (capture); what it records goes into the input above.
         rx.vstack(
             rx.el.label("Or record one now", html_for=RECORD_INPUT_ID, font_size="var(--font-size-2)"),
@@ -354,17 +366,15 @@ def _video_field() -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        _error(state.file_error, f"{FILE_INPUT_ID}-error"),
-        spacing="1",
-        width="100%",
-        align="stretch",
+        error=state.file_error,
     )
 
 
 def _title_field() -> rx.Component:
     state = UploadState
-    return rx.vstack(
-        _label_with_count("Title", TITLE_ID, state.title_count, f"{TITLE_ID}-count"),
+    return _field(
+        TITLE_ID,
+        _label_with_count("Title", TITLE_ID, state.title_count),
         rx.input(
             id=TITLE_ID,
             name="title",
@@ -377,17 +387,15 @@ def _title_field() -> rx.Component:
             aria_invalid=_invalid(state.title_error),
             aria_describedby=f"{TITLE_ID}-count {TITLE_ID}-error",
         ),
-        _error(state.title_error, f"{TITLE_ID}-error"),
-        spacing="1",
-        width="100%",
-        align="stretch",
+        error=state.title_error,
     )
 
 
 def _description_field() -> rx.Component:
     state = UploadState
-    return rx.vstack(
-        _label_with_count("Description", DESCRIPTION_ID, state.description_count, f"{DESCRIPTION_ID}-count"),
+    return _field(
+        DESCRIPTION_ID,
+        _label_with_count("Description", DESCRIPTION_ID, state.description_count),
         rx.text_area(
             id=DESCRIPTION_ID,
             name="description",
@@ -401,17 +409,15 @@ def _description_field() -> rx.Component:
             aria_invalid=_invalid(state.description_error),
             aria_describedby=f"{DESCRIPTION_ID}-count {DESCRIPTION_ID}-error",
         ),
-        _error(state.description_error, f"{DESCRIPTION_ID}-error"),
-        spacing="1",
-        width="100%",
-        align="stretch",
+        error=state.description_error,
     )
 
 
 def _tags_field() -> rx.Component:
     state = UploadState
-    return rx.vstack(
-        rx.el.label("Tags", html_for=TAGS_ID, font_weight="500", font_size="var(--font-size-2)"),
+    return _field(
+        TAGS_ID,
+        _label("Tags", TAGS_ID),
         rx.input(
             id=TAGS_ID,
             name="tags",
@@ -425,12 +431,7 @@ def _tags_field() -> rx.Component:
             aria_invalid=_invalid(state.tags_error),
             aria_describedby=f"{TAGS_ID}-hint {TAGS_ID}-error",
         ),
-        rx.text(
-            f"Separate tags with commas, up to {MOMENT_TAGS_MAX}.",
-            id=f"{TAGS_ID}-hint",
-            size="1",
-            color_scheme="gray",
-        ),
+        _hint(f"Separate tags with commas, up to {MOMENT_TAGS_MAX}.", TAGS_ID),
         rx.cond(
             state.parsed_tags.length() > 0,
             rx.el.ul(
@@ -446,10 +447,7 @@ def _tags_field() -> rx.Component:
                 margin="0",
             ),
         ),
-        _error(state.tags_error, f"{TAGS_ID}-error"),
-        spacing="1",
-        width="100%",
-        align="stretch",
+        error=state.tags_error,
     )
 
 
@@ -498,28 +496,22 @@ def _form() -> rx.Component:
         # Outside the <form>: a file input in it would have Reflex send the file's bytes with the
         # submit event (Socket.IO attachments); the video goes to storage only, from lumi-upload.js.
         _video_field(),
-        rx.form(
-            rx.vstack(
-                _title_field(),
-                _description_field(),
-                _tags_field(),
-                _progress(),
-                rx.flex(
-                    submit_button("Share moment", state.busy),
-                    rx.link("Back to moments", href=routes.MOMENTS, size="2"),
-                    gap="1rem",
-                    align="center",
-                    wrap="wrap",
-                ),
-                spacing="4",
-                width="100%",
-                align="stretch",
+        stacked_form(
+            _title_field(),
+            _description_field(),
+            _tags_field(),
+            _progress(),
+            rx.flex(
+                submit_button("Share moment", state.busy),
+                rx.link("Back to moments", href=routes.MOMENTS, size="2"),
+                gap="1rem",
+                align="center",
+                wrap="wrap",
             ),
             on_submit=state.share,
-            reset_on_submit=False,
-            no_validate=True,
             aria_label="New moment",
-            width="100%",
+            spacing="4",
+            align="stretch",
         ),
     )
 

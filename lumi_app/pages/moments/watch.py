@@ -40,10 +40,19 @@ from backend.contracts import (
 )
 from lumi_app import routes
 from lumi_app.api_client import ApiError
-from lumi_app.components.forms import busy_button, empty_state, field, form_error, link_button, submit_button
+from lumi_app.components.forms import (
+    busy_button,
+    empty_state,
+    field,
+    form_error,
+    link_button,
+    stacked_form,
+    submit_button,
+)
+from lumi_app.components.moments import loading
 from lumi_app.components.shell import page
 from lumi_app.pages.moments.upload import parse_tags
-from lumi_app.state.form_errors import show_error, show_field_messages
+from lumi_app.state.form_errors import show_error, show_invalid_fields
 from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
 from lumi_app.state.realtime import RealtimeState, listen_to_live
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
@@ -204,17 +213,18 @@ class WatchState(rx.State):
 
     # ------------------------------------------------------------ derived
 
+    def _own_latest(self) -> ChatMessageView | None:
+        return next((m for m in reversed(self.messages) if m.mine and not m.deleted), None)
+
     @rx.var(cache=True)
     def own_latest_key(self) -> str:
         """The person's newest message, under which "Sent" / "Delivered" / "Read" shows."""
-        for item in reversed(self.messages):
-            if item.mine and not item.deleted:
-                return item.key
-        return ""
+        item = self._own_latest()
+        return item.key if item is not None else ""
 
     @rx.var(cache=True)
     def own_status(self) -> str:
-        item = next((m for m in reversed(self.messages) if m.mine and not m.deleted), None)
+        item = self._own_latest()
         if item is None:
             return ""
         if item.failed:
@@ -360,10 +370,7 @@ class WatchState(rx.State):
                 tags=tags,
             )
         except ValidationError as invalid:
-            names = {str(e["loc"][0]) for e in invalid.errors() if e.get("loc")}
-            show_field_messages(
-                self, {n: _LOCAL_MESSAGES[n] for n in names if n in _LOCAL_MESSAGES}, fields=_MOMENT_FIELDS
-            )
+            show_invalid_fields(self, invalid, _LOCAL_MESSAGES, fields=_MOMENT_FIELDS)
             return
         self.saving = True
         yield
@@ -812,67 +819,60 @@ def _edit_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Edit moment"),
             rx.dialog.description("Change its title, description and tags.", size="2", color_scheme="gray"),
-            rx.form(
+            stacked_form(
+                form_error(WatchState.edit_error),
+                field(
+                    "Title",
+                    id="moment-edit-title",
+                    name="title",
+                    error=WatchState.title_error,
+                    default_value=moment.title,
+                    max_length=MOMENT_TITLE_MAX,
+                ),
                 rx.vstack(
-                    form_error(WatchState.edit_error),
-                    field(
-                        "Title",
-                        id="moment-edit-title",
-                        name="title",
-                        error=WatchState.title_error,
-                        default_value=moment.title,
-                        max_length=MOMENT_TITLE_MAX,
+                    rx.el.label(
+                        "Description",
+                        html_for="moment-edit-description",
+                        font_weight="500",
+                        font_size="var(--font-size-2)",
                     ),
-                    rx.vstack(
-                        rx.el.label(
-                            "Description",
-                            html_for="moment-edit-description",
-                            font_weight="500",
-                            font_size="var(--font-size-2)",
-                        ),
-                        rx.text_area(
-                            id="moment-edit-description",
-                            name="description",
-                            default_value=moment.description,
-                            max_length=MOMENT_DESCRIPTION_MAX,
-                            rows="4",
-                            size="3",
-                            width="100%",
-                            aria_invalid=rx.cond(description_error != "", "true", "false"),
-                            aria_describedby="moment-edit-description-error",
-                        ),
-                        rx.cond(
-                            description_error != "",
-                            rx.text(
-                                description_error, id="moment-edit-description-error", size="2", color_scheme="red"
-                            ),
-                        ),
-                        spacing="1",
+                    rx.text_area(
+                        id="moment-edit-description",
+                        name="description",
+                        default_value=moment.description,
+                        max_length=MOMENT_DESCRIPTION_MAX,
+                        rows="4",
+                        size="3",
                         width="100%",
-                        align="stretch",
+                        aria_invalid=rx.cond(description_error != "", "true", "false"),
+                        aria_describedby="moment-edit-description-error",
                     ),
-                    field(
-                        "Tags",
-                        id="moment-edit-tags",
-                        name="tags",
-                        error=WatchState.tags_error,
-                        default_value=moment.tags_text,
-                        hint=f"Separate tags with commas (up to {MOMENT_TAGS_MAX}).",
+                    rx.cond(
+                        description_error != "",
+                        rx.text(description_error, id="moment-edit-description-error", size="2", color_scheme="red"),
                     ),
-                    rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-                        submit_button("Save changes", WatchState.saving),
-                        justify="end",
-                        spacing="3",
-                        width="100%",
-                    ),
+                    spacing="1",
+                    width="100%",
+                    align="stretch",
+                ),
+                field(
+                    "Tags",
+                    id="moment-edit-tags",
+                    name="tags",
+                    error=WatchState.tags_error,
+                    default_value=moment.tags_text,
+                    hint=f"Separate tags with commas (up to {MOMENT_TAGS_MAX}).",
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                    submit_button("Save changes", WatchState.saving),
+                    justify="end",
                     spacing="3",
                     width="100%",
-                    margin_top="1rem",
                 ),
                 on_submit=WatchState.save_moment,
-                no_validate=True,
                 aria_label="Edit moment",
+                margin_top="1rem",
             ),
             max_width="480px",
         ),
@@ -944,11 +944,7 @@ _SR_ONLY = {
 
 def _reaction_picker(item: ChatMessageView) -> rx.Component:
     return rx.popover.root(
-        rx.popover.trigger(
-            rx.icon_button(
-                rx.icon("smile-plus", size=14), aria_label="React", variant="ghost", color_scheme="gray", size="1"
-            )
-        ),
+        rx.popover.trigger(_message_action("smile-plus", "React")),
         rx.popover.content(
             rx.hstack(
                 *[
@@ -975,24 +971,18 @@ def _reaction_picker(item: ChatMessageView) -> rx.Component:
     )
 
 
+def _message_action(icon: str, label: str, on_click: EventSpec | None = None) -> rx.Component:
+    """A small grey icon button on a chat message (the reaction picker's trigger opens its popover instead)."""
+    events = {} if on_click is None else {"on_click": on_click}
+    return rx.icon_button(
+        rx.icon(icon, size=14), aria_label=label, variant="ghost", color_scheme="gray", size="1", **events
+    )
+
+
 def _own_message_actions(item: ChatMessageView) -> rx.Component:
     return rx.hstack(
-        rx.icon_button(
-            rx.icon("pencil", size=14),
-            on_click=WatchState.start_edit(item.key),
-            aria_label="Edit message",
-            variant="ghost",
-            color_scheme="gray",
-            size="1",
-        ),
-        rx.icon_button(
-            rx.icon("trash-2", size=14),
-            on_click=WatchState.delete_message(item.message_id),
-            aria_label="Delete message",
-            variant="ghost",
-            color_scheme="gray",
-            size="1",
-        ),
+        _message_action("pencil", "Edit message", WatchState.start_edit(item.key)),
+        _message_action("trash-2", "Delete message", WatchState.delete_message(item.message_id)),
         spacing="1",
     )
 
@@ -1247,7 +1237,7 @@ def watch() -> rx.Component:
         rx.cond(
             WatchState.loaded & (WatchState.loaded_for == SessionState.context_key),
             _content(),
-            rx.hstack(rx.spinner(), rx.text("Loading the moment…", color_scheme="gray"), role="status"),
+            loading("Loading the moment…"),
         ),
         ChatBridge.create(),
         on_unmount=WatchState.leave,
