@@ -380,9 +380,9 @@ def get_one(caller: Caller, moment_id: str) -> contracts.Moment:
     return view(moment, me)
 
 
-def moments_by_ids(caller: Caller, moment_ids: list[str]) -> list[contracts.Moment]:
-    """The caller's couple's moments among these ids, in this order (search results)."""
-    me = users.require(caller.user_id)
+def moments_by_ids(me: UserProfile, moment_ids: list[str]) -> list[contracts.Moment]:
+    """``me``'s couple's moments among these ids, in this order (search results); ``me`` is the
+    profile the caller's request has already read (:func:`in_couple`)."""
     if not me.relationship_id or not moment_ids:
         return []
     return views(me.relationship_id, store.get_many(me.relationship_id, moment_ids), [me])

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from backend.domain.errors import Conflict, NotFound
 from backend.store import keys, table
 from backend.store.notifications import new_notification_id
+from backend.store.records import stored_time
 from backend.store.table import Item, TransactionFailed
 
 CHAT_MESSAGE = "ChatMessage"
@@ -64,10 +65,6 @@ def new_message_id(now: datetime | None = None) -> tuple[str, datetime]:
     return new_notification_id(now)
 
 
-def _time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
 def message_item(message: Message) -> Item:
     return {
         **keys.chat_message(message.moment_id, message.message_id),
@@ -77,8 +74,8 @@ def message_item(message: Message) -> Item:
         "relationship_id": message.relationship_id,
         "author_id": message.author_id,
         "text": message.text,
-        "created_at": _time(message.created_at),
-        "edited_at": _time(message.edited_at) if message.edited_at else None,
+        "created_at": stored_time(message.created_at),
+        "edited_at": stored_time(message.edited_at) if message.edited_at else None,
         "deleted": message.deleted,
         "reactions": dict(message.reactions),
         **keys.tenant_key(message.relationship_id, "MESSAGE", message.message_id),
@@ -177,7 +174,7 @@ def edit(moment_id: str, message_id: str, author_id: str, text: str, at: datetim
     item = table.update(
         keys.chat_message(moment_id, message_id),
         "SET #text = :text, edited_at = :at",
-        {":text": text, ":at": _time(at), ":me": author_id, ":false": False},
+        {":text": text, ":at": stored_time(at), ":me": author_id, ":false": False},
         names={"#text": "text"},
         condition=f"{_STILL_THERE} AND author_id = :me",
     )
@@ -189,7 +186,7 @@ def soft_delete(moment_id: str, message_id: str, author_id: str, at: datetime) -
     item = table.update(
         keys.chat_message(moment_id, message_id),
         "SET #text = :empty, deleted = :true, reactions = :none, deleted_at = :at",
-        {":empty": "", ":true": True, ":none": {}, ":at": _time(at), ":me": author_id},
+        {":empty": "", ":true": True, ":none": {}, ":at": stored_time(at), ":me": author_id},
         names={"#text": "text"},
         condition="attribute_exists(pk) AND author_id = :me",
     )

@@ -47,5 +47,7 @@ def search_moments(
     ],
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT,
 ) -> MomentSearchResults:
-    moment_ids = get_search_index().search(moments.couple_of(caller), q, limit)
-    return MomentSearchResults(query=q, items=moments.moments_by_ids(caller, moment_ids))
+    me = moments.in_couple(caller)
+    assert me.relationship_id is not None
+    moment_ids = get_search_index().search(me.relationship_id, q, limit)
+    return MomentSearchResults(query=q, items=moments.moments_by_ids(me, moment_ids))
