@@ -246,7 +246,8 @@ class TagPage(AppPage):
     def __init__(self, page: Page) -> None:
         super().__init__(page)
         self.moments = MomentGrid(page, page.get_by_role("list", name=re.compile(r"^Moments tagged ")))
-        self.nothing = page.get_by_text("No moments carry this tag").or_(page.get_by_text("There's no such tag"))
+        self.no_such_tag = page.get_by_text("There's no such tag")
+        self.nothing = page.get_by_text("No moments carry this tag").or_(self.no_such_tag)
         self.not_paired = page.get_by_text(NOT_PAIRED)
         self.ready = self.moments.grid.or_(self.nothing).or_(self.not_paired)
 

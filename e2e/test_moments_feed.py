@@ -148,9 +148,12 @@ def test_tags_are_listed_with_counts_open_their_moments_and_go_from_every_moment
     dan_tags.expect_tag("food", 1)
     expect_no_horizontal_scroll(dan.page)
 
-    # and the tag's page has nothing any more, while the moments themselves stay
+    # and the tag's page says there is no such tag any more (so does a made-up one),
+    # while the moments themselves stay
     tag = TagPage(cleo.page).open_slug("park")
-    expect(tag.nothing).to_be_visible()
+    expect(tag.no_such_tag).to_be_visible()
+    expect(tag.moments.cards).to_have_count(0)
+    expect(TagPage(cleo.page).open_slug("never-used").no_such_tag).to_be_visible()
     feed = FeedPage(cleo.page).open()
     feed.feed.expect_titles(["Kite flying", "Picnic"])
     expect(TagsPage(cleo.page).open().row("park")).to_have_count(0)
