@@ -1,6 +1,6 @@
 """Realtime benchmark: how fast a change reaches the partner, and how many tabs one Reflex process serves.
 
-Run with ``python -m bench.realtime`` (``--help`` for sample counts and ports). Four parts:
+Run with ``python -m bench.realtime`` (``--help`` for sample counts and ports). Five parts:
 
 1. Presence change latency: a heartbeat that flips A's aggregate (online ↔ idle), sent to
    the API over HTTP (the local function-URL adapter), until the ``PresenceMessage``
@@ -16,6 +16,8 @@ Run with ``python -m bench.realtime`` (``--help`` for sample counts and ports). 
    --backend-only`` process (one Granian worker), each with its live task heartbeating.
    At each step N the nudge → probe-tab delta and partner-presence → probe-tab delta latencies,
    the backend process's RSS and CPU.
+5. Opening Home: a signed-in simulated tab navigates to /home; how long until the page shows
+   (its on_load chain done) and until its data arrives, alone and with many tabs at once.
 
 Figures are printed, never asserted: they describe this machine (2 cores), not a pass mark.
 Everything listens on 127.0.0.1; every wait and loop has a deadline and a count.
@@ -834,6 +836,83 @@ async def _scale(system: Any, args: argparse.Namespace, budget: Budget) -> tuple
     return results, notes
 
 
+# ---------------------------------------------------------------- part 5: opening Home
+
+
+HOME_LEGEND = """
+Part 5: opening Home in a signed-in simulated tab on a fresh Reflex backend process (ms, at the tab's socket).
+  shown: the client-side navigation to /home (on_load_internal sent) → the root state's is_hydrated turns
+  true (the page's on_load chain is done: the shell shows the page, and the tab's other events run again);
+  data: → HomeState's data arrives (loaded, with the partner and latest moments). Each sample first opens
+  Tags, then Home. "alone": one tab; "together": that many tabs open Home at the same moment."""
+
+
+async def _home_load(system: Any, args: argparse.Namespace, budget: Budget) -> tuple[list[Series], list[str]]:
+    from backend.local.services import free_port
+    from bench._reflex_client import ROOT_STATE, LumiStates, SimulatedTab, TabError, var_key
+    from lumi_app.pages.home import HomeState
+
+    states_home = HomeState.get_full_name()
+    notes: list[str] = []
+    port = free_port()
+    system.start_backend(port)
+    backend_url = f"http://127.0.0.1:{port}"
+    api = AsyncApi(system.stack_env["LUMI_API_URL"])
+    states = LumiStates.from_app()
+    tabs: list[SimulatedTab] = []
+    shown_alone, data_alone = Series("5a. alone: /home shown (is_hydrated)"), Series("5b. alone: /home data")
+    together = args.home_tabs
+    shown_many = Series(f"5c. {together} together: /home shown")
+    data_many = Series(f"5d. {together} together: /home data")
+    hydrated_key, loaded_key = var_key("is_hydrated"), var_key("loaded")
+
+    async def open_home(tab: SimulatedTab) -> tuple[float, float]:
+        settled = tab.expect(lambda u: u.delta.get(ROOT_STATE, {}).get(hydrated_key) is True)
+        await tab.navigate("/moments/tags")
+        await tab.wait(settled, 20, "the Tags page")
+        shown = tab.expect(lambda u: u.delta.get(ROOT_STATE, {}).get(hydrated_key) is True)
+        data = tab.expect(lambda u: u.delta.get(states_home, {}).get(loaded_key) is True)
+        sent = time.perf_counter()
+        await tab.navigate("/home")
+        shown_at = (await tab.wait(shown, 20, "Home shown")).at
+        data_at = (await tab.wait(data, 20, "Home's data")).at
+        return (shown_at - sent) * 1000, (data_at - sent) * 1000
+
+    try:
+        people = await _register_many(api, together + together % 2)
+        await _pair_many(api, people)
+        tabs.extend(SimulatedTab(backend_url, system.app_url, states) for _ in people)
+        await asyncio.gather(*(_sign_in(tab, person) for tab, person in zip(tabs, people, strict=True)))
+        probe = tabs[0]
+        for _ in range(args.home_samples):
+            if budget.left() < 10:
+                notes.append("part 5 stopped early: the time budget ran out")
+                break
+            try:
+                shown_ms, data_ms = await open_home(probe)
+            except TabError as error:
+                shown_alone.failures += 1
+                notes.append(str(error))
+                continue
+            shown_alone.add(shown_ms)
+            data_alone.add(data_ms)
+        for _ in range(max(1, args.home_samples // 5)):
+            if budget.left() < 15:
+                break
+            results = await asyncio.gather(*(open_home(tab) for tab in tabs), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    shown_many.failures += 1
+                    continue
+                shown_many.add(result[0])
+                data_many.add(result[1])
+    finally:
+        await asyncio.gather(*(tab.close() for tab in tabs), return_exceptions=True)
+        await api.aclose()
+        system.stop_backend(port)
+    return [shown_alone, data_alone, shown_many, data_many], notes
+
+
 def _service_listener(stack_env: dict[str, str], user_id: str, relationship_id: str) -> TopicListener:
     """A subscriber next to the Reflex process: it sees each message when the Reflex process gets it."""
     from backend.realtime.topics import Channel, couple_topic, user_topic
@@ -929,13 +1008,15 @@ def doubling(results: list[Step], pick: Callable[[Step], Series]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="1,2,3,4", help="which parts to run (default %(default)s)")
+    parser.add_argument("--parts", default="1,2,3,4,5", help="which parts to run (default %(default)s)")
     parser.add_argument("--presence-samples", type=int, default=100)
     parser.add_argument("--nudge-samples", type=int, default=60)
     parser.add_argument("--browser-samples", type=int, default=20)
     parser.add_argument("--close-samples", type=int, default=4)
     parser.add_argument("--steps", default="1,10,25,50,100,200", help="tab counts for part 4")
     parser.add_argument("--step-samples", type=int, default=15, help="nudges (and presence flips) per step")
+    parser.add_argument("--home-samples", type=int, default=30, help="Home openings by one tab (part 5)")
+    parser.add_argument("--home-tabs", type=int, default=20, help="tabs opening Home together (part 5)")
     parser.add_argument("--app-port", type=int, default=3370)
     parser.add_argument("--backend-port", type=int, default=8370)
     parser.add_argument("--budget", type=float, default=290, help="seconds for the whole run (default %(default)s)")
@@ -948,7 +1029,7 @@ def main() -> None:
 
     summary: list[str] = []
     # Seconds each part leaves for the parts after it (their rough cost on this machine).
-    later = {"3": 60.0, "4": 160.0}
+    later = {"3": 60.0, "4": 160.0, "5": 40.0}
     if parts & {"1", "2"}:
         args.reserve = sum(cost for part, cost in later.items() if part in parts)
         host = HostMeter()
@@ -957,10 +1038,10 @@ def main() -> None:
         print(f"  (other processes on this machine meanwhile: ≈{host.others_percent():.0f}% of one core)")
         summary += [item.summary() for item in (series[0], series[2])]
 
-    if parts & {"3", "4"}:
+    if parts & {"3", "4", "5"}:
         with lumi_system(args, budget) as system:
             if "3" in parts:
-                args.reserve = later["4"] if "4" in parts else 5.0
+                args.reserve = sum(later[p] for p in ("4", "5") if p in parts) or 5.0
                 host = HostMeter()
                 series = run_browser_part(system, args, budget)
                 print_table("Part 3: the whole system in Chromium, stamped in the pages (this machine's clock)", series)
@@ -981,6 +1062,15 @@ def main() -> None:
                         f"4. at N={last.tabs} tabs the Reflex process used {last.backend_cpu:.0f}% of a core"
                         f" and {last.backend_rss:.0f} MB"
                     )
+            if "5" in parts:
+                print(HOME_LEGEND, flush=True)
+                host = HostMeter()
+                series, notes = asyncio.run(_home_load(system, args, budget))
+                print_table("Part 5: opening Home", series)
+                print(f"  (other processes on this machine meanwhile: ≈{host.others_percent():.0f}% of one core)")
+                for note in dict.fromkeys(notes):
+                    print(f"  note: {note}")
+                summary += [item.summary() for item in series]
 
     print("\nSummary")
     for line in summary:
