@@ -3,10 +3,13 @@
 amqtt 0.12 asks every auth plugin's ``authenticate(session=)`` on CONNECT (all must say
 True, else CONNACK "not authorized") and every topic plugin's ``topic_filtering(session=,
 topic=, action=)`` before a SUBSCRIBE is granted (a refused filter gets return code 0x80),
-before a PUBLISH is passed on (a refused one is acknowledged and dropped, as IoT Core
-does), and before each delivery to a subscriber (``receive``). The principal proven at
+before a PUBLISH is passed on (a refused one is acknowledged and dropped; IoT Core closes
+an MQTT 3.1.1 connection instead), and before each delivery to a subscriber (``receive``),
+retained messages included (``backend.local.broker_patches``). The principal proven at
 CONNECT is kept on the session, so later checks are pure and fast, and they see the token's
-expiry: after it, nothing more is subscribed, published or delivered.
+expiry: after it, nothing more is subscribed, published or delivered. Whether a message may be
+retained is not the topic plugins' to say (amqtt does not tell them): nobody may, and the
+broker patches see to it.
 
 Verifying a token fetches keys and reads DynamoDB and Redis with blocking clients, so it
 runs on a worker thread, never on the broker's event loop. Settings come from this
