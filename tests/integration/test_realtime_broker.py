@@ -497,6 +497,20 @@ def test_a_will_that_would_be_retained_is_refused_at_connect(
     assert own_broker.retained() == {}
 
 
+def test_a_will_on_a_topic_one_may_not_publish_to_is_refused_at_connect(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker
+) -> None:
+    # given two couples
+    ana, ben, _ = couple()
+    _, _, other_rel = couple()
+    s = stage(stack)
+
+    # when ana leaves a will for someone else's topic, then she cannot connect
+    for topic in [couple_topic(s, other_rel, Channel.EVENTS), user_topic(s, ben.user_id, Channel.NOTIFICATIONS)]:
+        client = connect(ana, port=own_broker.tcp_port, will=Will(topic, b'{"forged": true}'))
+        assert client.connect_result is not None and client.connect_result.getName() == "Not authorized", topic
+
+
 @TRANSPORTS
 def test_a_retained_message_reaches_only_new_subscribers_it_is_for(
     stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker, websocket: bool
