@@ -8,7 +8,9 @@ as IoT Core's ``wss://…/mqtt``).
 Who may connect and which topics they may use is decided by amqtt plugins. By default
 everybody is let in anonymously (``ANONYMOUS``); the local stack passes the realtime
 authorizer's plugin (``backend.local.broker_auth.PLUGIN``), which calls the same rule as
-IoT Core's custom authorizer in AWS.
+IoT Core's custom authorizer in AWS. Where amqtt itself differs from IoT Core, it is patched
+(``backend.local.broker_patches``): among others, no client may retain a message, as no
+Lumi policy grants ``iot:RetainPublish``.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Coroutine, Mapping
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from backend.local.services import HOST
+
+if TYPE_CHECKING:
+    from amqtt.broker import Broker
 
 log = logging.getLogger("lumi.local.mqtt")
 
@@ -31,22 +36,7 @@ ANONYMOUS: PluginConfig = {"amqtt.plugins.authentication.AnonymousAuthPlugin": {
 
 WEBSOCKET_PATH = "/mqtt"
 
-
-class _SubscriptionsSnapshot(dict[str, list[Any]]):
-    """amqtt's subscription table, iterated over a copy.
-
-    amqtt 0.12 walks ``Broker._subscriptions`` and awaits the topic plugins inside the loop
-    (``_run_broadcast``, and retained messages at connect). With a topic plugin those awaits
-    really yield, so a client subscribing or leaving meanwhile changes the dict and the
-    broadcast task dies with "dictionary changed size during iteration": the message is lost
-    for everyone not yet served. Iterating a snapshot makes each broadcast whole.
-    """
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(super().keys()))
-
-    def items(self) -> list[tuple[str, list[Any]]]:  # type: ignore[override]
-        return [(topic_filter, list(subscribers)) for topic_filter, subscribers in super().items()]
+T = TypeVar("T")
 
 
 class MqttBroker:
@@ -118,18 +108,38 @@ class MqttBroker:
             loop.close()
 
     async def _serve(self, started: Future[tuple[int, int]]) -> None:
-        from amqtt.broker import Broker
-
         self._stopped = asyncio.Event()
-        # A namespace per instance: amqtt keeps plugin managers in a process-wide dict by namespace.
-        self._broker = Broker(self.config(), plugin_namespace=f"amqtt.lumi.{id(self)}")
-        self._broker._subscriptions = _SubscriptionsSnapshot(self._broker._subscriptions)
+        self._broker = self._new_broker()
         await self._broker.start()
         try:
             started.set_result((self._bound_port("default"), self._bound_port("ws")))
             await self._stopped.wait()
         finally:
             await self._broker.shutdown()
+
+    def _new_broker(self) -> Broker:
+        """amqtt with Lumi's patches (``backend.local.broker_patches``), made on the broker's loop."""
+        from backend.local.broker_patches import PatchedBroker
+
+        # A namespace per instance: amqtt keeps plugin managers in a process-wide dict by namespace.
+        return PatchedBroker(self.config(), plugin_namespace=f"amqtt.lumi.{id(self)}")
+
+    def retain(self, topic: str, payload: bytes, qos: int = 1) -> None:
+        """Store a retained message as the broker itself may (clients may not: see ``broker_patches``)."""
+        self._call(self._broker.retain_message(None, topic, payload, qos))
+
+    def retained(self) -> dict[str, bytes]:
+        """The retained store, topic -> payload (read on the broker's loop, which owns it)."""
+
+        async def read() -> dict[str, bytes]:
+            return {topic: bytes(message.data) for topic, message in self._broker.retained_messages.items()}
+
+        return self._call(read())
+
+    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 5.0) -> T:
+        if self._loop is None:
+            raise RuntimeError("the MQTT broker is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def _bound_port(self, listener: str) -> int:
         # With port 0 the OS picks the port; amqtt does not expose it, its server object does.

@@ -3,10 +3,15 @@
 amqtt 0.12 asks every auth plugin's ``authenticate(session=)`` on CONNECT (all must say
 True, else CONNACK "not authorized") and every topic plugin's ``topic_filtering(session=,
 topic=, action=)`` before a SUBSCRIBE is granted (a refused filter gets return code 0x80),
-before a PUBLISH is passed on (a refused one is acknowledged and dropped, as IoT Core
-does), and before each delivery to a subscriber (``receive``). The principal proven at
-CONNECT is kept on the session, so later checks are pure and fast, and they see the token's
-expiry: after it, nothing more is subscribed, published or delivered.
+before a PUBLISH is passed on (a refused one is acknowledged and dropped; IoT Core closes
+an MQTT 3.1.1 connection instead), and before each delivery to a subscriber (``receive``),
+retained messages included (``backend.local.broker_patches``). A will is a publish the
+broker makes later for its client, so the CONNECT carrying it is refused unless the client
+may publish on the will's topic (amqtt would not ask then). The principal proven at CONNECT
+is kept on the session, so later checks are pure and fast, and they see the token's expiry:
+after it, nothing more is subscribed, published or delivered. Whether a message may be
+retained is not the topic plugins' to say (amqtt does not tell them): nobody may, and the
+broker patches see to it.
 
 Verifying a token fetches keys and reads DynamoDB and Redis with blocking clients, so it
 runs on a worker thread, never on the broker's event loop. Settings come from this
@@ -51,6 +56,9 @@ class LumiAuthPlugin(BaseAuthPlugin, BaseTopicPlugin):
             return False
         if principal is None or not allowed(principal, "connect", session.client_id or ""):
             log.info("refused MQTT client %r", session.client_id)
+            return False
+        if session.will_flag and not allowed(principal, "publish", session.will_topic or ""):
+            log.info("refused MQTT client %r: a will on %r", session.client_id, session.will_topic)
             return False
         setattr(session, _ATTRIBUTE, principal)
         return True

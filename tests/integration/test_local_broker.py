@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import inspect
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import amqtt.broker
 import paho.mqtt.client as mqtt
 import pytest
+from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from backend.local.broker import WEBSOCKET_PATH, MqttBroker
+from backend.local.broker_patches import AMQTT_VERSION
 
 
 class MqttClient:
     """A paho client that records what it receives, for asserting on."""
 
-    def __init__(self, port: int, websocket: bool = False, username: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        websocket: bool = False,
+        username: str | None = None,
+        client_id: str | None = None,
+        clean_session: bool = True,
+    ) -> None:
         transport = "websockets" if websocket else "tcp"
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{uuid.uuid4().hex[:8]}", transport=transport
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
+            transport=transport,
+            clean_session=clean_session,
         )
         if websocket:
             self.client.ws_set_options(path=WEBSOCKET_PATH)
@@ -33,8 +48,10 @@ class MqttClient:
         self.messages: list[tuple[str, bytes]] = []
         self.granted: list[int] = []
         self.connect_result: mqtt.ReasonCode | None = None
+        self.disconnected = False
         self._changed = threading.Condition()
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.port = port
@@ -42,6 +59,11 @@ class MqttClient:
     def _on_connect(self, _c: mqtt.Client, _u: object, _f: object, reason: mqtt.ReasonCode, _p: object) -> None:
         with self._changed:
             self.connect_result = reason
+            self._changed.notify_all()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: object, _f: object, _r: mqtt.ReasonCode, _p: object) -> None:
+        with self._changed:
+            self.disconnected = True
             self._changed.notify_all()
 
     def _on_message(self, _c: mqtt.Client, _u: object, message: mqtt.MQTTMessage) -> None:
@@ -173,3 +195,149 @@ def test_stop_closes_both_ports() -> None:
     for port in ports:
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+# ---------------------------------------------------------------- retained messages (backend.local.broker_patches)
+
+
+def settle(client: MqttClient) -> None:
+    """One more SUBACK: the broker sends what is retained for a connection and each subscription
+    before it handles the client's next packet, so nothing retained is on its way after this."""
+    client.subscribe(f"lumi/test/settle/{uuid.uuid4().hex}")
+
+
+def test_a_retained_publish_closes_the_connection_and_is_not_stored(
+    broker: MqttBroker, clients: list[MqttClient]
+) -> None:
+    # given a subscriber
+    topic = f"lumi/test/u/{uuid.uuid4().hex}/events"
+    subscriber = MqttClient(broker.tcp_port).connect()
+    publisher = MqttClient(broker.ws_port, websocket=True).connect()
+    clients += [subscriber, publisher]
+    subscriber.subscribe(topic)
+
+    # when a client publishes a retained message
+    publisher.client.publish(topic, b"sticky", qos=1, retain=True)
+
+    # then its connection is closed, nothing is stored, and what comes next is all that arrives
+    assert publisher.wait_for(lambda: publisher.disconnected), "the connection stayed open"
+    assert broker.retained() == {}
+    MqttClient(broker.tcp_port).connect().client.publish(topic, b"live", qos=1).wait_for_publish(5)
+    assert subscriber.wait_for(lambda: bool(subscriber.messages))
+    assert subscriber.messages == [(topic, b"live")]
+
+
+class HidesOneSubtree(BaseAuthPlugin, BaseTopicPlugin):
+    """Grants every subscription but delivers nothing under one prefix: only ``receive`` says no."""
+
+    @dataclass
+    class Config:
+        hidden_prefix: str = "lumi/test/hidden/"
+
+    async def authenticate(self, *, session: Session) -> bool | None:
+        return True
+
+    async def topic_filtering(
+        self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None
+    ) -> bool | None:
+        return not (action == Action.RECEIVE and (topic or "").startswith(self.config.hidden_prefix))
+
+
+def test_retained_messages_pass_the_receive_check_at_subscribe_and_at_reconnect(clients: list[MqttClient]) -> None:
+    # given a broker whose topic plugin hides one subtree from delivery, and a message retained on each side
+    plugin = f"{HidesOneSubtree.__module__}.{HidesOneSubtree.__name__}"
+    guarded = MqttBroker(plugins={plugin: {}}).start()
+    try:
+        guarded.retain("lumi/test/hidden/x", b"hidden")
+        guarded.retain("lumi/test/open/x", b"open")
+
+        # when a client with a persistent session subscribes to both
+        client_id = f"test-{uuid.uuid4().hex[:8]}"
+        first = MqttClient(guarded.tcp_port, client_id=client_id, clean_session=False).connect()
+        clients.append(first)
+        first.subscribe("lumi/test/#")
+        settle(first)
+
+        # then only the one it may receive arrives
+        assert first.messages == [("lumi/test/open/x", b"open")]
+
+        # and so again when it comes back to its session (amqtt resends for the session's subscriptions)
+        first.close()
+        again = MqttClient(guarded.tcp_port, client_id=client_id, clean_session=False).connect()
+        clients.append(again)
+        settle(again)
+        assert again.messages == [("lumi/test/open/x", b"open")]
+    finally:
+        guarded.stop()
+
+
+# ---------------------------------------------------------------- canaries: amqtt as the patches know it
+
+UPSTREAM_SHAPES = {
+    # 1: the broadcast awaits the topic plugins while walking the subscription table
+    "_run_broadcast": [
+        "for k_filter, subscriptions in self._subscriptions.items():",
+        'sendable = await self._topic_filtering(target_session, topic=broadcast["topic"], action=Action.RECEIVE)',
+    ],
+    # 2: the one place a client's PUBLISH is passed on and retained, told by the packet's flag
+    "_handle_message_delivery": [
+        "app_message = wait_deliver.result()",
+        "if app_message.publish_packet and app_message.publish_packet.retain_flag:",
+        "await self.retain_message(client_session, app_message.topic, app_message.data, app_message.qos)",
+    ],
+    # 3: a will is retained from the session's flag when its client drops
+    "_handle_disconnect": ["if client_session.will_retain:", "await self.retain_message("],
+    # 2, 3, 4: CONNECTs are judged by _authenticate; retained messages at connect walk everyone's filters
+    "_handle_client_session": [
+        "authenticated = await self._authenticate(client_session, self.listeners_config[listener_name])",
+        "for topic in self._subscriptions:",
+        "await self._publish_retained_messages_for_subscription((topic, QOS_0), client_session)",
+    ],
+    # 4: and at subscribe, for each granted filter
+    "_handle_subscription": ["await self._publish_retained_messages_for_subscription(subscription, client_session)"],
+}
+
+
+def test_amqtt_is_the_version_the_broker_patches_were_written_for() -> None:
+    """An upgrade must look again at ``backend.local.broker_patches`` (and then change this)."""
+    assert importlib.metadata.version("amqtt") == AMQTT_VERSION
+
+
+@pytest.mark.parametrize("method", sorted(UPSTREAM_SHAPES))
+def test_amqtt_still_has_the_code_the_broker_patches_lean_on(method: str) -> None:
+    source = inspect.getsource(getattr(Broker, method))
+    for line in UPSTREAM_SHAPES[method]:
+        assert line in source, f"amqtt's Broker.{method} changed: look again at backend.local.broker_patches"
+
+
+def test_amqtt_retains_and_sends_retained_messages_nowhere_else() -> None:
+    source = inspect.getsource(amqtt.broker)
+    # called at connect and at subscribe
+    assert source.count("._publish_retained_messages_for_subscription(") == 2
+    # called by the plugins' BrokerContext, for a retained PUBLISH and for a retained will
+    assert source.count(".retain_message(") == 3
+    # RetainedApplicationMessage, a session's queue at reconnect, a subscription's retained messages
+    assert source.count("retain=True") == 3
+
+
+class UnpatchedMqttBroker(MqttBroker):
+    def _new_broker(self) -> Broker:
+        return Broker(self.config(), plugin_namespace=f"amqtt.lumi.raw.{id(self)}")
+
+
+def test_unpatched_amqtt_still_sends_a_new_client_what_others_subscribed_to(clients: list[MqttClient]) -> None:
+    """When this fails, amqtt sends retained messages only through the client's own
+    subscriptions, and point 4 of ``backend.local.broker_patches`` may go."""
+    raw = UnpatchedMqttBroker().start()
+    try:
+        watcher = MqttClient(raw.tcp_port).connect()
+        clients.append(watcher)
+        watcher.subscribe("lumi/test/watched/#")
+        raw.retain("lumi/test/watched/x", b"not yours")
+
+        newcomer = MqttClient(raw.tcp_port).connect()  # subscribes to nothing
+        clients.append(newcomer)
+        settle(newcomer)
+        assert newcomer.messages == [("lumi/test/watched/x", b"not yours")]
+    finally:
+        raw.stop()

@@ -7,16 +7,19 @@ these are the same checks IoT Core makes in AWS through the custom authorizer.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
 
-from backend.local.broker import WEBSOCKET_PATH
+from backend.local.broker import WEBSOCKET_PATH, MqttBroker
+from backend.local.broker_auth import PLUGIN
 from backend.local.stack import LocalStack
 from backend.realtime.topics import Channel, couple_topic, service_subscriptions, user_topic
 from tests.integration.conftest import MakeCouple, Person, Register
@@ -41,30 +44,43 @@ class MqttClient:
         password: str | None = None,
         client_id: str | None = None,
         websocket: bool = False,
+        will: Will | None = None,
+        clean_session: bool = True,
     ) -> None:
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id if client_id is not None else f"test-{uuid.uuid4().hex[:8]}",
             transport="websockets" if websocket else "tcp",
             reconnect_on_failure=False,  # a refused client stays refused
+            clean_session=clean_session,
         )
         if websocket:
             self.client.ws_set_options(path=WEBSOCKET_PATH)
         if username is not None:
             self.client.username_pw_set(username, password)
+        if will is not None:
+            self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
         self.port = port
         self.connect_result: mqtt.ReasonCode | None = None
+        self.disconnected = False
         self.granted: dict[int, list[int]] = {}
         self.messages: list[tuple[str, bytes]] = []
+        self.retained: list[tuple[str, bytes]] = []  # those of the messages that came with the retain flag
         self.arrivals: list[float] = []  # time.monotonic() of each message
         self._changed = threading.Condition()
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_subscribe = self._on_subscribe
         self.client.on_message = self._on_message
 
     def _on_connect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: mqtt.ReasonCode, _p: Any) -> None:
         with self._changed:
             self.connect_result = reason
+            self._changed.notify_all()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, _reason: mqtt.ReasonCode, _p: Any) -> None:
+        with self._changed:
+            self.disconnected = True
             self._changed.notify_all()
 
     def _on_subscribe(self, _c: mqtt.Client, _u: Any, mid: int, reasons: list[mqtt.ReasonCode], _p: Any) -> None:
@@ -75,6 +91,8 @@ class MqttClient:
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         with self._changed:
             self.messages.append((message.topic, message.payload))
+            if message.retain:
+                self.retained.append((message.topic, message.payload))
             self.arrivals.append(time.monotonic())
             self._changed.notify_all()
 
@@ -113,6 +131,21 @@ class MqttClient:
         self.client.disconnect()
         self.client.loop_stop()
 
+    def drop(self) -> None:
+        """Lose the connection without a DISCONNECT, as a closed laptop does: the broker sends the will."""
+        sock = self.client.socket()
+        assert sock is not None, "not connected"
+        with socket.fromfd(sock.fileno(), socket.AF_INET, socket.SOCK_STREAM) as raw:  # tcp or websocket
+            raw.shutdown(socket.SHUT_RDWR)
+        assert self.wait_for(lambda: self.disconnected), "the connection did not drop"
+
+
+@dataclass(frozen=True)
+class Will:
+    topic: str
+    payload: bytes
+    retain: bool = False
+
 
 Connect = Callable[..., MqttClient]
 
@@ -139,12 +172,14 @@ def connect(mqtt_port: int) -> Iterator[Connect]:
         port: int | None = None,
         websocket: bool = False,
         username: str | None = None,
+        will: Will | None = None,
+        clean_session: bool = True,
     ) -> MqttClient:
         if person is not None:
             username = username or person.username
             password = password if password is not None else person.access_token
             client_id = client_id or f"{person.user_id}-{uuid.uuid4().hex[:6]}"
-        client = MqttClient(port or mqtt_port, username, password, client_id, websocket).connect()
+        client = MqttClient(port or mqtt_port, username, password, client_id, websocket, will, clean_session).connect()
         made.append(client)
         return client
 
@@ -358,3 +393,179 @@ def test_no_message_is_lost_while_other_clients_come_and_go(
     # then every one of them arrived, in order
     assert steady.wait_for(lambda: len(steady.received(topic)) >= 60, timeout=10), len(steady.received(topic))
     assert steady.received(topic) == [str(i).encode() for i in range(60)]
+
+
+# ---------------------------------------------------------------- retained messages and wills
+#
+# Lumi's policy grants iot:RetainPublish to nobody, so no client may leave a message behind
+# for later subscribers (see ``backend.local.broker_patches``). These tests run a broker of
+# their own with the same plugin, so each starts with an empty retained store and can look in.
+
+
+@pytest.fixture
+def own_broker(stack: LocalStack) -> Iterator[MqttBroker]:
+    broker = MqttBroker(plugins={PLUGIN: {}}).start()
+    yield broker
+    broker.stop()
+
+
+TRANSPORTS = pytest.mark.parametrize("websocket", [False, True], ids=["tcp", "websocket"])
+
+
+def port_of(broker: MqttBroker, websocket: bool) -> int:
+    return broker.ws_port if websocket else broker.tcp_port
+
+
+def settle(client: MqttClient, own_topic: str) -> None:
+    """Wait until everything retained for this connection so far has arrived.
+
+    The broker handles a client's packets in order, and sends the retained messages of a
+    connection (right after CONNACK) and of a subscription (right after its SUBACK) before
+    it handles the next packet. So once one more SUBACK is back, nothing retained is on its way.
+    """
+    assert client.subscribe(own_topic) == 1
+
+
+@TRANSPORTS
+def test_a_retained_publish_closes_the_connection_and_is_neither_stored_nor_delivered(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker, websocket: bool
+) -> None:
+    # given two couples, and ana's partner listening to their couple's topics
+    ana, ben, rel = couple()
+    cleo, _, other_rel = couple()
+    s, port = stage(stack), port_of(own_broker, websocket)
+    topic = couple_topic(s, rel, Channel.EVENTS)
+    ben_client = connect(ben, port=port, websocket=websocket)
+    assert ben_client.subscribe(f"lumi/{s}/r/{rel}/#") == 1
+    ana_client = connect(ana, port=port, websocket=websocket)
+
+    # when ana publishes a retained message on her couple's topic
+    ana_client.client.publish(topic, b'{"sticky": true}', qos=1, retain=True)
+
+    # then the broker closes her connection, as IoT Core does, and keeps nothing
+    assert ana_client.wait_for(lambda: ana_client.disconnected), "the connection stayed open"
+    assert own_broker.retained() == {}
+    # and ben did not get it live either: what ana publishes next (not retained) is all he gets
+    ana_again = connect(ana, port=port, websocket=websocket)
+    ana_again.publish(topic, b'{"live": true}')
+    assert ben_client.wait_for_message(topic) == b'{"live": true}'
+    assert ben_client.messages == [(topic, b'{"live": true}')]
+
+    # and nobody connecting later gets it: neither ben anew nor cleo of the other couple
+    later_ben = connect(ben, port=port, websocket=websocket)
+    assert later_ben.subscribe(f"lumi/{s}/r/{rel}/#") == 1
+    cleo_client = connect(cleo, port=port, websocket=websocket)
+    assert cleo_client.subscribe(f"lumi/{s}/r/{other_rel}/#") == 1
+    settle(later_ben, user_topic(s, ben.user_id, "settle"))
+    settle(cleo_client, user_topic(s, cleo.user_id, "settle"))
+    assert later_ben.messages == [] and cleo_client.messages == []
+
+
+def test_the_service_may_not_retain_either(stack: LocalStack, connect: Connect, own_broker: MqttBroker) -> None:
+    # given the service principal (server code never retains; its IAM role has no iot:RetainPublish)
+    env = stack.env()
+    client = connect(username="lumi-service", password=env["LUMI_REALTIME_SERVICE_SECRET"], port=own_broker.tcp_port)
+    assert client.accepted
+
+    # when it publishes a retained message, then it is refused like anyone's
+    client.client.publish(user_topic(stage(stack), "anyone", Channel.EVENTS), b"{}", qos=1, retain=True)
+    assert client.wait_for(lambda: client.disconnected), "the connection stayed open"
+    assert own_broker.retained() == {}
+
+
+@TRANSPORTS
+def test_a_will_that_would_be_retained_is_refused_at_connect(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker, websocket: bool
+) -> None:
+    # given a couple, and the partner listening to their couple's topics
+    ana, ben, rel = couple()
+    s, port = stage(stack), port_of(own_broker, websocket)
+    topic = couple_topic(s, rel, Channel.PRESENCE)
+    ben_client = connect(ben, port=port, websocket=websocket)
+    assert ben_client.subscribe(f"lumi/{s}/r/{rel}/#") == 1
+
+    # when ana connects with a will to be retained on her own couple's topic, she is refused
+    refused = connect(ana, port=port, websocket=websocket, will=Will(topic, b'{"gone": "sticky"}', retain=True))
+    assert refused.connect_result is not None and refused.connect_result.getName() == "Not authorized"
+
+    # then the same will without retain is accepted, reaches ben live when she drops, and stays nowhere
+    ana_client = connect(ana, port=port, websocket=websocket, will=Will(topic, b'{"gone": true}'))
+    assert ana_client.accepted
+    ana_client.drop()
+    assert ben_client.wait_for_message(topic) == b'{"gone": true}'
+    assert ben_client.messages == [(topic, b'{"gone": true}')]
+    assert own_broker.retained() == {}
+
+
+def test_a_will_on_a_topic_one_may_not_publish_to_is_refused_at_connect(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker
+) -> None:
+    # given two couples
+    ana, ben, _ = couple()
+    _, _, other_rel = couple()
+    s = stage(stack)
+
+    # when ana leaves a will for someone else's topic, then she cannot connect
+    for topic in [couple_topic(s, other_rel, Channel.EVENTS), user_topic(s, ben.user_id, Channel.NOTIFICATIONS)]:
+        client = connect(ana, port=own_broker.tcp_port, will=Will(topic, b'{"forged": true}'))
+        assert client.connect_result is not None and client.connect_result.getName() == "Not authorized", topic
+
+
+@TRANSPORTS
+def test_a_retained_message_reaches_only_new_subscribers_it_is_for(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker, websocket: bool
+) -> None:
+    # given two couples, each with one person subscribed to their couple's topics, and a message
+    # retained on each couple's topic (put there by the broker: no client may)
+    ana, ben, rel = couple()
+    cleo, dan, other_rel = couple()
+    s, port = stage(stack), port_of(own_broker, websocket)
+    ours, theirs = couple_topic(s, rel, Channel.EVENTS), couple_topic(s, other_rel, Channel.EVENTS)
+    for person, relationship in ((ana, rel), (dan, other_rel)):
+        assert connect(person, port=port, websocket=websocket).subscribe(f"lumi/{s}/r/{relationship}/#") == 1
+    own_broker.retain(ours, b'{"for": "ana and ben"}')
+    own_broker.retain(theirs, b'{"for": "cleo and dan"}')
+
+    # when ben and cleo connect anew, before subscribing to anything
+    ben_client = connect(ben, port=port, websocket=websocket)
+    cleo_client = connect(cleo, port=port, websocket=websocket)
+    settle(ben_client, user_topic(s, ben.user_id, "settle"))
+    settle(cleo_client, user_topic(s, cleo.user_id, "settle"))
+
+    # then neither got anything: other people's subscriptions are not theirs
+    assert ben_client.messages == [] and cleo_client.messages == []
+
+    # when each subscribes to their own couple's topics, and ben tries the other couple's too
+    assert ben_client.subscribe(f"lumi/{s}/r/{rel}/#") == 1
+    assert ben_client.subscribe(f"lumi/{s}/r/{other_rel}/#") == REFUSED
+    assert cleo_client.subscribe(f"lumi/{s}/r/{other_rel}/#") == 1
+    settle(ben_client, user_topic(s, ben.user_id, "settle-again"))
+    settle(cleo_client, user_topic(s, cleo.user_id, "settle-again"))
+
+    # then each got their own couple's message once, as a retained one, and nothing else
+    assert ben_client.messages == ben_client.retained == [(ours, b'{"for": "ana and ben"}')]
+    assert cleo_client.messages == cleo_client.retained == [(theirs, b'{"for": "cleo and dan"}')]
+
+
+def test_a_persistent_session_gets_retained_messages_only_through_its_own_subscriptions(
+    stack: LocalStack, couple: MakeCouple, connect: Connect, own_broker: MqttBroker
+) -> None:
+    # given cleo's persistent session, subscribed to her couple's topics, and ana subscribed to hers
+    ana, _, rel = couple()
+    cleo, _, other_rel = couple()
+    s, port = stage(stack), own_broker.tcp_port
+    client_id = f"{cleo.user_id}-persistent"
+    first = connect(cleo, port=port, client_id=client_id, clean_session=False)
+    assert first.subscribe(f"lumi/{s}/r/{other_rel}/#") == 1
+    first.close()
+    assert connect(ana, port=port).subscribe(f"lumi/{s}/r/{rel}/#") == 1
+    ours, theirs = couple_topic(s, rel, Channel.EVENTS), couple_topic(s, other_rel, Channel.EVENTS)
+    own_broker.retain(ours, b'{"for": "ana and ben"}')
+    own_broker.retain(theirs, b'{"for": "cleo and dan"}')
+
+    # when cleo comes back to her session
+    again = connect(cleo, port=port, client_id=client_id, clean_session=False)
+    settle(again, user_topic(s, cleo.user_id, "settle"))
+
+    # then amqtt sends what is retained for her session's subscriptions, and nothing of the other couple
+    assert again.messages == again.retained == [(theirs, b'{"for": "cleo and dan"}')]

@@ -147,6 +147,15 @@ def test_policy_names_exactly_the_own_topics() -> None:
     }
 
 
+@pytest.mark.parametrize("principal", [ana, unpaired, service], ids=["person", "unpaired", "service"])
+def test_no_policy_lets_anyone_retain_a_message(principal: Principal) -> None:
+    """A retained message goes to every later subscriber; nobody gets ``iot:RetainPublish``
+    (or a wildcard that holds it), and the local broker refuses retained publishes to match."""
+    document = policy_document(principal, "eu-west-1", "111122223333")
+    actions = [statement["Action"] for statement in document["Statement"]]
+    assert sorted(actions) == ["iot:Connect", "iot:Publish", "iot:Receive", "iot:Subscribe"]
+
+
 def test_an_unpaired_persons_policy_has_no_couple_topic() -> None:
     document = policy_document(unpaired, "eu-west-1", "111122223333")
     resources = [r for s in document["Statement"][1:] for r in s["Resource"]]
