@@ -61,9 +61,9 @@ class Settings(BaseSettings):
     # reach the API can send that header too, so it counts only when this is on AND the call
     # carries the app server's secret in X-Lumi-App-Server (``backend.api.ratelimit``); else
     # the source address counts. The local stack makes a secret and turns this on, for its
-    # Reflex backend only. AWS: give the secret to the API and the app server's task only (a
-    # Secrets Manager secret, like the realtime one), never to anything browsers can read, and
-    # set LUMI_TRUSTED_CLIENT_IP_HEADER=true on the API; without a secret the header is ignored.
+    # Reflex backend only. AWS (infra/ does not yet): give the same secret to the API and the
+    # app server's task only, never to anything a browser can read, and set
+    # LUMI_TRUSTED_CLIENT_IP_HEADER=true on the API; without a secret the header is ignored.
     trusted_client_ip_header: bool = False
     app_server_secret: str = ""
 
