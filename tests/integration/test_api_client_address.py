@@ -128,7 +128,7 @@ async def test_with_the_header_not_trusted_even_the_app_server_gets_one_budget(
     reset_settings()
     api = app_server(api_url)
     try:
-        # when the app server signs in for ever new browsers, then they share its budget
+        # when the app server signs in for a new browser each time, then they share its budget
         assert [await sign_in_as_nobody(api, browser_address_for_test()) for _ in range(3)] == [404, 404, 404]
         assert await sign_in_as_nobody(api, browser_address_for_test()) == 429
     finally:
