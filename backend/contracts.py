@@ -24,6 +24,9 @@ AVATAR_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp"
 # The browser's address, which the Reflex backend forwards on auth calls so the API's
 # per-client rate limits count people, not the one backend they all come through.
 CLIENT_IP_HEADER = "X-Lumi-Client-Ip"
+# The app server's shared secret (``Settings.app_server_secret``) on every call it makes: the
+# proof that lets the API believe CLIENT_IP_HEADER, which anyone else could send too.
+APP_SERVER_HEADER = "X-Lumi-App-Server"
 
 
 def _normalise_username(value: object) -> object:

@@ -56,11 +56,16 @@ class Settings(BaseSettings):
     rate_limit_auth_per_minute: int = 20
     rate_limit_requests_per_minute: int = 30
     rate_limits_enabled: bool = True
-    # Every API call comes from the Reflex backend, so the request's source address is the
-    # backend's; the backend forwards the browser's in X-Lumi-Client-Ip. Trust it only while
-    # nothing but the Reflex backend can call the API: locally it listens on 127.0.0.1, in
-    # AWS its function URL takes AWS_IAM auth. Turn off if the API is ever open to browsers.
-    trusted_client_ip_header: bool = True
+    # Every API call of the app comes from the Reflex backend, so the request's source address
+    # is the backend's; the backend forwards the browser's in X-Lumi-Client-Ip. Anyone who can
+    # reach the API can send that header too, so it counts only when this is on AND the call
+    # carries the app server's secret in X-Lumi-App-Server (``backend.api.ratelimit``); else
+    # the source address counts. The local stack makes a secret and turns this on, for its
+    # Reflex backend only. AWS (infra/ does not yet): give the same secret to the API and the
+    # app server's task only, never to anything a browser can read, and set
+    # LUMI_TRUSTED_CLIENT_IP_HEADER=true on the API; without a secret the header is ignored.
+    trusted_client_ip_header: bool = False
+    app_server_secret: str = ""
 
     jwks_cache_seconds: int = Field(default=3600, ge=0)
 

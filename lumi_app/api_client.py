@@ -9,6 +9,8 @@ never logged.
 
 Auth calls carry the browser's address (``X-Lumi-Client-Ip``): every call comes from this
 backend, so without it the API's per-client rate limits would give all users one budget.
+The API believes that address only from the app server, so every call also carries the app
+server's secret (``X-Lumi-App-Server``) when one is configured.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from reflex.istate.data import SessionData
 from reflex_base.event.context import EventContext
 
 from backend.contracts import (
+    APP_SERVER_HEADER,
     CLIENT_IP_HEADER,
     AnniversaryUpdate,
     AuthSession,
@@ -202,12 +205,23 @@ def browser_address() -> str | None:
 class LumiApi:
     """Thin async client: one method per API route, each returning a ``backend.contracts`` model."""
 
-    def __init__(self, base_url: str, *, timeout: float = 15.0, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        app_server_secret: str = "",
+        timeout: float = 15.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        """``app_server_secret``: proves to the API that the browser addresses we forward are real."""
+        headers = {"accept": "application/json"}
+        if app_server_secret:
+            headers[APP_SERVER_HEADER] = app_server_secret
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,
-            headers={"accept": "application/json"},
+            headers=headers,
         )
 
     async def aclose(self) -> None:
@@ -495,5 +509,6 @@ def get_api() -> LumiApi:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = LumiApi(get_settings().api_url)
+        settings = get_settings()
+        client = _clients[loop] = LumiApi(settings.api_url, app_server_secret=settings.app_server_secret)
     return client

@@ -1,8 +1,11 @@
 """OpenAPI response declarations, so the document lists every status a route can answer.
 
-Each route names its success model and the error statuses it may return; the common ones
-(bad JSON, validation, unexpected errors) are added for every route. Error bodies are
-always :class:`backend.contracts.ErrorResponse`.
+Each route names its success model (None: it answers without a body) and the error statuses
+it may return; the common ones (bad JSON, validation, a form body refused at the edge,
+unexpected errors, an unreachable backing service) are added for every route here. Error
+bodies are always :class:`backend.contracts.ErrorResponse` in JSON; a 429 also carries
+Retry-After. The fuzz test (``tests/integration/test_api_fuzz.py``) holds real answers to
+this document: status, content type, body and headers.
 """
 
 from __future__ import annotations
@@ -30,15 +33,31 @@ ERROR_DESCRIPTIONS = {
     503: "A backing service is unreachable (`unavailable`)",
 }
 _ALWAYS = (400, 415, 422, 500, 503)
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the next attempt may succeed",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def responses(success: int, model: type[BaseModel] | None, *errors: int, description: str = "OK") -> dict[int, Any]:
-    documented: dict[int, Any] = {success: {"description": description}}
-    if model is not None:
-        documented[success]["content"] = {"application/json": {"model": model}}
+    # An empty content map says "no body": without one Powertools documents the handler's
+    # return annotation (``Response[None]``) as a JSON null.
+    content = {"application/json": {"model": model}} if model is not None else {}
+    documented: dict[int, Any] = {success: {"description": description, "content": content}}
     for status in sorted({*_ALWAYS, *errors}):
-        documented[status] = {
-            "description": ERROR_DESCRIPTIONS[status],
-            "content": {"application/json": {"model": ErrorResponse}},
-        }
+        documented[status] = _error(status)
+    return documented
+
+
+def _error(status: int) -> dict[str, Any]:
+    """One error answer as documented: always the error body in JSON."""
+    documented: dict[str, Any] = {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"model": ErrorResponse}},
+    }
+    if status == 429:
+        documented["headers"] = _RETRY_AFTER
     return documented

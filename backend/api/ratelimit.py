@@ -4,16 +4,19 @@ Auth routes are limited per client IP and sign-in also per login identifier; par
 requests per person. Identifiers are hashed so Redis never holds e-mail addresses. Limits
 come from ``Settings.rate_limit_*``.
 
-The client IP is the browser's. Every call reaches the API from the Reflex backend, so
-``requestContext.http.sourceIp`` is the backend's own address and would give every person
-one shared budget; the backend forwards the browser's address in ``X-Lumi-Client-Ip``. That
-header is believed only when ``Settings.trusted_client_ip_header`` says nobody else can call
-the API, and only if it holds one valid IP address; otherwise the source IP counts.
+The client IP is the browser's. Every call of the app reaches the API from the Reflex
+backend, so ``requestContext.http.sourceIp`` is the backend's own address and would give
+every person one shared budget; the backend forwards the browser's address in
+``X-Lumi-Client-Ip``. Any other caller could send that header too and pick its own budget,
+so it is believed only when ``Settings.trusted_client_ip_header`` is on, the call proves it
+comes from the app server (``X-Lumi-App-Server`` holds ``Settings.app_server_secret``), and
+it holds one valid IP address; otherwise the source IP counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import time
 from typing import Annotated
@@ -21,7 +24,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
-from backend.contracts import CLIENT_IP_HEADER
+from backend.contracts import APP_SERVER_HEADER, CLIENT_IP_HEADER
 from backend.domain.errors import RateLimited
 from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
@@ -48,7 +51,7 @@ def hit(bucket: str, identifier: str, limit: int, window_seconds: int = WINDOW_S
 def client_ip(request: Request) -> str:
     """The address a per-client budget is kept for (see the module docstring)."""
     event = request.resolved_event
-    if get_settings().trusted_client_ip_header:
+    if get_settings().trusted_client_ip_header and is_app_server(event.headers.get(APP_SERVER_HEADER)):
         forwarded = ip_address_or_none(event.headers.get(CLIENT_IP_HEADER))
         if forwarded is not None:
             return forwarded
@@ -56,6 +59,14 @@ def client_ip(request: Request) -> str:
         return str(event.request_context.http.source_ip or "unknown")  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError):
         return "unknown"
+
+
+def is_app_server(presented: str | None) -> bool:
+    """Whether a call carries the app server's secret (in constant time; no secret, no app server)."""
+    secret = get_settings().app_server_secret
+    if not secret or not presented:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8", "replace"), secret.encode())
 
 
 def ip_address_or_none(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,10 @@ class LocalStack:
             **{f"LUMI_QUEUE_URL_{name.upper()}": url for name, url in p.queue_urls.items()},
             "LUMI_SEARCH_SQLITE_PATH": self._search_path(),
             **self._secrets(),
+            # Our Reflex backend proves itself with this run's secret, so only its calls may
+            # forward a browser's address; curl and tests on 127.0.0.1 keep their own budget.
+            "LUMI_TRUSTED_CLIENT_IP_HEADER": "true",
+            "LUMI_APP_SERVER_SECRET": secrets.token_urlsafe(32),
             **self.extra_env,
         }
         self._apply_env()

@@ -19,7 +19,7 @@ from moto.utilities.utils import load_resource
 
 from backend.api.auth import verify_access_token
 from backend.aws import client
-from backend.contracts import CLIENT_IP_HEADER
+from backend.contracts import APP_SERVER_HEADER, CLIENT_IP_HEADER
 from backend.domain import accounts
 from backend.domain.errors import Conflict, WeakPassword
 from backend.settings import get_settings, reset_settings
@@ -386,8 +386,11 @@ def random_address(version: int = 4) -> str:
 
 
 def sign_in_as_nobody(api: Api, forwarded: str | None) -> int:
-    """One sign-in attempt for an unknown login (so only the per-client budget counts)."""
-    headers = {CLIENT_IP_HEADER: forwarded} if forwarded is not None else None
+    """One sign-in attempt for an unknown login (so only the per-client budget counts), made by
+    the app server (with its secret) for the browser at ``forwarded``."""
+    headers = {APP_SERVER_HEADER: get_settings().app_server_secret}
+    if forwarded is not None:
+        headers[CLIENT_IP_HEADER] = forwarded
     return api.post("/auth/login", {"login": unique_name("nobody"), "password": "x1234567"}, headers=headers)[0]
 
 
@@ -411,7 +414,7 @@ def test_a_forwarded_address_is_ignored_when_the_header_is_not_trusted(
 ) -> None:
     monkeypatch.setenv("LUMI_TRUSTED_CLIENT_IP_HEADER", "false")
     reset_settings()
-    # every attempt claims another browser, but they all come from one address
+    # every attempt claims another browser, with the app server's secret, but they all come from one address
     assert [sign_in_as_nobody(api, random_address()) for _ in range(3)] == [404, 404, 404]
     assert sign_in_as_nobody(api, random_address()) == 429
     assert sign_in_as_nobody(api, None) == 429

@@ -1,8 +1,15 @@
-"""The OpenAPI document is served and generated from the same models the API validates with."""
+"""The OpenAPI document is served and generated from the same models the API validates with,
+and promises what the routes really answer (the fuzz test holds real answers to it)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any, get_type_hints
+
+from aws_lambda_powertools.event_handler import Response
+
 from backend import contracts
+from backend.api.app import app, openapi_document
 from tests.integration.conftest import Api
 
 EXPECTED = {
@@ -58,13 +65,32 @@ EXPECTED = {
     ("post", "/moments/{moment_id}/receipts"),
 }
 PUBLIC = {("get", "/health"), ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/refresh")}
+# The routes that answer without a body, with the status they answer.
+WITHOUT_A_BODY = {
+    ("post", "/auth/logout"): 204,
+    ("post", "/auth/password"): 204,
+    ("post", "/auth/delete-account"): 204,
+    ("post", "/push/subscriptions"): 201,
+    ("delete", "/push/subscriptions"): 204,
+    ("post", "/relationships/requests/{request_id}/decline"): 204,
+    ("delete", "/relationships/requests/{request_id}"): 204,
+    ("delete", "/relationships/{relationship_id}"): 204,
+    ("delete", "/moments/{moment_id}"): 204,
+    ("delete", "/tags/{slug}"): 204,
+    ("post", "/moments/{moment_id}/typing"): 202,
+}
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+
+
+def operations_of(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(method, path): op for path, item in document["paths"].items() for method, op in item.items()}
 
 
 def test_openapi_document_lists_every_route_with_models_and_security(api: Api) -> None:
     status, document = api.get("/openapi.json")
     assert status == 200
     assert document["info"]["title"] == "Lumi API"
-    operations = {(method, path): op for path, item in document["paths"].items() for method, op in item.items()}
+    operations = operations_of(document)
     assert set(operations) == EXPECTED
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
@@ -76,9 +102,7 @@ def test_openapi_document_lists_every_route_with_models_and_security(api: Api) -
         assert ("security" in operation) == (key not in PUBLIC), key
         for code, response in operation["responses"].items():
             if int(code) >= 400:
-                assert response["content"]["application/json"]["schema"] == {
-                    "$ref": "#/components/schemas/ErrorResponse"
-                }, (key, code)
+                assert response["content"] == ERROR_BODY, (key, code)
     schemas = document["components"]["schemas"]
     assert schemas["RegisterRequest"]["properties"]["username"]["pattern"] == contracts.USERNAME_PATTERN
     assert operations[("post", "/auth/register")]["requestBody"]["content"]["application/json"]["schema"] == {
@@ -87,3 +111,43 @@ def test_openapi_document_lists_every_route_with_models_and_security(api: Api) -
     assert "201" in operations[("post", "/auth/register")]["responses"]
     assert "204" in operations[("delete", "/relationships/{relationship_id}")]["responses"]
     assert "409" in operations[("post", "/relationships/requests")]["responses"]
+
+
+def routes_answering_without_a_body() -> dict[tuple[str, str], int]:
+    """Every route whose handler answers ``Response[None]``, with its status (Powertools keeps
+    no public list of routes; if this breaks after an upgrade, find them another way)."""
+    routes = app._static_routes + app._dynamic_routes
+    return {
+        (route.method.lower(), route.openapi_path): route.status_code
+        for route in routes
+        if route.include_in_schema and get_type_hints(route.func).get("return") == Response[None]
+    }
+
+
+def test_an_answer_without_a_body_is_documented_without_one() -> None:
+    # given the routes that answer without a body (204, but also typing's 202 and a push
+    # subscription's 201)
+    assert routes_answering_without_a_body() == WITHOUT_A_BODY
+    operations = operations_of(json.loads(openapi_document()))
+    # then the document promises no content for those answers, nor for any 204
+    for (method, path), status in WITHOUT_A_BODY.items():
+        assert not operations[(method, path)]["responses"][str(status)].get("content"), (method, path, status)
+    for key, operation in operations.items():
+        for code, response in operation["responses"].items():
+            if code == "204":
+                assert not response.get("content"), key
+            elif code.startswith("2") and key not in WITHOUT_A_BODY:
+                assert set(response["content"]) == {"application/json"}, (key, code)
+
+
+def test_errors_are_documented_alike_on_every_route() -> None:
+    operations = operations_of(json.loads(openapi_document()))
+    for key, operation in operations.items():
+        responses = operation["responses"]
+        # any path refuses a form body before routing, and anything may fail unexpectedly
+        assert {"415", "500"} <= set(responses), key
+        # a route that wants a token says what happens without one
+        if "security" in operation:
+            assert "401" in responses, key
+        if "429" in responses:
+            assert responses["429"]["headers"]["Retry-After"]["required"] is True, key
