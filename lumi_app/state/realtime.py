@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -48,7 +47,7 @@ from backend.contracts import (
 )
 from backend.settings import get_settings
 from lumi_app import routes
-from lumi_app.api_client import ApiError, LumiApi, get_api
+from lumi_app.api_client import ApiError, LumiApi
 from lumi_app.realtime import (
     ActivityChanged,
     Mailbox,
@@ -59,7 +58,7 @@ from lumi_app.realtime import (
     keys_for,
     tab_connection,
 )
-from lumi_app.state.session import SessionEnded, SessionState, access_token, api_call, refresh_profile
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, refresh_profile
 from lumi_app.state.views import time_ago
 
 log = logging.getLogger("lumi.app.live")
@@ -70,7 +69,6 @@ T = TypeVar("T")
 CONNECTION_CHECK_SECONDS = 0.25
 # A reload reconnects within this; a closed tab does not. Avoids offline/online flicker.
 GONE_GRACE_SECONDS = 1.5
-TOKEN_MARGIN_SECONDS = 60
 # The same couple change arrives on up to three topics within a few milliseconds.
 COALESCE_SECONDS = 0.05
 
@@ -207,29 +205,11 @@ class LiveTab:
         self.partner_state = ""
         self.partner_seen_at: datetime | None = None
         self.partner_label = ""
-        self._token = ""
-        self._token_expires_at = 0.0
-
-    # ------------------------------------------------------------ API calls outside the state lock
+        self._api = ApiOutsideLock(state)
 
     async def api(self, action: Callable[[LumiApi, str], Awaitable[T]]) -> T:
-        """Call the API with a cached access token; the state lock is taken only to renew it."""
-        if not self._token or self._token_expires_at - time.time() < TOKEN_MARGIN_SECONDS:
-            async with self.state:
-                self._token, self._token_expires_at = await access_token(self.state)
-        try:
-            return await action(get_api(), self._token)
-        except ApiError as error:
-            if error.status != 401:
-                raise
-        async with self.state:
-            self._token, self._token_expires_at = await access_token(self.state, renew=True)
-        try:
-            return await action(get_api(), self._token)
-        except ApiError as error:
-            if error.status == 401:
-                raise SessionEnded() from error
-            raise
+        """Call the API outside the state lock (with a token kept for the task's life)."""
+        return await self._api.call(action)
 
     # ------------------------------------------------------------ the loop
 

@@ -17,6 +17,7 @@ access token when it has under a minute left and retries once after a 401.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -355,6 +356,61 @@ async def access_token(state: rx.State, *, renew: bool = False) -> tuple[str, fl
     session = await state.get_state(SessionState)
     token = await (session._refresh() if renew else session._fresh_access_token())
     return token, session._access_expires_at
+
+
+class ApiOutsideLock:
+    """API calls from a background event, made outside the tab's state lock.
+
+    A page that needs several things fetches them at once (:meth:`gather`) while the tab's
+    other events run; the lock is taken only to read the access token, and to renew it once
+    after a 401 (a second 401 ends the session, as :meth:`SessionState._call` does). The
+    caller must not hold the lock itself (``async with state`` does not nest). One instance
+    may serve a task for long: the token is kept until it nears its expiry.
+    """
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self._token = ""
+        self._expires_at = 0.0
+        self._renewing = asyncio.Lock()
+
+    async def call(self, action: Callable[[LumiApi, str], Awaitable[T]]) -> T:
+        token = await self._current_token()
+        try:
+            return await action(get_api(), token)
+        except ApiError as error:
+            if error.status != 401:
+                raise
+        token = await self._renewed_token(token)
+        try:
+            return await action(get_api(), token)
+        except ApiError as error:
+            if error.status == 401:
+                raise SessionEnded() from error
+            raise
+
+    async def gather(self, *actions: Callable[[LumiApi, str], Awaitable[Any]]) -> list[Any]:
+        """All the calls at once; the first failure is raised once every call has ended."""
+        results = await asyncio.gather(*(self.call(action) for action in actions), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return results
+
+    async def _current_token(self) -> str:
+        async with self._renewing:
+            if not self._token or self._expires_at - time.time() < REFRESH_MARGIN_SECONDS:
+                async with self.state:
+                    self._token, self._expires_at = await access_token(self.state)
+            return self._token
+
+    async def _renewed_token(self, refused: str) -> str:
+        """After a 401: renew once, however many calls were refused with the same token."""
+        async with self._renewing:
+            if self._token == refused:
+                async with self.state:
+                    self._token, self._expires_at = await access_token(self.state, renew=True)
+            return self._token
 
 
 async def _going_offline(session: SessionState) -> None:
