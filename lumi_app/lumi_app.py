@@ -1,6 +1,7 @@
 """The Lumi app: the ``rx.App`` with its PWA head, and the pages (registered by importing them).
 
 The head links the web app manifest and loads the small helpers from ``assets/``:
+``lumi-visit.js`` gives each page visit a key (``lumi_app/state/visit.py``),
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
@@ -22,6 +23,9 @@ app = rx.App(
         rx.el.meta(name="description", content="Lumi: a private space for two partners, and your own music."),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
+        # In the pages' HTML (rx.script is added on the client, after the app connects): it must
+        # run before the app sends its first event, and see the router's first navigation.
+        rx.el.script(src="/lumi-visit.js"),
         rx.script(src="/lumi-pwa.js"),
         rx.script(src="/lumi-presence.js"),
         rx.script(src="/lumi-autoload.js"),

@@ -15,10 +15,11 @@ import reflex as rx
 
 from backend.contracts import Moment
 from lumi_app import routes
-from lumi_app.components.forms import busy_button
+from lumi_app.components.forms import busy_button, empty_state, link_button
 from lumi_app.state.views import time_ago
 
 AUTOLOAD_ATTRIBUTE = "data-lumi-autoload"
+PAGE_SIZE = 24  # moments per page of the feed and a tag's page
 CARD_MIN_WIDTH = "160px"
 
 
@@ -218,4 +219,14 @@ def icon_link(icon: str, label: str, href: str) -> rx.Component:
         rx.hstack(rx.icon(icon, size=16), rx.text(label), align="center", spacing="1"),
         href=href,
         size="2",
+    )
+
+
+def not_paired_state(text: str) -> rx.Component:
+    """What the couple's pages show a person without a partner: why, and the way to pair."""
+    return empty_state(
+        "heart-handshake",
+        "Moments are for two",
+        text,
+        link_button("Pair with your partner", routes.PAIRING),
     )

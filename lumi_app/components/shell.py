@@ -19,6 +19,7 @@ from lumi_app.components.avatar import avatar
 from lumi_app.components.live import notification_bell, presence_badge, presence_bridge
 from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
+from lumi_app.state.visit import VisitState, visit_open
 
 SIDEBAR_WIDTH = "240px"
 BOTTOM_NAV_HEIGHT = "64px"
@@ -239,11 +240,24 @@ CONTENT_WIDTH = "760px"
 WIDE_CONTENT_WIDTH = "1200px"
 
 
+def _opening_page() -> rx.Component:
+    return rx.center(
+        rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), align="center"),
+        padding_y="3rem",
+        role="status",
+    )
+
+
+def visit_gate(content: rx.Component) -> rx.Component:
+    """The page's content once this visit's loads have begun, never what it held on another visit."""
+    return rx.cond(visit_open(), content, _opening_page())
+
+
 def app_shell(title: str, content: rx.Component, *, wide: bool = False) -> rx.Component:
     """The signed-in layout around a page's content (``wide``: grids, and a video beside its chat)."""
     gated = rx.cond(
         SessionState.signed_in,
-        content,
+        visit_gate(content),
         rx.cond(SessionState.unreachable_message != "", _unreachable(), _waiting()),
     )
     return rx.box(
@@ -301,20 +315,26 @@ def page(
     """Register a page with its shell.
 
     Protected pages (the default) first resume the session or redirect to sign in, then
-    run their own ``on_load``. ``public`` pages show without a session; ``guest_only``
-    ones (sign in, sign up) send a signed-in person to the app instead.
+    run their own ``on_load``; the last one marks the visit ready to show (``VisitState.show``),
+    and until then the shell shows "Loading…" instead of the page (``visit_gate``). ``public``
+    pages show without a session (and at once); ``guest_only`` ones (sign in, sign up) send a
+    signed-in person to the app instead.
     """
     if public or guest_only:
         guard = SessionState.redirect_if_signed_in if guest_only else SessionState.check
-        loads = [guard, *on_load]
+        loads = [guard, *on_load, VisitState.show]
     else:
         # resume: start (or re-key) the tab's live task; runs again after every reconnect.
-        loads = [SessionState.require_signed_in, RealtimeState.resume, *on_load]
+        loads = [SessionState.require_signed_in, RealtimeState.resume, *on_load, VisitState.show]
 
     def decorator(content: PageFn) -> PageFn:
         def render() -> rx.Component:
             body = content()
-            return public_shell(body) if (public or guest_only) else app_shell(title, body, wide=wide)
+            if public:  # the landing page: shown at once (first paint), it keeps nothing per visit
+                return public_shell(body)
+            if guest_only:
+                return public_shell(visit_gate(body))
+            return app_shell(title, body, wide=wide)
 
         render.__name__ = content.__name__
         render.__module__ = content.__module__

@@ -1,5 +1,8 @@
 """Home: a greeting, your partner (or the way to pair with one), "Thinking of you", and the
-couple's latest moments (kept current by live moment messages while Home is open)."""
+couple's latest moments (kept current by live moment messages while Home is open).
+
+What Home shows comes from four API calls made together, outside the tab's state lock: the
+page costs one round trip, and the tab's other events go on meanwhile."""
 
 from __future__ import annotations
 
@@ -14,9 +17,17 @@ from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.moments import MomentCard, loading, moment_grid
 from lumi_app.components.shell import page
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.couple import unless_not_paired
+from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
+from lumi_app.state.session import (
+    ApiOutsideLock,
+    SessionEnded,
+    SessionState,
+    api_call,
+    login_redirect,
+    show_profile,
+)
 from lumi_app.state.views import RelationshipView
 
 LATEST_MOMENTS = 3
@@ -35,30 +46,43 @@ class HomeState(rx.State):
     nudge_notice: str = ""
     nudge_error: str = ""
 
-    async def _fetch(self) -> None:
-        await refresh_profile(self)
-        current = await api_call(self, lambda api, token: api.current_relationship(token))
-        requests = await api_call(self, lambda api, token: api.partner_requests(token))
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock) -> list[Any]:
+        """Everything Home shows, in one round trip (the calls go out together)."""
+        return await api.gather(
+            lambda api, token: api.me(token),
+            lambda api, token: api.current_relationship(token),
+            lambda api, token: api.partner_requests(token),
+            lambda api, token: unless_not_paired(api.moments(token, limit=LATEST_MOMENTS)),
+        )
+
+    async def _show(self, data: list[Any]) -> None:
+        profile, current, requests, latest = data
+        await show_profile(self, profile)
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
         self.invites = len(requests.received)
-        self.latest_moments = []
-        if current.relationship is not None:
-            me = (await self.get_state(SessionState)).user_id
-            latest = await api_call(self, lambda api, token: api.moments(token, limit=LATEST_MOMENTS))
-            self.latest_moments = [MomentCard.of(moment, me) for moment in latest.items]
-        await mark_loaded(self)
+        paired = current.relationship is not None and latest is not None
+        self.latest_moments = [MomentCard.of(moment, profile.user_id) for moment in latest.items] if paired else []
+
+    def _reset(self) -> None:
+        self.nudge_notice = self.nudge_error = ""
 
     @rx.event
     async def load(self):
-        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
+        return await open_page(self, HomeState.fetch, reset=self._reset)
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
     @rx.event
-    async def refresh(self):
+    def refresh(self):
         """The couple changed (a live message): fetch again, without a loading state."""
-        async for update in refresh_page_data(self, self._fetch):
-            yield update
+        return begin_refresh(self, HomeState.fetch)
 
     @rx.event
     async def nudge(self):

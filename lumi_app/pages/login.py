@@ -10,6 +10,7 @@ from lumi_app.api_client import get_api
 from lumi_app.components.forms import auth_card, field, form_error, submit_button
 from lumi_app.components.shell import page
 from lumi_app.state.session import sign_in
+from lumi_app.state.visit import opens_new_visit
 
 _CODES = {"unknown_user": "login_error", "wrong_password": "password_error"}
 _FIELDS = {"login": "login_error", "password": "password_error"}
@@ -20,6 +21,14 @@ class LoginState(rx.State):
     error: str = ""
     login_error: str = ""
     password_error: str = ""
+
+    _visit: str = ""
+
+    @rx.event
+    async def open(self):
+        """A new visit starts without the last one's errors."""
+        if await opens_new_visit(self):
+            self.error = self.login_error = self.password_error = ""
 
     @rx.event
     async def submit(self, form: dict[str, str]):
@@ -42,7 +51,7 @@ class LoginState(rx.State):
             yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
 
-@page(routes.LOGIN, "Log in", guest_only=True)
+@page(routes.LOGIN, "Log in", guest_only=True, on_load=[LoginState.open])
 def login() -> rx.Component:
     return auth_card(
         "Welcome back",

@@ -18,9 +18,9 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice
 from lumi_app.components.shell import page
-from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded
+from lumi_app.state.page_data import ApiUnderLock, begin_load, load_next_page, open_page, run_fetch
 from lumi_app.state.realtime import RealtimeState, listen_to_notifications, set_unread_count
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import NOTIFICATION_ICONS, NotificationView
 
 PAGE_SIZE = 20
@@ -49,46 +49,57 @@ class NotificationsState(rx.State):
     def showing_unread(self) -> bool:
         return self.filter == "unread"
 
-    async def _fetch(self, *, more: bool = False) -> None:
-        next_token = self._next if more else None
-        result = await api_call(
-            self,
-            lambda api, token: api.notifications(token, filter=self.filter, next=next_token, limit=PAGE_SIZE),  # type: ignore[arg-type]
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock | ApiUnderLock, *, more: bool = False) -> Any:
+        filter, next_token = self.filter, (self._next if more else None)
+        return await api.call(
+            lambda api, token: api.notifications(token, filter=filter, next=next_token, limit=PAGE_SIZE)  # type: ignore[arg-type]
         )
+
+    async def _show(self, result: Any, *, more: bool = False) -> None:
         views = [NotificationView.of(n, routes.in_app_link(n.link)) for n in result.items]
         if more:
             known = {item.notification_id for item in self.items}
             self.items = self.items + [v for v in views if v.notification_id not in known]
         else:
             self.items = views
-            self.selected = []
+            # What the person ticked stays ticked (a quiet refresh after a reconnect).
+            shown = {view.notification_id for view in views}
+            self.selected = [i for i in self.selected if i in shown]
         self._next = result.next or ""
         self.has_more = bool(result.next)
         await set_unread_count(self, result.unread_count)
-        await mark_loaded(self)
+
+    async def _show_more(self) -> None:
+        await self._show(await self._get(ApiUnderLock(self), more=True), more=True)
+
+    def _reset(self) -> None:
+        self.selected = []
 
     @rx.event
     async def load(self):
-        async for update in self._reload():
+        return await open_page(self, NotificationsState.fetch, reset=self._reset, clear=("notice",))
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
     @rx.event
-    async def show(self, choice: str):
+    def show(self, choice: str):
         """The All / Unread filter."""
         choice = "unread" if choice == "unread" else "all"
         if choice == self.filter and self.loaded:
-            return
+            return None
         self.filter = choice
-        async for update in self._reload():
-            yield update
-
-    async def _reload(self):
-        async for update in load_page_data(self, self._fetch, clear=("notice",), loaded_on_error=True):
-            yield update
+        self.error = self.notice = ""
+        return begin_load(self, NotificationsState.fetch)
 
     @rx.event
     async def load_more(self):
-        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+        async for update in load_next_page(self, self._show_more):
             yield update
 
     @rx.event

@@ -6,6 +6,7 @@ The lists are fetched again on load and after every action (realtime updates com
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import reflex as rx
 
@@ -24,9 +25,16 @@ from lumi_app.components.forms import (
 )
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_error
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.page_data import ApiUnderLock, begin_refresh, mark_loaded, open_page, run_fetch
 from lumi_app.state.realtime import refresh_on_couple_change
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
+from lumi_app.state.session import (
+    ApiOutsideLock,
+    SessionEnded,
+    SessionState,
+    api_call,
+    login_redirect,
+    refresh_profile,
+)
 from lumi_app.state.views import PartnerRequestView, RelationshipView
 
 PAIR_INPUT_ID = "pair-to"
@@ -62,27 +70,42 @@ class PairingState(rx.State):
     acting_on: str = ""
     action_error: str = ""
 
-    async def _fetch(self) -> None:
-        requests = await api_call(self, lambda api, token: api.partner_requests(token))
-        current = await api_call(self, lambda api, token: api.current_relationship(token))
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock | ApiUnderLock) -> list[Any]:
+        return await api.gather(
+            lambda api, token: api.partner_requests(token),
+            lambda api, token: api.current_relationship(token),
+        )
+
+    async def _show(self, data: list[Any]) -> None:
+        requests, current = data
         self.received = [PartnerRequestView.of(r, r.from_user) for r in requests.received]
         self.sent = [PartnerRequestView.of(r, r.to_user) for r in requests.sent]
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
+
+    async def _fetch(self) -> None:
+        """After the person's own action (the lock is held anyway)."""
+        await self._show(await self._get(ApiUnderLock(self)))
         await mark_loaded(self)
 
     @rx.event
     async def load(self):
-        async for update in load_page_data(
-            self, self._fetch, error="load_error", clear=("notice", "action_error", "send_error", "to_error")
-        ):
+        return await open_page(
+            self, PairingState.fetch, error="load_error", clear=("notice", "action_error", "send_error", "to_error")
+        )
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, error="load_error"):
             yield update
 
     @rx.event
-    async def refresh(self):
+    def refresh(self):
         """The couple or the requests changed (a live message): fetch again, keeping what is shown."""
-        async for update in refresh_page_data(self, self._fetch, error="load_error"):
-            yield update
+        return begin_refresh(self, PairingState.fetch)
 
     @rx.event
     async def send(self, form: dict[str, str]):

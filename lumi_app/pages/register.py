@@ -12,6 +12,7 @@ from lumi_app.components.forms import auth_card, field, form_error, submit_butto
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_invalid_fields
 from lumi_app.state.session import sign_in
+from lumi_app.state.visit import opens_new_visit
 
 # Words for what the local check of RegisterRequest rejects, per field.
 _LOCAL_MESSAGES = {
@@ -37,8 +38,16 @@ class RegisterState(rx.State):
     display_name_error: str = ""
     password_error: str = ""
 
+    _visit: str = ""
+
     def _clear_errors(self) -> None:
         self.error = self.email_error = self.username_error = self.display_name_error = self.password_error = ""
+
+    @rx.event
+    async def open(self):
+        """A new visit starts without the last one's errors."""
+        if await opens_new_visit(self):
+            self._clear_errors()
 
     @rx.event
     async def submit(self, form: dict[str, str]):
@@ -61,7 +70,7 @@ class RegisterState(rx.State):
             yield rx.redirect(routes.HOME, replace=True)
 
 
-@page(routes.REGISTER, "Sign up", guest_only=True)
+@page(routes.REGISTER, "Sign up", guest_only=True, on_load=[RegisterState.open])
 def register() -> rx.Component:
     return auth_card(
         "Create your Lumi account",

@@ -18,40 +18,28 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import (
+    PAGE_SIZE,
     MomentCard,
     has_card,
     icon_link,
     load_more,
     loading,
     moment_grid,
+    not_paired_state,
     replace_card,
     with_page,
     without_card,
 )
 from lumi_app.components.shell import page
-from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.couple import is_not_paired, unless_not_paired
+from lumi_app.state.page_data import ApiUnderLock, begin_load, begin_refresh, load_next_page, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
-PAGE_SIZE = 24
 SEARCH_LIMIT = 50
 SEARCH_MAX = 200
 SEARCH_ID = "moment-search"
 FILTERS = ("all", "mine", "partner")
-
-
-def is_not_paired(error: ApiError) -> bool:
-    """The API's way of saying moments need a couple (a 409 ``not_paired``)."""
-    return error.code == "not_paired" or error.status == 409
-
-
-async def viewer_and_pairing(state: rx.State) -> tuple[str, bool]:
-    """Who is looking, and whether they have a partner (asking the API again only when the
-    tab thinks they have none: they may have paired in another tab)."""
-    session = await state.get_state(SessionState)
-    if not session.relationship_id:
-        await refresh_profile(state)
-    return session.user_id, bool(session.relationship_id)
 
 
 def matches_filter(card: MomentCard, filter: str, viewer_id: str) -> bool:
@@ -78,6 +66,8 @@ class FeedState(rx.State):
     search_error: str = ""
 
     _next: str = ""
+    _visit: str = ""
+    _generation: int = 0
 
     @rx.var(cache=True)
     def in_search(self) -> bool:
@@ -87,30 +77,27 @@ class FeedState(rx.State):
     def list_title(self) -> str:
         return {"mine": "Your moments", "partner": "Your partner's moments"}.get(self.filter, "All moments")
 
-    async def _fetch(self, *, more: bool = False) -> None:
-        viewer_id, paired = await viewer_and_pairing(self)
-        if not paired:
+    async def _get(self, api: ApiOutsideLock | ApiUnderLock, *, more: bool = False) -> Any:
+        """A page of moments, or None when the person has no partner (the API is the judge: they
+        may have paired in another tab)."""
+        filter, next_token = self.filter, (self._next if more else None)
+        return await api.call(
+            lambda api, token: unless_not_paired(api.moments(token, filter=filter, next=next_token, limit=PAGE_SIZE))
+        )
+
+    async def _show(self, moment_page: Any, *, more: bool = False) -> None:
+        if moment_page is None:
             self._show_not_paired()
-            await mark_loaded(self)
             return
-        next_token = self._next if more else None
-        try:
-            moment_page = await api_call(
-                self,
-                lambda api, token: api.moments(token, filter=self.filter, next=next_token, limit=PAGE_SIZE),  # type: ignore[arg-type]
-            )
-        except ApiError as failure:
-            if not is_not_paired(failure):
-                raise
-            self._show_not_paired()
-            await mark_loaded(self)
-            return
+        viewer_id = (await self.get_state(SessionState)).user_id
         cards = [MomentCard.of(moment, viewer_id) for moment in moment_page.items]
         self.cards = with_page(self.cards, cards, more=more)
         self.not_paired = False
         self._next = moment_page.next or ""
         self.has_more = bool(moment_page.next)
-        await mark_loaded(self)
+
+    async def _show_more(self) -> None:
+        await self._show(await self._get(ApiUnderLock(self), more=True), more=True)
 
     def _show_not_paired(self) -> None:
         self.not_paired = True
@@ -118,37 +105,45 @@ class FeedState(rx.State):
         self._next = ""
         self.has_more = False
 
-    async def _reload(self):
-        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
-            yield update
-
-    @rx.event
-    async def load(self):
+    def _reset(self) -> None:
+        """A new visit: the feed, not the last visit's search."""
         self.query = ""
         self.results = []
         self.search_error = ""
-        async for update in self._reload():
+
+    @rx.event
+    async def load(self):
+        return await open_page(self, FeedState.fetch, reset=self._reset)
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
     @rx.event
-    async def refresh(self):
+    def reload(self):
+        """ "Try again" after a failed load."""
+        self.error = ""
+        return begin_load(self, FeedState.fetch)
+
+    @rx.event
+    def refresh(self):
         """The couple changed (paired, left): fetch again without a loading state."""
-        async for update in refresh_page_data(self, self._fetch):
-            yield update
+        return begin_refresh(self, FeedState.fetch)
 
     @rx.event
-    async def show(self, choice: str):
+    def show(self, choice: str):
         """The All / Mine / My partner's filter."""
         choice = choice if choice in FILTERS else "all"
         if choice == self.filter and self.loaded:
-            return
+            return None
         self.filter = choice
-        async for update in self._reload():
-            yield update
+        self.error = ""
+        return begin_load(self, FeedState.fetch)
 
     @rx.event
     async def load_more(self):
-        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+        async for update in load_next_page(self, self._show_more):
             yield update
 
     # ------------------------------------------------------------ search
@@ -390,42 +385,35 @@ def _search_results() -> rx.Component:
     )
 
 
-def not_paired_state(text: str) -> rx.Component:
-    return empty_state(
-        "heart-handshake",
-        "Moments are for two",
-        text,
-        link_button("Pair with your partner", routes.PAIRING),
-    )
-
-
-def _content() -> rx.Component:
+def _list() -> rx.Component:
+    """The feed (or the search's results) below the toolbar: "Loading…" until the first page is in."""
+    ready = FeedState.loaded & (FeedState.loaded_for == SessionState.context_key)
     return rx.cond(
-        FeedState.not_paired,
-        not_paired_state("Pair with your partner to share videos with each other."),
-        rx.vstack(
-            _toolbar(),
-            rx.cond(FeedState.in_search, _search_results(), _feed()),
-            spacing="4",
-            width="100%",
-            align="stretch",
+        FeedState.in_search,
+        _search_results(),
+        rx.cond(
+            ready,
+            _feed(),
+            rx.cond(
+                FeedState.error != "",
+                rx.button("Try again", on_click=FeedState.reload, variant="soft"),
+                loading("Loading moments…"),
+            ),
         ),
     )
 
 
 @page(routes.MOMENTS, "Moments", on_load=[FeedState.load], wide=True)
 def feed() -> rx.Component:
-    ready = FeedState.loaded & (FeedState.loaded_for == SessionState.context_key)
+    # The toolbar (and its search box) is there at once; until the feed has answered, whether
+    # the person has a partner is what their session says.
+    not_paired = rx.cond(FeedState.loaded, FeedState.not_paired, ~SessionState.is_paired)
     return rx.vstack(
         form_error(FeedState.error),
         rx.cond(
-            ready,
-            _content(),
-            rx.cond(
-                FeedState.error != "",
-                rx.button("Try again", on_click=FeedState.load, variant="soft"),
-                loading("Loading moments…"),
-            ),
+            not_paired,
+            not_paired_state("Pair with your partner to share videos with each other."),
+            rx.vstack(_toolbar(), _list(), spacing="4", width="100%", align="stretch"),
         ),
         spacing="4",
         width="100%",

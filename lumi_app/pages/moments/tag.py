@@ -16,20 +16,22 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import (
+    PAGE_SIZE,
     MomentCard,
     icon_link,
     load_more,
     loading,
     moment_grid,
+    not_paired_state,
     replace_card,
     with_page,
     without_card,
 )
 from lumi_app.components.shell import page
-from lumi_app.pages.moments.feed import PAGE_SIZE, is_not_paired, not_paired_state, viewer_and_pairing
-from lumi_app.state.page_data import load_next_page, load_page_data, mark_loaded
+from lumi_app.state.couple import is_not_paired
+from lumi_app.state.page_data import ApiUnderLock, load_next_page, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, tab_shows
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
 
 class TagState(rx.State):
@@ -46,49 +48,62 @@ class TagState(rx.State):
 
     _next: str = ""
 
-    async def _fetch(self, *, more: bool = False) -> None:
-        viewer_id, paired = await viewer_and_pairing(self)
-        self.not_paired = not paired
-        self.unknown = not is_tag_slug(self.slug)
-        if self.not_paired or self.unknown:
-            await self._show_nothing()
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock | ApiUnderLock, *, more: bool = False) -> Any:
+        """A page of the tag's moments, or "not_paired" / "unknown" (no such tag)."""
+        slug, next_token = self.slug, (self._next if more else None)
+        if not is_tag_slug(slug):
+            return "unknown"
+
+        async def tagged(api: Any, token: str) -> Any:
+            try:
+                return await api.tagged_moments(token, slug, next=next_token, limit=PAGE_SIZE)
+            except ApiError as failure:
+                if is_not_paired(failure):
+                    return "not_paired"
+                if failure.status == 404:
+                    return "unknown"
+                raise
+
+        return await api.call(tagged)
+
+    async def _show(self, result: Any, *, more: bool = False) -> None:
+        self.not_paired = result == "not_paired"
+        self.unknown = result == "unknown"
+        if isinstance(result, str):
+            self.cards, self._next, self.has_more = [], "", False  # the page says why there is nothing
             return
-        slug, next_token = self.slug, self._next if more else None
-        try:
-            result = await api_call(
-                self, lambda api, token: api.tagged_moments(token, slug, next=next_token, limit=PAGE_SIZE)
-            )
-        except ApiError as failure:
-            if failure.status == 404 or is_not_paired(failure):
-                self.not_paired = is_not_paired(failure)
-                self.unknown = not self.not_paired
-                await self._show_nothing()
-                return
-            raise
+        viewer_id = (await self.get_state(SessionState)).user_id
         cards = [MomentCard.of(moment, viewer_id) for moment in result.items]
         self.cards = with_page(self.cards, cards, more=more)
         self._next = result.next or ""
         self.has_more = bool(result.next)
-        self.name = next((t.name for moment in result.items for t in moment.tags if t.slug == slug), self.name)
-        await mark_loaded(self)
+        self.name = next((t.name for moment in result.items for t in moment.tags if t.slug == self.slug), self.name)
 
-    async def _show_nothing(self) -> None:
-        """No moments to show: not paired, or no such tag (the page says which)."""
-        self.cards, self._next, self.has_more = [], "", False
-        await mark_loaded(self)
+    async def _show_more(self) -> None:
+        await self._show(await self._get(ApiUnderLock(self), more=True), more=True)
 
-    @rx.event
-    async def load(self):
+    def _reset(self) -> None:
         self.slug = str(self.router.url.query_parameters.get("slug") or "").strip().lower()
         self.name = self.slug
         self.cards = []
         self._next = ""
-        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
+        self.has_more = False
+
+    @rx.event
+    async def load(self):
+        return await open_page(self, TagState.fetch, reset=self._reset)
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
     @rx.event
     async def load_more(self):
-        async for update in load_next_page(self, lambda: self._fetch(more=True)):
+        async for update in load_next_page(self, self._show_more):
             yield update
 
     @rx.event

@@ -15,12 +15,12 @@ from backend.contracts import CoupleTag, MomentChangedMessage
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice, link_button
-from lumi_app.components.moments import icon_link, loading
+from lumi_app.components.moments import icon_link, loading, not_paired_state
 from lumi_app.components.shell import page
-from lumi_app.pages.moments.feed import is_not_paired, not_paired_state, viewer_and_pairing
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.couple import unless_not_paired
+from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
 
 def moments_label(count: int) -> str:
@@ -54,31 +54,31 @@ class TagsState(rx.State):
     deleting: bool = False
     delete_error: str = ""
 
-    async def _fetch(self) -> None:
-        _, paired = await viewer_and_pairing(self)
-        self.not_paired = not paired
-        if paired:
-            try:
-                result = await api_call(self, lambda api, token: api.tags(token))
-                self.tags = [TagView.of(tag) for tag in result.items]
-            except ApiError as failure:
-                if not is_not_paired(failure):
-                    raise
-                self.not_paired = True
-        if self.not_paired:
-            self.tags = []
-        await mark_loaded(self)
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock) -> Any:
+        return await api.call(lambda api, token: unless_not_paired(api.tags(token)))
+
+    async def _show(self, result: Any) -> None:
+        self.not_paired = result is None
+        self.tags = [] if result is None else [TagView.of(tag) for tag in result.items]
+
+    def _reset(self) -> None:
+        self.confirm_open = False
 
     @rx.event
     async def load(self):
-        self.confirm_open = False
-        async for update in load_page_data(self, self._fetch, clear=("notice",), loaded_on_error=True):
+        return await open_page(self, TagsState.fetch, reset=self._reset, clear=("notice",))
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
     @rx.event
-    async def refresh(self):
-        async for update in refresh_page_data(self, self._fetch):
-            yield update
+    def refresh(self):
+        return begin_refresh(self, TagsState.fetch)
 
     @rx.event
     def ask_delete(self, slug: str):

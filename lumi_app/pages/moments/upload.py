@@ -19,20 +19,28 @@ from backend.contracts import (
     MOMENT_DESCRIPTION_MAX,
     MOMENT_TAGS_MAX,
     MOMENT_TITLE_MAX,
-    TAG_RULE,
     VIDEO_CONTENT_TYPES,
     MomentCreate,
     MomentUploadRequest,
-    is_tag_name,
 )
 from backend.settings import get_settings
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.forms import form_error, form_notice, section, stacked_form, submit_button
-from lumi_app.components.moments import loading
+from lumi_app.components.moments import loading, not_paired_state
 from lumi_app.components.shell import PHONE_ONLY, page
-from lumi_app.pages.moments.feed import is_not_paired, not_paired_state, viewer_and_pairing
-from lumi_app.state.session import SessionEnded, api_call, login_redirect
+from lumi_app.state.couple import is_not_paired
+from lumi_app.state.moment_form import parse_tags
+from lumi_app.state.session import (
+    ApiOutsideLock,
+    SessionEnded,
+    SessionState,
+    api_call,
+    is_signed_in,
+    login_redirect,
+    show_profile,
+)
+from lumi_app.state.visit import opens_new_visit
 
 FILE_INPUT_ID = "moment-file"
 RECORD_INPUT_ID = "moment-record"
@@ -45,25 +53,6 @@ MB = 1024 * 1024
 _CANCEL_SCRIPT = f"window.lumiUpload.cancel({json.dumps(FILE_INPUT_ID)})"
 _DESCRIBE_SCRIPT = f"window.lumiUpload.describe({json.dumps(FILE_INPUT_ID)})"
 _FIELD_ERRORS = {"title": "title_error", "description": "description_error", "tags": "tags_error"}
-
-
-def parse_tags(text: str) -> tuple[list[str], str]:
-    """Comma-separated tags → the tags (trimmed, one space inside, each once) and what is wrong ("" if nothing)."""
-    tags: list[str] = []
-    seen: set[str] = set()
-    for raw in text.split(","):
-        name = " ".join(raw.strip().lstrip("#").split())
-        if not name:
-            continue
-        if not is_tag_name(name):
-            return tags, f"“{name[:40]}” can't be a tag: tags are {TAG_RULE}."
-        if name.lower() in seen:
-            continue
-        seen.add(name.lower())
-        tags.append(name)
-    if len(tags) > MOMENT_TAGS_MAX:
-        return tags[:MOMENT_TAGS_MAX], f"A moment has up to {MOMENT_TAGS_MAX} tags."
-    return tags, ""
 
 
 def file_problem(chosen: dict[str, Any] | None) -> str:
@@ -101,6 +90,7 @@ class UploadState(rx.State):
     tags_error: str = ""
 
     _moment_id: str = ""
+    _visit: str = ""
 
     @rx.var(cache=True)
     def busy(self) -> bool:
@@ -124,23 +114,41 @@ class UploadState(rx.State):
 
     @rx.event
     async def load(self):
-        """A fresh form each visit; a person without a partner is told to pair first."""
-        self._clear_messages()
-        self.title = self.description = self.tags_text = ""
-        self.stage = ""
-        self._moment_id = ""
-        self.loaded = False
-        yield
+        """A fresh form each visit (a reconnect keeps what was typed, chosen and sent).
+
+        The form is there at once for a person the session knows to be paired; one it thinks
+        has no partner is checked again with the API (they may have paired in another tab).
+        """
+        if not await is_signed_in(self):
+            return None
+        if await opens_new_visit(self):
+            self._clear_messages()
+            self.title = self.description = self.tags_text = ""
+            self.stage = ""
+            self._moment_id = ""
+        self.not_paired = not (await self.get_state(SessionState)).relationship_id
+        self.loaded = not self.not_paired
+        return None if self.loaded else UploadState.check_pairing
+
+    @rx.event(background=True)
+    async def check_pairing(self):
         try:
-            _, paired = await viewer_and_pairing(self)
+            profile = await ApiOutsideLock(self).call(lambda api, token: api.me(token))
         except SessionEnded:
-            yield await login_redirect(self)
+            async with self:
+                redirect = await login_redirect(self)
+            yield redirect
             return
         except ApiError as failure:
-            self.error = failure.message
-            paired = True
-        self.not_paired = not paired
-        self.loaded = True
+            async with self:
+                self.error = failure.message
+                self.not_paired = False  # let them try; sharing says again if they have no partner
+                self.loaded = True
+            return
+        async with self:
+            await show_profile(self, profile)
+            self.not_paired = not profile.relationship_id
+            self.loaded = True
 
     @rx.event
     def set_title(self, value: str):

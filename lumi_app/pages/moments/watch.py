@@ -51,11 +51,12 @@ from lumi_app.components.forms import (
 )
 from lumi_app.components.moments import loading
 from lumi_app.components.shell import page
-from lumi_app.pages.moments.upload import parse_tags
+from lumi_app.state.couple import unless_gone
 from lumi_app.state.form_errors import show_error, show_invalid_fields
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.moment_form import parse_tags
+from lumi_app.state.page_data import open_page, run_fetch
 from lumi_app.state.realtime import RealtimeState, listen_to_live
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import long_date, time_ago
 
 CHAT_PAGE_SIZE = 30
@@ -210,6 +211,8 @@ class WatchState(rx.State):
     _typing_stamp: int = 0
     _read_sent_up_to: str = ""
     _renewed_at: float = 0.0
+    _visit: str = ""
+    _generation: int = 0
 
     # ------------------------------------------------------------ derived
 
@@ -246,11 +249,12 @@ class WatchState(rx.State):
     @rx.event
     async def load(self):
         moment_id = (self.router.url.query_parameters.get("id") or "").strip()
-        self._reset(moment_id)
-        async for update in load_page_data(self, self._fetch, loaded_on_error=True):
+        return await open_page(self, WatchState.fetch, reset=lambda: self._reset(moment_id))
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
-        if self.can_chat:
-            yield rx.call_script(_VISIBLE_MOMENT_JS, callback=WatchState.mark_read)
 
     def _reset(self, moment_id: str) -> None:
         self.moment_id = moment_id
@@ -265,30 +269,40 @@ class WatchState(rx.State):
         self._next = self._read_sent_up_to = ""
         self._watching = True
 
-    async def _fetch(self) -> None:
-        self._me = (await self.get_state(SessionState)).user_id
+    async def _get(self, api: ApiOutsideLock) -> list[Any] | None:
+        """The moment and the newest page of its chat, together; None when it is not there (404)."""
         moment_id = self.moment_id
         if not moment_id:
+            return None
+        moment, chat = await api.gather(
+            lambda api, token: unless_gone(api.moment(token, moment_id)),
+            lambda api, token: unless_gone(api.chat_messages(token, moment_id, limit=CHAT_PAGE_SIZE)),
+        )
+        return None if moment is None or chat is None else [moment, chat]
+
+    async def _show(self, data: list[Any] | None) -> EventSpec | None:
+        self._me = (await self.get_state(SessionState)).user_id
+        if data is None:
             self.gone = True
-            await mark_loaded(self)
-            return
-        try:
-            moment = await api_call(self, lambda api, token: api.moment(token, moment_id))
-            chat = await api_call(self, lambda api, token: api.chat_messages(token, moment_id, limit=CHAT_PAGE_SIZE))
-        except ApiError as failure:
-            if failure.status != 404 or isinstance(failure, SessionEnded):
-                raise
-            self.gone = True
-            await mark_loaded(self)
-            return
-        self.moment = MomentView.of(moment, self._me)
-        self.messages = [ChatMessageView.of(m, self._me) for m in reversed(chat.items)]
+            return None
+        moment, chat = data
+        view = MomentView.of(moment, self._me)
+        if self.moment.moment_id == view.moment_id and self.moment.video_url:
+            # A quiet refresh: a new signed URL for the same video would restart it; the old one works.
+            view.video_url = self.moment.video_url
+        self.moment = view
+        # Messages on their way from this tab stay (a quiet refresh after a reconnect).
+        pending = [m for m in self.messages if not m.message_id]
+        self.messages = [ChatMessageView.of(m, self._me) for m in reversed(chat.items)] + pending
         self._next = chat.next or ""
         self.has_earlier = bool(chat.next)
         self._show_receipts(chat.receipts)
         own_read = chat.receipts.read_up_to.get(self._me, "")
         self._read_sent_up_to = max(self._read_sent_up_to, own_read)
-        await mark_loaded(self)
+        self.loaded = True  # can_chat reads it; mark_loaded follows
+        if self.can_chat:
+            return rx.call_script(_VISIBLE_MOMENT_JS, callback=WatchState.mark_read)
+        return None
 
     async def _refetch_moment(self) -> None:
         moment_id = self.moment_id
@@ -334,10 +348,14 @@ class WatchState(rx.State):
     @rx.event
     async def refetch_moment(self, moment_id: str):
         """A live change of the moment on screen: fetch it again without a loading state."""
-        if moment_id != self.moment_id or self.gone or self.deleted:
+        if moment_id != self.moment_id or self.gone or self.deleted or not self.loaded:
             return
-        async for update in refresh_page_data(self, self._refetch_moment):
-            yield update
+        try:
+            await self._refetch_moment()
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.error = failure.message
 
     @rx.event
     def leave(self):

@@ -22,6 +22,7 @@ from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error, show_invalid_fields
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, show_profile
+from lumi_app.state.visit import opens_new_visit
 
 AVATAR_INPUT_ID = "avatar-file"
 AVATAR_PROGRESS_ID = "avatar-progress"
@@ -45,6 +46,15 @@ class AccountState(rx.State):
     upload_error: str = ""
     upload_notice: str = ""
     _pending_key: str = ""
+    _visit: str = ""
+
+    @rx.event
+    async def open(self):
+        """A new visit starts without the last one's messages (an upload on its way keeps going)."""
+        if await opens_new_visit(self):
+            self.error = self.notice = self.display_name_error = self.username_error = ""
+            if not self.uploading:
+                self.upload_stage = self.upload_error = self.upload_notice = ""
 
     # ------------------------------------------------------------ names
 
@@ -253,6 +263,6 @@ def _photo() -> rx.Component:
     )
 
 
-@page(routes.SETTINGS_ACCOUNT, "Account")
+@page(routes.SETTINGS_ACCOUNT, "Account", on_load=[AccountState.open])
 def account() -> rx.Component:
     return rx.vstack(settings_tabs(), _names_form(), _photo(), spacing="4", width="100%", align="stretch")

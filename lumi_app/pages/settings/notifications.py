@@ -17,6 +17,7 @@ from typing import Any
 
 import reflex as rx
 from pydantic import ValidationError
+from reflex_base.event import EventSpec
 
 from backend.contracts import NOTIFICATION_CATEGORIES, NotificationSettings, PushSubscriptionCreate
 from lumi_app import routes
@@ -24,8 +25,8 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import form_error, form_notice, section
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
-from lumi_app.state.page_data import mark_loaded
-from lumi_app.state.session import SessionEnded, SessionState, api_call, is_signed_in, login_redirect
+from lumi_app.state.page_data import open_page, run_fetch
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("partner", "Partner activity", "When your partner thinks of you, pairs with you or changes what you share."),
@@ -64,33 +65,37 @@ class NotificationSettingsState(rx.State):
     push_error: str = ""
     push_notice: str = ""
 
-    @rx.event
-    async def load(self):
-        if not await is_signed_in(self):
-            return
-        self.error = self.notice = self.push_error = self.push_notice = ""
-        self.loaded = False
-        yield
-        try:
-            settings = await api_call(self, lambda api, token: api.notification_settings(token))
-            self.categories = {c: settings.push.get(c, True) for c in NOTIFICATION_CATEGORIES}  # type: ignore[call-overload]
-            await mark_loaded(self)
-        except SessionEnded:
-            yield await login_redirect(self)
-            return
-        except ApiError as failure:
-            self.error = failure.message
-            self.loaded = True
-            return
-        try:
-            self.vapid_key = (await api_call(self, lambda api, token: api.vapid_public_key(token))).public_key
-        except ApiError as failure:
-            self.vapid_key = ""
-            self.push_error = failure.message
-        yield rx.call_script(
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock) -> list[Any]:
+        async def vapid_key(api: Any, token: str) -> tuple[str, str]:
+            """This device's push needs the key; without it the categories still work."""
+            try:
+                return (await api.vapid_public_key(token)).public_key, ""
+            except ApiError as failure:
+                if failure.status == 401:
+                    raise
+                return "", failure.message
+
+        return await api.gather(lambda api, token: api.notification_settings(token), vapid_key)
+
+    async def _show(self, data: list[Any]) -> EventSpec:
+        settings, (self.vapid_key, self.push_error) = data
+        self.categories = {c: settings.push.get(c, True) for c in NOTIFICATION_CATEGORIES}  # type: ignore[call-overload]
+        return rx.call_script(
             "window.lumiPush ? window.lumiPush.status() : {supported: false}",
             callback=NotificationSettingsState.device_status,
         )
+
+    @rx.event
+    async def load(self):
+        return await open_page(self, NotificationSettingsState.fetch, clear=("notice", "push_error", "push_notice"))
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
+            yield update
 
     @rx.event
     async def device_status(self, status: dict[str, Any]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import reflex as rx
 from pydantic import ValidationError
@@ -25,9 +26,16 @@ from lumi_app.components.forms import (
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
-from lumi_app.state.page_data import load_page_data, mark_loaded, refresh_page_data
+from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
 from lumi_app.state.realtime import refresh_on_couple_change
-from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, refresh_profile
+from lumi_app.state.session import (
+    ApiOutsideLock,
+    SessionEnded,
+    SessionState,
+    api_call,
+    login_redirect,
+    refresh_profile,
+)
 from lumi_app.state.views import RelationshipView
 
 ANNIVERSARY_ID = "anniversary"
@@ -52,22 +60,37 @@ class RelationshipSettingsState(rx.State):
     def today(self) -> str:
         return date.today().isoformat()
 
-    async def _fetch(self) -> None:
-        current = await api_call(self, lambda api, token: api.current_relationship(token))
+    _visit: str = ""
+    _generation: int = 0
+
+    async def _get(self, api: ApiOutsideLock) -> Any:
+        return await api.call(lambda api, token: api.current_relationship(token))
+
+    async def _show(self, current: Any) -> None:
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
-        await mark_loaded(self)
+
+    def _reset(self) -> None:
+        self.leave_open = False
 
     @rx.event
     async def load(self):
-        async for update in load_page_data(self, self._fetch, clear=("notice", "anniversary_error", "leave_error")):
+        return await open_page(
+            self,
+            RelationshipSettingsState.fetch,
+            reset=self._reset,
+            clear=("notice", "anniversary_error", "leave_error"),
+        )
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show):
             yield update
 
     @rx.event
-    async def refresh(self):
+    def refresh(self):
         """The couple changed (a live message, e.g. the partner set the anniversary or left)."""
-        async for update in refresh_page_data(self, self._fetch):
-            yield update
+        return begin_refresh(self, RelationshipSettingsState.fetch)
 
     @rx.event
     async def save_anniversary(self, form: dict[str, str]):

@@ -13,6 +13,7 @@ from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
 from lumi_app.state.session import SessionEnded, api_call, end_session, login_redirect
+from lumi_app.state.visit import opens_new_visit
 
 PASSWORD_IDS = ("current-password", "new-password", "confirm-password")
 
@@ -29,6 +30,17 @@ class SecurityState(rx.State):
     deleting: bool = False
     delete_error: str = ""
     delete_password_error: str = ""
+
+    _visit: str = ""
+
+    @rx.event
+    async def open(self):
+        """A new visit starts without the last one's messages and closed dialogs."""
+        if await opens_new_visit(self):
+            self.error = self.notice = self.current_error = self.new_error = self.confirm_error = ""
+            self.delete_error = self.delete_password_error = ""
+            if not self.deleting:
+                self.delete_open = False
 
     @rx.event
     async def change_password(self, form: dict[str, str]):
@@ -185,7 +197,7 @@ def _delete_account() -> rx.Component:
     )
 
 
-@page(routes.SETTINGS_SECURITY, "Security")
+@page(routes.SETTINGS_SECURITY, "Security", on_load=[SecurityState.open])
 def security() -> rx.Component:
     return rx.vstack(
         settings_tabs(),
