@@ -48,6 +48,11 @@ class BackendSwitch:
         if drop_open:
             asyncio.run_coroutine_threadsafe(self._drop_except(upstream), self._loop).result(timeout=5)
 
+    def drop_connections(self) -> None:
+        """Close every open connection, as a flaky network would: the browsers' websockets
+        reconnect, through the switch, to the same process."""
+        asyncio.run_coroutine_threadsafe(self._drop_except(None), self._loop).result(timeout=5)
+
     def stop(self) -> None:
         if self._thread is None:
             return

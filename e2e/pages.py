@@ -6,6 +6,7 @@ text. Every wait is an ``expect`` assertion; nothing sleeps.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,53 @@ def expect_same_page(page: Page) -> None:
 def expect_no_horizontal_scroll(page: Page) -> None:
     scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
+
+
+class ScreenWatch:
+    """Records whether things ever showed on screen, even for one frame, from :meth:`start` on.
+
+    Each check is a JavaScript expression evaluated after every DOM change and on every
+    animation frame, so a flash of stale content between two of the test's steps is caught
+    (an ``expect`` would wait for the page to settle and miss it).
+    """
+
+    _START = """(checks) => {
+      const seen = (window.__lumiScreenWatch = {});
+      const look = () => {
+        for (const [name, code] of Object.entries(checks)) {
+          try { if (!seen[name] && (0, eval)(code)) seen[name] = document.location.pathname; } catch (e) {}
+        }
+      };
+      const observer = new MutationObserver(look);
+      observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+      let going = true;
+      const frame = () => { look(); if (going) requestAnimationFrame(frame); };
+      requestAnimationFrame(frame);
+      window.__lumiScreenWatchStop = () => { going = false; observer.disconnect(); };
+      look();
+    }"""
+
+    def __init__(self, page: Page, **checks: str) -> None:
+        self.page = page
+        self.checks = checks
+
+    def start(self) -> ScreenWatch:
+        self.page.evaluate(self._START, self.checks)
+        return self
+
+    def seen(self) -> dict[str, str]:
+        """What showed (by check name) and on which path; stops watching."""
+        return self.page.evaluate("window.__lumiScreenWatchStop?.(), window.__lumiScreenWatch ?? {}")
+
+
+def shows_text(text: str) -> str:
+    """A :class:`ScreenWatch` check: ``text`` is somewhere in the page's main content."""
+    return f"(document.querySelector('main')?.innerText ?? '').includes({json.dumps(text)})"
+
+
+def field_value_is(element_id: str, value: str) -> str:
+    """A :class:`ScreenWatch` check: the input with ``element_id`` holds ``value``."""
+    return f"document.getElementById({json.dumps(element_id)})?.value === {json.dumps(value)}"
 
 
 class Shell:
