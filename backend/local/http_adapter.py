@@ -10,6 +10,7 @@ Only the Reflex backend calls the API (the browser never does), so there is no C
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import logging
 import threading
@@ -251,6 +252,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
+class TurnLock:
+    """A lock handed over in the order it was asked for.
+
+    ``threading.Lock`` is not fair: with dozens of requests waiting for the one invocation (a
+    page making its calls together, many tabs at once), an unlucky one could wait for seconds
+    while later ones went first. Lambda would run them side by side; here they take turns.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+        self._held = False
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the lock is ours when we are woken: release() hands it over
+
+    def __exit__(self, *_: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
 class _ApiHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -264,7 +295,7 @@ class _ApiHttpServer(ThreadingHTTPServer):
         self._region = region
         # One invocation at a time, like one Lambda execution environment: Powertools keeps the
         # current event on the resolver *class*, so concurrent calls in one process would mix them up.
-        self._invocation = threading.Lock()
+        self._invocation = TurnLock()
 
     def invoke(self, event: dict[str, Any], request_id: str) -> Any:
         with self._invocation:
