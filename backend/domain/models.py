@@ -84,6 +84,8 @@ class Notification:
     read_at: datetime | None = None
     # Set when it concerns the couple, so it goes with the couple's data when they split.
     relationship_id: str | None = None
+    # How it reached the person: "live", "push" or "none" once delivered; "queued" on its way.
+    delivery: str | None = None
 
     @property
     def read(self) -> bool:

@@ -1,8 +1,10 @@
 """Notifications: producing them, reading and marking them, and where they may be pushed.
 
-Producing one (:func:`notify`) stores it, then queues its delivery on the ``notifications``
-queue; the sender (``backend.jobs.notifications``) delivers it live over MQTT while the
-recipient is online, by Web Push to their devices while they are idle or offline. A
+Producing one (:func:`notify`) stores it and, while the recipient is online, publishes it
+live over MQTT from the same request (the partner's bell rises within a few tens of
+milliseconds); otherwise it queues its delivery on the ``notifications`` queue, whose sender
+(``backend.jobs.notifications``) pushes it by Web Push to their devices, or delivers it live
+after all if they came back meanwhile. A
 notification belongs to its recipient alone: anyone else asking for it, by any route, hears
 that it does not exist.
 """
@@ -14,18 +16,20 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
+from redis.exceptions import RedisError
 
 from backend import contracts
 from backend.aws import client
-from backend.contracts import NOTIFICATION_CATEGORIES, NotificationsReadMessage
+from backend.contracts import NOTIFICATION_CATEGORIES, NotificationMessage, NotificationsReadMessage
 from backend.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from backend.domain.models import Caller, Notification, PushSubscription
 from backend.push.endpoints import allowed_endpoint, usable_keys
-from backend.realtime.publisher import try_publish
+from backend.realtime import presence
+from backend.realtime.publisher import PublishError, get_publisher, try_publish
 from backend.realtime.topics import Channel, user_topic
 from backend.settings import get_settings
-from backend.store import keys, records, relationships, table, users
 from backend.store import notifications as store
+from backend.store import records, relationships, users
 
 log = logging.getLogger("lumi.notifications")
 
@@ -56,37 +60,70 @@ def notify(
     link: str,
     relationship_id: str | None = None,
 ) -> Notification:
-    """Store a notification for ``recipient_id`` and queue its delivery.
+    """Store a notification for ``recipient_id`` and deliver it.
 
-    ``relationship_id`` marks one about the couple: it is deleted with the couple's data when
-    they split up. If the delivery cannot be queued the notification is taken back, so a
-    failed call leaves nothing behind.
+    An online recipient gets it live from here, at once: it is stored already counted as
+    unread (one transaction with the counter) and published with the exact count, and
+    nothing is queued. Everyone else, and an online recipient whose live message the
+    broker did not take, gets it through the ``notifications`` queue (Web Push, or live
+    again on the retry). Either way it is stored once and delivered once (the sender's
+    idempotency is keyed on its id). ``relationship_id`` marks one about the couple: it is
+    deleted with the couple's data when they split up. If the delivery can be neither made
+    nor queued, the notification is taken back, so a failed call leaves nothing behind.
     """
     if category not in NOTIFICATION_CATEGORIES:
         raise ValueError(f"unknown notification category {category!r}")
     if not link.startswith("/") or link.startswith("//"):
         raise ValueError(f"a notification links to a path of the app, not {link!r}")
     notification_id, created_at = store.new_notification_id()
-    notification = store.add(
-        Notification(
-            notification_id=notification_id,
-            recipient_id=recipient_id,
-            category=category,
-            kind=kind,
-            title=_clip(title, TITLE_MAX),
-            body=_clip(body, BODY_MAX),
-            link=link,
-            created_at=created_at,
-            relationship_id=relationship_id,
-        )
+    notification = Notification(
+        notification_id=notification_id,
+        recipient_id=recipient_id,
+        category=category,
+        kind=kind,
+        title=_clip(title, TITLE_MAX),
+        body=_clip(body, BODY_MAX),
+        link=link,
+        created_at=created_at,
+        relationship_id=relationship_id,
     )
+    if _is_online(recipient_id):
+        store.add_counted(notification, delivery="live")
+        if _deliver_live(notification):
+            return notification
+        store.set_delivery(notification, "queued")  # the sender says how it went in the end
+    else:
+        store.add(notification)
     try:
         _enqueue(DeliveryRequest(notification_id=notification_id, recipient_id=recipient_id))
     except (BotoCoreError, ClientError) as error:
         log.error("could not queue notification %s: %s", notification_id, error)
-        table.delete(keys.notification(recipient_id, notification_id))
+        store.remove(notification)
         raise Unavailable() from error
     return notification
+
+
+def _is_online(user_id: str) -> bool:
+    """Presence lives in Redis; without it, the queue's sender decides later (and retries)."""
+    try:
+        return presence.is_online(user_id)
+    except RedisError as error:
+        log.warning("presence unknown for %s (%s); the notification goes through the queue", user_id, error)
+        return False
+
+
+def _deliver_live(notification: Notification) -> bool:
+    """Publish it to the recipient's tabs now; False when the broker did not take it (queue it)."""
+    message = NotificationMessage(
+        notification=as_contract(notification), unread_count=store.unread_count(notification.recipient_id)
+    )
+    topic = user_topic(get_settings().stage, notification.recipient_id, Channel.NOTIFICATIONS)
+    try:
+        get_publisher().publish(topic, message)
+    except PublishError as error:
+        log.warning("live delivery of %s failed (%s); queueing it", notification.notification_id, error)
+        return False
+    return True
 
 
 def _clip(text: str, limit: int) -> str:

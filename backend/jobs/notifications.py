@@ -1,8 +1,10 @@
 """The notification sender: the Lambda behind the ``notifications`` queue.
 
 Each message names one stored notification (:class:`~backend.domain.notifications.DeliveryRequest`).
-While the recipient is online (an open, used tab) it goes live: a ``NotificationMessage``
-with the exact unread count on their user topic. While they are idle or offline it goes by
+Only what still needs delivering is queued: ``notify`` publishes to an online recipient from
+the request itself, and queues a notification for someone idle or offline, or one whose live
+message the broker did not take. While the recipient is online (an open, used tab) it goes
+live: a ``NotificationMessage`` with the exact unread count on their user topic. While they are idle or offline it goes by
 Web Push to each of their subscriptions, if their settings push that category; a
 subscription the push service calls gone (404/410) is deleted. It stays stored either way.
 
@@ -46,6 +48,8 @@ from backend.store import notifications as store
 log = logging.getLogger("lumi.jobs.notifications")
 
 FUNCTION = "notification-sender"
+# What ``delivery`` says once a notification reached the person (or had nowhere to go).
+DELIVERED = frozenset({"live", "push", "none"})
 # Remember completed deliveries for a day: SQS duplicates arrive within minutes.
 REMEMBER_SECONDS = 24 * 3600
 
@@ -99,6 +103,10 @@ def deliver(request: DeliveryRequest) -> dict[str, Any]:
         return {**done, "channel": "none", "reason": "gone"}  # deleted meanwhile (account or couple removed)
     if notification.read:
         return {**done, "channel": "none", "reason": "already read"}
+    if notification.delivery in DELIVERED:
+        # Delivered already: live from the request that made it, or by an earlier run of this
+        # sender whose idempotency record has expired. A duplicate message changes nothing.
+        return {**done, "channel": "none", "reason": f"delivered {notification.delivery} already"}
     # Count it now (the stream would, a moment later) so the number we show is exact.
     store.settle(notification.recipient_id, [notification.notification_id])
     if presence.is_online(notification.recipient_id):

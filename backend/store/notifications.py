@@ -84,6 +84,7 @@ def notification_from(item: Item) -> Notification:
         created_at=datetime.fromisoformat(item["created_at"]),
         read_at=datetime.fromisoformat(read_at) if read_at else None,
         relationship_id=item.get("relationship_id"),
+        delivery=item.get("delivery"),
     )
 
 
@@ -93,6 +94,24 @@ def notification_from(item: Item) -> Notification:
 def add(notification: Notification) -> Notification:
     table.put(notification_item(notification))  # the id is new: time plus 64 random bits
     return notification
+
+
+def add_counted(notification: Notification, delivery: str) -> Notification:
+    """Store a new unread notification already counted, with how it is being delivered: the item
+    and the counter's +1 in one transaction (the stream then finds nothing to settle)."""
+    item = {
+        **notification_item(notification),
+        "unread_counted": True,
+        "delivery": delivery,
+        "delivered_at": records.stored_time(datetime.now(UTC)),
+    }
+    table.transact([table.tx_put(item, "attribute_not_exists(pk)"), _counter_op(notification.recipient_id, 1)])
+    return notification
+
+
+def remove(notification: Notification) -> None:
+    """Take back a notification that could not be delivered; a counted one is counted down by the stream."""
+    table.delete(keys.notification(notification.recipient_id, notification.notification_id))
 
 
 def get(recipient_id: str, notification_id: str) -> Notification | None:

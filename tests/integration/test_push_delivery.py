@@ -30,11 +30,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.aws import client
+from backend.domain import notifications
 from backend.domain.notifications import DeliveryRequest, notify
 from backend.jobs.notifications import handler as sender
 from backend.local.lambda_context import LocalLambdaContext
 from backend.local.stack import LocalStack
 from backend.push.webpush import MAX_ENCRYPTED_BYTES
+from backend.realtime.publisher import PublishError
 from backend.realtime.topics import Channel, user_topic
 from backend.resources import RESOURCES, dead_letter_queue_name
 from backend.settings import get_settings, reset_settings
@@ -247,7 +249,12 @@ def online(api: Api, person: Person) -> None:
 def delivered(person: Person, notification_id: str) -> str:
     """How the sender delivered it (``live``, ``push``, ``none``), once it has."""
     key = keys.notification(person.user_id, notification_id)
-    return wait_until(lambda: (table.get(key) or {}).get("delivery"), what=f"delivery of {notification_id}")
+
+    def final() -> str | None:
+        delivery = (table.get(key) or {}).get("delivery")
+        return None if delivery == "queued" else delivery  # "queued": still on its way
+
+    return wait_until(final, what=f"delivery of {notification_id}")
 
 
 def moment(person: Person, body: str = "Look what Ben added", category: str = "moments") -> str:
@@ -421,24 +428,36 @@ def test_a_message_delivered_twice_pushes_once(api: Api, register: Register, pus
     assert len(push_service.received(browser.endpoint)) == 1
 
 
-def test_a_message_delivered_twice_goes_live_once(
-    api: Api, register: Register, listen: Callable[[Person], Listener]
+def test_an_online_person_gets_it_live_from_the_request_and_a_stray_message_changes_nothing(
+    api: Api, register: Register, listen: Callable[[Person], Listener], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # given Ana online, listening on her notifications topic (and every delivery queued is seen)
+    queued: list[str] = []
+    enqueue = notifications._enqueue
+    monkeypatch.setattr(
+        notifications, "_enqueue", lambda request: (queued.append(request.notification_id), enqueue(request))
+    )
     ana = register("ana")
     watcher = listen(ana)
     online(api, ana)
+
+    # when she is notified, then it went live from the request itself, counted, and was not queued
     notification_id = moment(ana)
     assert delivered(ana, notification_id) == "live"
+    (message,) = watcher.everything_so_far()
+    assert message["type"] == "notification" and message["unread_count"] == 1
+    assert queued == []
 
+    # when a message for it reaches the sender all the same (sent twice, replayed)
+    assert deliver_again(ana, notification_id) == {"batchItemFailures": []}
     assert deliver_again(ana, notification_id) == {"batchItemFailures": []}
 
+    # then nothing more reaches her and the count stays one
     assert [m["type"] for m in watcher.everything_so_far()] == ["notification"]
-    # the delivery is remembered in our table, in the sender's idempotency partition, until it expires
+    assert table.get(keys.unread_counter(ana.user_id))["unread_count"] == 1
     records = table.query_all(("pk", keys.idempotency_partition("notification-sender")), ("sk", "notification-sender."))
     (record,) = [item for item in records if notification_id in str(item.get("data"))]
-    assert record["sk"].startswith("notification-sender.deliver#")
-    assert record["status"] == "COMPLETED" and json.loads(record["data"])["channel"] == "live"
-    assert time.time() + 3600 < record["expires_at"] <= time.time() + 24 * 3600
+    assert record["status"] == "COMPLETED" and json.loads(record["data"])["reason"] == "delivered live already"
 
 
 def test_a_huge_body_still_fits_in_one_push(api: Api, register: Register, push_service: PushService) -> None:
@@ -467,3 +486,32 @@ def test_thinking_of_you_reaches_the_partner(api: Api, couple: MakeCouple, push_
     payload = browser.decrypt(request.body)
     assert payload["title"] == f"{ana.display_name} is thinking of you"
     assert (payload["category"], payload["link"]) == ("partner", "/home")
+
+
+class RefusingPublisher:
+    """The broker not taking a message (down, or no acknowledgement in time)."""
+
+    def publish(self, topic: str, message: Any) -> None:
+        raise PublishError("the broker did not acknowledge")
+
+    def close(self) -> None:
+        return None
+
+
+def test_an_online_person_whose_live_message_was_refused_gets_it_through_the_queue_once(
+    api: Api, register: Register, listen: Callable[[Person], Listener], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given Ana online, and the request's live message refused by the broker
+    ana = register("ana")
+    watcher = listen(ana)
+    online(api, ana)
+    monkeypatch.setattr(notifications, "get_publisher", RefusingPublisher)
+
+    # when she is notified
+    notification_id = moment(ana)
+
+    # then the queue's sender delivers it live after all, once, with the count of one
+    assert delivered(ana, notification_id) == "live"
+    messages = watcher.wait_for(lambda got: len(got) >= 1)
+    assert [(m["type"], m["unread_count"]) for m in watcher.everything_so_far()] == [("notification", 1)], messages
+    assert table.get(keys.unread_counter(ana.user_id))["unread_count"] == 1
