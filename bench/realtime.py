@@ -6,7 +6,7 @@ Run with ``python -m bench.realtime`` (``--help`` for sample counts and ports). 
    the API over HTTP (the local function-URL adapter), until the ``PresenceMessage``
    reaches an MQTT subscriber of the couple's presence topic (paho, service principal).
 2. API action → partner: ``POST /nudges`` by A until the ``NotificationMessage`` reaches
-   B's user topic while B is online. This path goes through SQS (moto) and the queue poller.
+   B's user topic while B is online: published from the request itself (no queue while B is online).
    Parts 1 and 2 run the local stack in this process, as ``bench/api.py`` does.
 3. To the DOM: the whole system (``tools.system.LumiSystem``: stack, one Reflex backend
    process, the static app) with A and B signed in in Debian's Chromium. A's nudge → B's
@@ -334,10 +334,10 @@ def run_stack_parts(args: argparse.Namespace, budget: Budget) -> list[Series]:
                 nudge.failures += 1
             else:
                 nudge.add((arrived - sent) * 1000)
-            time.sleep(random.uniform(0.05, 0.25))  # not in step with the poller's 0.2 s rhythm
+            time.sleep(random.uniform(0.05, 0.25))  # not in step with any poller's rhythm
         nudge.note = (
-            "through SQS (moto) and the local queue poller, which polls again 0.2 s after an empty receive,"
-            " then the sender Lambda (presence check, counter, publish)"
+            "published from the request: profiles, presence check (Redis), the notification stored counted"
+            " (one transaction), the count read, MQTT publish acknowledged"
         )
     finally:
         if listener is not None:
@@ -534,7 +534,7 @@ def run_browser_part(system: Any, args: argparse.Namespace, budget: Budget) -> l
     opened = Series("3e. A opens /home (load, sign-in resume) → B's badge online")
     from lumi_app.state.realtime import GONE_GRACE_SECONDS
 
-    bell.note = "A's API call → MutationObserver stamp in B's page; via SQS + queue poller, Reflex backend, websocket"
+    bell.note = "A's API call → MutationObserver stamp in B's page; via MQTT, the Reflex backend, its websocket"
     hidden.note = "A's page fires visibilitychange → lumi-presence.js → Reflex event → heartbeat → MQTT → Reflex → B"
     closed.note = (
         f"by design: A's tab task waits GONE_GRACE_SECONDS ({GONE_GRACE_SECONDS:g} s) after its websocket is gone,"
@@ -1080,7 +1080,7 @@ def main() -> None:
 
 PART4_LEGEND = """
 Part 4: simulated tabs on one Reflex backend process; latency at a probe tab's socket (ms).
-  nudge: POST /nudges by the probe's partner → the probe's unread-count delta (via SQS + poller);
+  nudge: POST /nudges by the probe's partner → the probe's unread-count delta (published from the request);
   pres: the partner's heartbeat flips online/idle → the probe's partner_state delta.
   hop: the Reflex process's share of both: the MQTT message reaching a subscriber in this process
   (as it reaches the Reflex process's) → the probe's delta (mailbox, live task, state lock, websocket).
