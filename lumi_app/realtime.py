@@ -13,9 +13,11 @@ What runs where:
   once (the ``RealtimeMessage`` union) in the network thread and handed to the event loop
   of every mailbox with that key through ``call_soon_threadsafe``; nothing else crosses
   threads.
-- After the broker comes back (paho reconnects on its own), every mailbox gets
-  :class:`Resync`: whatever was published while the connection was down is lost, so the
-  tabs fetch presence, unread count and pairing state from the API again.
+- When the connection to the broker drops, every mailbox gets :class:`LivePaused` (the tab
+  says so: changes will show when it is back). After the broker comes back (paho reconnects
+  on its own), every mailbox gets :class:`Resync`: whatever was published while the
+  connection was down is lost, so the tabs fetch presence, unread count, pairing state and
+  what the page shows (a moment's chat, the feed) from the API again.
 
 :func:`tab_connection` tells a tab's task whether the browser tab's Reflex websocket is still
 connected to this process, to another process (the tab moved), or gone (the tab closed).
@@ -55,6 +57,11 @@ class Resync:
     """The connection to the broker was lost and is back: fetch what may have been missed."""
 
     reason: str = "reconnected"
+
+
+@dataclass(frozen=True)
+class LivePaused:
+    """The connection to the broker was lost: live changes stop until it is back (then Resync)."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,7 @@ class RealtimeHub:
     def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason_code: Any, _properties: Any) -> None:
         if self._connected.is_set():
             log.warning("MQTT connection lost (%s); reconnecting", reason_code)
+            self._broadcast(LivePaused())
         self._connected.clear()
 
     def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:

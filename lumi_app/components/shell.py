@@ -240,6 +240,22 @@ CONTENT_WIDTH = "760px"
 WIDE_CONTENT_WIDTH = "1200px"
 
 
+def live_paused_banner() -> rx.Component:
+    """While the app has lost its live connection: changes still save, and show once it is back."""
+    return rx.cond(
+        RealtimeState.live_paused,
+        rx.callout(
+            "Live updates are paused while Lumi reconnects. What you do is saved; "
+            "what changed meanwhile shows as soon as it is back.",
+            icon="wifi-off",
+            color_scheme="amber",
+            size="1",
+            role="status",
+            margin_bottom="1rem",
+        ),
+    )
+
+
 def _opening_page() -> rx.Component:
     return rx.center(
         rx.hstack(rx.spinner(), rx.text("Loading…", color_scheme="gray"), align="center"),
@@ -257,7 +273,7 @@ def app_shell(title: str, content: rx.Component, *, wide: bool = False) -> rx.Co
     """The signed-in layout around a page's content (``wide``: grids, and a video beside its chat)."""
     gated = rx.cond(
         SessionState.signed_in,
-        visit_gate(content),
+        rx.fragment(live_paused_banner(), visit_gate(content)),
         rx.cond(SessionState.unreachable_message != "", _unreachable(), _waiting()),
     )
     return rx.box(

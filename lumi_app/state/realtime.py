@@ -50,6 +50,7 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError, LumiApi
 from lumi_app.realtime import (
     ActivityChanged,
+    LivePaused,
     Mailbox,
     Resync,
     SessionChanged,
@@ -119,6 +120,8 @@ class RealtimeState(rx.State):
     unread_count: int = 0
     # How long without input before the tab reports idle; read by assets/lumi-presence.js.
     idle_after_ms: int = 300_000
+    # The app lost its live connection (the broker is away): the shell says changes show later.
+    live_paused: bool = False
 
     _page: str = ""
     _partner_id: str = ""
@@ -290,9 +293,14 @@ class LiveTab:
                 return
             if (self.user_id, self.relationship_id) != before:
                 await self.sync()
+        elif isinstance(item, LivePaused):
+            async with self.state:
+                self.state.live_paused = True
         elif isinstance(item, Resync):
             await self.read_identity(refetch=True)
             await self.sync()
+            async with self.state:
+                self.state.live_paused = False
             async for event in self.refresh_page():
                 yield event
         elif isinstance(item, PresenceMessage):

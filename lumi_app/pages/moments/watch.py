@@ -54,8 +54,8 @@ from lumi_app.components.shell import page
 from lumi_app.state.couple import unless_gone
 from lumi_app.state.form_errors import show_error, show_invalid_fields
 from lumi_app.state.moment_form import parse_tags
-from lumi_app.state.page_data import open_page, run_fetch
-from lumi_app.state.realtime import RealtimeState, listen_to_live
+from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
+from lumi_app.state.realtime import RealtimeState, listen_to_live, refresh_on_couple_change
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import long_date, time_ago
 
@@ -256,6 +256,12 @@ class WatchState(rx.State):
         async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
+    @rx.event
+    def refresh(self):
+        """The live connection came back, or the couple changed: fetch the moment and its chat
+        again, quietly (what was sent meanwhile shows; messages on their way from here stay)."""
+        return begin_refresh(self, WatchState.fetch)
+
     def _reset(self, moment_id: str) -> None:
         self.moment_id = moment_id
         self.moment = MomentView()
@@ -291,11 +297,15 @@ class WatchState(rx.State):
             # A quiet refresh: a new signed URL for the same video would restart it; the old one works.
             view.video_url = self.moment.video_url
         self.moment = view
-        # Messages on their way from this tab stay (a quiet refresh after a reconnect).
+        # A quiet refresh (after a reconnect) keeps what the person has here: earlier messages they
+        # loaded, and messages on their way from this tab. Ids are time-ordered.
+        fresh = [ChatMessageView.of(m, self._me) for m in reversed(chat.items)]
         pending = [m for m in self.messages if not m.message_id]
-        self.messages = [ChatMessageView.of(m, self._me) for m in reversed(chat.items)] + pending
-        self._next = chat.next or ""
-        self.has_earlier = bool(chat.next)
+        earlier = [m for m in self.messages if m.message_id and fresh and m.message_id < fresh[0].message_id]
+        self.messages = earlier + fresh + pending
+        if not earlier:  # else the older page to load is still the one before those
+            self._next = chat.next or ""
+            self.has_earlier = bool(chat.next)
         self._show_receipts(chat.receipts)
         own_read = chat.receipts.read_up_to.get(self._me, "")
         self._read_sent_up_to = max(self._read_sent_up_to, own_read)
@@ -710,6 +720,7 @@ async def _apply_live(state: Any, message: Any) -> EventSpec | None:
 
 listen_to_live((MomentChangedMessage,), WatchState, _apply_live)
 listen_to_live((ChatMessageEvent, ChatTypingMessage, ChatReceiptMessage), WatchState, _apply_live)
+refresh_on_couple_change(routes.MOMENT_WATCH, WatchState.refresh)
 
 
 # ---------------------------------------------------------------- view
