@@ -107,7 +107,7 @@ def _is_online(user_id: str) -> bool:
     """Presence lives in Redis; without it, the queue's sender decides later (and retries)."""
     try:
         return presence.is_online(user_id)
-    except RedisError as error:
+    except (RedisError, Unavailable) as error:
         log.warning("presence unknown for %s (%s); the notification goes through the queue", user_id, error)
         return False
 

@@ -4,9 +4,10 @@ Each message names one stored notification (:class:`~backend.domain.notification
 Only what still needs delivering is queued: ``notify`` publishes to an online recipient from
 the request itself, and queues a notification for someone idle or offline, or one whose live
 message the broker did not take. While the recipient is online (an open, used tab) it goes
-live: a ``NotificationMessage`` with the exact unread count on their user topic. While they are idle or offline it goes by
-Web Push to each of their subscriptions, if their settings push that category; a
-subscription the push service calls gone (404/410) is deleted. It stays stored either way.
+live: a ``NotificationMessage`` with the exact unread count on their user topic. While they
+are idle or offline it goes by Web Push to each of their subscriptions, if their settings push
+that category; a subscription the push service calls gone (404/410) is deleted. It stays
+stored either way.
 
 Retries and duplicates. Powertools batch processing reports failed messages only; SQS
 brings them back and, after three receives, moves them to the dead-letter queue. SQS may

@@ -48,6 +48,7 @@ class LocalStack:
 
     moto: MotoService | None = None
     redis: RedisService | None = None
+    broker: Any = None  # the embedded MqttBroker, when the stack runs one
     provisioned: Provisioned | None = None
     scheduler: Any = None
     _parts: list[Any] = field(default_factory=list)
@@ -189,8 +190,28 @@ class LocalStack:
         broker = MqttBroker(tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws, plugins={PLUGIN: {}})
         broker.start()
         self._parts.append(broker)
+        self.broker = broker
         self._env["LUMI_MQTT_URL"] = broker.tcp_url
         self._env["LUMI_MQTT_WS_URL"] = broker.ws_url
+
+    def restart_broker(self) -> None:
+        """Stop the embedded broker and start a new one on the same ports (a broker outage and
+        recovery, as the fault tests stage it); connected clients reconnect on their own."""
+        from backend.local.broker import MqttBroker
+        from backend.local.broker_auth import PLUGIN
+
+        old = self.broker
+        if old is None:
+            raise RuntimeError("this stack runs no embedded broker")
+        old.stop()
+        new = MqttBroker(tcp_port=old.tcp_port, ws_port=old.ws_port, plugins={PLUGIN: {}}).start()
+        self._parts[self._parts.index(old)] = new
+        self.broker = new
+
+    def stop_broker(self) -> None:
+        """The first half of :meth:`restart_broker`: the broker goes away (start it with restart_broker)."""
+        if self.broker is not None:
+            self.broker.stop()
 
     def _start_api(self) -> None:
         from backend.local.http_adapter import LocalApiServer

@@ -12,13 +12,18 @@ misses, so the ratio is measured across every process sharing the Redis.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from redis.exceptions import RedisError
+
 from backend.media import signing
 from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
+
+log = logging.getLogger("lumi.media.urls")
 
 # Seconds of a credential's life never counted on (clock skew, a slow client).
 CREDENTIAL_MARGIN_SECONDS = 60
@@ -52,17 +57,25 @@ def _stats_key(kind: str) -> str:
 
 
 def signed_urls(object_keys: Iterable[str | None]) -> dict[str, str]:
-    """Signed URLs for many objects (None keys skipped), served from the cache where possible."""
+    """Signed URLs for many objects (None keys skipped), served from the cache where possible.
+
+    Without Redis the URLs are signed afresh each time: pages keep their pictures and videos
+    while the cache is away (signing is local work, the cache only saves it).
+    """
     wanted = list(dict.fromkeys(object_key for object_key in object_keys if object_key))
     if not wanted:
         return {}
-    redis = redis_client()
-    cached = redis.mget([_cache_key(object_key) for object_key in wanted])
+    ttl = get_settings().media_url_ttl_seconds
+    try:
+        redis = redis_client()
+        cached = redis.mget([_cache_key(object_key) for object_key in wanted])
+    except RedisError as error:
+        log.warning("the signed-URL cache is unreachable (%s); signing without it", error)
+        return {object_key: signing.sign(object_key, ttl) for object_key in wanted}
     found = {object_key: str(url) for object_key, url in zip(wanted, cached, strict=True) if url}
     missing = [object_key for object_key in wanted if object_key not in found]
     pipeline = redis.pipeline(transaction=False)
     if missing:
-        ttl = get_settings().media_url_ttl_seconds
         for object_key in missing:
             found[object_key] = signing.sign(object_key, ttl)
         lifetime = cache_seconds(ttl, credentials_left())  # after signing: botocore refreshes first
@@ -72,7 +85,10 @@ def signed_urls(object_keys: Iterable[str | None]) -> dict[str, str]:
         pipeline.incrby(_stats_key("misses"), len(missing))
     if len(missing) < len(wanted):
         pipeline.incrby(_stats_key("hits"), len(wanted) - len(missing))
-    pipeline.execute()
+    try:
+        pipeline.execute()
+    except RedisError as error:
+        log.warning("could not cache signed URLs (%s); they are signed again next time", error)
     return found
 
 
@@ -83,9 +99,13 @@ def signed_url(object_key: str | None) -> str | None:
 
 
 def forget(object_key: str | None) -> None:
-    """Drop a cached URL when its object is deleted."""
+    """Drop a cached URL when its object is deleted (without Redis it expires on its own, and
+    points at nothing meanwhile)."""
     if object_key:
-        redis_client().delete(_cache_key(object_key))
+        try:
+            redis_client().delete(_cache_key(object_key))
+        except RedisError as error:
+            log.warning("could not drop a cached URL (%s); it expires on its own", error)
 
 
 @dataclass(frozen=True)

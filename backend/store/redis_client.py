@@ -1,17 +1,36 @@
-"""One Redis connection pool per URL (rate limits, revoked sessions, signed-URL cache)."""
+"""One Redis connection pool per URL (rate limits, revoked sessions, signed-URL cache).
+
+A pooled connection to a Redis that restarted fails on its next use; redis-py retries only
+errors it is told to, so connection errors are retried (a fresh connection, briefly backed
+off) before a caller hears Redis is away. The app's session store does the same.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry
 
 from backend.settings import get_settings
 
 
+def retry_options() -> dict[str, Any]:
+    """Retry a dropped connection 3 times within about half a second (the server restarted)."""
+    return {
+        "retry": Retry(ExponentialBackoff(cap=0.25, base=0.05), 3),
+        "retry_on_error": [ConnectionError, TimeoutError],
+    }
+
+
 @lru_cache(maxsize=4)
 def _for_url(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(
+        url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2, **retry_options()
+    )
 
 
 def redis_client() -> redis.Redis:

@@ -9,9 +9,14 @@ Redis never holds a usable token) for as long as Cognito would honour it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 
+from redis.exceptions import RedisError
+
 from backend.store.redis_client import key, redis_client
+
+log = logging.getLogger("lumi.sessions")
 
 REFRESH_TOKEN_DAYS = 30
 
@@ -34,7 +39,20 @@ def revoke_refresh_token(refresh_token: str) -> None:
 
 
 def session_revoked(session_id: str) -> bool:
-    return bool(session_id) and bool(redis_client().exists(_session_key(session_id)))
+    """Whether this sign-in was signed out. While Redis cannot be asked, an access token that
+    Cognito signed and that has not expired is taken as it is, as any resource server that only
+    verifies Cognito's JWTs does: stored things stay readable through a Redis outage, at the
+    cost of a signed-out token working until it expires (at most an hour). Refreshing a token,
+    which makes new ones, is refused meanwhile (:func:`refresh_token_revoked` raises)."""
+    if not session_id:
+        return False
+    try:
+        return bool(redis_client().exists(_session_key(session_id)))
+    except RedisError as error:
+        log.warning(
+            "cannot check whether session %s was signed out (%s); taking its token as is", session_id[:8], error
+        )
+        return False
 
 
 def refresh_token_revoked(refresh_token: str) -> bool:

@@ -17,6 +17,9 @@ import weakref
 from dataclasses import dataclass
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from backend.settings import get_settings
 
@@ -50,7 +53,13 @@ def _redis() -> redis.Redis:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = redis.Redis.from_url(get_settings().redis_url, decode_responses=True)
+        client = _clients[loop] = redis.Redis.from_url(
+            get_settings().redis_url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            retry=AsyncRetry(ExponentialBackoff(cap=0.25, base=0.05), 3),
+            retry_on_error=[ConnectionError, TimeoutError],
+        )
     return client
 
 
