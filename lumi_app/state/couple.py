@@ -1,14 +1,12 @@
-"""What pages of the couple's space share: who is looking and whether they have a partner yet."""
+"""How pages of the couple's space read the API's "you have no partner" and "not there" answers."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
-
-import reflex as rx
+from typing import TypeVar
 
 from lumi_app.api_client import ApiError
-from lumi_app.state.session import SessionEnded, SessionState, refresh_profile
+from lumi_app.state.session import SessionEnded
 
 T = TypeVar("T")
 
@@ -38,17 +36,4 @@ async def unless_gone(call: Awaitable[T]) -> T | None:
         raise
 
 
-async def viewer_and_pairing(state: rx.State) -> tuple[str, bool]:
-    """Who is looking, and whether they have a partner (asking the API again only when the
-    tab thinks they have none: they may have paired in another tab)."""
-    session = await state.get_state(SessionState)
-    if not session.relationship_id:
-        await refresh_profile(state)
-    return session.user_id, bool(session.relationship_id)
-
-
-async def viewer_id(state: Any) -> str:
-    return (await state.get_state(SessionState)).user_id
-
-
-__all__ = ["is_not_paired", "unless_gone", "unless_not_paired", "viewer_and_pairing", "viewer_id"]
+__all__ = ["is_not_paired", "unless_gone", "unless_not_paired"]
