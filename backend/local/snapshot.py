@@ -1,8 +1,29 @@
-"""Keep the emulated AWS state across runs when the stack is given a data directory.
+"""Keep the emulated AWS state across runs, and across a crash, when the stack has a data directory.
 
-moto keeps everything in memory, so on a clean stop the backends Lumi uses are pickled to
-``<data dir>/moto.pickle`` and loaded back on the next start, before provisioning (which
-then finds everything in place). A crash loses what changed since the last clean stop.
+moto keeps everything in memory. Every couple of seconds, if anything changed, the saver
+holds the quiesce gate (``backend.local.quiesce``) so no request, batch or job is half
+done, and copies in that one pause everything that must agree: the moto backends Lumi
+uses, the stream poller's position and the search index. It writes them as one file,
+atomically (temp file, fsync, rename), so a ``kill -9`` loses at most the last seconds and
+never leaves a table that disagrees with its stream position or its search index.
+
+Layout of the data directory::
+
+    snapshot.pickle   header line, JSON metadata line, then the pickle (no object bytes)
+    snapshot.json     what the last save covered: generation, change count, sizes, timings
+    objects/<sha256>  S3 objects' bytes, content-addressed, written once, collected when unused
+
+Object bytes (videos up to 500 MB) never go into the pickle: each S3 object is written to
+``objects/`` once, named by the SHA-256 of its bytes, mostly before the pause (a new
+object is picked up from moto's put path, read without moving moto's file position), and
+the pickle holds only the name. After a restart an object reads straight from its blob and
+is copied only if moto ever rewrites it, so a 500 MB video costs no memory and no copy at
+start. Blobs no snapshot refers to are removed after each successful save.
+
+The file starts with ``LUMI-SNAPSHOT`` and a format number; a file of another format, a
+damaged one or one this moto cannot unpickle stops the stack with a message saying what to
+do, instead of starting empty and overwriting it. ``moto.pickle`` of format 1 (the whole
+state with object bytes, saved on clean stops only) is still read once and replaced.
 
 A few objects inside moto's backends cannot be pickled as they are (locks, Cognito's RSA
 signing key); they are rebuilt on load: fresh locks, the key from its PEM form.
@@ -10,22 +31,56 @@ signing key); they are rebuilt on load: fresh locks, the key from its PEM form.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
+import functools
+import hashlib
 import io
+import json
 import logging
 import os
 import pickle
+import tempfile
 import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from backend.local.quiesce import GATE, QuiesceGate
+
 log = logging.getLogger("lumi.local.snapshot")
 
-SERVICES: tuple[str, ...] = ("dynamodb", "dynamodbstreams", "s3", "sqs", "cognito-idp")
-FILE_NAME = "moto.pickle"
-_FORMAT = 1
+FORMAT = 2
+SERVICES: tuple[str, ...] = ("dynamodb", "s3", "sqs", "cognito-idp")
+SNAPSHOT_FILE = "snapshot.pickle"
+STATUS_FILE = "snapshot.json"
+OBJECTS_DIR = "objects"
+LEGACY_FILE = "moto.pickle"  # format 1
+MAGIC = b"LUMI-SNAPSHOT\n"
+_CHUNK = 8 * 1024 * 1024
+_TEMP_PREFIX = ".tmp-"
+
+
+class SnapshotError(RuntimeError):
+    """The data directory holds a snapshot this stack cannot use; starting would overwrite it."""
+
+
+def _unusable(path: str, why: str) -> SnapshotError:
+    data_dir = os.path.dirname(path)
+    return SnapshotError(
+        f"{path} cannot be used: {why}. The stack does not start on it, so it is not overwritten. "
+        f"To start with empty data and keep the old data aside, run `make dev FRESH=1` (it moves "
+        f"{data_dir} to {data_dir}.old-<time>), or start with another --data-dir."
+    )
+
+
+# ---------------------------------------------------------------- pickling moto's pieces
 
 
 def _rsa_private_key_from_pem(pem: bytes) -> rsa.RSAPrivateKey:
@@ -47,16 +102,397 @@ def _new_rlock() -> Any:
     return threading.RLock()
 
 
-class _BackendPickler(pickle.Pickler):
-    dispatch_table = copyreg.dispatch_table.copy()
-    dispatch_table[type(threading.Lock())] = lambda _lock: (_new_lock, ())
-    dispatch_table[type(threading.RLock())] = lambda _lock: (_new_rlock, ())
-
-
-def _register_rsa_type() -> None:
+@functools.cache
+def _base_dispatch_table() -> dict[Any, Any]:
+    table = copyreg.dispatch_table.copy()
+    table[type(threading.Lock())] = lambda _lock: (_new_lock, ())
+    table[type(threading.RLock())] = lambda _lock: (_new_rlock, ())
     # The concrete key class lives in cryptography's Rust bindings; find it from an instance.
-    key_type = type(rsa.generate_private_key(public_exponent=65537, key_size=1024))
-    _BackendPickler.dispatch_table.setdefault(key_type, _reduce_rsa_private_key)
+    table[type(rsa.generate_private_key(public_exponent=65537, key_size=1024))] = _reduce_rsa_private_key
+    return table
+
+
+# ---------------------------------------------------------------- S3 objects' bytes
+
+# FakeKeys whose bytes were (re)set since the saver last looked, and the token each gets when
+# its bytes are complete (None while they are being written): a digest is kept only for the
+# token it was computed under.
+_pending: weakref.WeakSet[Any] = weakref.WeakSet()
+_pending_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Track every S3 object's bytes as moto sets them (``FakeKey.value``). Idempotent."""
+    global _installed
+    if _installed:
+        return
+    from moto.s3.models import FakeKey
+
+    value = FakeKey.value
+    set_bytes = value.fset
+    assert set_bytes is not None, "moto's FakeKey.value has no setter any more"
+
+    def tracked(key: Any, new_value: bytes) -> None:
+        key.__dict__["_lumi_token"] = None
+        set_bytes(key, new_value)
+        key.__dict__["_lumi_token"] = object()
+        with _pending_lock:
+            _pending.add(key)
+
+    FakeKey.value = property(value.fget, tracked, value.fdel, value.__doc__)  # type: ignore[method-assign,assignment]
+    _installed = True
+
+
+def _chunks(buffer: Any, size: int, paused: bool) -> Iterator[bytes] | None:
+    """A FakeKey buffer's ``size`` bytes in chunks; None when they cannot be read safely right now.
+
+    In the pause nobody else touches the buffer, so it is simply read. Before the pause moto
+    may be reading it on another thread (seeking it, with no lock of ours), so its file
+    position must not move: ``tempfile.SpooledTemporaryFile`` keeps the bytes in ``_file``,
+    a BytesIO until they grow past its size, then a real file, read with ``os.pread`` once
+    all of it has reached the file (else it is left for the pause)."""
+    if isinstance(buffer, _BlobFile):
+        return buffer.chunks() if paused or buffer.digest is not None else None
+    if paused:
+        return _read_whole(buffer)
+    inner = getattr(buffer, "_file", None)
+    if isinstance(inner, io.BytesIO):
+        return iter((inner.getvalue(),))
+    if inner is None or inner.closed or os.fstat(inner.fileno()).st_size != size:
+        return None
+    return _pread_all(inner.fileno())
+
+
+def _read_whole(buffer: Any) -> Iterator[bytes]:
+    buffer.seek(0)
+    while chunk := buffer.read(_CHUNK):
+        yield chunk
+
+
+def _pread_all(descriptor: int) -> Iterator[bytes]:
+    offset = 0
+    while chunk := os.pread(descriptor, _CHUNK, offset):
+        offset += len(chunk)
+        yield chunk
+
+
+class _BlobFile:
+    """A restored object's bytes, read straight from its blob; copied to a temp file only if rewritten."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._position = 0
+        self._closed = False
+        self._own: Any = None
+
+    @property
+    def digest(self) -> str | None:
+        return None if self._own is not None else os.path.basename(self.path)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check(self) -> None:
+        if self._closed:
+            raise ValueError("I/O operation on closed file.")
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self._check()
+        if self._own is not None:
+            return int(self._own.seek(offset, whence))
+        base = {0: 0, 1: self._position, 2: os.path.getsize(self.path)}[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        self._check()
+        return int(self._own.tell()) if self._own is not None else self._position
+
+    def read(self, size: int = -1) -> bytes:
+        self._check()
+        if self._own is not None:
+            return bytes(self._own.read(size))
+        with open(self.path, "rb") as handle:
+            handle.seek(self._position)
+            data = handle.read(size if size is not None and size >= 0 else -1)
+        self._position += len(data)
+        return data
+
+    def chunks(self) -> Iterator[bytes]:
+        self._check()
+        if self._own is not None:
+            yield from _read_whole(self._own)
+            return
+        with open(self.path, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                yield chunk
+
+    def _materialize(self) -> Any:
+        self._check()
+        if self._own is None:
+            own = tempfile.SpooledTemporaryFile(_CHUNK)  # noqa: SIM115 - it becomes the object's buffer
+            with open(self.path, "rb") as handle:
+                while chunk := handle.read(_CHUNK):
+                    own.write(chunk)
+            own.seek(self._position)
+            self._own = own
+        return self._own
+
+    def truncate(self, size: int | None = None) -> int:
+        return int(self._materialize().truncate(size))
+
+    def write(self, data: bytes) -> int:
+        return int(self._materialize().write(data))
+
+    def close(self) -> None:
+        self._closed = True
+        if self._own is not None:
+            self._own.close()
+
+
+class BlobStore:
+    """``objects/<sha256>``: each distinct content once, written before the snapshot that names it."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        os.makedirs(directory, exist_ok=True)
+        self.present = {name for name in os.listdir(directory) if not name.startswith(_TEMP_PREFIX)}
+        self.written = 0  # bytes written since the counter was last reset
+        self._unsynced = False
+
+    def path(self, digest: str) -> str:
+        return os.path.join(self.directory, digest)
+
+    def digest_of(self, key: Any, paused: bool = True) -> str | None:
+        """The blob holding a FakeKey's bytes, written now unless an earlier one still holds them
+        (None before the pause when they cannot be read safely yet)."""
+        token = key.__dict__.get("_lumi_token")
+        cached = key.__dict__.get("_lumi_blob")
+        if cached is not None and token is not None and cached[0] is token and cached[1] in self.present:
+            return str(cached[1])
+        buffer = key.__dict__["_value_buffer"]
+        known = buffer.digest if isinstance(buffer, _BlobFile) else None
+        if known is not None and known in self.present:
+            digest: str | None = known
+        else:
+            try:
+                chunks = _chunks(buffer, int(key.__dict__.get("contentsize", 0)), paused)
+            except ValueError:  # closed: moto disposed of it (a deleted object); S3 gives it as empty
+                chunks = iter(())
+            digest = None if chunks is None else self._write(chunks)
+        if digest is not None and token is not None and key.__dict__.get("_lumi_token") is token:
+            key.__dict__["_lumi_blob"] = (token, digest)
+        return digest
+
+    def _write(self, chunks: Iterator[bytes]) -> str:
+        descriptor, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=self.directory)
+        digest = hashlib.sha256()
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                try:
+                    for chunk in chunks:
+                        digest.update(chunk)
+                        out.write(chunk)
+                except ValueError:  # closed while read: moto disposed of it; S3 gives it as empty
+                    digest = hashlib.sha256()
+                    out.seek(0)
+                    out.truncate()
+                out.flush()
+                os.fsync(out.fileno())
+                size = out.tell()
+            name = digest.hexdigest()
+            if name in self.present:
+                os.unlink(temp)
+            else:
+                os.replace(temp, self.path(name))
+                self.present.add(name)
+                self.written += size
+                self._unsynced = True
+            return name
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+
+    def take_pending(self) -> int:
+        """Write the blobs of objects stored since the last call, before the pause, so it stays short."""
+        with _pending_lock:
+            keys = list(_pending)
+            _pending.clear()
+        again, taken = [], 0
+        for key in keys:
+            if key.__dict__.get("disposed"):
+                continue
+            ready = key.__dict__.get("_lumi_token") is not None and "lock" in key.__dict__
+            if ready and self.digest_of(key, paused=False) is not None:
+                taken += 1
+            else:
+                again.append(key)  # still being made, or not all on disk yet: the next call or the pause
+        if again:
+            with _pending_lock:
+                _pending.update(again)
+        return taken
+
+    def sync(self) -> None:
+        """Make the blobs' names durable before a snapshot that names them is."""
+        if self._unsynced:
+            _fsync_directory(self.directory)
+            self._unsynced = False
+
+    def collect(self, referenced: set[str]) -> int:
+        """Remove blobs the last snapshot does not name (and leftovers of interrupted writes)."""
+        removed = 0
+        for name in os.listdir(self.directory):
+            if name in referenced:
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path(name))
+                removed += 1
+            self.present.discard(name)
+        return removed
+
+
+@dataclass(frozen=True)
+class _BlobRef:
+    digest: str
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return _open_blob, (self.digest,)
+
+
+def _open_blob(digest: str, directory: str | None = None) -> _BlobFile:
+    if directory is None:
+        raise pickle.UnpicklingError("a Lumi snapshot is read with snapshot.loads, which knows where its blobs are")
+    path = os.path.join(directory, digest)
+    if not os.path.exists(path):
+        raise pickle.UnpicklingError(f"the object blob {digest} is missing from {directory}")
+    return _BlobFile(path)
+
+
+def _set_key_state(key: Any, state: dict[str, Any]) -> None:
+    key.__dict__.update(state)
+    key.lock = threading.Lock()
+    buffer = state["_value_buffer"]
+    if isinstance(buffer, _BlobFile) and buffer.digest is not None:
+        token = object()
+        key.__dict__["_lumi_token"] = token
+        key.__dict__["_lumi_blob"] = (token, buffer.digest)
+
+
+_KEY_STATE_SKIPPED = frozenset({"_value_buffer", "lock", "_lumi_token", "_lumi_blob"})
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, blobs: BlobStore) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        from moto.s3.models import FakeKey
+
+        self.blobs = blobs
+        self.referenced: set[str] = set()
+        self.dispatch_table = dict(_base_dispatch_table())
+        self.dispatch_table[FakeKey] = self._reduce_key
+
+    def _reduce_key(self, key: Any) -> tuple[Any, ...]:
+        digest = self.blobs.digest_of(key)
+        assert digest is not None  # in the pause every object can be read
+        self.referenced.add(digest)
+        state = {name: value for name, value in vars(key).items() if name not in _KEY_STATE_SKIPPED}
+        state["_value_buffer"] = _BlobRef(digest)
+        return copyreg.__newobj__, (type(key),), state, None, None, _set_key_state  # type: ignore[attr-defined]
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, blob_directory: str) -> None:
+        super().__init__(file)
+        self.blob_directory = blob_directory
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_open_blob":
+            return functools.partial(_open_blob, directory=self.blob_directory)
+        return super().find_class(module, name)
+
+
+def dumps(value: Any, blobs: BlobStore) -> tuple[bytes, set[str]]:
+    """Pickle ``value`` with every S3 object's bytes as a blob reference; return it and the blobs named."""
+    buffer = io.BytesIO()
+    pickler = _Pickler(buffer, blobs)
+    pickler.dump(value)
+    return buffer.getvalue(), pickler.referenced
+
+
+def loads(data: bytes, blob_directory: str) -> Any:
+    return _Unpickler(io.BytesIO(data), blob_directory).load()
+
+
+# ---------------------------------------------------------------- the file
+
+
+def _fsync_directory(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_atomically(path: str, *parts: bytes) -> None:
+    """Write, fsync, rename, fsync the directory: a reader sees the old file or the new one, whole."""
+    temp = f"{path}.tmp"
+    try:
+        with open(temp, "wb") as handle:
+            for part in parts:
+                handle.write(part)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(os.path.dirname(path) or ".")
+
+
+def write_snapshot(path: str, meta: dict[str, Any], payload: bytes) -> None:
+    meta = {**meta, "format": FORMAT, "bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
+    _write_atomically(path, MAGIC, json.dumps(meta, sort_keys=True).encode() + b"\n", payload)
+
+
+def read_snapshot(path: str) -> tuple[dict[str, Any], bytes]:
+    """The metadata and pickle of a snapshot file; SnapshotError when it is not one this stack reads."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if not data.startswith(MAGIC):
+        raise _unusable(path, "it is not a Lumi snapshot (or its start is damaged)")
+    end = data.find(b"\n", len(MAGIC))
+    try:
+        meta = json.loads(data[len(MAGIC) : end])
+        found = meta["format"]
+    except (ValueError, KeyError, TypeError):
+        raise _unusable(path, "its header is damaged") from None
+    if found != FORMAT:
+        raise _unusable(path, f"it has snapshot format {found!r} and this Lumi reads format {FORMAT} only")
+    payload = data[end + 1 :]
+    if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get("sha256"):
+        raise _unusable(path, "it is damaged (its length or checksum does not match its header)")
+    return meta, payload
+
+
+def move_aside(data_dir: str) -> str | None:
+    """Rename a data directory to ``<dir>.old-<time>`` (never delete it); return where it went."""
+    if not os.path.isdir(data_dir) or not os.listdir(data_dir):
+        return None
+    target = f"{data_dir.rstrip(os.sep)}.old-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    suffix = 1
+    while os.path.exists(target):
+        target = f"{target.rsplit('~', 1)[0]}~{suffix}"
+        suffix += 1
+    os.rename(data_dir, target)
+    return target
+
+
+# ---------------------------------------------------------------- moto's backends
 
 
 def _backend_dicts() -> dict[str, Any]:
@@ -74,52 +510,251 @@ def _indexes(backend_dict: Any) -> dict[str, Any]:
     return {name: value for name, value in vars(backend_dict).items() if name not in _BACKEND_DICT_FIELDS}
 
 
-def save(data_dir: str) -> str:
-    """Write the emulator state to the data directory; return the file written."""
-    _register_rsa_type()
-    state: dict[tuple[str, str, str], Any] = {}
+def capture_moto() -> dict[str, Any]:
+    """The backends of ``SERVICES`` (live objects: pickle them while the gate is held).
+
+    DynamoDB Streams is left out: its only state is the shard iterators it handed out, one
+    per GetRecords call, which a restarted poller never uses (it starts from its checkpoint)."""
+    backends: dict[tuple[str, str, str], Any] = {}
     indexes: dict[str, dict[str, Any]] = {}
     for service, backend_dict in _backend_dicts().items():
         for account_id, regions in dict.items(backend_dict):
             for region, backend in dict.items(regions):
-                state[(service, account_id, region)] = backend
+                backends[(service, account_id, region)] = backend
         indexes[service] = _indexes(backend_dict)
-    buffer = io.BytesIO()
-    _BackendPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(
-        {"format": _FORMAT, "backends": state, "indexes": indexes}
-    )
-    os.makedirs(data_dir, exist_ok=True)
-    path = os.path.join(data_dir, FILE_NAME)
-    tmp = f"{path}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(buffer.getvalue())
-    os.replace(tmp, path)
-    log.info("saved the emulator state to %s (%d KiB)", path, len(buffer.getvalue()) // 1024)
-    return path
+    return {"backends": backends, "indexes": indexes}
 
 
-def load(data_dir: str) -> bool:
-    """Put a saved emulator state back into moto; False when there is none (or it is unreadable)."""
-    path = os.path.join(data_dir, FILE_NAME)
-    if not os.path.exists(path):
-        return False
-    try:
-        with open(path, "rb") as handle:
-            saved = pickle.load(handle)  # our own file, written by save() above
-        if saved.get("format") != _FORMAT:
-            raise ValueError(f"unknown snapshot format {saved.get('format')!r}")
-    except Exception:
-        log.exception("could not read %s; starting with empty emulators", path)
-        return False
+def restore_moto(state: dict[str, Any]) -> None:
     backend_dicts = _backend_dicts()
-    for (service, account_id, region), backend in saved["backends"].items():
+    for (service, account_id, region), backend in state["backends"].items():
+        if service not in backend_dicts:
+            continue
         regions = backend_dicts[service][account_id]  # creates the account's entry
         dict.__setitem__(regions, region, backend)
-    for service, indexes in saved["indexes"].items():
+    for service, indexes in state["indexes"].items():
         for name, value in indexes.items():
-            setattr(backend_dicts[service], name, value)
-    log.info("restored the emulator state from %s", path)
-    return True
+            if service in backend_dicts:
+                setattr(backend_dicts[service], name, value)
 
 
-__all__ = ["FILE_NAME", "SERVICES", "load", "save"]
+# ---------------------------------------------------------------- saving and loading
+
+
+@dataclass
+class Restored:
+    """What a data directory held: the generation, and each part's saved value by name."""
+
+    generation: int
+    parts: dict[str, Any] = field(default_factory=dict)
+    legacy: bool = False  # from a format-1 moto.pickle: no stream position, no search copy
+
+
+@dataclass
+class SaveReport:
+    generation: int
+    changes: int
+    bytes: int
+    objects: int
+    object_bytes_written: int
+    seconds: float
+    pause_seconds: float
+
+
+class Snapshots:
+    """Load the data directory's snapshot, then save it whenever something changed, and on stop.
+
+    Parts other than moto (the stream position, the search index) register a function that
+    returns their state; it is called inside the pause, with everything held still."""
+
+    def __init__(
+        self,
+        data_dir: str,
+        gate: QuiesceGate = GATE,
+        interval: float = 2.0,
+        polite: float = 1.0,
+        firm: float = 0.5,
+    ) -> None:
+        self.data_dir = os.path.abspath(data_dir)
+        self.path = os.path.join(self.data_dir, SNAPSHOT_FILE)
+        self.gate = gate
+        self.interval = interval
+        self.polite = polite
+        self.firm = firm
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.blobs = BlobStore(os.path.join(self.data_dir, OBJECTS_DIR))
+        self.generation = 0
+        self.last: SaveReport | None = None
+        self._parts: dict[str, Callable[[], Any]] = {}
+        self._saved_changes: int | None = None
+        self._legacy_path: str | None = None
+        self._save_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_info = 0.0
+        self._failures = 0
+        install()
+
+    def add_part(self, name: str, capture: Callable[[], Any]) -> None:
+        self._parts[name] = capture
+
+    # ------------------------------------------------------------ loading
+
+    def load(self) -> Restored | None:
+        """Put the saved state back into moto (before anything else uses it); None for a new directory."""
+        if os.path.exists(self.path):
+            meta, payload = read_snapshot(self.path)
+            try:
+                state = loads(payload, self.blobs.directory)
+            except Exception as error:
+                raise _unusable(
+                    self.path,
+                    f"it could not be unpickled ({type(error).__name__}: {error}); it was written with "
+                    f"moto {meta.get('moto', '?')}, this is moto {_moto_version()}",
+                ) from error
+            restore_moto(state["moto"])
+            self.generation = int(meta.get("generation", 0))
+            log.info("restored snapshot #%d of %s from %s", self.generation, meta.get("saved_at", "?"), self.path)
+            return Restored(self.generation, {name: value for name, value in state.items() if name != "moto"})
+        legacy = os.path.join(self.data_dir, LEGACY_FILE)
+        if os.path.exists(legacy):
+            self._load_legacy(legacy)
+            return Restored(0, legacy=True)
+        return None
+
+    def _load_legacy(self, path: str) -> None:
+        try:
+            with open(path, "rb") as handle:
+                saved = pickle.load(handle)  # our own file, written by the format-1 save
+            found = saved.get("format") if isinstance(saved, dict) else None
+        except Exception as error:
+            raise _unusable(path, f"it could not be unpickled ({type(error).__name__}: {error})") from error
+        if found != 1:
+            raise _unusable(path, f"it has snapshot format {found!r} and this Lumi reads format {FORMAT} (or 1)")
+        restore_moto(saved)
+        self._legacy_path = path
+        log.info("restored the format-1 state of %s; it is replaced by %s on the first save", path, SNAPSHOT_FILE)
+
+    # ------------------------------------------------------------ saving
+
+    def save(self, force: bool = False, polite: float | None = None, firm: float | None = None) -> SaveReport | None:
+        """Save if anything changed since the last save (or ``force``); None when there was nothing
+        to do or the stack could not be paused in time (the saver tries again soon)."""
+        with self._save_lock:
+            started = time.monotonic()
+            self.blobs.written = 0
+            self.blobs.take_pending()
+            with self.gate.paused(
+                self.polite if polite is None else polite, self.firm if firm is None else firm
+            ) as held:
+                if not held:
+                    return None
+                paused = time.monotonic()
+                changes = self.gate.changes
+                if not force and changes == self._saved_changes:
+                    return None
+                state = {"moto": capture_moto(), **{name: capture() for name, capture in self._parts.items()}}
+                payload, referenced = dumps(state, self.blobs)
+                pause = time.monotonic() - paused
+            self.blobs.sync()
+            generation = self.generation + 1
+            saved_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+            meta = {"generation": generation, "changes": changes, "saved_at": saved_at, "moto": _moto_version()}
+            write_snapshot(self.path, meta, payload)
+            self.generation, self._saved_changes = generation, changes
+            self.blobs.collect(referenced)
+            if self._legacy_path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self._legacy_path)
+                self._legacy_path = None
+            report = SaveReport(
+                generation=generation,
+                changes=changes,
+                bytes=len(payload),
+                objects=len(referenced),
+                object_bytes_written=self.blobs.written,
+                seconds=time.monotonic() - started,
+                pause_seconds=pause,
+            )
+            self._write_status(report, saved_at)
+            self.last = report
+            self._log(report)
+            return report
+
+    def _write_status(self, report: SaveReport, saved_at: str) -> None:
+        status = {**vars(report), "format": FORMAT, "saved_at": saved_at, "snapshot": self.path}
+        _write_atomically(os.path.join(self.data_dir, STATUS_FILE), json.dumps(status, indent=2).encode() + b"\n")
+
+    def _log(self, report: SaveReport) -> None:
+        now = time.monotonic()
+        level = logging.INFO if now - self._last_info >= 300 else logging.DEBUG
+        if level == logging.INFO:
+            self._last_info = now
+        log.log(
+            level,
+            "saved snapshot #%d: %.1f KiB, %d objects (%.1f MiB new) in %.0f ms, paused %.0f ms",
+            report.generation,
+            report.bytes / 1024,
+            report.objects,
+            report.object_bytes_written / 2**20,
+            report.seconds * 1000,
+            report.pause_seconds * 1000,
+        )
+
+    # ------------------------------------------------------------ the saver thread
+
+    def start(self) -> Snapshots:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="lumi-snapshot", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                if self.gate.changes != self._saved_changes:
+                    self.save()
+                self._failures = 0
+            except Exception:  # a failed save must not stop the next ones; the last good file stays
+                self._failures += 1
+                if self._failures in (1, 10) or self._failures % 100 == 0:
+                    log.exception("saving the snapshot failed (%d in a row); the last good one is kept", self._failures)
+
+    def stop(self, final_save: bool = True) -> None:
+        """Stop the saver thread, then save what changed since (units must have stopped first)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+        if final_save:
+            report = self.save(polite=10.0, firm=10.0)
+            if report is not None:
+                log.info("saved snapshot #%d on stop (%.1f KiB)", report.generation, report.bytes / 1024)
+
+
+@functools.cache
+def _moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
+__all__ = [
+    "FORMAT",
+    "SERVICES",
+    "SNAPSHOT_FILE",
+    "STATUS_FILE",
+    "BlobStore",
+    "Restored",
+    "SaveReport",
+    "SnapshotError",
+    "Snapshots",
+    "capture_moto",
+    "dumps",
+    "install",
+    "loads",
+    "move_aside",
+    "read_snapshot",
+    "restore_moto",
+    "write_snapshot",
+]
