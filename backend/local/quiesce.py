@@ -139,6 +139,12 @@ class QuiesceGate:
         with self._cond:
             return self._holders
 
+    @property
+    def savers_waiting(self) -> int:
+        """Savers waiting firmly (holding new units back)."""
+        with self._cond:
+            return self._closing
+
 
 GATE = QuiesceGate()
 

@@ -14,11 +14,8 @@ Layout of the data directory::
     objects/<sha256>  S3 objects' bytes, content-addressed, written once, collected when unused
 
 Object bytes (videos up to 500 MB) never go into the pickle: each S3 object is written to
-``objects/`` once, named by the SHA-256 of its bytes, mostly before the pause (a new
-object is picked up from moto's put path, read without moving moto's file position), and
-the pickle holds only the name. After a restart an object reads straight from its blob and
-is copied only if moto ever rewrites it, so a 500 MB video costs no memory and no copy at
-start. Blobs no snapshot refers to are removed after each successful save.
+``objects/`` once, mostly before the pause, and the pickle names its blob
+(``backend.local.blobs``). Blobs no snapshot names are removed after each successful save.
 
 The file starts with ``LUMI-SNAPSHOT`` and a format number; a file of another format, a
 damaged one or one this moto cannot unpickle stops the stack with a message saying what to
@@ -40,11 +37,9 @@ import json
 import logging
 import os
 import pickle
-import tempfile
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +47,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from backend.local.blobs import BlobStore, find_blob_opener, fsync_directory, install, reduce_key
 from backend.local.quiesce import GATE, QuiesceGate
 
 log = logging.getLogger("lumi.local.snapshot")
@@ -63,8 +59,6 @@ STATUS_FILE = "snapshot.json"
 OBJECTS_DIR = "objects"
 LEGACY_FILE = "moto.pickle"  # format 1
 MAGIC = b"LUMI-SNAPSHOT\n"
-_CHUNK = 8 * 1024 * 1024
-_TEMP_PREFIX = ".tmp-"
 
 
 class SnapshotError(RuntimeError):
@@ -112,276 +106,7 @@ def _base_dispatch_table() -> dict[Any, Any]:
     return table
 
 
-# ---------------------------------------------------------------- S3 objects' bytes
-
-# FakeKeys whose bytes were (re)set since the saver last looked, and the token each gets when
-# its bytes are complete (None while they are being written): a digest is kept only for the
-# token it was computed under.
-_pending: weakref.WeakSet[Any] = weakref.WeakSet()
-_pending_lock = threading.Lock()
-_installed = False
-
-
-def install() -> None:
-    """Track every S3 object's bytes as moto sets them (``FakeKey.value``). Idempotent."""
-    global _installed
-    if _installed:
-        return
-    from moto.s3.models import FakeKey
-
-    value = FakeKey.value
-    set_bytes = value.fset
-    assert set_bytes is not None, "moto's FakeKey.value has no setter any more"
-
-    def tracked(key: Any, new_value: bytes) -> None:
-        key.__dict__["_lumi_token"] = None
-        set_bytes(key, new_value)
-        key.__dict__["_lumi_token"] = object()
-        with _pending_lock:
-            _pending.add(key)
-
-    FakeKey.value = property(value.fget, tracked, value.fdel, value.__doc__)  # type: ignore[method-assign,assignment]
-    _installed = True
-
-
-def _chunks(buffer: Any, size: int, paused: bool) -> Iterator[bytes] | None:
-    """A FakeKey buffer's ``size`` bytes in chunks; None when they cannot be read safely right now.
-
-    In the pause nobody else touches the buffer, so it is simply read. Before the pause moto
-    may be reading it on another thread (seeking it, with no lock of ours), so its file
-    position must not move: ``tempfile.SpooledTemporaryFile`` keeps the bytes in ``_file``,
-    a BytesIO until they grow past its size, then a real file, read with ``os.pread`` once
-    all of it has reached the file (else it is left for the pause)."""
-    if isinstance(buffer, _BlobFile):
-        return buffer.chunks() if paused or buffer.digest is not None else None
-    if paused:
-        return _read_whole(buffer)
-    inner = getattr(buffer, "_file", None)
-    if isinstance(inner, io.BytesIO):
-        return iter((inner.getvalue(),))
-    if inner is None or inner.closed or os.fstat(inner.fileno()).st_size != size:
-        return None
-    return _pread_all(inner.fileno())
-
-
-def _read_whole(buffer: Any) -> Iterator[bytes]:
-    buffer.seek(0)
-    while chunk := buffer.read(_CHUNK):
-        yield chunk
-
-
-def _pread_all(descriptor: int) -> Iterator[bytes]:
-    offset = 0
-    while chunk := os.pread(descriptor, _CHUNK, offset):
-        offset += len(chunk)
-        yield chunk
-
-
-class _BlobFile:
-    """A restored object's bytes, read straight from its blob; copied to a temp file only if rewritten."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._position = 0
-        self._closed = False
-        self._own: Any = None
-
-    @property
-    def digest(self) -> str | None:
-        return None if self._own is not None else os.path.basename(self.path)
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def _check(self) -> None:
-        if self._closed:
-            raise ValueError("I/O operation on closed file.")
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        self._check()
-        if self._own is not None:
-            return int(self._own.seek(offset, whence))
-        base = {0: 0, 1: self._position, 2: os.path.getsize(self.path)}[whence]
-        self._position = base + offset
-        return self._position
-
-    def tell(self) -> int:
-        self._check()
-        return int(self._own.tell()) if self._own is not None else self._position
-
-    def read(self, size: int = -1) -> bytes:
-        self._check()
-        if self._own is not None:
-            return bytes(self._own.read(size))
-        with open(self.path, "rb") as handle:
-            handle.seek(self._position)
-            data = handle.read(size if size is not None and size >= 0 else -1)
-        self._position += len(data)
-        return data
-
-    def chunks(self) -> Iterator[bytes]:
-        self._check()
-        if self._own is not None:
-            yield from _read_whole(self._own)
-            return
-        with open(self.path, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                yield chunk
-
-    def _materialize(self) -> Any:
-        self._check()
-        if self._own is None:
-            own = tempfile.SpooledTemporaryFile(_CHUNK)  # noqa: SIM115 - it becomes the object's buffer
-            with open(self.path, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    own.write(chunk)
-            own.seek(self._position)
-            self._own = own
-        return self._own
-
-    def truncate(self, size: int | None = None) -> int:
-        return int(self._materialize().truncate(size))
-
-    def write(self, data: bytes) -> int:
-        return int(self._materialize().write(data))
-
-    def close(self) -> None:
-        self._closed = True
-        if self._own is not None:
-            self._own.close()
-
-
-class BlobStore:
-    """``objects/<sha256>``: each distinct content once, written before the snapshot that names it."""
-
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
-        os.makedirs(directory, exist_ok=True)
-        self.present = {name for name in os.listdir(directory) if not name.startswith(_TEMP_PREFIX)}
-        self.written = 0  # bytes written since the counter was last reset
-        self._unsynced = False
-
-    def path(self, digest: str) -> str:
-        return os.path.join(self.directory, digest)
-
-    def digest_of(self, key: Any, paused: bool = True) -> str | None:
-        """The blob holding a FakeKey's bytes, written now unless an earlier one still holds them
-        (None before the pause when they cannot be read safely yet)."""
-        token = key.__dict__.get("_lumi_token")
-        cached = key.__dict__.get("_lumi_blob")
-        if cached is not None and token is not None and cached[0] is token and cached[1] in self.present:
-            return str(cached[1])
-        buffer = key.__dict__["_value_buffer"]
-        known = buffer.digest if isinstance(buffer, _BlobFile) else None
-        if known is not None and known in self.present:
-            digest: str | None = known
-        else:
-            try:
-                chunks = _chunks(buffer, int(key.__dict__.get("contentsize", 0)), paused)
-            except ValueError:  # closed: moto disposed of it (a deleted object); S3 gives it as empty
-                chunks = iter(())
-            digest = None if chunks is None else self._write(chunks)
-        if digest is not None and token is not None and key.__dict__.get("_lumi_token") is token:
-            key.__dict__["_lumi_blob"] = (token, digest)
-        return digest
-
-    def _write(self, chunks: Iterator[bytes]) -> str:
-        descriptor, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=self.directory)
-        digest = hashlib.sha256()
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                try:
-                    for chunk in chunks:
-                        digest.update(chunk)
-                        out.write(chunk)
-                except ValueError:  # closed while read: moto disposed of it; S3 gives it as empty
-                    digest = hashlib.sha256()
-                    out.seek(0)
-                    out.truncate()
-                out.flush()
-                os.fsync(out.fileno())
-                size = out.tell()
-            name = digest.hexdigest()
-            if name in self.present:
-                os.unlink(temp)
-            else:
-                os.replace(temp, self.path(name))
-                self.present.add(name)
-                self.written += size
-                self._unsynced = True
-            return name
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-
-    def take_pending(self) -> int:
-        """Write the blobs of objects stored since the last call, before the pause, so it stays short."""
-        with _pending_lock:
-            keys = list(_pending)
-            _pending.clear()
-        again, taken = [], 0
-        for key in keys:
-            if key.__dict__.get("disposed"):
-                continue
-            ready = key.__dict__.get("_lumi_token") is not None and "lock" in key.__dict__
-            if ready and self.digest_of(key, paused=False) is not None:
-                taken += 1
-            else:
-                again.append(key)  # still being made, or not all on disk yet: the next call or the pause
-        if again:
-            with _pending_lock:
-                _pending.update(again)
-        return taken
-
-    def sync(self) -> None:
-        """Make the blobs' names durable before a snapshot that names them is."""
-        if self._unsynced:
-            _fsync_directory(self.directory)
-            self._unsynced = False
-
-    def collect(self, referenced: set[str]) -> int:
-        """Remove blobs the last snapshot does not name (and leftovers of interrupted writes)."""
-        removed = 0
-        for name in os.listdir(self.directory):
-            if name in referenced:
-                continue
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path(name))
-                removed += 1
-            self.present.discard(name)
-        return removed
-
-
-@dataclass(frozen=True)
-class _BlobRef:
-    digest: str
-
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return _open_blob, (self.digest,)
-
-
-def _open_blob(digest: str, directory: str | None = None) -> _BlobFile:
-    if directory is None:
-        raise pickle.UnpicklingError("a Lumi snapshot is read with snapshot.loads, which knows where its blobs are")
-    path = os.path.join(directory, digest)
-    if not os.path.exists(path):
-        raise pickle.UnpicklingError(f"the object blob {digest} is missing from {directory}")
-    return _BlobFile(path)
-
-
-def _set_key_state(key: Any, state: dict[str, Any]) -> None:
-    key.__dict__.update(state)
-    key.lock = threading.Lock()
-    buffer = state["_value_buffer"]
-    if isinstance(buffer, _BlobFile) and buffer.digest is not None:
-        token = object()
-        key.__dict__["_lumi_token"] = token
-        key.__dict__["_lumi_blob"] = (token, buffer.digest)
-
-
-_KEY_STATE_SKIPPED = frozenset({"_value_buffer", "lock", "_lumi_token", "_lumi_blob"})
+# ---------------------------------------------------------------- the pickle
 
 
 class _Pickler(pickle.Pickler):
@@ -389,18 +114,9 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         from moto.s3.models import FakeKey
 
-        self.blobs = blobs
         self.referenced: set[str] = set()
         self.dispatch_table = dict(_base_dispatch_table())
-        self.dispatch_table[FakeKey] = self._reduce_key
-
-    def _reduce_key(self, key: Any) -> tuple[Any, ...]:
-        digest = self.blobs.digest_of(key)
-        assert digest is not None  # in the pause every object can be read
-        self.referenced.add(digest)
-        state = {name: value for name, value in vars(key).items() if name not in _KEY_STATE_SKIPPED}
-        state["_value_buffer"] = _BlobRef(digest)
-        return copyreg.__newobj__, (type(key),), state, None, None, _set_key_state  # type: ignore[attr-defined]
+        self.dispatch_table[FakeKey] = functools.partial(reduce_key, blobs, referenced=self.referenced)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -409,9 +125,8 @@ class _Unpickler(pickle.Unpickler):
         self.blob_directory = blob_directory
 
     def find_class(self, module: str, name: str) -> Any:
-        if module == __name__ and name == "_open_blob":
-            return functools.partial(_open_blob, directory=self.blob_directory)
-        return super().find_class(module, name)
+        opener = find_blob_opener(module, name, self.blob_directory)
+        return opener if opener is not None else super().find_class(module, name)
 
 
 def dumps(value: Any, blobs: BlobStore) -> tuple[bytes, set[str]]:
@@ -429,14 +144,6 @@ def loads(data: bytes, blob_directory: str) -> Any:
 # ---------------------------------------------------------------- the file
 
 
-def _fsync_directory(path: str) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _write_atomically(path: str, *parts: bytes) -> None:
     """Write, fsync, rename, fsync the directory: a reader sees the old file or the new one, whole."""
     temp = f"{path}.tmp"
@@ -451,7 +158,7 @@ def _write_atomically(path: str, *parts: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    _fsync_directory(os.path.dirname(path) or ".")
+    fsync_directory(os.path.dirname(path) or ".")
 
 
 def write_snapshot(path: str, meta: dict[str, Any], payload: bytes) -> None:
@@ -553,7 +260,8 @@ class Restored:
 @dataclass
 class SaveReport:
     generation: int
-    changes: int
+    changes: int  # the gate's change count it covers
+    paused_at: float  # wall-clock time of the pause: everything finished before it is in
     bytes: int
     objects: int
     object_bytes_written: int
@@ -649,7 +357,7 @@ class Snapshots:
             ) as held:
                 if not held:
                     return None
-                paused = time.monotonic()
+                paused, paused_at = time.monotonic(), time.time()
                 changes = self.gate.changes
                 if not force and changes == self._saved_changes:
                     return None
@@ -670,6 +378,7 @@ class Snapshots:
             report = SaveReport(
                 generation=generation,
                 changes=changes,
+                paused_at=paused_at,
                 bytes=len(payload),
                 objects=len(referenced),
                 object_bytes_written=self.blobs.written,
