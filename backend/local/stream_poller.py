@@ -89,6 +89,9 @@ class StreamPoller:
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> StreamPoller:
+        for shard in self._shards.values():
+            if shard.checkpoint is not None:
+                log.info("the stream resumes after record %s of %s", shard.checkpoint, shard.shard_id)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="lumi-stream", daemon=True)
         self._thread.start()
@@ -199,6 +202,9 @@ class StreamPoller:
         if done:
             shard.checkpoint = done[-1]["dynamodb"]["SequenceNumber"]
             del shard.buffer[: len(done)]
+            log.debug(
+                "records %s..%s of %s are done", done[0]["dynamodb"]["SequenceNumber"], shard.checkpoint, shard.shard_id
+            )
         return len(done)
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
