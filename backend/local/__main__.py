@@ -30,7 +30,7 @@ from backend.local.services import HOST, write_env_file
 log = logging.getLogger("lumi.local")
 
 PARTS = ("api", "mqtt", "pollers", "scheduler")
-_NOISY_LOGGERS = ("werkzeug", "amqtt", "transitions", "websockets", "botocore", "urllib3", "httpx", "httpcore")
+_NOISY_LOGGERS = ("werkzeug", "moto", "amqtt", "transitions", "websockets", "botocore", "urllib3", "httpx", "httpcore")
 
 
 class LauncherSettings(BaseSettings):

@@ -265,8 +265,9 @@ class SaveReport:
     bytes: int
     objects: int
     object_bytes_written: int
-    seconds: float
-    pause_seconds: float
+    seconds: float  # in all: waiting for the gate, the pause, writing
+    waited_seconds: float  # for the gate: units in progress finishing
+    pause_seconds: float  # everything held still
 
 
 class Snapshots:
@@ -299,8 +300,9 @@ class Snapshots:
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_info = 0.0
+        self._last_info = float("-inf")
         self._failures = 0
+        self._missed = 0
         install()
 
     def add_part(self, name: str, capture: Callable[[], Any]) -> None:
@@ -345,18 +347,25 @@ class Snapshots:
 
     # ------------------------------------------------------------ saving
 
-    def save(self, force: bool = False, polite: float | None = None, firm: float | None = None) -> SaveReport | None:
+    def save(
+        self, force: bool = False, polite: float | None = None, firm: float | None = None, why: str = ""
+    ) -> SaveReport | None:
         """Save if anything changed since the last save (or ``force``); None when there was nothing
         to do or the stack could not be paused in time (the saver tries again soon)."""
         with self._save_lock:
             started = time.monotonic()
             self.blobs.written = 0
             self.blobs.take_pending()
-            with self.gate.paused(
-                self.polite if polite is None else polite, self.firm if firm is None else firm
-            ) as held:
+            asked = time.monotonic()
+            polite = self.polite if polite is None else polite
+            firm = self.firm if firm is None else firm
+            with self.gate.paused(polite, firm) as held:
                 if not held:
+                    self._missed += 1
+                    level = logging.WARNING if self._missed % 15 == 0 else logging.DEBUG
+                    log.log(level, "could not pause the stack to save (%d tries in a row); trying again", self._missed)
                     return None
+                self._missed = 0
                 paused, paused_at = time.monotonic(), time.time()
                 changes = self.gate.changes
                 if not force and changes == self._saved_changes:
@@ -383,30 +392,34 @@ class Snapshots:
                 objects=len(referenced),
                 object_bytes_written=self.blobs.written,
                 seconds=time.monotonic() - started,
+                waited_seconds=paused - asked,
                 pause_seconds=pause,
             )
             self._write_status(report, saved_at)
             self.last = report
-            self._log(report)
+            self._log(report, why)
             return report
 
     def _write_status(self, report: SaveReport, saved_at: str) -> None:
         status = {**vars(report), "format": FORMAT, "saved_at": saved_at, "snapshot": self.path}
         _write_atomically(os.path.join(self.data_dir, STATUS_FILE), json.dumps(status, indent=2).encode() + b"\n")
 
-    def _log(self, report: SaveReport) -> None:
+    def _log(self, report: SaveReport, why: str) -> None:
+        """Every save at DEBUG; at INFO the first, then one every five minutes, and the last."""
         now = time.monotonic()
-        level = logging.INFO if now - self._last_info >= 300 else logging.DEBUG
+        level = logging.INFO if why or now - self._last_info >= 300 else logging.DEBUG
         if level == logging.INFO:
             self._last_info = now
         log.log(
             level,
-            "saved snapshot #%d: %.1f KiB, %d objects (%.1f MiB new) in %.0f ms, paused %.0f ms",
+            "saved snapshot #%d%s: %.1f KiB, %d objects (%.1f MiB new) in %.0f ms (waited %.0f ms, paused %.0f ms)",
             report.generation,
+            f" {why}" if why else "",
             report.bytes / 1024,
             report.objects,
             report.object_bytes_written / 2**20,
             report.seconds * 1000,
+            report.waited_seconds * 1000,
             report.pause_seconds * 1000,
         )
 
@@ -436,9 +449,7 @@ class Snapshots:
             self._thread.join(30)
             self._thread = None
         if final_save:
-            report = self.save(polite=10.0, firm=10.0)
-            if report is not None:
-                log.info("saved snapshot #%d on stop (%.1f KiB)", report.generation, report.bytes / 1024)
+            self.save(polite=10.0, firm=10.0, why="on stop")
 
 
 @functools.cache
