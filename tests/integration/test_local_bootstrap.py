@@ -72,6 +72,7 @@ def test_provision_adds_missing_indexes_and_updates_queues(local_stack: LocalSta
     # when it provisions again, nothing changes
     again = provision(endpoint, "us-east-1", stage, ["http://localhost:3000"])
     assert again == provisioned
-    assert dynamodb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"] == table[
-        "GlobalSecondaryIndexes"
-    ]
+    assert (
+        dynamodb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"]
+        == table["GlobalSecondaryIndexes"]
+    )
