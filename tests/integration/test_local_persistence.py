@@ -30,6 +30,7 @@ from typing import Any
 import boto3
 import httpx
 import pytest
+import redis
 from boto3.dynamodb.conditions import Key
 
 from backend.local.quiesce import CHANGE_HEADER
@@ -289,6 +290,7 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
     lumi = Lumi(first.env)
 
     # given a couple with a moment (video, tags), a chat message, a nudge and a push subscription
+    redis.Redis.from_url(first.env["LUMI_REDIS_URL"]).set("lumi:test:kept", "in the append-only file")
     ana, ben = lumi.register("ana"), lumi.register("ben")
     rel = lumi.pair(ana, ben)
     browser = Browser(push_service.endpoint(201))
@@ -349,6 +351,7 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
     assert lumi2.notifications(ana2) == ana_notifications
     assert lumi2.notifications(ben2) == ben_notifications
     assert query(second.table(), keys.user_partition(ana.user_id), keys.PUSH_PREFIX)
+    assert redis.Redis.from_url(second.env["LUMI_REDIS_URL"]).get("lumi:test:kept") == b"in the append-only file"
     # and the stream resumes right after the last record the first run had done
     assert second.resumed_after() == max(done_before)
 
@@ -366,6 +369,35 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
     assert browser.decrypt(push_service.received(browser.endpoint)[-1].body)  # the VAPID keys were kept
     assert second.stop() == 0
     assert "stopped" in second.text()
+
+
+# ---------------------------------------------------------------- a snapshot it cannot read
+
+
+def test_a_snapshot_it_cannot_read_stops_the_stack_and_stays_untouched(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    unreadable = b'LUMI-SNAPSHOT\n{"format": 99}\nfrom a later Lumi'
+    (data_dir / "snapshot.pickle").write_bytes(unreadable)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUMI_", "AWS_"))}
+    env["PYTHONPATH"] = str(REPO)
+    for name in ("MOTO", "REDIS", "MQTT", "MQTT_WS", "API"):
+        env[f"LUMI_LOCAL_{name}_PORT"] = str(free_port())
+
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.local", "--data-dir", str(data_dir), "--env-file", str(tmp_path / "env")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+
+    said = result.stderr.decode()
+    assert result.returncode == 3, said
+    assert str(data_dir / "snapshot.pickle") in said and "format 99" in said and "make dev FRESH=1" in said
+    assert "Traceback" not in said
+    assert (data_dir / "snapshot.pickle").read_bytes() == unreadable
+    assert not (tmp_path / "env").exists()
 
 
 # ---------------------------------------------------------------- a hard kill during writes
