@@ -9,10 +9,12 @@ copies the state between units, never in the middle of one.
 Units make nested moto requests from other threads (the API calls DynamoDB over HTTP, and
 the moto server answers on its own thread). A plain writer-preferring lock would deadlock
 there: the saver waits for the unit, the unit waits for its request, the request waits
-behind the saver. So a waiting saver only holds back new *units*; requests keep getting in
-until the saver actually holds the gate, which it does only once nobody holds it. A unit
-in progress can always finish, and requests never wait for anything else while holding it.
-A thread that already holds the gate re-enters it without waiting.
+behind the saver. So a waiting saver holds back new *units* at once, but new *requests*
+only once no unit is in progress: while one is, any request may be one of its own, and it
+must get in for the unit to finish. The saver gets the gate only once nobody holds it. So
+a unit in progress can always finish, requests never wait for anything else while holding
+the gate, and a steady stream of requests from outside (a browser's uploads) cannot keep
+the saver out. A thread that already holds the gate re-enters it without waiting.
 
 The saver waits politely first (nobody is held back), then firmly for a bounded time (new
 units wait), and gives up when that is not enough (a long batch): it tries again soon, and
@@ -43,7 +45,8 @@ _NOT_COUNTED = frozenset({"ReceiveMessage"})
 class QuiesceGate:
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._holders = 0
+        self._holders = 0  # units and requests inside
+        self._units = 0  # of which units
         self._closing = 0  # savers waiting firmly: new units wait
         self._exclusive = False
         self._depth = threading.local()
@@ -54,23 +57,25 @@ class QuiesceGate:
     @contextmanager
     def unit(self) -> Iterator[None]:
         """A unit of work that may make nested requests: waits while a saver is waiting or saving."""
-        with self._shared(held_back_by_waiting_saver=True):
+        with self._shared(unit=True):
             yield
 
     @contextmanager
     def request(self) -> Iterator[None]:
-        """One request to the emulator: waits only while a save is under way."""
-        with self._shared(held_back_by_waiting_saver=False):
+        """One request to the emulator: waits while a save is under way, or a saver waits and no
+        unit (whose request it could be) is in progress."""
+        with self._shared(unit=False):
             yield
 
     @contextmanager
-    def _shared(self, held_back_by_waiting_saver: bool) -> Iterator[None]:
+    def _shared(self, unit: bool) -> Iterator[None]:
         depth = getattr(self._depth, "value", 0)
         if depth == 0:
             with self._cond:
-                while self._exclusive or (held_back_by_waiting_saver and self._closing):
+                while self._exclusive or (self._closing and (unit or self._units == 0)):
                     self._cond.wait()
                 self._holders += 1
+                self._units += unit
         self._depth.value = depth + 1
         try:
             yield
@@ -79,7 +84,8 @@ class QuiesceGate:
             if depth == 0:
                 with self._cond:
                     self._holders -= 1
-                    if self._holders == 0:
+                    self._units -= unit
+                    if self._holders == 0 or (unit and self._units == 0):
                         self._cond.notify_all()
 
     # ------------------------------------------------------------ exclusive

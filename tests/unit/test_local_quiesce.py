@@ -95,6 +95,25 @@ def test_a_waiting_save_lets_nested_requests_in_and_holds_new_units_back() -> No
     late_request.finish()
 
 
+def test_requests_from_outside_cannot_keep_a_waiting_save_out() -> None:
+    gate = QuiesceGate()
+    # given a request from a browser in progress (no unit: it cannot be anybody's nested request)
+    upload = Holder(gate.request)
+    assert upload.entered.wait(2)
+    saver = Saver(gate, polite=0.0, firm=5.0)
+    wait_for(lambda: gate.savers_waiting == 1)
+    # when more requests come while the saver waits, they wait too
+    another = Holder(gate.request)
+    assert not another.entered.wait(0.2)
+    # and the save gets the gate once the one inside is done, the others after it
+    upload.finish()
+    assert saver.holding.wait(2)
+    assert not another.entered.is_set()
+    saver.finish()
+    assert another.entered.wait(2)
+    another.finish()
+
+
 def test_a_save_gives_up_after_its_firm_wait_and_held_back_units_go_on() -> None:
     gate = QuiesceGate()
     long_batch = Holder(gate.unit)
