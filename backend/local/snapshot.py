@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -243,6 +243,41 @@ def restore_moto(state: dict[str, Any]) -> None:
         for name, value in indexes.items():
             if service in backend_dicts:
                 setattr(backend_dicts[service], name, value)
+
+
+def trim_stream(stream_arn: str, checkpoints: dict[str, str], keep: timedelta = timedelta(hours=24)) -> int:
+    """Drop stream records that are done (at or before their shard's checkpoint) and older than
+    ``keep``, as DynamoDB Streams does after 24 hours; return how many went.
+
+    moto keeps every record forever, so without this the snapshot, and its pause, would grow
+    with every write ever made. Only at start: no shard iterator is out yet (a trimmed range
+    would break one), and the poller resumes after its checkpoint, past everything trimmed.
+    Sequence numbers go on unchanged: moto counts them from the shard's first record."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    cutoff = datetime.now(UTC) - keep
+    trimmed = 0
+    for regions in dict.values(dynamodb_backends):
+        for backend in dict.values(regions):
+            for table in backend.tables.values():
+                shard = table.stream_shard
+                if shard is None or f"{table.table_arn}/stream/{table.latest_stream_label}" != stream_arn:
+                    continue
+                done = int(checkpoints.get(shard.id, -1))
+                count = 0
+                for record in shard.items:
+                    change = record.record["dynamodb"]
+                    created = change["ApproximateCreationDateTime"]
+                    if created.tzinfo is None:
+                        created = created.replace(tzinfo=UTC)
+                    if int(change["SequenceNumber"]) > done or created >= cutoff:
+                        break
+                    count += 1
+                if count:
+                    del shard.items[:count]
+                    shard.starting_sequence_number += count
+                    trimmed += count
+    return trimmed
 
 
 # ---------------------------------------------------------------- saving and loading
@@ -476,5 +511,6 @@ __all__ = [
     "move_aside",
     "read_snapshot",
     "restore_moto",
+    "trim_stream",
     "write_snapshot",
 ]

@@ -256,10 +256,16 @@ class LocalStack:
 
     def _start_pollers(self) -> None:
         from backend.local.pollers import start_pollers
+        from backend.local.snapshot import trim_stream
         from backend.local.stream_poller import StreamPoller
 
         assert self.provisioned is not None
-        for poller in start_pollers(self.provisioned, stream_checkpoints=self._saved_checkpoints()):
+        checkpoints = self._saved_checkpoints()
+        if checkpoints:
+            trimmed = trim_stream(self.provisioned.table_stream_arn, checkpoints)
+            if trimmed:
+                log.info("dropped %d stream records handled more than a day ago", trimmed)
+        for poller in start_pollers(self.provisioned, stream_checkpoints=checkpoints):
             self._parts.append(poller)
             if isinstance(poller, StreamPoller):
                 self.stream_poller = poller

@@ -1,8 +1,8 @@
 """The local stack's snapshot: object bytes as content-addressed blobs (written once, collected
 when unused, read lazily after a restart), the file's format version and checksum, atomic
 writes, the whole moto state round trip (in memory, through ``mock_aws``), the format-1
-file of older Lumis, and moving a data directory aside. Canary: moto's FakeKey is still
-shaped as ``backend.local.blobs`` expects."""
+file of older Lumis, moving a data directory aside, and trimming stream records done long
+ago. Canary: moto's FakeKey is still shaped as ``backend.local.blobs`` expects."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -326,3 +327,37 @@ def test_move_aside_keeps_the_old_data(tmp_path: Path) -> None:
     assert moved is not None and Path(moved).name.startswith("data.old-")
     assert not data.exists() and (Path(moved) / "snapshot.pickle").read_bytes() == b"old"
     assert snapshot.move_aside(str(data)) is None
+
+
+def test_done_stream_records_older_than_a_day_are_trimmed_at_start() -> None:
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    with fresh_aws() as aws:
+        dynamodb = aws["dynamodb"]
+        streams = dynamodbstreams_backends[ACCOUNT][REGION]  # (mock_aws routes no Streams calls)
+        dynamodb.create_table(
+            TableName="t",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        arn = dynamodb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+        for i in range(5):
+            dynamodb.put_item(TableName="t", Item={"pk": {"S": f"item {i}"}})
+        shard = dynamodb_backends[ACCOUNT][REGION].tables["t"].stream_shard
+        sequences = [int(record.record["dynamodb"]["SequenceNumber"]) for record in shard.items]
+        for record in shard.items[:4]:  # four made two days ago; the poller has done the first three
+            record.record["dynamodb"]["ApproximateCreationDateTime"] -= timedelta(days=2)
+
+        trimmed = snapshot.trim_stream(arn, {shard.id: str(sequences[2])})
+        dynamodb.put_item(TableName="t", Item={"pk": {"S": "item 5"}})
+
+        def read(position: str, after: str | None = None) -> list[int]:
+            iterator = streams.get_shard_iterator(arn, shard.id, position, after)
+            return [int(r["dynamodb"]["SequenceNumber"]) for r in iterator.get(100)["Records"]]
+
+        assert trimmed == 3
+        assert read("TRIM_HORIZON") == [*sequences[3:], sequences[-1] + 1]
+        assert read("AFTER_SEQUENCE_NUMBER", sequences[2]) == [*sequences[3:], sequences[-1] + 1]
