@@ -12,6 +12,9 @@ Layout of the data directory::
     snapshot.pickle   header line, JSON metadata line, then the pickle (no object bytes)
     snapshot.json     what the last save covered: generation, change count, sizes, timings
     objects/<sha256>  S3 objects' bytes, content-addressed, written once, collected when unused
+    lock              held by the stack using the directory (one at a time)
+    search.sqlite3    the live search index, replaced at start by the snapshot's copy
+    redis/            Redis's append-only file; secrets.json: VAPID keys (both LocalStack's)
 
 Object bytes (videos up to 500 MB) never go into the pickle: each S3 object is written to
 ``objects/`` once, mostly before the pause, and the pickle names its blob
@@ -58,6 +61,7 @@ SNAPSHOT_FILE = "snapshot.pickle"
 STATUS_FILE = "snapshot.json"
 OBJECTS_DIR = "objects"
 LEGACY_FILE = "moto.pickle"  # format 1
+LOCK_FILE = "lock"
 MAGIC = b"LUMI-SNAPSHOT\n"
 
 
@@ -184,6 +188,23 @@ def read_snapshot(path: str) -> tuple[dict[str, Any], bytes]:
     if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get("sha256"):
         raise _unusable(path, "it is damaged (its length or checksum does not match its header)")
     return meta, payload
+
+
+def lock_data_dir(data_dir: str) -> Any:
+    """Hold the data directory for this process (released when it ends, even by ``kill -9``);
+    SnapshotError when another stack holds it: two stacks saving over each other lose data."""
+    import fcntl
+
+    os.makedirs(data_dir, exist_ok=True)
+    handle = open(os.path.join(data_dir, LOCK_FILE), "a+")  # noqa: SIM115 - held until the stack stops
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SnapshotError(
+            f"{data_dir} is in use by another local stack; stop it first, or start with another --data-dir."
+        ) from None
+    return handle
 
 
 def move_aside(data_dir: str) -> str | None:
@@ -483,8 +504,10 @@ class Snapshots:
         if self._thread is not None:
             self._thread.join(30)
             self._thread = None
-        if final_save:
-            self.save(polite=10.0, firm=10.0, why="on stop")
+        if not final_save or self.save(polite=10.0, firm=10.0, why="on stop") is not None:
+            return
+        if self.gate.changes != self._saved_changes:
+            log.warning("the stack could not be paused for a last save; changes after #%d are lost", self.generation)
 
 
 @functools.cache
@@ -508,6 +531,7 @@ __all__ = [
     "dumps",
     "install",
     "loads",
+    "lock_data_dir",
     "move_aside",
     "read_snapshot",
     "restore_moto",

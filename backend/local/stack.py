@@ -62,6 +62,7 @@ class LocalStack:
     _parts: list[Any] = field(default_factory=list)
     _env: dict[str, str] = field(default_factory=dict)
     _temp_dir: str | None = None
+    _data_lock: Any = None
 
     def start(self) -> LocalStack:
         """Bring every part up; if one fails, stop those already running and re-raise."""
@@ -74,6 +75,10 @@ class LocalStack:
     def _start(self) -> LocalStack:
         # moto's werkzeug server logs every request at INFO; that drowns everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        if self.data_dir:
+            from backend.local.snapshot import lock_data_dir
+
+            self._data_lock = lock_data_dir(self.data_dir)
         self.moto = MotoService(self.ports.moto, gated=bool(self.data_dir))
         self.moto.start()
         self._parts.append(self.moto)
@@ -301,6 +306,9 @@ class LocalStack:
             except Exception:  # stopping must go on for the other parts
                 log.exception("stopping %s failed", type(part).__name__)
         self._parts.clear()
+        if self._data_lock is not None:
+            self._data_lock.close()
+            self._data_lock = None
         if self._temp_dir:
             import shutil
 

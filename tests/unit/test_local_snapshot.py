@@ -361,3 +361,13 @@ def test_done_stream_records_older_than_a_day_are_trimmed_at_start() -> None:
         assert trimmed == 3
         assert read("TRIM_HORIZON") == [*sequences[3:], sequences[-1] + 1]
         assert read("AFTER_SEQUENCE_NUMBER", sequences[2]) == [*sequences[3:], sequences[-1] + 1]
+
+
+def test_a_data_directory_is_held_by_one_stack_at_a_time(tmp_path: Path) -> None:
+    held = snapshot.lock_data_dir(str(tmp_path))
+    try:
+        with pytest.raises(SnapshotError, match="in use by another local stack"):
+            snapshot.lock_data_dir(str(tmp_path))
+    finally:
+        held.close()
+    snapshot.lock_data_dir(str(tmp_path)).close()  # free again once the first let go
