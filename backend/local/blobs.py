@@ -23,7 +23,7 @@ import pickle
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ def install() -> None:
     _installed = True
 
 
-def _chunks(buffer: Any, size: int, paused: bool) -> Iterator[bytes] | None:
+def _chunks(buffer: Any, size: int, paused: bool) -> Iterable[bytes] | None:
     """A FakeKey buffer's ``size`` bytes in chunks; None when they cannot be read safely right now.
 
     In the pause nobody else touches the buffer, so it is simply read. Before the pause moto
@@ -85,9 +85,14 @@ def _chunks(buffer: Any, size: int, paused: bool) -> Iterator[bytes] | None:
     inner = getattr(buffer, "_file", None)
     if isinstance(inner, io.BytesIO):
         return iter((inner.getvalue(),))
-    if inner is None or inner.closed or os.fstat(inner.fileno()).st_size != size:
+    if inner is None or inner.closed:
         return None
-    return _pread_all(inner.fileno())
+    # Our own descriptor of the file: moto may close its own (a deleted object) meanwhile.
+    descriptor = os.dup(inner.fileno())
+    if inner.closed or os.fstat(descriptor).st_size != size:
+        os.close(descriptor)
+        return None
+    return _OwnDescriptor(descriptor)
 
 
 def _read_whole(buffer: Any) -> Iterator[bytes]:
@@ -96,11 +101,23 @@ def _read_whole(buffer: Any) -> Iterator[bytes]:
         yield chunk
 
 
-def _pread_all(descriptor: int) -> Iterator[bytes]:
-    offset = 0
-    while chunk := os.pread(descriptor, _CHUNK, offset):
-        offset += len(chunk)
-        yield chunk
+class _OwnDescriptor:
+    """A file's bytes read through a descriptor of our own, without a file position; closed after."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor: int | None = descriptor
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert self.descriptor is not None
+        offset = 0
+        while chunk := os.pread(self.descriptor, _CHUNK, offset):
+            offset += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+            self.descriptor = None
 
 
 class BlobFile:
@@ -212,7 +229,15 @@ class BlobStore:
             key.__dict__["_lumi_blob"] = (token, digest)
         return digest
 
-    def _write(self, chunks: Iterator[bytes]) -> str:
+    def _write(self, chunks: Iterable[bytes]) -> str:
+        try:
+            return self._write_chunks(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    def _write_chunks(self, chunks: Iterable[bytes]) -> str:
         descriptor, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=self.directory)
         digest = hashlib.sha256()
         try:
@@ -252,7 +277,11 @@ class BlobStore:
             if key.__dict__.get("disposed"):
                 continue
             ready = key.__dict__.get("_lumi_token") is not None and "lock" in key.__dict__
-            if ready and self.digest_of(key, paused=False) is not None:
+            try:
+                written = ready and self.digest_of(key, paused=False) is not None
+            except (OSError, ValueError):  # deleted meanwhile, or the disk: the pause tries (and says)
+                written = False
+            if written:
                 taken += 1
             else:
                 again.append(key)  # still being made, or not all on disk yet: the next call or the pause
@@ -285,7 +314,7 @@ class BlobStore:
 
 @dataclass(frozen=True)
 class _BlobRef:
-    """Stands for a FakeKey's buffer in the pickle; unpickled by :func:`blob_opener`'s function."""
+    """Stands for a FakeKey's buffer in the pickle; unpickled by :func:`find_blob_opener`'s function."""
 
     digest: str
 
