@@ -504,7 +504,7 @@ class Snapshots:
         if self._thread is not None:
             self._thread.join(30)
             self._thread = None
-        if not final_save or self.save(polite=10.0, firm=10.0, why="on stop") is not None:
+        if not final_save or self.save(polite=3.0, firm=3.0, why="on stop") is not None:
             return
         if self.gate.changes != self._saved_changes:
             log.warning("the stack could not be paused for a last save; changes after #%d are lost", self.generation)
