@@ -122,7 +122,7 @@ class LocalStack:
         }
         self._apply_env()
         self._restore_search()
-        if self.restored is not None:
+        if self.data_dir:
             from backend.media.urls import forget_all
 
             forget_all()  # Redis is kept but not rolled back, and its URLs name the last run's ports
