@@ -54,6 +54,7 @@ bench: setup
 	$(PY) -m bench.api
 	$(PY) -m bench.realtime
 	$(PY) -m bench.moments
+	$(PY) -m bench.snapshot
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache
