@@ -18,7 +18,7 @@ the saver out. A thread that already holds the gate re-enters it without waiting
 
 The saver waits politely first (nobody is held back), then firmly for a bounded time (new
 units wait), and gives up when that is not enough (a long batch): it tries again soon, and
-no request ever waits longer than the firm part.
+no work ever waits longer than the firm part and the pause itself.
 
 ``changes`` counts state-changing work; a snapshot records the count it covers, so an idle
 stack does not save, and a test can wait for the save that covers a change it made.
