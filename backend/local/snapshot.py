@@ -337,7 +337,7 @@ class Snapshots:
         data_dir: str,
         gate: QuiesceGate = GATE,
         interval: float = 2.0,
-        polite: float = 1.0,
+        polite: float = 0.5,
         firm: float = 0.5,
     ) -> None:
         self.data_dir = os.path.abspath(data_dir)
