@@ -27,8 +27,9 @@ chromium:
 	  echo "installing Debian's chromium (browsers are never downloaded by Playwright)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Data is kept in .lumi/data across runs; FRESH=1 moves it aside (.lumi/data.old-<time>) and starts empty.
 dev: setup
-	$(PY) -m tools.dev $(if $(SEED),--seed)
+	$(PY) -m tools.dev $(if $(SEED),--seed) $(if $(FRESH),--fresh)
 
 test: setup
 	$(PY) -m pytest tests e2e
@@ -53,6 +54,7 @@ bench: setup
 	$(PY) -m bench.api
 	$(PY) -m bench.realtime
 	$(PY) -m bench.moments
+	$(PY) -m bench.snapshot
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache

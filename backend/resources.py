@@ -38,30 +38,35 @@ class TableShape:
         GlobalIndex("gsi2", "gsi2pk", "gsi2sk"),
     )
 
-    def create_table_kwargs(self, table_name: str) -> dict:
-        """Arguments for DynamoDB ``CreateTable`` (used by the local stack)."""
+    def attribute_definitions(self) -> list[dict]:
         attrs = {self.pk, self.sk}
         for index in self.indexes:
             attrs |= {index.pk, index.sk}
+        return [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)]
+
+    @staticmethod
+    def index_definition(index: GlobalIndex) -> dict:
+        """One GSI as ``CreateTable`` and ``UpdateTable`` (``Create``) take it."""
+        return {
+            "IndexName": index.name,
+            "KeySchema": [
+                {"AttributeName": index.pk, "KeyType": "HASH"},
+                {"AttributeName": index.sk, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+
+    def create_table_kwargs(self, table_name: str) -> dict:
+        """Arguments for DynamoDB ``CreateTable`` (used by the local stack)."""
         return {
             "TableName": table_name,
             "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
+            "AttributeDefinitions": self.attribute_definitions(),
             "KeySchema": [
                 {"AttributeName": self.pk, "KeyType": "HASH"},
                 {"AttributeName": self.sk, "KeyType": "RANGE"},
             ],
-            "GlobalSecondaryIndexes": [
-                {
-                    "IndexName": index.name,
-                    "KeySchema": [
-                        {"AttributeName": index.pk, "KeyType": "HASH"},
-                        {"AttributeName": index.sk, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for index in self.indexes
-            ],
+            "GlobalSecondaryIndexes": [self.index_definition(index) for index in self.indexes],
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": self.stream_view},
         }
 

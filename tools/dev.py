@@ -1,4 +1,9 @@
-"""``make dev``: the whole system on http://localhost:3000 until Ctrl-C."""
+"""``make dev``: the whole system on http://localhost:3000 until Ctrl-C.
+
+Data is kept in ``.lumi/data`` across restarts (and crashes: the stack saves every couple of
+seconds); ``--fresh`` (``make dev FRESH=1``) moves it aside to ``.lumi/data.old-<time>``
+and starts empty.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,13 @@ import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 
+from backend.local.snapshot import move_aside
+from tools.app_build import ROOT
 from tools.system import LumiSystem, SystemPorts
+
+DATA_DIR = ROOT / ".lumi" / "data"
 
 
 def main() -> int:
@@ -15,9 +25,15 @@ def main() -> int:
     parser.add_argument("--seed", action="store_true", help="create two paired demo users and print their logins")
     parser.add_argument("--port", type=int, default=3000, help="where the app is served")
     parser.add_argument("--backend-port", type=int, default=8000, help="where the Reflex backend listens")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where data is kept (%(default)s)")
+    parser.add_argument("--fresh", action="store_true", help="move the kept data aside and start empty")
     args = parser.parse_args()
 
-    system = LumiSystem(ports=SystemPorts(app=args.port, backend=args.backend_port), seed=args.seed)
+    data_dir = args.data_dir.resolve()
+    if args.fresh:
+        moved = move_aside(str(data_dir))
+        print(f"moved the kept data to {moved}" if moved else "no kept data; starting empty", flush=True)
+    system = LumiSystem(ports=SystemPorts(app=args.port, backend=args.backend_port), seed=args.seed, data_dir=data_dir)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -32,6 +48,7 @@ def main() -> int:
         print("\nLumi is running. Ctrl-C stops everything.\n")
         for label, url in system.listening().items():
             print(f"  {label.ljust(width)}  {url}")
+        print(f"  {'data'.ljust(width)}  {data_dir} (kept; make dev FRESH=1 starts empty)")
         print(f"\n  Open {system.app_url} in your browser.\n", flush=True)
         while not stopping:
             if not system.alive():

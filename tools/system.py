@@ -65,6 +65,8 @@ class LumiSystem:
     seed: bool = False
     state_dir: Path = ROOT / ".lumi"
     log_dir: Path | None = None  # None: children write to this terminal
+    # Where the stack keeps its data across restarts and crashes; None: in memory (e2e, tests).
+    data_dir: Path | None = None
     # Extra LUMI_* settings for the stack process (the e2e suite raises the rate limits).
     stack_settings: dict[str, str] = field(default_factory=dict)
     # False for test harnesses: the test process's own LUMI_*/AWS_* (left by in-process
@@ -111,6 +113,8 @@ class LumiSystem:
         for name, port in self.ports.stack.items():
             env[f"LUMI_LOCAL_{name.upper()}_PORT"] = str(port)
         command = [sys.executable, "-m", "backend.local", "--env-file", str(self.env_file)]
+        if self.data_dir is not None:
+            command += ["--data-dir", str(self.data_dir)]
         if self.seed:
             command.append("--seed")
         out = self._output("stack")

@@ -5,6 +5,10 @@ each can be moved with a flag or ``LUMI_LOCAL_<NAME>_PORT``. ``LUMI_REDIS_URL`` 
 ``LUMI_MQTT_URL`` in the environment point at an external Redis / broker instead of the
 embedded ones. The endpoints chosen are written to the env file (``.lumi/stack.env``),
 which every other process reads through ``backend.settings``; it is removed on exit.
+
+With ``--data-dir`` the data survives restarts and crashes (``backend.local.snapshot``);
+a data directory this stack cannot read stops it at start (exit code 3) with a message
+saying what to do, rather than starting empty and overwriting it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from backend.local.services import HOST, write_env_file
 log = logging.getLogger("lumi.local")
 
 PARTS = ("api", "mqtt", "pollers", "scheduler")
-_NOISY_LOGGERS = ("werkzeug", "amqtt", "transitions", "websockets", "botocore", "urllib3", "httpx", "httpcore")
+_NOISY_LOGGERS = ("werkzeug", "moto", "amqtt", "transitions", "websockets", "botocore", "urllib3", "httpx", "httpcore")
 
 
 class LauncherSettings(BaseSettings):
@@ -50,7 +54,9 @@ class LauncherSettings(BaseSettings):
 def parse_args(argv: list[str] | None, defaults: LauncherSettings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m backend.local", description="Run Lumi's local stack.")
     parser.add_argument("--seed", action="store_true", help="create two paired demo users and print their logins")
-    parser.add_argument("--data-dir", help="keep emulator and Redis data here across runs (default: memory only)")
+    parser.add_argument(
+        "--data-dir", help="keep emulator, search and Redis data here across runs and crashes (default: memory only)"
+    )
     parser.add_argument("--env-file", default=".lumi/stack.env", help="where to write the endpoints (%(default)s)")
     parser.add_argument("--moto-port", type=int, default=defaults.local_moto_port)
     parser.add_argument("--redis-port", type=int, default=defaults.local_redis_port)
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv, launcher)
     _configure_logging(args.log_level)
 
+    from backend.local.snapshot import SnapshotError
     from backend.local.stack import LocalStack, StackPorts
 
     ports = StackPorts(
@@ -126,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     wrote_env_file = False
     try:
-        stack.start()
+        try:
+            stack.start()
+        except SnapshotError as error:
+            log.error("%s", error)
+            return 3
         write_env_file(args.env_file, stack.env())
         wrote_env_file = True
         _print_banner(stack.listening(), args.env_file, stack.data_dir)
@@ -151,7 +162,8 @@ def _print_banner(listening: dict[str, str], env_file: str, data_dir: str | None
     width = max(len(name) for name in listening)
     lines = ["", "Lumi local stack", *(f"  {name:<{width}}  {url}" for name, url in listening.items())]
     lines.append(f"  {'env file':<{width}}  {os.path.abspath(env_file)}")
-    lines.append(f"  {'data':<{width}}  {data_dir or 'in memory (gone when stopped)'}")
+    kept = f"{data_dir} (saved every few seconds)" if data_dir else "in memory (gone when stopped)"
+    lines.append(f"  {'data':<{width}}  {kept}")
     print("\n".join(lines) + "\n", flush=True)
 
 

@@ -1,12 +1,17 @@
 """Create Lumi's resources in an emulator from the one definition in ``backend.resources``.
 
 Idempotent: running it twice against the same endpoint finds what exists and reuses it.
+A kept data directory holds resources made by an older Lumi, so what exists is brought up
+to the definition rather than skipped: missing GSIs are added to the table (one per
+``UpdateTable``, as DynamoDB allows; existing items appear in the new index), missing
+queues, dead-letter queues and groups are created, and queue attributes that changed are set.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +23,12 @@ from backend.resources import (
     PASSWORD_POLICY,
     RESOURCES,
     USER_GROUPS,
+    TableShape,
     dead_letter_queue_name,
     queue_name,
 )
+
+log = logging.getLogger("lumi.local.bootstrap")
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,10 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
     bucket = f"lumi-{stage}-media"
 
     dynamodb = _client("dynamodb", endpoint_url, region)
-    with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):
+    try:
         dynamodb.create_table(**RESOURCES.table.create_table_kwargs(table_name))
+    except dynamodb.exceptions.ResourceInUseException:
+        add_missing_indexes(dynamodb, table_name, RESOURCES.table)
     if _ttl_disabled(dynamodb, table_name):
         dynamodb.update_time_to_live(
             TableName=table_name,
@@ -107,17 +117,18 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
     queue_urls: dict[str, str] = {}
     dlq_urls: dict[str, str] = {}
     for queue in RESOURCES.queues:
-        dlq_url = sqs.create_queue(QueueName=dead_letter_queue_name(stage, queue))["QueueUrl"]
+        dlq_url = _queue(sqs, dead_letter_queue_name(stage, queue), {})
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_urls[queue.name] = sqs.create_queue(
-            QueueName=queue_name(stage, queue),
-            Attributes={
+        queue_urls[queue.name] = _queue(
+            sqs,
+            queue_name(stage, queue),
+            {
                 "VisibilityTimeout": str(queue.visibility_timeout_seconds),
                 "RedrivePolicy": json.dumps(
                     {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
                 ),
             },
-        )["QueueUrl"]
+        )
         dlq_urls[queue.name] = dlq_url
 
     return Provisioned(
@@ -129,6 +140,51 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
         queue_urls=queue_urls,
         dead_letter_queue_urls=dlq_urls,
     )
+
+
+def add_missing_indexes(dynamodb: Any, table_name: str, shape: TableShape, timeout: float = 60.0) -> list[str]:
+    """Add the GSIs of ``shape`` the table lacks, one at a time; return their names."""
+    described = dynamodb.describe_table(TableName=table_name)["Table"]
+    have = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    added = []
+    for index in shape.indexes:
+        if index.name in have:
+            continue
+        log.info("adding the index %s to the existing table %s", index.name, table_name)
+        dynamodb.update_table(
+            TableName=table_name,
+            AttributeDefinitions=shape.attribute_definitions(),
+            GlobalSecondaryIndexUpdates=[{"Create": shape.index_definition(index)}],
+        )
+        _wait_for_index(dynamodb, table_name, index.name, timeout)
+        added.append(index.name)
+    return added
+
+
+def _wait_for_index(dynamodb: Any, table_name: str, index_name: str, timeout: float) -> None:
+    """AWS builds a new index (CREATING, backfilling) before the next one may be added."""
+    deadline = time.monotonic() + timeout
+    while True:
+        table = dynamodb.describe_table(TableName=table_name)["Table"]
+        status = {i["IndexName"]: i.get("IndexStatus") for i in table.get("GlobalSecondaryIndexes", [])}
+        if status.get(index_name) == "ACTIVE" and table.get("TableStatus") == "ACTIVE":
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the index {index_name} of {table_name} is still {status.get(index_name)}")
+        time.sleep(0.2)
+
+
+def _queue(sqs: Any, name: str, attributes: dict[str, str]) -> str:
+    """The queue's URL, creating it, or setting the attributes an existing one differs in."""
+    try:
+        return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in {"QueueAlreadyExists", "QueueNameExists"}:
+            raise
+    url = str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    log.info("updating the attributes of the existing queue %s", name)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url
 
 
 def _ttl_disabled(dynamodb: Any, table_name: str) -> bool:

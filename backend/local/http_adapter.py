@@ -5,6 +5,10 @@ handler Lambda runs, and the handler's result becomes the HTTP response by the r
 function URLs apply, so the API behaves the same behind this adapter as in AWS.
 
 Only the Reflex backend calls the API (the browser never does), so there is no CORS here.
+
+Each invocation is one unit of the quiesce gate, taken after the one-at-a-time lock, so a
+snapshot never holds half a request's writes and requests queued for the lock never hold
+a save back.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from backend.local.lambda_context import ACCOUNT_ID, LocalLambdaContext
+from backend.local.quiesce import GATE
 from backend.local.services import HOST
 
 log = logging.getLogger("lumi.local.api")
@@ -298,7 +303,7 @@ class _ApiHttpServer(ThreadingHTTPServer):
         self._invocation = TurnLock()
 
     def invoke(self, event: dict[str, Any], request_id: str) -> Any:
-        with self._invocation:
+        with self._invocation, GATE.unit():
             if self._handler is None:
                 self._handler = _default_handler()
             context = LocalLambdaContext(

@@ -39,14 +39,19 @@ def start_pollers(
     provisioned: Provisioned,
     queue_handlers: dict[str, str] | None = None,
     stream_handler: str = STREAM_HANDLER,
+    stream_checkpoints: dict[str, str] | None = None,
 ) -> list[Poller]:
-    """Start a stream poller on the table and a queue poller per queue with a handler; return them running."""
+    """Start a stream poller on the table and a queue poller per queue with a handler; return them running.
+
+    ``stream_checkpoints`` (shard → last sequence number done) resumes the stream after them."""
     from backend.local.queue_poller import QueuePoller
     from backend.local.stream_poller import StreamPoller
 
     started: list[Poller] = []
     try:
-        stream = StreamPoller(provisioned.table_stream_arn, load_handler(stream_handler))
+        stream = StreamPoller(
+            provisioned.table_stream_arn, load_handler(stream_handler), checkpoints=stream_checkpoints
+        )
         stream.start()
         started.append(stream)
         handlers = QUEUE_HANDLERS if queue_handlers is None else queue_handlers

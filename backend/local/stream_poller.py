@@ -8,6 +8,11 @@ logged and skipped. A handler that raises counts as failing from its first recor
 
 ``drain()`` processes everything readable right now, synchronously; tests use it to wait
 for cascades instead of sleeping.
+
+Each batch, with its checkpoint advance, is one unit of the quiesce gate, so a snapshot
+holds the table and the position of the last record done on it together; a poller made
+with ``checkpoints`` from that snapshot resumes right after them (nothing done twice,
+nothing skipped), like a mapping resuming from its stored position.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from backend.local.lambda_context import LocalLambdaContext
+from backend.local.quiesce import GATE
 
 log = logging.getLogger("lumi.local.stream")
 
@@ -48,6 +54,7 @@ class StreamPoller:
         interval: float = 0.2,
         starting_position: str = "TRIM_HORIZON",
         function_name: str = "stream-handler",
+        checkpoints: dict[str, str] | None = None,
     ) -> None:
         if not 1 <= batch_size <= 10000:
             raise ValueError("a stream batch holds 1 to 10000 records")
@@ -59,7 +66,9 @@ class StreamPoller:
         self.interval = interval
         self.starting_position = starting_position
         self.function_name = function_name
-        self._shards: dict[str, _Shard] = {}
+        self._shards: dict[str, _Shard] = {
+            shard_id: _Shard(shard_id, checkpoint=sequence) for shard_id, sequence in (checkpoints or {}).items()
+        }
         self._tries: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -80,6 +89,9 @@ class StreamPoller:
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> StreamPoller:
+        for shard in self._shards.values():
+            if shard.checkpoint is not None:
+                log.info("the stream resumes after record %s of %s", shard.checkpoint, shard.shard_id)
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="lumi-stream", daemon=True)
         self._thread.start()
@@ -116,6 +128,10 @@ class StreamPoller:
                 attempted = False
             if not attempted:
                 self._stop.wait(self.interval)
+
+    def checkpoints(self) -> dict[str, str]:
+        """Per shard, the sequence number of the last record done (read it with the gate held)."""
+        return {shard.shard_id: shard.checkpoint for shard in self._shards.values() if shard.checkpoint is not None}
 
     # ------------------------------------------------------------ reading
 
@@ -156,12 +172,16 @@ class StreamPoller:
 
     def _poll_once(self) -> tuple[bool, int]:
         """One batch from the first shard that has records: (was there one, how many records are done)."""
-        self._discover_shards()
-        for shard in self._shards.values():
-            self._fill(shard)
-            if shard.buffer:
-                return True, self._deliver(shard)
-        return False, 0
+        with GATE.unit():
+            self._discover_shards()
+            for shard in self._shards.values():
+                self._fill(shard)
+                if shard.buffer:
+                    done = self._deliver(shard)
+                    if done:
+                        GATE.changed()  # the checkpoint moved
+                    return True, done
+            return False, 0
 
     # ------------------------------------------------------------ delivering
 
@@ -182,6 +202,9 @@ class StreamPoller:
         if done:
             shard.checkpoint = done[-1]["dynamodb"]["SequenceNumber"]
             del shard.buffer[: len(done)]
+            log.debug(
+                "records %s..%s of %s are done", done[0]["dynamodb"]["SequenceNumber"], shard.checkpoint, shard.shard_id
+            )
         return len(done)
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:

@@ -108,6 +108,14 @@ def forget(object_key: str | None) -> None:
             log.warning("could not drop a cached URL (%s); it expires on its own", error)
 
 
+def forget_all() -> int:
+    """Drop every cached URL of this stage; how many went (the local stack restarting on kept
+    data: its URLs name the previous run's endpoint, and maybe objects it rolled back)."""
+    redis = redis_client()
+    found = list(redis.scan_iter(match=_cache_key("*"), count=1000))
+    return int(redis.delete(*found)) if found else 0
+
+
 @dataclass(frozen=True)
 class CacheStats:
     hits: int

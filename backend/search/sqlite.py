@@ -153,3 +153,28 @@ class SqliteSearchIndex:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+    def copy(self) -> bytes:
+        """The whole index as one consistent database image (the local stack's snapshot keeps it)."""
+        with self._connection() as db:
+            target = sqlite3.connect(":memory:")
+            try:
+                db.backup(target)
+                return target.serialize()
+            finally:
+                target.close()
+
+
+def restore_copy(path: str, image: bytes) -> None:
+    """Make the index file at ``path`` what ``copy()`` returned (nothing may have it open)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    for stale in (f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    temp = f"{path}.restoring"
+    with open(temp, "wb") as handle:
+        handle.write(image)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
