@@ -33,9 +33,11 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from pydantic import BaseModel, ConfigDict
+from redis.exceptions import RedisError
 
 from backend.aws import client
 from backend.contracts import NotificationMessage
+from backend.domain.errors import Unavailable
 from backend.domain.models import Notification, PushSubscription
 from backend.domain.notifications import DeliveryRequest, as_contract
 from backend.push import webpush
@@ -110,13 +112,23 @@ def deliver(request: DeliveryRequest) -> dict[str, Any]:
         return {**done, "channel": "none", "reason": f"delivered {notification.delivery} already"}
     # Count it now (the stream would, a moment later) so the number we show is exact.
     store.settle(notification.recipient_id, [notification.notification_id])
-    if presence.is_online(notification.recipient_id):
+    if _is_online(notification.recipient_id):
         _publish(notification)
         outcome: dict[str, Any] = {"channel": "live"}
     else:
         outcome = _push(notification)
     store.set_delivery(notification, outcome["channel"])
     return {**done, **outcome}
+
+
+def _is_online(user_id: str) -> bool:
+    """Presence lives in Redis; while it cannot be asked, a push reaches the person either way
+    (retrying instead would send notifications to the dead-letter queue during a Redis outage)."""
+    try:
+        return presence.is_online(user_id)
+    except (RedisError, Unavailable) as error:
+        log.warning("presence unknown for %s (%s); pushing", user_id, error)
+        return False
 
 
 def _publish(notification: Notification) -> None:
