@@ -1,4 +1,4 @@
-"""Fixed-window rate limits kept in Redis: INCR and EXPIRE in one MULTI pipeline.
+"""Sliding-window rate limits kept in Redis: INCR, EXPIRE and the last window's count in one MULTI pipeline.
 
 Auth routes are limited per client IP and sign-in also per login identifier; partner
 requests per person. Identifiers are hashed so Redis never holds e-mail addresses. Limits
@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import time
 from typing import Annotated
 
@@ -33,19 +34,38 @@ WINDOW_SECONDS = 60
 
 
 def hit(bucket: str, identifier: str, limit: int, window_seconds: int = WINDOW_SECONDS) -> None:
-    """Count one attempt; raise :class:`RateLimited` once ``limit`` is exceeded in this window."""
+    """Count one attempt; raise :class:`RateLimited` once more than ``limit`` fall in the last window.
+
+    A sliding window: the current fixed window's count plus the previous window's, weighted by
+    how much of it still lies within the last ``window_seconds``. A fixed window alone let twice
+    the limit through around a window's edge (a burst split across two minutes).
+    """
     if not get_settings().rate_limits_enabled or limit <= 0:
         return
-    now = int(time.time())
-    window = now // window_seconds
+    now = time.time()
+    window = int(now // window_seconds)
+    elapsed = now - window * window_seconds
     digest = hashlib.sha256(identifier.encode()).hexdigest()[:32]
-    counter = key("rate", bucket, digest, str(window))
+    current, previous = (key("rate", bucket, digest, str(w)) for w in (window, window - 1))
     pipe = redis_client().pipeline(transaction=True)
-    pipe.incr(counter)
-    pipe.expire(counter, window_seconds + 1)
-    count, _ = pipe.execute()
-    if int(count) > limit:
-        raise RateLimited(retry_after=window_seconds - now % window_seconds)
+    pipe.incr(current)
+    pipe.expire(current, 2 * window_seconds + 1)
+    pipe.get(previous)
+    count, _, before = pipe.execute()
+    count, before = int(count), int(before or 0)
+    weight = 1 - elapsed / window_seconds
+    if before * weight + count > limit:
+        raise RateLimited(retry_after=_retry_after(count, before, limit, elapsed, window_seconds))
+
+
+def _retry_after(count: int, before: int, limit: int, elapsed: float, window_seconds: int) -> int:
+    """Seconds until the sliding count is back within ``limit`` (whole seconds, at least one)."""
+    if count <= limit:  # the previous window's share has to fade enough
+        fades_at = window_seconds * (1 - (limit - count) / before) if before else elapsed
+        wait = fades_at - elapsed
+    else:  # this window's own attempts have to fade, in the next window
+        wait = (window_seconds - elapsed) + window_seconds * (1 - limit / count)
+    return max(1, math.ceil(wait))
 
 
 def client_ip(request: Request) -> str:
