@@ -151,3 +151,33 @@ def couple_item_keys(relationship_id: str) -> Iterator[keys.Key]:
     """Keys of every item the couple owns (the tenant index)."""
     for item in table.query_all(("gsi2pk", keys.tenant(relationship_id)), index=keys.TENANT_INDEX):
         yield keys.key_of(item)
+
+
+PAIRED_NOTIFIED = "paired_notified"
+
+
+def _paired_notice(user_id: str) -> dict[str, str]:
+    return {"#claim": f"{PAIRED_NOTIFIED}:{user_id}"}
+
+
+def claim_paired_notice(relationship_id: str, user_id: str, at: str) -> bool:
+    """Claim telling ``user_id`` they became a pair (once each); False if claimed before or gone."""
+    item = table.update(
+        keys.relationship(relationship_id),
+        "SET #claim = :at",
+        {":at": at},
+        names=_paired_notice(user_id),
+        condition="attribute_exists(pk) AND attribute_not_exists(#claim)",
+    )
+    return item is not None
+
+
+def give_back_paired_notice(relationship_id: str, user_id: str, at: str) -> None:
+    """Telling them failed: give the claim back, so a retry of the record tries again."""
+    table.update(
+        keys.relationship(relationship_id),
+        "REMOVE #claim",
+        {":at": at},
+        names=_paired_notice(user_id),
+        condition="#claim = :at",
+    )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from backend.domain.errors import NotFound
+from backend.domain.notifications import notify
 from backend.media import objects, paths, urls
 from backend.store import keys, notifications, records, relationships, table, user_pool, users
 from backend.streams import search
@@ -47,6 +48,37 @@ def relationship_created(new: Image) -> None:
     since = records.relationship_from(new).since
     for user_id in new.get("partner_ids", []):
         remove_pending_requests(user_id, made_before=since)
+    tell_the_new_pair(new)
+
+
+def tell_the_new_pair(new: Image) -> None:
+    """Each partner hears they are a pair now, once (a claim per person on the relationship
+    item; given back when notifying fails, so a retried record tries again)."""
+    relationship_id = new["relationship_id"]
+    partner_ids = list(new.get("partner_ids", []))
+    people = {profile.user_id: profile for profile in (users.get(uid) for uid in partner_ids) if profile}
+    if len(people) != 2:
+        return  # one of them is already gone: nothing to celebrate
+    at = records.stored_time(datetime.now(UTC))
+    for user_id, profile in people.items():
+        partner = next(p for uid, p in people.items() if uid != user_id)
+        if profile.relationship_id != relationship_id or not relationships.claim_paired_notice(
+            relationship_id, user_id, at
+        ):
+            continue
+        try:
+            notify(
+                user_id,
+                "partner",
+                "paired",
+                f"You and {partner.display_name} are a pair",
+                f"You and {partner.display_name} now share one space in Lumi.",
+                "/pairing",
+                relationship_id=relationship_id,
+            )
+        except Exception:
+            relationships.give_back_paired_notice(relationship_id, user_id, at)
+            raise
 
 
 def user_removed(old: Image) -> None:

@@ -128,6 +128,33 @@ def test_pairing_clears_the_partners_other_pending_requests(api: Api, register: 
     assert lists(api, cleo) == ([], []) and lists(api, dan) == ([], [])
 
 
+def paired_notices(api: Api, person: Person) -> list[dict[str, Any]]:
+    status, page = api.get("/notifications", token=person.access_token)
+    assert status == 200, page
+    return [n for n in page["items"] if n["kind"] == "paired"]
+
+
+def test_both_partners_are_told_they_became_a_pair_once(api: Api, register: Register, stream: Any) -> None:
+    # given Ana accepts Ben's request
+    ana, ben = register("ana", "Ana"), register("ben", "Ben")
+    _, request = send(api, ben, ana.username)
+    status, relationship = api.post(f"/relationships/requests/{request['request_id']}/accept", token=ana.access_token)
+    assert status == 200, relationship
+
+    # when the stream has run (and the pairing record is delivered again, as streams may)
+    stream.drain()
+    item = table.get(keys.relationship(relationship["relationship_id"]))
+    assert item is not None
+    record = stream_record("INSERT", keys.relationship(relationship["relationship_id"]), new=item)
+    assert stream_handler(stream_event(record), None) == {"batchItemFailures": []}
+
+    # then each heard it once, naming the other, with a link to their pair
+    (for_ana,) = paired_notices(api, ana)
+    (for_ben,) = paired_notices(api, ben)
+    assert for_ana["title"] == "You and Ben are a pair" and for_ana["link"] == "/pairing"
+    assert for_ben["title"] == "You and Ana are a pair"
+
+
 def _race(*calls: Callable[[], Any]) -> list[str]:
     """Run the calls at the same moment on threads; 'ok' or the domain error code of each."""
     barrier = threading.Barrier(len(calls))
