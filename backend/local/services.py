@@ -7,6 +7,7 @@ fixed ports so the compiled app knows where to connect.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -19,8 +20,38 @@ from typing import Any
 HOST = "127.0.0.1"
 
 
+# Ports below the kernel's ephemeral range (where outgoing connections get their local port).
+_LISTEN_PORTS = range(20000, 32000)
+
+
+def _ephemeral_range() -> range:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as handle:
+            low, high = (int(part) for part in handle.read().split())
+        return range(low, high + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
+
+
 def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+    """A port free to listen on now, outside the ephemeral range.
+
+    A port the kernel handed out (bind to 0) is ephemeral: between this call and the server's
+    own bind (seconds, for a process that starts up) any outgoing connection on the machine
+    may be given it as its local port, and the server then fails with "address already in
+    use" (seen when a killed stack came back on its ports). Ports below that range are never
+    handed to outgoing connections, so only another listener choosing the same one collides.
+    """
+    ephemeral = _ephemeral_range()
+    candidates = [port for port in _LISTEN_PORTS if port not in ephemeral]
+    for port in random.sample(candidates, k=min(64, len(candidates))):
+        with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:  # all taken: let the kernel pick
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
 

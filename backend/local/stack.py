@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.local.bootstrap import Provisioned, provision
-from backend.local.services import HOST, MotoService, RedisService
+from backend.local.services import HOST, MotoService, RedisService, free_port
 
 log = logging.getLogger("lumi.local")
 
@@ -251,7 +251,10 @@ class LocalStack:
         from backend.local.broker_auth import PLUGIN
 
         # The realtime authorizer decides who connects and which topics they use, as in AWS.
-        broker = MqttBroker(tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws, plugins={PLUGIN: {}})
+        # Ports chosen now (not by the kernel at bind): a restarted broker takes the same ones again.
+        broker = MqttBroker(
+            tcp_port=self.ports.mqtt or free_port(), ws_port=self.ports.mqtt_ws or free_port(), plugins={PLUGIN: {}}
+        )
         broker.start()
         self._parts.append(broker)
         self.broker = broker
