@@ -292,9 +292,12 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
     # given a couple with a moment (video, tags), a chat message, a nudge and a push subscription
     redis.Redis.from_url(first.env["LUMI_REDIS_URL"]).set("lumi:test:kept", "in the append-only file")
     ana, ben = lumi.register("ana"), lumi.register("ben")
-    rel = lumi.pair(ana, ben)
     browser = Browser(push_service.endpoint(201))
     lumi.call("POST", "/push/subscriptions", ana, json=browser.to_json())
+    rel = lumi.pair(ana, ben)
+    wait_until_none(  # both are told they are a pair (the stream): that comes first
+        lambda: [p.username for p in (ana, ben) if not lumi.notifications(p)], what="the pairing notices"
+    )
     video = video_bytes()
     moment = lumi.share(ana, video, "Sunset at the beach", ["beach", "summer"])
     moment_id = moment["moment_id"]
@@ -302,7 +305,7 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
     lumi.call("POST", "/nudges", ben)
 
     # and the stream and the sender have done everything: counts, thumbnail, index, the pushes
-    # (the chat message and the nudge both reach ana, who is away, on her phone)
+    # (being paired, the chat message and the nudge all reach ana, who is away, on her phone)
     def unsettled(
         stack: KeptStack, api: Lumi, ana: Person, tags: dict[str, int], pushes: int, done_earlier: set[int]
     ) -> list[str]:
@@ -320,11 +323,11 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
         return pending
 
     wait_until_none(
-        lambda: unsettled(first, lumi, ana, {"beach": 1, "summer": 1}, 2, set()), what="the stream and sender"
+        lambda: unsettled(first, lumi, ana, {"beach": 1, "summer": 1}, 3, set()), what="the stream and sender"
     )
     ana_notifications, ben_notifications = lumi.notifications(ana), lumi.notifications(ben)
-    assert [n["kind"] for n in ben_notifications] == ["new_moment"]
-    assert [n["kind"] for n in ana_notifications] == ["thinking_of_you", "moment_message"]
+    assert [n["kind"] for n in ben_notifications] == ["new_moment", "paired"]
+    assert [n["kind"] for n in ana_notifications] == ["thinking_of_you", "moment_message", "paired"]
     done_before = first.done_records()
     assert done_before == first.stream_records()
 
@@ -360,9 +363,10 @@ def test_a_hard_kill_keeps_every_kind_of_data_and_the_stream_resumes_after_it(
 
     # then its records are done once: the tag counts one more, ana is notified (and pushed) once
     wait_until_none(
-        lambda: unsettled(second, lumi2, ana2, {"beach": 2, "summer": 1}, 3, done_before), what="the second moment"
+        lambda: unsettled(second, lumi2, ana2, {"beach": 2, "summer": 1}, 4, done_before), what="the second moment"
     )
-    assert [n["kind"] for n in lumi2.notifications(ana2)] == ["new_moment", "thinking_of_you", "moment_message"]
+    kinds = [n["kind"] for n in lumi2.notifications(ana2)]
+    assert kinds == ["new_moment", "thinking_of_you", "moment_message", "paired"]
     done_after = second.done_records()
     assert not done_before & done_after, "stream records were done twice"
     assert done_before | done_after == second.stream_records()

@@ -366,17 +366,19 @@ def test_a_nudge_reaches_the_partner_and_is_queued_for_delivery(
     api: Api, couple: MakeCouple, stream: StreamPoller, own_queue: str
 ) -> None:
     ana, ben, _ = couple()
+    stream.drain()  # both are told they are a pair
     status, sent = api.post("/nudges", token=ana.access_token)
     assert status == 202, sent
     stream.drain()
 
-    (item,) = listing(api, ben)["items"]
-    assert item["notification_id"] == sent["notification_id"]
-    assert (item["category"], item["kind"], item["link"]) == ("partner", "thinking_of_you", "/home")
-    assert item["title"] == f"{ana.display_name} is thinking of you"
-    assert unread(api, ben) == 1 and listing(api, ana)["items"] == []
-    (message,) = client("sqs").receive_message(QueueUrl=own_queue, MaxNumberOfMessages=10)["Messages"]
-    assert json.loads(message["Body"]) == {"notification_id": sent["notification_id"], "recipient_id": ben.user_id}
+    newest, paired = listing(api, ben)["items"]
+    assert newest["notification_id"] == sent["notification_id"] and paired["kind"] == "paired"
+    assert (newest["category"], newest["kind"], newest["link"]) == ("partner", "thinking_of_you", "/home")
+    assert newest["title"] == f"{ana.display_name} is thinking of you"
+    assert unread(api, ben) == 2 and [n["kind"] for n in listing(api, ana)["items"]] == ["paired"]
+    messages = client("sqs").receive_message(QueueUrl=own_queue, MaxNumberOfMessages=10)["Messages"]
+    bodies = [json.loads(message["Body"]) for message in messages]
+    assert {"notification_id": sent["notification_id"], "recipient_id": ben.user_id} in bodies
 
 
 @pytest.fixture
@@ -451,7 +453,7 @@ def test_leaving_takes_the_couples_notifications_and_their_count(
     assert api.post("/nudges", token=ana.access_token)[0] == 202
     (own,) = make(ben, 1)  # not about the couple: stays
     stream.drain()
-    assert unread(api, ben) == 2
+    assert unread(api, ben) == 3  # and "You and Ana are a pair"
 
     assert api.delete(f"/relationships/{relationship_id}", token=ben.access_token)[0] == 204
     stream.drain()
