@@ -5,12 +5,14 @@ The head links the web app manifest and loads the small helpers from ``assets/``
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
-``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals.
+``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
+``lumi-toasts.js`` holds an alert while the person types where it would show.
 """
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_sonner.toast import ToastProps
 
 from lumi_app import pages  # noqa: F401  (importing registers every page)
 
@@ -31,14 +33,21 @@ app = rx.App(
         rx.script(src="/lumi-autoload.js"),
         rx.script(src="/lumi-upload.js"),
         rx.script(src="/lumi-chat.js"),
+        rx.script(src="/lumi-toasts.js"),
     ],
     html_lang="en",
-    # Live notifications toast at the top right, under the header (a phone's bottom has the
-    # navigation). Named "Alerts" so it is not confused with the bell or the notifications list.
+    # Alerts (live notifications) show at the bottom: at the bottom right of a desktop, above a
+    # phone's bottom bar (64 px), so they never cover the header or a page's title; they wait
+    # while the person types where they would show (lumi-toasts.js), and go after 4 s. Named
+    # "Alerts" so the region is not confused with the bell or the notifications list.
     toaster=rx.toast.provider(
-        position="top-right",
-        offset="72px",
+        position="bottom-right",
+        offset="24px",
         visible_toasts=3,
-        custom_attrs={"mobileOffset": "64px", "containerAriaLabel": "Alerts"},
+        toast_options=ToastProps(duration=4000),
+        custom_attrs={
+            "mobileOffset": {"bottom": "80px", "left": "12px", "right": "12px"},
+            "containerAriaLabel": "Alerts",
+        },
     ),
 )

@@ -79,6 +79,11 @@ def safe_next(next_path: str | None) -> str:
     return HOME
 
 
+def same_page(link: str, page_with_query: str) -> bool:
+    """Whether a link leads to the page shown (``/moments/watch?id=x`` and ``/moments/watch/?id=x``)."""
+    return bool(page_with_query) and _page_with_query(link) == _page_with_query(page_with_query)
+
+
 def in_app_link(link: str | None, default: str = HOME) -> str:
     """A notification's link, if it is a path of this app (never another site: ``//x``, ``https:``)."""
     if not link or not link.startswith("/") or link.startswith("//") or "\\" in link:

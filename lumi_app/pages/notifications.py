@@ -19,7 +19,7 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import busy_button, empty_state, form_error, form_notice
 from lumi_app.components.shell import page
 from lumi_app.state.page_data import ApiUnderLock, begin_load, load_next_page, open_page, run_fetch
-from lumi_app.state.realtime import RealtimeState, listen_to_notifications, set_unread_count
+from lumi_app.state.realtime import RealtimeState, listen_to_notifications, set_unread_count, shows_notifications
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import NOTIFICATION_ICONS, NotificationView
 
@@ -178,6 +178,7 @@ async def _apply_live(state: Any, message: Any) -> None:
 
 
 listen_to_notifications(NotificationsState, _apply_live)
+shows_notifications(routes.NOTIFICATIONS)  # every kind: the list shows it live
 
 
 # ---------------------------------------------------------------- view

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -70,6 +71,11 @@ T = TypeVar("T")
 CONNECTION_CHECK_SECONDS = 0.25
 # A reload reconnects within this; a closed tab does not. Avoids offline/online flicker.
 GONE_GRACE_SECONDS = 1.5
+# Alerts: gone after 4 s; notifications of one kind this close together make one alert; how
+# long an alert waits while the person types where it would show.
+ALERT_MS = 4000
+BURST_SECONDS = 5.0
+ALERT_WAIT_MS = 8000
 # The same couple change arrives on up to three topics within a few milliseconds.
 COALESCE_SECONDS = 0.05
 
@@ -105,6 +111,26 @@ def refresh_on_couple_change(route: str, handler: EventHandler) -> None:
     _COUPLE_REFRESH[routes.normalize(route)] = handler
 
 
+# Pages that show notifications of some kinds themselves (no alert then): route → (kinds or None
+# for all, whether only a notification linking to the very page shown counts).
+_SHOWN_ON_PAGE: dict[str, tuple[frozenset[str] | None, bool]] = {}
+
+
+def shows_notifications(route: str, kinds: Iterable[str] | None = None, *, when_linked_here: bool = False) -> None:
+    """While ``route`` is on screen, notifications of ``kinds`` (every kind: None) need no alert:
+    the page shows them. ``when_linked_here``: only one whose link is this very page (a moment
+    and its chat on its watch page), not any of that kind."""
+    _SHOWN_ON_PAGE[routes.normalize(route)] = (frozenset(kinds) if kinds is not None else None, when_linked_here)
+
+
+def shown_on_page(page: str, page_with_query: str, kind: str, link: str) -> bool:
+    """Whether the page the tab shows already shows this notification."""
+    kinds, when_linked_here = _SHOWN_ON_PAGE.get(page, (frozenset(), False))
+    if kinds is not None and kind not in kinds:
+        return False
+    return routes.same_page(link, page_with_query) if when_linked_here else True
+
+
 def listen_to_notifications(state_cls: type[rx.State], apply: Callable[[Any, Any], Awaitable[None]]) -> None:
     """``await apply(state, message)`` for each NotificationMessage / NotificationsReadMessage of the tab."""
     _NOTIFICATION_LISTENERS.append((state_cls, apply))
@@ -124,7 +150,10 @@ class RealtimeState(rx.State):
     live_paused: bool = False
 
     _page: str = ""
+    _page_with_query: str = ""  # "/moments/watch?id=…": what the tab shows, for alerts about it
     _partner_id: str = ""
+    # The alert waiting for the browser to say the place where alerts show is free.
+    _pending_alert: dict[str, Any] = {}
 
     @rx.var(cache=True)
     def has_partner_presence(self) -> bool:
@@ -159,12 +188,25 @@ class RealtimeState(rx.State):
         if not session.signed_in:
             return None
         self._page = routes.normalize(self.router.url.path)
+        query = self.router.url.query
+        self._page_with_query = self._page + (f"?{query}" if query else "")
         self.idle_after_ms = int(get_settings().presence_idle_seconds * 1000)
         if get_hub().poke(self.router.session.client_token, SessionChanged()):
             return None
         # Started by the browser (the script's callback), outside this page-load chain.
         return rx.call_script(
             "window.lumiPresence ? window.lumiPresence.activity() : 'active'", callback=RealtimeState.live
+        )
+
+    @rx.event
+    def show_alert(self, clear: bool):
+        """The browser's answer: the place where alerts show is free (or the person kept typing
+        there: the alert is dropped, the bell has counted it)."""
+        alert, self._pending_alert = self._pending_alert, {}
+        if not alert or not clear:
+            return None
+        return rx.toast.info(
+            alert["title"], description=alert["body"], id=alert["id"], duration=ALERT_MS, close_button=True
         )
 
     @rx.event
@@ -209,6 +251,7 @@ class LiveTab:
         self.partner_seen_at: datetime | None = None
         self.partner_label = ""
         self._api = ApiOutsideLock(state)
+        self.bursts: dict[str, tuple[int, float]] = {}  # kind → (count, last at), for alerts
 
     async def api(self, action: Callable[[LumiApi, str], Awaitable[T]]) -> T:
         """Call the API outside the state lock (with a token kept for the task's life)."""
@@ -308,7 +351,9 @@ class LiveTab:
                 await self.show_partner(item.presence)
         elif isinstance(item, NotificationMessage):
             await self.show_unread(item.unread_count, item)
-            yield notification_toast(item.notification)
+            alert = await self.alert_for(item.notification)
+            if alert is not None:
+                yield alert
         elif isinstance(item, NotificationsReadMessage):
             await self.show_unread(item.unread_count, item)
         elif isinstance(item, CoupleChangedMessage):
@@ -441,6 +486,25 @@ class LiveTab:
         for event in follow_ups:
             yield event
 
+    async def alert_for(self, notification: Notification) -> EventSpec | None:
+        """An alert for a notification, unless what it is about is on screen; a burst of one kind
+        within a few seconds is one alert that counts up ("Sam sent 5 messages")."""
+        async with self.state:
+            page, here = self.state._page, self.state._page_with_query
+            partner = self.state.partner_name
+            if shown_on_page(page, here, notification.kind, notification.link):
+                return None
+            now = time.monotonic()
+            count, last = self.bursts.get(notification.kind, (0, 0.0))
+            count = count + 1 if now - last <= BURST_SECONDS else 1
+            self.bursts[notification.kind] = (count, now)
+            title, body = burst_text(notification, count, partner)
+            self.state._pending_alert = {"id": f"alert-{notification.kind}", "title": title, "body": body}
+        return rx.call_script(
+            f"window.lumiToasts ? window.lumiToasts.whenClear({ALERT_WAIT_MS}) : true",
+            callback=RealtimeState.show_alert,
+        )
+
     async def refresh_page(self) -> AsyncIterator[EventHandler]:
         async with self.state:
             page = self.state._page
@@ -449,13 +513,17 @@ class LiveTab:
             yield handler
 
 
-def notification_toast(notification: Notification) -> EventSpec:
-    return rx.toast.info(
-        notification.title,
-        description=notification.body,
-        duration=6000,
-        close_button=True,
-    )
+def burst_text(notification: Notification, count: int, partner: str) -> tuple[str, str]:
+    """What one alert says for ``count`` notifications of this kind in a row (title, body)."""
+    if count == 1:
+        return notification.title, notification.body
+    who = partner or "Your partner"
+    titles = {
+        "moment_message": f"{who} sent {count} messages",
+        "new_moment": f"{who} shared {count} moments",
+        "thinking_of_you": f"{who} is thinking of you ({count} times)",
+    }
+    return titles.get(notification.kind, f"{count} new notifications"), "Open the bell to see them all."
 
 
 async def go_offline(state: rx.State) -> None:

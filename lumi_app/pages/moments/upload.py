@@ -278,7 +278,7 @@ class UploadState(rx.State):
         if routes.normalize(self.router.url.path) != routes.MOMENT_NEW:
             # They went elsewhere while it uploaded: say so there instead of pulling them away.
             self.stage = ""
-            yield rx.toast.success(f"“{moment.title}” is shared.", duration=6000, close_button=True)
+            yield rx.toast.success(f"“{moment.title}” is shared.", duration=4000, close_button=True)
             return
         yield rx.call_script(f"window.lumiUpload.clear({json.dumps(FILE_INPUT_ID)})")
         yield rx.redirect(routes.moment_url(moment.moment_id))

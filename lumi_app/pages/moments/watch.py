@@ -55,7 +55,7 @@ from lumi_app.state.couple import unless_gone
 from lumi_app.state.form_errors import show_error, show_invalid_fields
 from lumi_app.state.moment_form import parse_tags
 from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
-from lumi_app.state.realtime import RealtimeState, listen_to_live, refresh_on_couple_change
+from lumi_app.state.realtime import RealtimeState, listen_to_live, refresh_on_couple_change, shows_notifications
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 from lumi_app.state.views import long_date, time_ago
 
@@ -721,6 +721,8 @@ async def _apply_live(state: Any, message: Any) -> EventSpec | None:
 listen_to_live((MomentChangedMessage,), WatchState, _apply_live)
 listen_to_live((ChatMessageEvent, ChatTypingMessage, ChatReceiptMessage), WatchState, _apply_live)
 refresh_on_couple_change(routes.MOMENT_WATCH, WatchState.refresh)
+# The moment on screen, and a message in its chat, need no alert.
+shows_notifications(routes.MOMENT_WATCH, kinds=("new_moment", "moment_message"), when_linked_here=True)
 
 
 # ---------------------------------------------------------------- view
