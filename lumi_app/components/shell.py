@@ -75,7 +75,7 @@ def logo(size: str = "6") -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.image(src="/icon-192.png", alt="", width="28px", height="28px", border_radius="8px"),
-            rx.heading("Lumi", size=size, weight="bold"),
+            rx.text("Lumi", size=size, weight="bold"),  # a name, not a heading: pages have their own
             align="center",
             spacing="2",
         ),
@@ -190,11 +190,17 @@ def bottom_nav() -> rx.Component:
     )
 
 
-def header(title: str) -> rx.Component:
+def header(title: str, *, heading: bool = True) -> rx.Component:
+    """The top bar; ``heading=False`` for a page whose content has its own h1 (the title is plain text then)."""
+    title_component = (
+        rx.heading(title, size="5", as_="h1", display=WIDE_ONLY)
+        if heading
+        else rx.text(title, size="5", weight="bold", display=WIDE_ONLY)
+    )
     return rx.el.header(
         rx.hstack(
             rx.box(logo("5"), display=PHONE_ONLY),
-            rx.heading(title, size="5", as_="h1", display=WIDE_ONLY),
+            title_component,
             rx.spacer(),
             rx.hstack(
                 presence_badge_slot(),
@@ -269,21 +275,52 @@ def visit_gate(content: rx.Component) -> rx.Component:
     return rx.cond(visit_open(), content, _opening_page())
 
 
-def app_shell(title: str, content: rx.Component, *, wide: bool = False) -> rx.Component:
-    """The signed-in layout around a page's content (``wide``: grids, and a video beside its chat)."""
+def _phone_heading(title: str) -> rx.Component:
+    """A phone has no title in its top bar (the logo is there): the page's h1 opens the content."""
+    return rx.heading(title, size="6", as_="h1", display=PHONE_ONLY, margin_bottom="1rem")
+
+
+def skip_link() -> rx.Component:
+    """The first thing a keyboard reaches: straight to the page's content (hidden until focused)."""
+    return rx.el.a(
+        "Skip to content",
+        href="#main",
+        # A fragment link only moves where Tab goes next; focus the content itself, as a screen
+        # reader's user expects.
+        on_click=rx.call_script("document.getElementById('main')?.focus()"),
+        class_name="lumi-skip-link",
+        position="absolute",
+        left="0.5rem",
+        top="-3rem",
+        z_index="100",
+        padding="0.5rem 0.75rem",
+        border_radius="var(--radius-2)",
+        background=rx.color("accent", 9),
+        color="white",
+        _focus={"top": "0.5rem"},
+    )
+
+
+def app_shell(title: str, content: rx.Component, *, wide: bool = False, heading: bool = True) -> rx.Component:
+    """The signed-in layout around a page's content (``wide``: grids, and a video beside its chat;
+    ``heading=False``: the content has its own h1)."""
     gated = rx.cond(
         SessionState.signed_in,
         rx.fragment(live_paused_banner(), visit_gate(content)),
         rx.cond(SessionState.unreachable_message != "", _unreachable(), _waiting()),
     )
     return rx.box(
+        skip_link(),
         sidebar(),
         rx.box(
-            header(title),
+            header(title, heading=heading),
             rx.el.main(
-                rx.heading(title, size="6", as_="h1", display=PHONE_ONLY, margin_bottom="1rem"),
+                rx.heading(title, size="6", as_="h1", display=PHONE_ONLY, margin_bottom="1rem")
+                if heading
+                else rx.fragment(),
                 gated,
                 id="main",
+                tab_index=-1,
                 padding="1rem",
                 max_width=WIDE_CONTENT_WIDTH if wide else CONTENT_WIDTH,
                 width="100%",
@@ -304,11 +341,12 @@ def app_shell(title: str, content: rx.Component, *, wide: bool = False) -> rx.Co
 def public_shell(content: rx.Component) -> rx.Component:
     """The layout of pages anyone can see (landing, sign in, sign up)."""
     return rx.box(
+        skip_link(),
         rx.el.header(
             rx.hstack(logo(), rx.spacer(), align="center", width="100%", max_width="960px", margin_x="auto"),
             padding="1rem",
         ),
-        rx.el.main(content, id="main", padding="1rem", max_width="960px", width="100%", margin_x="auto"),
+        rx.el.main(content, id="main", tab_index=-1, padding="1rem", max_width="960px", width="100%", margin_x="auto"),
         min_height="100vh",
         overflow_x="hidden",
     )
@@ -327,6 +365,7 @@ def page(
     public: bool = False,
     guest_only: bool = False,
     wide: bool = False,
+    heading: bool = True,
 ) -> Callable[[PageFn], PageFn]:
     """Register a page with its shell.
 
@@ -334,7 +373,8 @@ def page(
     run their own ``on_load``; the last one marks the visit ready to show (``VisitState.show``),
     and until then the shell shows "Loading…" instead of the page (``visit_gate``). ``public``
     pages show without a session (and at once); ``guest_only`` ones (sign in, sign up) send a
-    signed-in person to the app instead.
+    signed-in person to the app instead. ``heading=False``: the page's content has its own h1,
+    so the shell shows the title without making it a heading.
     """
     if public or guest_only:
         guard = SessionState.redirect_if_signed_in if guest_only else SessionState.check
@@ -350,7 +390,7 @@ def page(
                 return public_shell(body)
             if guest_only:
                 return public_shell(visit_gate(body))
-            return app_shell(title, body, wide=wide)
+            return app_shell(title, body, wide=wide, heading=heading)
 
         render.__name__ = content.__name__
         render.__module__ = content.__module__

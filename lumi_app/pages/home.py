@@ -15,8 +15,10 @@ from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
+from lumi_app.components.invite import invite_text
 from lumi_app.components.moments import MomentCard, loading, moment_grid
 from lumi_app.components.shell import page
+from lumi_app.components.together import together_summary
 from lumi_app.state.couple import unless_not_paired
 from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
@@ -159,11 +161,18 @@ def _partner_card() -> rx.Component:
             rx.vstack(
                 rx.text(partner.partner_name, size="5", weight="bold"),
                 rx.text("@", partner.partner_username, size="2", color_scheme="gray"),
-                rx.text("Together since ", partner.since, size="2"),
+                together_summary(partner.since_iso, partner.anniversary_iso),
                 rx.cond(
                     partner.anniversary != "",
-                    rx.text("Anniversary: ", rx.text.strong(partner.anniversary), size="2"),
-                    rx.link("Add your anniversary", href=routes.SETTINGS_RELATIONSHIP, size="2"),
+                    rx.text("Together since ", partner.anniversary, size="2", color_scheme="gray"),
+                    rx.text(
+                        "Paired on ",
+                        partner.since,
+                        ". ",
+                        rx.link("Add your anniversary", href=routes.SETTINGS_RELATIONSHIP),
+                        size="2",
+                        color_scheme="gray",
+                    ),
                 ),
                 spacing="1",
                 min_width="0",
@@ -215,14 +224,16 @@ def _invite_card() -> rx.Component:
                 color_scheme="pink",
             ),
         ),
+        invite_text(),
         rx.box(link_button("Pair with your partner", routes.PAIRING, size="3")),
     )
 
 
-@page(routes.HOME, "Home", on_load=[HomeState.load])
+@page(routes.HOME, "Home", on_load=[HomeState.load], heading=False)
 def home() -> rx.Component:
+    # The greeting is Home's one heading (the shell shows no "Home" heading above it).
     return rx.vstack(
-        rx.heading("Hi, ", SessionState.display_name, size="7", as_="h2"),
+        rx.heading("Hi, ", SessionState.display_name, size="7", as_="h1"),
         form_error(HomeState.error),
         rx.cond(
             HomeState.loaded & (HomeState.loaded_for == SessionState.context_key),

@@ -23,10 +23,11 @@ from lumi_app.components.forms import (
     section_form,
     submit_button,
 )
+from lumi_app.components.invite import invite_text
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_error
 from lumi_app.state.page_data import ApiUnderLock, begin_refresh, mark_loaded, open_page, run_fetch
-from lumi_app.state.realtime import refresh_on_couple_change
+from lumi_app.state.realtime import refresh_on_couple_change, shows_notifications
 from lumi_app.state.session import (
     ApiOutsideLock,
     SessionEnded,
@@ -72,6 +73,7 @@ class PairingState(rx.State):
 
     _visit: str = ""
     _generation: int = 0
+    _notice_is_about_a_request: bool = False
 
     async def _get(self, api: ApiOutsideLock | ApiUnderLock) -> list[Any]:
         return await api.gather(
@@ -81,6 +83,8 @@ class PairingState(rx.State):
 
     async def _show(self, data: list[Any]) -> None:
         requests, current = data
+        if current.relationship is not None and self._notice_is_about_a_request:
+            self.notice = ""  # "Request sent to Kai" is old news once they are a pair
         self.received = [PartnerRequestView.of(r, r.from_user) for r in requests.received]
         self.sent = [PartnerRequestView.of(r, r.to_user) for r in requests.sent]
         self.has_partner = current.relationship is not None
@@ -94,8 +98,15 @@ class PairingState(rx.State):
     @rx.event
     async def load(self):
         return await open_page(
-            self, PairingState.fetch, error="load_error", clear=("notice", "action_error", "send_error", "to_error")
+            self,
+            PairingState.fetch,
+            reset=self._reset,
+            error="load_error",
+            clear=("notice", "action_error", "send_error", "to_error"),
         )
+
+    def _reset(self) -> None:
+        self._notice_is_about_a_request = False
 
     @rx.event(background=True)
     async def fetch(self, generation: int):
@@ -121,6 +132,7 @@ class PairingState(rx.State):
         try:
             request = await api_call(self, lambda api, token: api.send_partner_request(token, to))
             self.notice = f"Request sent to {request.to_user.display_name} (@{request.to_user.username})."
+            self._notice_is_about_a_request = True
             await self._fetch()
         except SessionEnded:
             yield await login_redirect(self)
@@ -137,6 +149,7 @@ class PairingState(rx.State):
             return
         self.acting_on = request_id
         self.notice = self.action_error = self.send_error = self.to_error = ""
+        self._notice_is_about_a_request = False
         yield
         try:
             await api_call(self, action)
@@ -266,19 +279,10 @@ def _send_form() -> rx.Component:
 
 def _lists() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.text("Requests update when you open this page or act on one.", size="2", color_scheme="gray"),
-            rx.button(
-                rx.icon("refresh-cw", size=14),
-                "Refresh requests",
-                on_click=PairingState.load,
-                variant="ghost",
-                size="2",
-            ),
-            justify="between",
-            align="center",
-            width="100%",
-            wrap="wrap",
+        rx.text(
+            "Requests show up here as soon as they are sent, and go as soon as they are answered.",
+            size="2",
+            color_scheme="gray",
         ),
         section(
             "Requests for you",
@@ -333,6 +337,7 @@ def _paired() -> rx.Component:
 
 
 refresh_on_couple_change(routes.PAIRING, PairingState.refresh)
+shows_notifications(routes.PAIRING, kinds=("paired",))  # the page turns to "You're paired"
 
 
 @page(routes.PAIRING, "Partner", on_load=[PairingState.load])
@@ -343,8 +348,16 @@ def pairing() -> rx.Component:
         form_error(PairingState.load_error),
         rx.cond(
             PairingState.loaded & (PairingState.loaded_for == SessionState.context_key),
-            rx.cond(PairingState.has_partner, _paired(), rx.vstack(_send_form(), _lists(), spacing="4", width="100%")),
-            rx.hstack(rx.spinner(), rx.text("Loading your requests…", color_scheme="gray"), role="status"),
+            rx.cond(
+                PairingState.has_partner,
+                _paired(),
+                rx.vstack(section("Your invite", invite_text()), _send_form(), _lists(), spacing="4", width="100%"),
+            ),
+            rx.cond(
+                PairingState.load_error != "",
+                rx.button("Try again", on_click=PairingState.load, variant="soft"),
+                rx.hstack(rx.spinner(), rx.text("Loading your requests…", color_scheme="gray"), role="status"),
+            ),
         ),
         spacing="4",
         width="100%",

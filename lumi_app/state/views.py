@@ -68,6 +68,7 @@ class RelationshipView:
     partner_avatar_url: str = ""
     partner_initials: str = ""
     since: str = ""
+    since_iso: str = ""  # when they paired (ISO date-time), for counting days in the viewer's zone
     anniversary: str = ""  # "12 March 2024", or "" when not set
     anniversary_iso: str = ""  # "2024-03-12", for the date input
 
@@ -81,6 +82,7 @@ class RelationshipView:
             partner_avatar_url=partner.avatar_url or "",
             partner_initials=initials_of(partner.display_name or partner.username),
             since=long_date(relationship.since),
+            since_iso=relationship.since.isoformat(),
             anniversary=long_date(relationship.anniversary) if relationship.anniversary else "",
             anniversary_iso=relationship.anniversary.isoformat() if relationship.anniversary else "",
         )

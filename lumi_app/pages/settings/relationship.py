@@ -24,6 +24,7 @@ from lumi_app.components.forms import (
     submit_button,
 )
 from lumi_app.components.shell import page
+from lumi_app.components.together import together_summary
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error
 from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
@@ -168,7 +169,14 @@ def _partner() -> rx.Component:
             rx.vstack(
                 rx.text(partner.partner_name, weight="bold"),
                 rx.text("@", partner.partner_username, size="2", color_scheme="gray"),
-                rx.text("Together since ", partner.since, size="2"),
+                together_summary(partner.since_iso, partner.anniversary_iso),
+                rx.text(
+                    rx.cond(
+                        partner.anniversary != "", "Together since " + partner.anniversary, "Paired on " + partner.since
+                    ),
+                    size="2",
+                    color_scheme="gray",
+                ),
                 spacing="1",
                 min_width="0",
             ),
