@@ -102,6 +102,16 @@ def field_value_is(element_id: str, value: str) -> str:
     return f"document.getElementById({json.dumps(element_id)})?.value === {json.dumps(value)}"
 
 
+def together_text(days: int) -> str:
+    return "Together since today" if days == 0 else f"{days:,} {'day' if days == 1 else 'days'} together"
+
+
+def countdown_text(days: int) -> str:
+    if days == 0:
+        return "Happy anniversary"
+    return "Your anniversary is tomorrow" if days == 1 else f"Your anniversary is in {days} days"
+
+
 class Shell:
     """What every signed-in page has around its content: navigation, the partner's presence,
     the notification bell, live alerts, and logging out."""
@@ -290,7 +300,13 @@ class HomePage(AppPage):
         expect(self.partner_heading).to_have_count(0)
 
     def expect_anniversary(self, shown_as: str) -> None:
-        expect(self.page.get_by_text(f"Anniversary: {shown_as}", exact=True)).to_be_visible()
+        expect(self.page.get_by_text(f"Together since {shown_as}", exact=True)).to_be_visible()
+
+    def expect_together(self, days: int, until_anniversary: int | None = None) -> None:
+        """ "1,234 days together", and "Your anniversary is in 23 days" (or tomorrow, or today)."""
+        expect(self.page.get_by_text(together_text(days), exact=True)).to_be_visible()
+        if until_anniversary is not None:
+            expect(self.page.get_by_text(countdown_text(until_anniversary), exact=False)).to_be_visible()
 
     def nudge_sent(self, partner: Person) -> Locator:
         return self.notice(f"{partner.name} will know you're thinking of them.")
@@ -311,7 +327,6 @@ class PairingPage(AppPage):
         super().__init__(page)
         self.to_field = page.get_by_label("Partner's username or e-mail", exact=True)
         self.send_button = page.get_by_role("button", name="Send request")
-        self.refresh_button = page.get_by_role("button", name="Refresh requests")
         self.received = page.get_by_role("list", name="Requests for you")
         self.sent = page.get_by_role("list", name="Requests you sent")
         self.no_requests_for_you = page.get_by_text("No requests for you yet")
@@ -347,11 +362,6 @@ class PairingPage(AppPage):
     def cancel_to(self, name: str) -> None:
         self.cancel_button(name).click()
         expect(self.notice(f"You cancelled your request to {name}.")).to_be_visible()
-
-    def refresh(self) -> None:
-        """Fetch the requests again (they do not update by themselves yet)."""
-        self.refresh_button.click()
-        self.wait_until_ready()
 
 
 class SettingsPage(AppPage):

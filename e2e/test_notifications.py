@@ -31,14 +31,15 @@ PAGE_SIZE = 20
 def test_thinking_of_you_reaches_the_partner_live_and_waits_on_the_notifications_page(
     new_person: Callable[..., Person],
 ) -> None:
-    # given Alex on a phone and Blake at a desk, paired; Alex has nothing unread
+    # given Alex on a phone and Blake at a desk, paired; Alex's one unread notification says so
     alex = new_person("Alex", PHONE)
     blake = new_person("Blake", DESKTOP)
     RegisterPage(alex.page).register(alex)
     RegisterPage(blake.page).register(blake)
     pair_up(alex, blake)
     alex_pairing = PairingPage(alex.page).wait_until_ready()
-    alex_pairing.shell.expect_unread(0)
+    paired = 1  # "You and Blake are a pair"
+    alex_pairing.shell.expect_unread(paired)
     mark_page(alex.page)
     blake_home = HomePage(blake.page).open()
 
@@ -46,7 +47,7 @@ def test_thinking_of_you_reaches_the_partner_live_and_waits_on_the_notifications
     assert blake_home.think_of(alex)
 
     # then Alex's bell counts it and an alert pops up, without a reload
-    alex_pairing.shell.expect_unread(1)
+    alex_pairing.shell.expect_unread(paired + 1)
     expect(alex_pairing.shell.toast("Blake is thinking of you")).to_be_visible(timeout=LIVE_MS)
     expect(alex_pairing.shell.toast("A little nudge from Blake, just because.")).to_be_visible()
     expect_same_page(alex.page)
@@ -56,17 +57,17 @@ def test_thinking_of_you_reaches_the_partner_live_and_waits_on_the_notifications
     sent = 1
     while blake_home.think_of(alex):
         sent += 1
-        alex_pairing.shell.expect_unread(sent)
+        alex_pairing.shell.expect_unread(paired + sent)
         assert sent <= 2 * NUDGES_PER_MINUTE, "tapping was never limited"
     assert sent >= NUDGES_PER_MINUTE
     expect(blake_home.too_many_nudges).to_have_text(re.compile(r"Try again in \d+ seconds\."))
-    alex_pairing.shell.expect_unread(sent)
+    alex_pairing.shell.expect_unread(paired + sent)
 
     # when Alex opens the notifications from the bell, then all of them are there, unread
     notifications = alex_pairing.shell.open_notifications()
     expect(notifications.show_all_button).to_have_attribute("aria-pressed", "true")
     expect(notifications.item("Blake is thinking of you")).to_have_count(sent)
-    expect(notifications.unread_tags()).to_have_count(sent)
+    expect(notifications.unread_tags()).to_have_count(paired + sent)
     expect(notifications.end_of_list).to_be_visible()
     created = notifications.created_times()
     assert created == sorted(created, reverse=True), f"not newest first: {created}"
@@ -74,29 +75,29 @@ def test_thinking_of_you_reaches_the_partner_live_and_waits_on_the_notifications
 
     # when Alex shows only the unread ones and marks the newest read
     notifications.show("Unread")
-    expect(notifications.items).to_have_count(sent)
+    expect(notifications.items).to_have_count(paired + sent)
     notifications.select(notifications.items.first)
     notifications.mark_selected_read()
 
     # then it leaves the unread list and the bell counts one less
-    expect(notifications.items).to_have_count(sent - 1)
-    notifications.shell.expect_unread(sent - 1)
+    expect(notifications.items).to_have_count(paired + sent - 1)
+    notifications.shell.expect_unread(paired + sent - 1)
 
     # when Alex shows them all and opens the second newest (still unread)
     notifications.show("All")
-    expect(notifications.items).to_have_count(sent)
-    expect(notifications.unread_tags()).to_have_count(sent - 1)
+    expect(notifications.items).to_have_count(paired + sent)
+    expect(notifications.unread_tags()).to_have_count(paired + sent - 1)
     notifications.open_item(notifications.items.nth(1))
 
     # then it takes Alex to its link, home, and counts as read
     home = HomePage(alex.page).wait_until_ready()
     expect(alex.page).to_have_url(re.compile(r"/home$"))
-    home.shell.expect_unread(sent - 2)
+    home.shell.expect_unread(paired + sent - 2)
 
     # when Alex marks all read from the unread list
     notifications = home.shell.open_notifications()
     notifications.show("Unread")
-    expect(notifications.items).to_have_count(sent - 2)
+    expect(notifications.items).to_have_count(paired + sent - 2)
     notifications.mark_all_read()
 
     # then nothing is unread, and the bell says so
@@ -106,7 +107,7 @@ def test_thinking_of_you_reaches_the_partner_live_and_waits_on_the_notifications
 
     # and all of them are still listed, read
     notifications.show("All")
-    expect(notifications.items).to_have_count(sent)
+    expect(notifications.items).to_have_count(paired + sent)
     expect(notifications.unread_tags()).to_have_count(0)
 
     assert alex.console_errors() == []
