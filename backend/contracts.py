@@ -76,11 +76,35 @@ class RegisterRequest(Model):
     _password = field_validator("password")(_check_password)
 
 
+Login = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+RESET_CODE_PATTERN = r"^[0-9]{6}$"
+RESET_CODE_RULE = "the 6-digit code from the e-mail"
+
+
 class LoginRequest(Model):
-    login: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)] = Field(
-        description="E-mail address or username."
-    )
+    login: Login = Field(description="E-mail address or username.")
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class ForgotPasswordRequest(Model):
+    login: Login = Field(description="E-mail address or username of the account.")
+
+
+class PasswordResetRequested(Model):
+    """The same answer whether or not an account matches (nothing tells a stranger which)."""
+
+    message: str = Field(description="What happens next, in words for the person.")
+    code_lifetime_seconds: int = Field(description="How long an e-mailed code works.")
+
+
+class ResetPasswordRequest(Model):
+    login: Login = Field(description="E-mail address or username of the account.")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=RESET_CODE_PATTERN)] = Field(
+        description="The code e-mailed by `POST /auth/password/forgot`."
+    )
+    new_password: Password
+
+    _password = field_validator("new_password")(_check_password)
 
 
 class RefreshRequest(Model):

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     cloudfront_private_key: str = ""
     cloudfront_private_key_secret_arn: str = ""
     rate_limit_auth_per_minute: int = 20
+    # Per login (e-mail or username), on top of the per-client limit of every auth route: reset
+    # codes asked for, and attempts to use one, each this many an hour (a 6-digit code lives
+    # an hour, so guessing has 10 tries in a million).
+    rate_limit_password_reset_per_hour: int = 10
     rate_limit_requests_per_minute: int = 30
     rate_limits_enabled: bool = True
     # Every API call of the app comes from the Reflex backend, so the request's source address

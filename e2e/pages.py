@@ -31,6 +31,30 @@ def expect_field_error(field: Locator, message: str) -> None:
     expect(field).to_have_accessible_description(re.compile(re.escape(message)))
 
 
+def password_toggle(field: Locator) -> Locator:
+    """The show-password button inside a password field (named "Show password", pressed: "Hide password")."""
+    return field.locator("xpath=..").get_by_role("button", name=re.compile(r"^(Show|Hide) password$"))
+
+
+def expect_password_toggle_works(field: Locator, typed: str) -> None:
+    """The toggle shows what was typed and hides it again, and the focus stays in the field."""
+    toggle = password_toggle(field)
+    expect(toggle).to_have_accessible_name("Show password")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(field).to_have_attribute("type", "password")
+    toggle.click()
+    expect(field).to_have_attribute("type", "text")
+    expect(field).to_have_value(typed)
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_accessible_name("Hide password")
+    expect(field).to_be_focused()
+    toggle.click()
+    expect(field).to_have_attribute("type", "password")
+    expect(toggle).to_have_accessible_name("Show password")
+    expect(field).to_have_value(typed)
+    expect(field).to_be_focused()
+
+
 def from_now_on(locator: Locator) -> Locator:
     """``locator``'s matches that appear from now on; those on screen now are marked and left out.
 
@@ -260,12 +284,82 @@ class LoginPage(AppPage):
         self.login_field = page.get_by_label("E-mail or username", exact=True)
         self.password = page.get_by_label("Password", exact=True)
         self.log_in_button = page.get_by_role("button", name="Log in")
+        self.forgot_link = page.get_by_role("link", name="Forgot your password?")
 
     def login(self, login: str, password: str) -> None:
         """Fill the form and submit it; what follows (home, or an error) is for the test to expect."""
         self.login_field.fill(login)
         self.password.fill(password)
         self.log_in_button.click()
+
+    def forgot_password(self) -> ForgotPasswordPage:
+        self.forgot_link.click()
+        return ForgotPasswordPage(self.page).wait_until_ready()
+
+
+class ForgotPasswordPage(AppPage):
+    path = "/forgot-password"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Forgot your password?")
+        self.login_field = page.get_by_label("E-mail or username", exact=True)
+        self.send_button = page.get_by_role("button", name="Send code")
+
+    def ask_for_code(self, login: str) -> ResetPasswordPage:
+        """Ask for a code for ``login``; the reset page follows whatever the login (it says so)."""
+        self.login_field.fill(login)
+        self.send_button.click()
+        return ResetPasswordPage(self.page).wait_until_ready()
+
+
+class ResetPasswordPage(AppPage):
+    path = "/reset-password"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Choose a new password")
+        self.login_field = page.get_by_label("E-mail or username", exact=True)
+        self.code = page.get_by_label("Code from the e-mail", exact=True)
+        self.new_password = page.get_by_label("New password", exact=True)
+        self.confirm_password = page.get_by_label("New password again", exact=True)
+        self.change_button = page.get_by_role("button", name="Change password")
+        self.new_code_link = page.get_by_role("link", name="Send a new one")
+
+    def reset(self, *, code: str, new: str, again: str | None = None, login: str | None = None) -> None:
+        """Fill the form and submit it; the outcome (sign-in, or an error) is for the test to expect."""
+        if login is not None:
+            self.login_field.fill(login)
+        self.code.fill(code)
+        self.new_password.fill(new)
+        self.confirm_password.fill(new if again is None else again)
+        self.change_button.click()
+
+
+class OutboxPage:
+    """The local stack's outbox (``LumiSystem.outbox_url``): the e-mail the system would have sent,
+    newest first. Only the local system has one."""
+
+    RESET_CODE_SUBJECT = "Your Lumi password reset code"
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.ready = page.get_by_role("heading", name="Lumi outbox", exact=True)
+
+    def open(self) -> Self:
+        self.page.goto(self.url)
+        expect(self.ready).to_be_visible()
+        return self
+
+    def messages_to(self, address: str, subject: str = RESET_CODE_SUBJECT) -> Locator:
+        return self.page.get_by_role("listitem", name=f"{subject} for {address}", exact=True)
+
+    def latest_code(self, address: str) -> str:
+        """The code of the newest reset e-mail to ``address`` (it is sent before the app answers)."""
+        code = self.messages_to(address).first.get_by_role("status")
+        expect(code).to_have_text(re.compile(r"^\d{6}$"))
+        return code.inner_text()
 
 
 # ---------------------------------------------------------------- signed-in pages

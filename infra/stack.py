@@ -324,6 +324,11 @@ class Auth(Construct):
                 require_digits=policy["RequireNumbers"],
                 require_symbols=policy["RequireSymbols"],
             ),
+            # Cognito e-mails the forgot-password code itself (POST /auth/password/forgot); no Lambda
+            # of Lumi sends mail. Its default sender allows a few dozen e-mails a day: for real users
+            # give it SES (email=cognito.UserPoolEmail.with_ses(...)) and the words of
+            # backend.mail.reset_code_mail (user_verification). Locally the emulated Cognito puts
+            # them in the local outbox instead (backend/local/outbox.py).
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
@@ -405,6 +410,14 @@ class Api(Construct):
         )
         data.table.grant_read_write_data(self.function)
         media.bucket.grant_read_write(self.function)
+        # What the API asks of the user pool as an administrator: a new account joins the default
+        # group; a password reset signs the person out everywhere (and so does deleting them).
+        auth.user_pool.grant(
+            self.function,
+            "cognito-idp:AdminAddUserToGroup",
+            "cognito-idp:AdminUserGlobalSignOut",
+            "cognito-idp:AdminDeleteUser",
+        )
         self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
         NagSuppressions.add_resource_suppressions(
             self.function,

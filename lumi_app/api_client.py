@@ -47,6 +47,7 @@ from backend.contracts import (
     CoupleTags,
     CurrentRelationship,
     DeleteAccountRequest,
+    ForgotPasswordRequest,
     Health,
     LoginRequest,
     LogoutRequest,
@@ -68,6 +69,7 @@ from backend.contracts import (
     PartnerRequest,
     PartnerRequestCreate,
     PartnerRequests,
+    PasswordResetRequested,
     PresenceDisconnect,
     PresenceHeartbeat,
     PresenceStatus,
@@ -77,6 +79,7 @@ from backend.contracts import (
     RefreshRequest,
     RegisterRequest,
     Relationship,
+    ResetPasswordRequest,
     UnreadCount,
     UpdateProfileRequest,
     UploadTicket,
@@ -296,6 +299,13 @@ class LumiApi:
 
     async def change_password(self, token: str, request: ChangePasswordRequest) -> None:
         await self._send("POST", "/auth/password", token=token, body=request, for_browser=True)
+
+    async def forgot_password(self, request: ForgotPasswordRequest) -> PasswordResetRequested:
+        """Ask for a reset code by e-mail; the same answer whether or not an account matches."""
+        return await self._call("POST", "/auth/password/forgot", PasswordResetRequested, body=request, for_browser=True)
+
+    async def reset_password(self, request: ResetPasswordRequest) -> None:
+        await self._send("POST", "/auth/password/reset", body=request, for_browser=True)
 
     async def delete_account(self, token: str, password: str) -> None:
         request = DeleteAccountRequest(password=password)

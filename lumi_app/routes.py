@@ -7,6 +7,8 @@ from urllib.parse import quote
 LANDING = "/"
 REGISTER = "/register"
 LOGIN = "/login"
+FORGOT_PASSWORD = "/forgot-password"
+RESET_PASSWORD = "/reset-password"
 HOME = "/home"
 PAIRING = "/pairing"
 NOTIFICATIONS = "/notifications"

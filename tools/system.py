@@ -85,6 +85,12 @@ class LumiSystem:
     def app_url(self) -> str:
         return f"http://localhost:{self.ports.app}"
 
+    @property
+    def outbox_url(self) -> str:
+        """The local outbox's page (``messages.json`` beside it): codes and other e-mail the
+        stack would have sent. Known once the system has started."""
+        return self.stack_env["LUMI_OUTBOX_URL"]
+
     def backend_url(self, port: int | None = None) -> str:
         return f"http://localhost:{port or self.ports.backend}"
 
@@ -178,6 +184,7 @@ class LumiSystem:
             "Redis": "LUMI_REDIS_URL",
             "MQTT": "LUMI_MQTT_URL",
             "MQTT websocket": "LUMI_MQTT_WS_URL",
+            "Outbox": "LUMI_OUTBOX_URL",
         }
         out.update({label: self.stack_env[key] for label, key in keys.items() if key in self.stack_env})
         return out

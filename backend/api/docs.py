@@ -21,13 +21,14 @@ from backend.contracts import ErrorResponse
 PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 ERROR_DESCRIPTIONS = {
-    400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `cannot_pair_with_self`…)",
-    401: "Missing, invalid, expired or signed-out token (`unauthorized`, `session_expired`, `wrong_password`)",
+    400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `invalid_code`, `cannot_pair_with_self`…)",
+    401: "Missing, invalid, expired or signed-out token (`unauthorized`, `session_expired`), or an unknown account "
+    "or wrong password at sign-in (`invalid_credentials`, the same for both)",
     403: "Seen but not the caller's to change (`forbidden`)",
     404: "Not found, or not the caller's (`not_found`, `unknown_user`)",
     409: "Conflicts with existing data (see `error.code`)",
     415: "The body is not JSON (`unsupported_media_type`)",
-    422: "Fields failed validation (`validation_error`, `invalid_image`); `error.fields` says why",
+    422: "Fields failed validation (`validation_error`, `invalid_image`, `weak_password`); `error.fields` says why",
     429: "Too many attempts (`rate_limited`); see the Retry-After header",
     500: "Unexpected error (`internal_error`)",
     503: "A backing service is unreachable (`unavailable`)",

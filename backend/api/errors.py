@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from backend.contracts import PASSWORD_RULE, USERNAME_RULE, ErrorBody, ErrorResponse
+from backend.contracts import PASSWORD_RULE, RESET_CODE_RULE, USERNAME_RULE, ErrorBody, ErrorResponse
 from backend.domain.errors import (
     BadRequest,
     Conflict,
@@ -94,7 +94,11 @@ def domain_error_response(error: DomainError) -> Response:
 
 # ---------------------------------------------------------------- validation messages in words
 
-_FIELD_RULES = {"username": f"Usernames are {USERNAME_RULE}.", "password": f"Passwords need {PASSWORD_RULE}."}
+_FIELD_RULES = {
+    "username": f"Usernames are {USERNAME_RULE}.",
+    "password": f"Passwords need {PASSWORD_RULE}.",
+    "code": f"Enter {RESET_CODE_RULE}.",
+}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

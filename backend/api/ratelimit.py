@@ -1,6 +1,7 @@
 """Sliding-window rate limits kept in Redis: INCR, EXPIRE and the last window's count in one MULTI pipeline.
 
-Auth routes are limited per client IP and sign-in also per login identifier; partner
+Auth routes are limited per client IP; sign-in, reset codes and reset attempts also per login
+identifier (hourly for the last two); partner
 requests per person. Identifiers are hashed so Redis never holds e-mail addresses. Limits
 come from ``Settings.rate_limit_*``.
 
@@ -108,6 +109,18 @@ def limit_auth_client(request: Request) -> str:
 
 def limit_sign_in(login: str) -> None:
     hit("sign-in", login.strip().lower(), get_settings().rate_limit_auth_per_minute)
+
+
+def limit_password_reset(step: str, login: str) -> None:
+    """Per login and per hour, for ``step`` ("code": codes asked for, "reset": attempts to use one).
+
+    Counted whether or not an account matches, so being limited tells nothing either."""
+    try:
+        hit(f"password-{step}", login.strip().lower(), get_settings().rate_limit_password_reset_per_hour, 3600)
+    except RateLimited as limited:
+        minutes = math.ceil(limited.retry_after / 60)
+        when = "in a minute" if minutes <= 1 else f"in {minutes} minutes"
+        raise RateLimited(limited.retry_after, f"Too many tries for this account. Please try again {when}.") from None
 
 
 def limit_partner_requests(user_id: str) -> None:

@@ -1,4 +1,10 @@
-"""Signing up, in and out, passwords and account deletion (Cognito + the profile table)."""
+"""Signing up, in and out, passwords and account deletion (Cognito + the profile table).
+
+Sign-in and password reset never tell whether an account exists: an unknown login gets the
+same answer as a wrong password or code, through the same steps (the profile lookup, then
+one Cognito call about a stand-in address that cannot exist, ``rules.stand_in_address``),
+so it neither reads differently nor comes back in an obviously shorter time.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backend.domain.errors import Conflict, NotFound, Unauthorized, WrongPassword
+from redis.exceptions import RedisError
+
+from backend.domain.errors import Conflict, Unauthorized, WrongPassword
 from backend.domain.models import Caller, Tokens, UserProfile
-from backend.domain.rules import check_display_name, login_identifier, normalize_email
+from backend.domain.rules import check_display_name, login_identifier, normalize_email, stand_in_address
 from backend.store import records, sessions, user_pool, users
 
 log = logging.getLogger("lumi.accounts")
@@ -62,18 +70,51 @@ def _undo_sign_up(user_id: str) -> None:
         log.exception("could not delete the Cognito user of a failed sign-up")
 
 
-def find_account(login: str) -> UserProfile:
+def _account(login: str) -> tuple[UserProfile | None, str]:
+    """The account ``login`` names, if any, and the address to ask Cognito about."""
     identifier = login_identifier(login)
     profile = users.find(**{identifier.kind: identifier.value})
-    if profile is None:
-        raise NotFound("There is no account with that e-mail address or username.", code="unknown_user")
-    return profile
+    return profile, profile.email if profile else stand_in_address(login)
 
 
 def sign_in(login: str, password: str, verify: TokenVerifier) -> SignedIn:
-    profile = find_account(login)
-    tokens = user_pool.password_sign_in(profile.email, password)
-    return SignedIn(tokens, verify(tokens.access_token), profile)
+    """Unknown account or wrong password: the same 401 ``invalid_credentials``."""
+    profile, address = _account(login)
+    tokens = user_pool.password_sign_in(address, password)
+    if profile is None:  # Cognito cannot know a stand-in address; this is only defence in depth
+        raise user_pool.invalid_credentials()
+    caller = verify(tokens.access_token)
+    sessions.remember_session(caller.user_id, caller.session_id)
+    return SignedIn(tokens, caller, profile)
+
+
+def request_password_reset(login: str) -> None:
+    """Have a reset code e-mailed to the account's address; for an unknown login nothing is
+    sent, and the caller cannot tell the difference."""
+    _, address = _account(login)
+    user_pool.forgot_password(address)
+
+
+def reset_password(login: str, code: str, new_password: str) -> None:
+    """Set a new password with the e-mailed code, then sign the person out everywhere.
+
+    A wrong, expired or used code and an unknown login are one 400 ``invalid_code``. The
+    sessions are ended as Cognito's global sign-out does (refresh tokens) and, for the access
+    tokens still in their hour, through the denylist: if Redis cannot be reached for that,
+    the new password still stands (it is set; failing now would only make the person ask for
+    another code), and those tokens expire within the hour, as they would in plain Cognito.
+    """
+    profile, address = _account(login)
+    user_pool.confirm_forgot_password(address, code, new_password)
+    if profile is None:  # Cognito cannot know a stand-in address; this is only defence in depth
+        raise user_pool.invalid_code()
+    user_pool.sign_out_everywhere(profile.user_id)
+    try:
+        revoked = sessions.revoke_all(profile.user_id)
+    except RedisError:
+        log.exception("the password was reset, but its sessions could not be listed as signed out")
+    else:
+        log.info("password reset; %d session(s) signed out", revoked)
 
 
 def refresh(refresh_token: str, verify: TokenVerifier) -> Tokens:

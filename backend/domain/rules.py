@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -40,6 +41,21 @@ def login_identifier(login: str) -> LoginIdentifier:
     if "@" in value:
         return LoginIdentifier("email", normalize_email(value))
     return LoginIdentifier("username", value.lower())
+
+
+# A reserved top-level domain (RFC 2606): no account can ever have an address there.
+STAND_IN_DOMAIN = "lumi.invalid"
+
+
+def stand_in_address(login: str) -> str:
+    """The address Cognito is asked about when no account matches ``login``.
+
+    Sign-in and password reset then take the same path, and about the same time, for an
+    unknown account as for a known one (the lookup, then one Cognito call that fails the
+    same way), and an orphan Cognito user whose profile is gone is never reached. The same
+    login always gives the same address."""
+    digest = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:24]
+    return f"nobody-{digest}@{STAND_IN_DOMAIN}"
 
 
 def check_partner_request(sender: UserProfile, recipient: UserProfile | None) -> UserProfile:

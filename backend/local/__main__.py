@@ -1,7 +1,8 @@
 """``python -m backend.local``: run the whole local stack until Ctrl-C (or SIGTERM).
 
 Fixed ports by default so the compiled app and other processes know where to connect;
-each can be moved with a flag or ``LUMI_LOCAL_<NAME>_PORT``. ``LUMI_REDIS_URL`` /
+each can be moved with a flag or ``LUMI_LOCAL_<NAME>_PORT``. The outbox's page (the e-mail
+the stack would have sent) moves to a free port by itself when its own is taken. ``LUMI_REDIS_URL`` /
 ``LUMI_MQTT_URL`` in the environment point at an external Redis / broker instead of the
 embedded ones. The endpoints chosen are written to the env file (``.lumi/stack.env``),
 which every other process reads through ``backend.settings``; it is removed on exit.
@@ -45,6 +46,8 @@ class LauncherSettings(BaseSettings):
     local_mqtt_port: int = 1884
     local_mqtt_ws_port: int = 8884
     local_api_port: int = 8081
+    # The outbox's page (e-mail the stack would have sent); if taken, another free port.
+    local_outbox_port: int = 8025
     redis_url: str | None = None
     mqtt_url: str | None = None
     # Where the app is served: the bucket's CORS and the Reflex backend's origin check allow it.
@@ -63,6 +66,7 @@ def parse_args(argv: list[str] | None, defaults: LauncherSettings) -> argparse.N
     parser.add_argument("--mqtt-port", type=int, default=defaults.local_mqtt_port)
     parser.add_argument("--mqtt-ws-port", type=int, default=defaults.local_mqtt_ws_port)
     parser.add_argument("--api-port", type=int, default=defaults.local_api_port)
+    parser.add_argument("--outbox-port", type=int, default=defaults.local_outbox_port)
     parser.add_argument("--without", action="append", choices=PARTS, default=[], help="leave a part out (repeatable)")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     return parser.parse_args(argv)
@@ -93,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     from backend.local.stack import LocalStack, StackPorts
 
     ports = StackPorts(
-        moto=args.moto_port, redis=args.redis_port, mqtt=args.mqtt_port, mqtt_ws=args.mqtt_ws_port, api=args.api_port
+        moto=args.moto_port,
+        redis=args.redis_port,
+        mqtt=args.mqtt_port,
+        mqtt_ws=args.mqtt_ws_port,
+        api=args.api_port,
+        outbox=args.outbox_port,
     )
     wanted = {"moto": ports.moto}
     if not launcher.redis_url:

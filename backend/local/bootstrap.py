@@ -96,6 +96,8 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
             UsernameAttributes=["email"],
             AutoVerifiedAttributes=["email"],
             Policies={"PasswordPolicy": PASSWORD_POLICY},
+            # Reset codes go by e-mail only, as infra/stack.py's AccountRecovery.EMAIL_ONLY.
+            AccountRecoverySetting={"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
         )["UserPool"]["Id"]
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     client_id = next((c["ClientId"] for c in clients if c["ClientName"] == "lumi-app"), None)

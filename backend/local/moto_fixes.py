@@ -1,4 +1,4 @@
-"""Give the emulated DynamoDB the guarantees the real one documents, where moto 5.2.5 lacks them.
+"""Give the emulated DynamoDB and Cognito the guarantees the real ones document, where moto 5.2.5 lacks them.
 
 Lumi's correctness rests on two DynamoDB promises: a transaction is all-or-nothing and
 isolated from concurrent writes, and the stream shows exactly what was committed. moto
@@ -17,28 +17,65 @@ isolated from concurrent writes, and the stream shows exactly what was committed
 
 The fix keeps moto's own code for everything else: one lock serialises DynamoDB and
 DynamoDB Streams requests (per-item atomicity and serialisable transactions, as in AWS),
-and transactions check every condition before writing anything. Installed by
-:class:`backend.local.services.MotoService`; idempotent.
+and transactions check every condition before writing anything.
+
+Cognito's forgot-password flow and global sign-out, where moto 5.2.5 checks nothing
+(reproduced by ``tests/integration/test_cognito_emulator.py``):
+
+4. ``ForgotPassword`` returns its code only in an ``x-moto-forgot-password-confirmation-code``
+   response header (Cognito e-mails it and never returns it).
+5. ``ConfirmForgotPassword`` accepts any code that does not start with moto's own prefix, and
+   any new password, whatever the pool's password policy says.
+6. Global sign-out (``AdminUserGlobalSignOut``, after a reset or when an account is deleted)
+   revokes only the tokens whose sign-in named the user exactly as the sign-out does: Lumi
+   signs in with the e-mail address and signs out by ``sub``, so nothing was revoked.
+
+The fix: ``ForgotPassword`` makes a 6-digit code, keeps it on the user (so it is in the
+snapshot with everything else), hands the e-mail to the stack's outbox
+(:func:`deliver_mail_to`) and returns no code; ``ConfirmForgotPassword`` refuses, as
+Cognito does, a new password the pool's policy refuses (``InvalidPasswordException``), an
+unknown user as a wrong code when the app client prevents user-existence errors
+(``CodeMismatchException``, else ``UserNotFoundException``), a wrong code
+(``CodeMismatchException``), and a code that is older than an hour, already used or never
+asked for (``ExpiredCodeException``); a new code replaces the last one. Sign-out matches the
+user whichever of its names (username, ``sub``, e-mail) each sign-in used.
+
+Installed by :class:`backend.local.services.MotoService`; idempotent.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hmac
+import logging
+import secrets
 import threading
+import time
 from typing import Any
+
+from backend.mail import RESET_CODE_LIFETIME_SECONDS, Mailer, reset_code_mail
+
+log = logging.getLogger("lumi.local.moto")
 
 _LOCK = threading.RLock()
 _installed = False
 
 ORIGINAL_TRANSACT_WRITE_ITEMS: Any = None
+ORIGINAL_FORGOT_PASSWORD: Any = None
+ORIGINAL_CONFIRM_FORGOT_PASSWORD: Any = None
+ORIGINAL_FORGOT_PASSWORD_RESPONSE: Any = None
+ORIGINAL_SIGN_OUT: Any = None
 
 
 def install() -> None:
     """Patch the in-process moto classes (the threaded moto server shares them)."""
-    global _installed, ORIGINAL_TRANSACT_WRITE_ITEMS
+    global _installed, ORIGINAL_TRANSACT_WRITE_ITEMS, ORIGINAL_FORGOT_PASSWORD, ORIGINAL_CONFIRM_FORGOT_PASSWORD
+    global ORIGINAL_FORGOT_PASSWORD_RESPONSE, ORIGINAL_SIGN_OUT
     if _installed:
         return
+    from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
+    from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -47,6 +84,15 @@ def install() -> None:
         handler.call_action = _serialised(handler.call_action)  # type: ignore[method-assign]
     ORIGINAL_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+
+    ORIGINAL_FORGOT_PASSWORD = CognitoIdpBackend.forgot_password
+    ORIGINAL_CONFIRM_FORGOT_PASSWORD = CognitoIdpBackend.confirm_forgot_password
+    CognitoIdpBackend.forgot_password = _forgot_password  # type: ignore[method-assign]
+    CognitoIdpBackend.confirm_forgot_password = _confirm_forgot_password  # type: ignore[method-assign]
+    ORIGINAL_FORGOT_PASSWORD_RESPONSE = CognitoIdpResponse.forgot_password
+    CognitoIdpResponse.forgot_password = _without_code_header(CognitoIdpResponse.forgot_password)  # type: ignore[method-assign]
+    ORIGINAL_SIGN_OUT = CognitoIdpUserPool.sign_out
+    CognitoIdpUserPool.sign_out = _sign_out  # type: ignore[method-assign]
     _installed = True
 
 
@@ -169,3 +215,139 @@ class _Undo:
         for table, _, _ in self._items:
             if table.name in self._stream_lengths and table.stream_shard is not None:
                 del table.stream_shard.items[self._stream_lengths[table.name] :]
+
+
+# ---------------------------------------------------------------- Cognito: forgot password
+
+# Where each user pool's e-mail goes (the outbox of the stack that made the pool): moto keeps
+# its data per process, and tests run several stacks, each with its own pool, in one.
+_MAILERS: dict[str, Mailer] = {}
+_COGNITO_LOCK = threading.Lock()
+# The pending code, kept on moto's user object as a plain dict so snapshots carry it.
+RESET_CODE_ATTRIBUTE = "lumi_reset_code"
+CODE_HEADER = "x-moto-forgot-password-confirmation-code"
+
+
+def clock() -> float:
+    """Now, in epoch seconds (tests move it to see a code expire)."""
+    return time.time()
+
+
+def deliver_mail_to(user_pool_id: str, mailer: Mailer | None) -> None:
+    """Send the e-mail of this pool's users to ``mailer`` (None: nowhere, only a log line)."""
+    if mailer is None:
+        _MAILERS.pop(user_pool_id, None)
+    else:
+        _MAILERS[user_pool_id] = mailer
+
+
+def new_reset_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def reset_code_problem(pending: dict[str, Any] | None, given: str, now: float) -> str | None:
+    """Why Cognito would refuse ``given`` for a user whose pending code is ``pending``, or None.
+
+    Never asked for, already used or older than its lifetime: ``ExpiredCodeException``;
+    another code: ``CodeMismatchException`` (compared in constant time)."""
+    if not pending or now - float(pending["issued_at"]) >= RESET_CODE_LIFETIME_SECONDS:
+        return "ExpiredCodeException"
+    if not hmac.compare_digest(str(pending["code"]).encode(), given.strip().encode()):
+        return "CodeMismatchException"
+    return None
+
+
+def _pool_and_user(backend: Any, client_id: str, username: str) -> tuple[Any, Any]:
+    from moto.cognitoidp.exceptions import ResourceNotFoundError
+
+    for pool in backend.user_pools.values():
+        if client_id in pool.clients:
+            return pool, pool._get_user(username)
+    raise ResourceNotFoundError(client_id)
+
+
+def _forgot_password(backend: Any, client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
+    """moto's answer (delivery details, simulated for an unknown user), with the code e-mailed, not returned."""
+    _, details = ORIGINAL_FORGOT_PASSWORD(backend, client_id, username)
+    pool, user = _pool_and_user(backend, client_id, username)
+    if user is None:
+        return None, details
+    user.confirmation_code = None  # moto's own code: never valid here
+    code = new_reset_code()
+    with _COGNITO_LOCK:
+        setattr(user, RESET_CODE_ATTRIBUTE, {"code": code, "issued_at": clock()})
+    address = user.attribute_lookup.get("email") or username
+    mail = reset_code_mail(address, code)
+    mailer = _MAILERS.get(pool.id)
+    if mailer is None:
+        log.info("no outbox for user pool %s; the reset code for %s goes nowhere", pool.id, address)
+    else:
+        try:
+            mailer.send(mail)
+        except Exception:  # Cognito answers whether or not its e-mail arrives
+            log.exception("the outbox could not take a reset code")
+    return None, details
+
+
+def _confirm_forgot_password(backend: Any, client_id: str, username: str, password: str, code: str) -> None:
+    from moto.cognitoidp.exceptions import CodeMismatchException, ExpiredCodeException, UserNotFoundError
+    from moto.cognitoidp.models import UserStatus
+
+    pool, user = _pool_and_user(backend, client_id, username)
+    backend._validate_password(pool.id, password)  # InvalidPasswordException
+    if user is None:
+        if pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        raise UserNotFoundError("Username/client id combination not found.")
+    with _COGNITO_LOCK:
+        problem = reset_code_problem(getattr(user, RESET_CODE_ATTRIBUTE, None), code, clock())
+        if problem == "CodeMismatchException":
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        if problem is not None:
+            setattr(user, RESET_CODE_ATTRIBUTE, None)
+            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        setattr(user, RESET_CODE_ATTRIBUTE, None)  # a code works once
+        user.password = password
+        user.confirmation_code = None
+        if user.status == UserStatus.RESET_REQUIRED:
+            user.status = UserStatus.CONFIRMED
+
+
+def _without_code_header(forgot_password: Any) -> Any:
+    """Cognito's answer carries no code: drop the header moto adds (empty since the fix)."""
+
+    @functools.wraps(forgot_password)
+    def answer(self: Any) -> Any:
+        result = forgot_password(self)
+        self.response_headers.pop(CODE_HEADER, None)
+        return result
+
+    return answer
+
+
+def names_of(pool: Any, user: Any) -> set[str]:
+    """Every name a request may give this user by: its username (the ``sub`` in a pool that
+    signs in by e-mail) and the values of the pool's username attributes (the e-mail)."""
+    names = {user.username}
+    lookup = user.attribute_lookup
+    names.update(
+        str(lookup[attribute])
+        for attribute in pool.extended_config.get("UsernameAttributes") or []
+        if attribute in lookup
+    )
+    return names
+
+
+def _sign_out(pool: Any, username: str) -> None:
+    """Revoke every refresh and access token of the user, whichever name its sign-in used."""
+    user = pool._get_user(username)
+    if user is None:
+        ORIGINAL_SIGN_OUT(pool, username)
+        return
+    names = names_of(pool, user)
+    for token, entry in list(pool.refresh_tokens.items()):
+        if entry is not None and entry[1] in names:
+            pool.refresh_tokens[token] = None
+    for token, (_, signed_in_as) in list(pool.access_tokens.items()):
+        if signed_in_as in names:
+            pool.access_tokens.pop(token)

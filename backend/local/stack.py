@@ -10,6 +10,10 @@ state, the stream position and the search index are restored before anything run
 saved together every couple of seconds while something changes, and once more on stop.
 Redis keeps its own append-only file there. Without one everything lives in memory and no
 saver runs.
+
+E-mail the emulated Cognito would send (password-reset codes) lands in the stack's outbox
+(``backend.local.outbox``): a log line each, a page on 127.0.0.1 (``LUMI_OUTBOX_URL``), and
+with a data dir ``outbox.jsonl`` there.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class StackPorts:
     mqtt: int = 0
     mqtt_ws: int = 0
     api: int = 0
+    outbox: int = 0
 
 
 @dataclass
@@ -61,6 +66,7 @@ class LocalStack:
     snapshots: Any = None  # backend.local.snapshot.Snapshots, with a data dir
     restored: Any = None  # backend.local.snapshot.Restored: what the data dir held at start
     stream_poller: Any = None
+    outbox: Any = None  # backend.local.outbox.Outbox: the e-mail Cognito would have sent
     _parts: list[Any] = field(default_factory=list)
     _env: dict[str, str] = field(default_factory=dict)
     _temp_dir: str | None = None
@@ -90,6 +96,7 @@ class LocalStack:
             self.snapshots = Snapshots(self.data_dir, interval=self.save_interval)
             self.restored = self.snapshots.load()  # SnapshotError: refuse rather than overwrite
         self.provisioned = provision(self.moto.endpoint_url, self.region, self.stage, self.app_origins)
+        outbox_url = self._start_outbox()
 
         redis_url = self.redis_url
         if not redis_url:
@@ -124,6 +131,7 @@ class LocalStack:
             # forward a browser's address; curl and tests on 127.0.0.1 keep their own budget.
             "LUMI_TRUSTED_CLIENT_IP_HEADER": "true",
             "LUMI_APP_SERVER_SECRET": secrets.token_urlsafe(32),
+            "LUMI_OUTBOX_URL": outbox_url,
             **self.extra_env,
         }
         self._apply_env()
@@ -152,6 +160,20 @@ class LocalStack:
         if self.snapshots is not None:
             self._start_saver()
         return self
+
+    def _start_outbox(self) -> str:
+        """The outbox for this stack's user pool, and its page; returns the page's URL."""
+        from backend.local import moto_fixes
+        from backend.local.outbox import FILE_NAME, Outbox, OutboxServer
+
+        assert self.provisioned is not None
+        self.outbox = Outbox(os.path.join(self.data_dir, FILE_NAME) if self.data_dir else None)
+        pool_id = self.provisioned.user_pool_id
+        moto_fixes.deliver_mail_to(pool_id, self.outbox)
+        self._parts.append(_MailDelivery(pool_id))
+        server = OutboxServer(self.outbox, self.ports.outbox, host=HOST).start()
+        self._parts.append(server)
+        return server.url
 
     def _restore_search(self) -> None:
         """Put back the search index saved with the table, before anything opens it."""
@@ -322,6 +344,7 @@ class LocalStack:
             out["MQTT (websocket)"] = self._env["LUMI_MQTT_WS_URL"]
         if self.with_api:
             out["API"] = self._env["LUMI_API_URL"]
+        out["Outbox"] = self._env["LUMI_OUTBOX_URL"]
         return out
 
     def stop(self) -> None:
@@ -343,6 +366,18 @@ class LocalStack:
 
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
+
+
+@dataclass
+class _MailDelivery:
+    """Stops this stack's pool's e-mail going to its outbox once the stack stops."""
+
+    user_pool_id: str
+
+    def stop(self) -> None:
+        from backend.local import moto_fixes
+
+        moto_fixes.deliver_mail_to(self.user_pool_id, None)
 
 
 __all__ = ["HOST", "LocalStack", "StackPorts"]

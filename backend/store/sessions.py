@@ -19,6 +19,8 @@ from backend.store.redis_client import key, redis_client
 log = logging.getLogger("lumi.sessions")
 
 REFRESH_TOKEN_DAYS = 30
+# The longest an access token lives (Cognito's default and moto's), plus the verifier's leeway.
+ACCESS_TOKEN_SECONDS = 3600 + 60
 
 
 def _refresh_key(refresh_token: str) -> str:
@@ -27,6 +29,40 @@ def _refresh_key(refresh_token: str) -> str:
 
 def _session_key(session_id: str) -> str:
     return key("revoked", "session", session_id)
+
+
+def _sessions_key(user_id: str) -> str:
+    return key("sessions", user_id)
+
+
+def remember_session(user_id: str, session_id: str) -> None:
+    """Note a new sign-in of ``user_id``, so :func:`revoke_all` can find it; sessions whose
+    refresh token has expired are dropped on the way."""
+    if not session_id:
+        return
+    now = time.time()
+    refresh_seconds = REFRESH_TOKEN_DAYS * 24 * 3600
+    sessions = _sessions_key(user_id)
+    pipe = redis_client().pipeline(transaction=True)
+    pipe.zadd(sessions, {session_id: now + refresh_seconds})
+    pipe.zremrangebyscore(sessions, "-inf", now)
+    pipe.expire(sessions, refresh_seconds)
+    pipe.execute()
+
+
+def revoke_all(user_id: str) -> int:
+    """Sign out every remembered session of ``user_id``; returns how many there were."""
+    sessions = _sessions_key(user_id)
+    client = redis_client()
+    alive = [str(member) for member in client.zrangebyscore(sessions, time.time(), "+inf")]
+    if not alive:
+        return 0
+    pipe = client.pipeline(transaction=True)
+    for session_id in alive:
+        pipe.set(_session_key(session_id), "1", ex=ACCESS_TOKEN_SECONDS)
+    pipe.zrem(sessions, *alive)  # not DEL: a sign-in meanwhile (with the new password) stays
+    pipe.execute()
+    return len(alive)
 
 
 def revoke_session(session_id: str, token_expires_at: int) -> None:

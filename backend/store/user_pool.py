@@ -6,12 +6,14 @@ a fault and propagates.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, NoReturn
 
 from botocore.exceptions import ClientError
 
 from backend.aws import client
 from backend.domain.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     RateLimited,
@@ -24,7 +26,13 @@ from backend.domain.models import Tokens
 from backend.resources import DEFAULT_GROUP
 from backend.settings import get_settings
 
+log = logging.getLogger("lumi.user_pool")
+
 _WEAK = "Choose a password with at least 8 characters, including a lowercase letter and a digit."
+# The same words for an unknown account and a wrong password: neither may tell a stranger
+# whether an account exists.
+INVALID_CREDENTIALS = "That e-mail or username and password don't match."
+INVALID_CODE = "That code is not right or has expired. Ask for a new one."
 
 
 def _cognito() -> Any:
@@ -81,9 +89,9 @@ def finish_sign_up(user_id: str) -> None:
 
 
 def password_sign_in(email: str, password: str, wrong: DomainError | None = None) -> Tokens:
-    """USER_PASSWORD_AUTH; ``wrong`` is what a bad password means to the caller."""
+    """USER_PASSWORD_AUTH; ``wrong`` is what a bad password (or an unknown address) means to the caller."""
     settings = get_settings()
-    wrong = wrong or Unauthorized("That password is not right.", code="wrong_password")
+    wrong = wrong or invalid_credentials()
     try:
         response = _cognito().initiate_auth(
             ClientId=settings.user_pool_client_id,
@@ -108,6 +116,72 @@ def password_sign_in(email: str, password: str, wrong: DomainError | None = None
     if not result:
         raise Unauthorized("This sign-in needs a step Lumi does not support yet.", code="challenge_required")
     return Tokens(result["AccessToken"], result["RefreshToken"], int(result["ExpiresIn"]))
+
+
+def invalid_credentials() -> Unauthorized:
+    return Unauthorized(INVALID_CREDENTIALS, code="invalid_credentials")
+
+
+def invalid_code() -> BadRequest:
+    return BadRequest(INVALID_CODE, code="invalid_code")
+
+
+def forgot_password(address: str) -> None:
+    """Have Cognito e-mail a reset code to the user with this address (it sends nothing when
+    there is none, and says so to nobody).
+
+    Whatever Cognito says about this one user (unknown, unconfirmed, no verified address, too
+    many codes asked for) is logged and not passed on: the caller answers the same in every
+    case. Only faults of the service itself propagate (throttling as RateLimited)."""
+    settings = get_settings()
+    try:
+        _cognito().forgot_password(ClientId=settings.user_pool_client_id, Username=address)
+    except ClientError as error:
+        if _code(error) == "TooManyRequestsException":
+            raise RateLimited(retry_after=30) from error
+        if _code(error) in {
+            "UserNotFoundException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+            "LimitExceededException",
+            "CodeDeliveryFailureException",
+        }:
+            log.info("no reset code was sent (%s)", _code(error))
+            return
+        raise
+
+
+def confirm_forgot_password(address: str, code: str, new_password: str) -> None:
+    """Set a new password with the e-mailed code. A wrong, expired or used code and an unknown
+    user are one :class:`BadRequest` (``invalid_code``); a password the pool refuses is a
+    :class:`ValidationFailed` on ``new_password``."""
+    settings = get_settings()
+    invalid = invalid_code()
+    try:
+        _cognito().confirm_forgot_password(
+            ClientId=settings.user_pool_client_id, Username=address, ConfirmationCode=code, Password=new_password
+        )
+    except ClientError as error:
+        _raise(
+            error,
+            {
+                "CodeMismatchException": invalid,
+                "ExpiredCodeException": invalid,
+                "UserNotFoundException": invalid,
+                "NotAuthorizedException": invalid,
+                "InvalidPasswordException": ValidationFailed({"new_password": _WEAK}, code="weak_password"),
+            },
+        )
+
+
+def sign_out_everywhere(user_id: str) -> None:
+    """Cognito's global sign-out: every refresh token of the user stops working."""
+    settings = get_settings()
+    try:
+        _cognito().admin_user_global_sign_out(UserPoolId=settings.user_pool_id, Username=user_id)
+    except ClientError as error:
+        if _code(error) != "UserNotFoundException":
+            raise
 
 
 def refresh(refresh_token: str) -> Tokens:

@@ -2,14 +2,19 @@
 
 Each input has an id its ``<label>`` points at (so assistive tech and Playwright's
 ``get_by_label`` find it), its error is tied to it with ``aria-describedby``, and inputs
-are uncontrolled, so whatever the person typed stays put when the server says no.
+are uncontrolled, so whatever the person typed stays put when the server says no. Every
+password field has a show-password toggle (:func:`password_toggle`).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
+
+SHOW_PASSWORD = "Show password"
+HIDE_PASSWORD = "Hide password"
 
 
 def field(
@@ -26,9 +31,11 @@ def field(
     error_id = f"{id}-error"
     hint_id = f"{id}-hint"
     has_error = error != ""
+    slots = [rx.input.slot(password_toggle(id), side="right")] if type == "password" else []
     return rx.vstack(
         rx.el.label(label, html_for=id, font_weight="500", font_size="var(--font-size-2)"),
         rx.input(
+            *slots,
             id=id,
             name=name,
             type=type,
@@ -43,6 +50,46 @@ def field(
         spacing="1",
         width="100%",
         align="stretch",
+    )
+
+
+def _toggle_script(input_id: str, button_id: str) -> str:
+    """Flip the field between hidden and shown text in the browser (no round trip), say which
+    on the button, and leave the focus in the field with the caret at the end."""
+    return f"""(() => {{
+  const input = document.getElementById({json.dumps(input_id)});
+  const button = document.getElementById({json.dumps(button_id)});
+  if (!input || !button) return;
+  const show = input.type === "password";
+  input.type = show ? "text" : "password";
+  button.setAttribute("aria-pressed", show ? "true" : "false");
+  button.setAttribute("aria-label", show ? {json.dumps(HIDE_PASSWORD)} : {json.dumps(SHOW_PASSWORD)});
+  for (const icon of button.querySelectorAll("[data-when]")) icon.hidden = (icon.dataset.when === "shown") !== show;
+  input.focus();
+  const end = input.value.length;
+  try {{ input.setSelectionRange(end, end); }} catch (e) {{}}
+}})()"""
+
+
+def password_toggle(input_id: str) -> rx.Component:
+    """The eye button inside a password field: "Show password" (pressed: "Hide password").
+
+    A toggle button (``aria-pressed``) that changes only the browser's DOM: React keeps the
+    props it rendered, so a re-render of the form leaves the field as the person set it, and
+    the typed password is never sent anywhere to be shown."""
+    button_id = f"{input_id}-toggle"
+    return rx.icon_button(
+        # No display style on these: it would outrank the ``hidden`` attribute the script flips.
+        rx.el.span(rx.icon("eye", size=18), custom_attrs={"data-when": "hidden"}, line_height="0"),
+        rx.el.span(rx.icon("eye-off", size=18), custom_attrs={"data-when": "shown"}, hidden=True, line_height="0"),
+        id=button_id,
+        type="button",
+        variant="ghost",
+        color_scheme="gray",
+        aria_label=SHOW_PASSWORD,
+        aria_pressed="false",
+        aria_controls=input_id,
+        on_click=rx.call_script(_toggle_script(input_id, button_id)),
     )
 
 

@@ -1,5 +1,27 @@
 """One module per page; importing this package registers them all."""
 
-from lumi_app.pages import home, landing, login, moments, notifications, pairing, register, settings
+from lumi_app.pages import (
+    forgot_password,
+    home,
+    landing,
+    login,
+    moments,
+    notifications,
+    pairing,
+    register,
+    reset_password,
+    settings,
+)
 
-__all__ = ["home", "landing", "login", "moments", "notifications", "pairing", "register", "settings"]
+__all__ = [
+    "forgot_password",
+    "home",
+    "landing",
+    "login",
+    "moments",
+    "notifications",
+    "pairing",
+    "register",
+    "reset_password",
+    "settings",
+]

@@ -1,4 +1,9 @@
-"""Log in with an e-mail address or username and a password."""
+"""Log in with an e-mail address or username and a password.
+
+An unknown account and a wrong password get the same words, above the form (the API answers
+both with ``invalid_credentials``): neither field is to blame on its own, and nothing tells
+a stranger whether an account exists.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +12,39 @@ import reflex as rx
 from backend.contracts import LoginRequest
 from lumi_app import routes
 from lumi_app.api_client import get_api
-from lumi_app.components.forms import auth_card, field, form_error, submit_button
+from lumi_app.components.forms import auth_card, field, form_error, form_notice, submit_button
 from lumi_app.components.shell import page
+from lumi_app.state.password_reset import remembered_login, take_notice
 from lumi_app.state.session import sign_in
 from lumi_app.state.visit import opens_new_visit
 
-_CODES = {"unknown_user": "login_error", "wrong_password": "password_error"}
 _FIELDS = {"login": "login_error", "password": "password_error"}
 
 
 class LoginState(rx.State):
     busy: bool = False
     error: str = ""
+    notice: str = ""
     login_error: str = ""
     password_error: str = ""
+    # What the login field starts with: the login of a password just reset, else empty.
+    prefill: str = ""
 
     _visit: str = ""
 
     @rx.event
     async def open(self):
-        """A new visit starts without the last one's errors."""
+        """A new visit starts without the last one's errors; after a reset it says so, once."""
         if await opens_new_visit(self):
             self.error = self.login_error = self.password_error = ""
+            self.notice = await take_notice(self, "password_reset")
+            self.prefill = await remembered_login(self) if self.notice else ""
 
     @rx.event
     async def submit(self, form: dict[str, str]):
         if self.busy:
             return
-        self.error = self.login_error = self.password_error = ""
+        self.error = self.notice = self.login_error = self.password_error = ""
         login = form.get("login", "").strip()
         password = form.get("password", "")
         if not login:
@@ -46,7 +56,7 @@ class LoginState(rx.State):
         self.busy = True
         yield
         if await sign_in(
-            self, lambda: get_api().login(LoginRequest(login=login, password=password)), codes=_CODES, fields=_FIELDS
+            self, lambda: get_api().login(LoginRequest(login=login, password=password)), codes={}, fields=_FIELDS
         ):
             yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
@@ -55,12 +65,14 @@ class LoginState(rx.State):
 def login() -> rx.Component:
     return auth_card(
         "Welcome back",
+        form_notice(LoginState.notice),
         form_error(LoginState.error),
         field(
             "E-mail or username",
             id="login-login",
             name="login",
             error=LoginState.login_error,
+            default_value=LoginState.prefill,
             auto_complete="username",
             auto_capitalize="none",
             required=True,
@@ -74,6 +86,7 @@ def login() -> rx.Component:
             auto_complete="current-password",
             required=True,
         ),
+        rx.link("Forgot your password?", href=routes.FORGOT_PASSWORD, size="2"),
         submit_button("Log in", LoginState.busy, width="100%"),
         rx.text("New to Lumi? ", rx.link("Create an account", href=routes.REGISTER), size="2"),
         on_submit=LoginState.submit,

@@ -170,6 +170,23 @@ def _role_of(template, handler: str) -> dict:
     return function["Properties"]["Role"]
 
 
+def test_the_api_may_add_to_the_default_group_and_sign_out_everywhere(synthesized):
+    """Sign-up, a password reset (every session signed out) and deleting an account call these."""
+    template, _ = synthesized
+    role = _role_of(template, "backend.api.app.handler")["Fn::GetAtt"][0]
+    actions = set()
+    for policy in resources_of(template, "AWS::IAM::Policy"):
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                granted = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                actions |= {action for action in granted if action.startswith("cognito-idp:")}
+    assert actions == {
+        "cognito-idp:AdminAddUserToGroup",
+        "cognito-idp:AdminUserGlobalSignOut",
+        "cognito-idp:AdminDeleteUser",
+    }
+
+
 def _joined(value) -> str:
     """An ARN built with Fn::Join, pseudo parameters shown as <ref>."""
     if isinstance(value, str):

@@ -118,11 +118,53 @@ def test_a_username_typed_with_capitals_is_kept_in_lower_case(api: Api) -> None:
     assert_error(api.post("/auth/register", again), 409, "username_taken")
 
 
-def test_login_failures_say_what_is_wrong(api: Api, register: Register) -> None:
+def test_an_unknown_account_and_a_wrong_password_get_the_same_answer(api: Api, register: Register) -> None:
+    # given a real account
     person = register("fail")
-    assert_error(api.post("/auth/login", {"login": person.username, "password": "not it 123"}), 401, "wrong_password")
-    assert_error(api.post("/auth/login", {"login": unique_name("ghost"), "password": PASSWORD}), 404, "unknown_user")
-    assert_error(api.post("/auth/login", {"login": "ghost@nowhere.example", "password": PASSWORD}), 404, "unknown_user")
+    attempts = {
+        "wrong password, by username": {"login": person.username, "password": "not it 123"},
+        "wrong password, by e-mail": {"login": person.email.upper(), "password": "not it 123"},
+        "unknown username": {"login": unique_name("ghost"), "password": PASSWORD},
+        "unknown e-mail": {"login": "ghost@nowhere.example", "password": PASSWORD},
+    }
+    # when each is tried, then every answer is the same, status, body and headers
+    answers = {}
+    for what, attempt in attempts.items():
+        status, body = api.post("/auth/login", attempt)
+        answers[what] = (status, body, sorted(api.last_headers))
+    assert len({json.dumps(answer, sort_keys=True) for answer in answers.values()}) == 1, answers
+    status, body, _ = answers["unknown e-mail"]
+    assert status == 401
+    assert body == {
+        "error": {
+            "code": "invalid_credentials",
+            "message": "That e-mail or username and password don't match.",
+            "fields": {},
+        }
+    }
+
+
+def test_an_unknown_account_goes_through_the_same_steps(
+    api: Api, register: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So it is not answered in an obviously shorter time: Cognito is asked either way, about the
+    real address or about a stand-in that cannot exist (never about what a stranger typed)."""
+    person = register("steps")
+    asked: list[str] = []
+    original = accounts.user_pool.password_sign_in
+
+    def asking(address: str, password: str, wrong: Any = None) -> Any:
+        asked.append(address)
+        return original(address, password, wrong)
+
+    monkeypatch.setattr(accounts.user_pool, "password_sign_in", asking)
+    ghost = unique_name("ghost")
+    for login in (person.username, ghost, ghost.upper(), f"{ghost}@example.com"):
+        assert api.post("/auth/login", {"login": login, "password": "not it 123"})[0] == 401
+    known, unknown, same_unknown, unknown_email = asked
+    assert known == person.email
+    assert unknown == same_unknown and unknown.endswith("@lumi.invalid")
+    assert unknown_email.endswith("@lumi.invalid") and unknown_email != unknown
 
 
 def test_duplicate_username_or_email_is_a_conflict(api: Api, register: Register) -> None:
@@ -337,7 +379,7 @@ def test_change_password(api: Api, register: Register) -> None:
         "/auth/password", {"current_password": PASSWORD, "new_password": new}, token=person.access_token
     )
     assert status == 204
-    assert_error(api.post("/auth/login", {"login": person.email, "password": PASSWORD}), 401, "wrong_password")
+    assert_error(api.post("/auth/login", {"login": person.email, "password": PASSWORD}), 401, "invalid_credentials")
     assert api.post("/auth/login", {"login": person.email, "password": new})[0] == 200
 
 
@@ -376,7 +418,7 @@ def test_sign_in_attempts_are_rate_limited_per_ip_and_per_login(api: Api, regist
     assert_error(api.post("/auth/login", attempt, source_ip="192.0.2.99"), 429, "rate_limited")
     # other people from other addresses are unaffected
     other = {"login": unique_name("nobody"), "password": "x1234567"}
-    assert api.post("/auth/login", other, source_ip="192.0.2.200")[0] == 404
+    assert api.post("/auth/login", other, source_ip="192.0.2.200")[0] == 401
 
 
 def random_address(version: int = 4) -> str:
@@ -398,14 +440,14 @@ def test_browsers_behind_the_reflex_backend_have_their_own_budgets(api: Api, low
     # given two browsers whose calls all come from the one Reflex backend (one source IP)
     first, second = random_address(), random_address()
     # when the first one uses up its budget
-    assert [sign_in_as_nobody(api, first) for _ in range(3)] == [404, 404, 404]
+    assert [sign_in_as_nobody(api, first) for _ in range(3)] == [401, 401, 401]
     assert sign_in_as_nobody(api, first) == 429
     # then the second one still has all of its own
-    assert [sign_in_as_nobody(api, second) for _ in range(3)] == [404, 404, 404]
+    assert [sign_in_as_nobody(api, second) for _ in range(3)] == [401, 401, 401]
     # and an address counts as one whatever its spelling
     assert sign_in_as_nobody(api, f" {first} ") == 429
     third = random_address(version=6)
-    assert [sign_in_as_nobody(api, third) for _ in range(3)] == [404, 404, 404]
+    assert [sign_in_as_nobody(api, third) for _ in range(3)] == [401, 401, 401]
     assert sign_in_as_nobody(api, third.replace("2001:db8::", "2001:0db8:0:0:0:0:")) == 429
 
 
@@ -415,7 +457,7 @@ def test_a_forwarded_address_is_ignored_when_the_header_is_not_trusted(
     monkeypatch.setenv("LUMI_TRUSTED_CLIENT_IP_HEADER", "false")
     reset_settings()
     # every attempt claims another browser, with the app server's secret, but they all come from one address
-    assert [sign_in_as_nobody(api, random_address()) for _ in range(3)] == [404, 404, 404]
+    assert [sign_in_as_nobody(api, random_address()) for _ in range(3)] == [401, 401, 401]
     assert sign_in_as_nobody(api, random_address()) == 429
     assert sign_in_as_nobody(api, None) == 429
 
@@ -423,11 +465,11 @@ def test_a_forwarded_address_is_ignored_when_the_header_is_not_trusted(
 @pytest.mark.parametrize("garbage", ["not-an-ip", "203.0.113.1, 203.0.113.2", "", "203.0.113.999", "1" * 100])
 def test_a_forwarded_value_that_is_not_an_ip_address_is_ignored(api: Api, low_limits: None, garbage: str) -> None:
     # given the source address's budget used up by attempts without the header
-    assert [sign_in_as_nobody(api, None) for _ in range(3)] == [404, 404, 404]
+    assert [sign_in_as_nobody(api, None) for _ in range(3)] == [401, 401, 401]
     # when garbage is forwarded, the source address still counts
     assert sign_in_as_nobody(api, garbage) == 429
     # while a real forwarded address gets its own budget
-    assert sign_in_as_nobody(api, random_address(version=6)) == 404
+    assert sign_in_as_nobody(api, random_address(version=6)) == 401
 
 
 def test_partner_requests_are_rate_limited_per_person(api: Api, register: Register, low_limits: None) -> None:

@@ -82,10 +82,10 @@ async def test_browsers_signing_in_through_the_app_have_their_own_budgets(api_ur
     first, second = browser_address_for_test(), browser_address_for_test()
     try:
         # when the first one uses up its sign-in budget
-        assert [await sign_in_as_nobody(api, first) for _ in range(3)] == [404, 404, 404]
+        assert [await sign_in_as_nobody(api, first) for _ in range(3)] == [401, 401, 401]
         assert await sign_in_as_nobody(api, first) == 429
         # then the second one still has all of its own
-        assert [await sign_in_as_nobody(api, second) for _ in range(3)] == [404, 404, 404]
+        assert [await sign_in_as_nobody(api, second) for _ in range(3)] == [401, 401, 401]
     finally:
         await api.aclose()
 
@@ -116,7 +116,7 @@ def test_a_direct_caller_cannot_choose_its_budget(api_url: str, not_the_secret: 
 
     with caller:
         # when it makes more attempts than one budget allows, then they all count as its own
-        assert [attempt() for _ in range(3)] == [404, 404, 404]
+        assert [attempt() for _ in range(3)] == [401, 401, 401]
         assert attempt() == 429
 
 
@@ -129,7 +129,7 @@ async def test_with_the_header_not_trusted_even_the_app_server_gets_one_budget(
     api = app_server(api_url)
     try:
         # when the app server signs in for a new browser each time, then they share its budget
-        assert [await sign_in_as_nobody(api, browser_address_for_test()) for _ in range(3)] == [404, 404, 404]
+        assert [await sign_in_as_nobody(api, browser_address_for_test()) for _ in range(3)] == [401, 401, 401]
         assert await sign_in_as_nobody(api, browser_address_for_test()) == 429
     finally:
         await api.aclose()

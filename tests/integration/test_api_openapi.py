@@ -19,6 +19,8 @@ EXPECTED = {
     ("post", "/auth/refresh"),
     ("post", "/auth/logout"),
     ("post", "/auth/password"),
+    ("post", "/auth/password/forgot"),
+    ("post", "/auth/password/reset"),
     ("post", "/auth/delete-account"),
     ("get", "/users/me"),
     ("patch", "/users/me"),
@@ -64,11 +66,19 @@ EXPECTED = {
     ("post", "/moments/{moment_id}/typing"),
     ("post", "/moments/{moment_id}/receipts"),
 }
-PUBLIC = {("get", "/health"), ("post", "/auth/register"), ("post", "/auth/login"), ("post", "/auth/refresh")}
+PUBLIC = {
+    ("get", "/health"),
+    ("post", "/auth/register"),
+    ("post", "/auth/login"),
+    ("post", "/auth/refresh"),
+    ("post", "/auth/password/forgot"),
+    ("post", "/auth/password/reset"),
+}
 # The routes that answer without a body, with the status they answer.
 WITHOUT_A_BODY = {
     ("post", "/auth/logout"): 204,
     ("post", "/auth/password"): 204,
+    ("post", "/auth/password/reset"): 204,
     ("post", "/auth/delete-account"): 204,
     ("post", "/push/subscriptions"): 201,
     ("delete", "/push/subscriptions"): 204,
@@ -111,6 +121,13 @@ def test_openapi_document_lists_every_route_with_models_and_security(api: Api) -
     assert "201" in operations[("post", "/auth/register")]["responses"]
     assert "204" in operations[("delete", "/relationships/{relationship_id}")]["responses"]
     assert "409" in operations[("post", "/relationships/requests")]["responses"]
+    # sign-in and reset never answer "no such account": no 404 to tell it apart
+    assert "404" not in operations[("post", "/auth/login")]["responses"]
+    forgot = operations[("post", "/auth/password/forgot")]["responses"]
+    assert forgot["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PasswordResetRequested"
+    }
+    assert "404" not in forgot and "404" not in operations[("post", "/auth/password/reset")]["responses"]
 
 
 def routes_answering_without_a_body() -> dict[tuple[str, str], int]:

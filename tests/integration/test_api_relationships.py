@@ -351,7 +351,9 @@ def test_delete_account_cascades(api: Api, register: Register, couple: MakeCoupl
     # then they cannot sign in, their tokens are dead, and Cognito no longer has them
     for person in (xena, ana):
         assert_error(
-            api.post("/auth/login", {"login": person.username, "password": person.password}), 404, "unknown_user"
+            api.post("/auth/login", {"login": person.username, "password": person.password}),
+            401,
+            "invalid_credentials",
         )
         assert_error(api.get("/users/me", token=person.access_token), 401, "unauthorized")
         users = client("cognito-idp").list_users(

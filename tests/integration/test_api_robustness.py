@@ -20,6 +20,8 @@ ROUTES: list[tuple[str, str, bool]] = [
     ("POST", "/auth/register", False),
     ("POST", "/auth/login", False),
     ("POST", "/auth/refresh", False),
+    ("POST", "/auth/password/forgot", False),
+    ("POST", "/auth/password/reset", False),
     ("POST", "/auth/password", True),
     ("POST", "/auth/delete-account", True),
     ("PATCH", "/users/me", True),
@@ -172,6 +174,8 @@ def bodies(fields: list[str]) -> st.SearchStrategy[Any]:
 
 FUZZED = [
     ("POST", "/auth/login", ["login", "password"], False),
+    ("POST", "/auth/password/forgot", ["login"], False),
+    ("POST", "/auth/password/reset", ["login", "code", "new_password"], False),
     ("PATCH", "/users/me", ["display_name", "username"], True),
     ("POST", "/relationships/requests", ["to"], True),
     ("PUT", "/relationships/{rel}/anniversary", ["anniversary"], True),

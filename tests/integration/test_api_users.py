@@ -80,7 +80,7 @@ def test_change_display_name_and_username(api: Api, register: Register) -> None:
     assert table.get(keys.username_claim(new_name))["user_id"] == person.user_id
     assert table.get(keys.username_claim(person.username)) is None
     assert api.post("/auth/login", {"login": new_name, "password": person.password})[0] == 200
-    assert api.post("/auth/login", {"login": person.username, "password": person.password})[0] == 404
+    assert api.post("/auth/login", {"login": person.username, "password": person.password})[0] == 401
 
 
 def test_taking_a_username_in_use_is_a_conflict(api: Api, register: Register) -> None:

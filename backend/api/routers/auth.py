@@ -1,4 +1,4 @@
-"""Accounts: register, sign in and out, refresh, change password, delete the account."""
+"""Accounts: register, sign in and out, refresh, change or reset the password, delete the account."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api import views
 from backend.api.auth import BEARER, AccessToken, CurrentCaller, verify_access_token
 from backend.api.docs import responses
-from backend.api.ratelimit import AuthClient, hit, limit_sign_in
+from backend.api.ratelimit import AuthClient, hit, limit_password_reset, limit_sign_in
 from backend.contracts import (
     AuthSession,
     AuthTokens,
     ChangePasswordRequest,
     DeleteAccountRequest,
+    ForgotPasswordRequest,
     LoginRequest,
     LogoutRequest,
+    PasswordResetRequested,
     RefreshRequest,
     RegisterRequest,
+    ResetPasswordRequest,
 )
 from backend.domain import accounts
+from backend.mail import RESET_CODE_LIFETIME_SECONDS
 from backend.settings import get_settings
 
 router = Router()
@@ -48,11 +52,46 @@ def register(body: RegisterRequest, _client: AuthClient) -> AuthSession:
     "/auth/login",
     tags=TAGS,
     summary="Sign in with e-mail or username",
-    responses=responses(200, AuthSession, 401, 404, 429),
+    description="An unknown account and a wrong password get the same 401 `invalid_credentials`.",
+    responses=responses(200, AuthSession, 401, 429),
 )
 def login(body: LoginRequest, _client: AuthClient) -> AuthSession:
     limit_sign_in(body.login)
     return _session(accounts.sign_in(body.login, body.password, verify_access_token))
+
+
+RESET_CODE_SENT = PasswordResetRequested(
+    message="If an account matches, we've sent a code to its e-mail.",
+    code_lifetime_seconds=RESET_CODE_LIFETIME_SECONDS,
+)
+
+
+@router.post(
+    "/auth/password/forgot",
+    status_code=202,
+    tags=TAGS,
+    summary="E-mail a code for choosing a new password",
+    description="The same 202 and body whether or not an account matches; only a real account is sent a code.",
+    responses=responses(202, PasswordResetRequested, 429, description="Asked for (sent if an account matches)"),
+)
+def forgot_password(body: ForgotPasswordRequest, _client: AuthClient) -> PasswordResetRequested:
+    limit_password_reset("code", body.login)
+    accounts.request_password_reset(body.login)
+    return RESET_CODE_SENT
+
+
+@router.post(
+    "/auth/password/reset",
+    status_code=204,
+    tags=TAGS,
+    summary="Choose a new password with the e-mailed code; signs out every session",
+    description="A wrong, expired or used code and an unknown account get the same 400 `invalid_code`.",
+    responses=responses(204, None, 429, description="Password changed; every session signed out"),
+)
+def reset_password(body: ResetPasswordRequest, _client: AuthClient) -> Response[None]:
+    limit_password_reset("reset", body.login)
+    accounts.reset_password(body.login, body.code, body.new_password)
+    return Response(status_code=204)
 
 
 @router.post(
