@@ -313,6 +313,10 @@ VideoContentType = Literal["video/mp4", "video/quicktime", "video/webm"]
 PHOTO_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
 PhotoContentType = Literal["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"]
 MOMENT_CONTENT_TYPES: tuple[str, ...] = VIDEO_CONTENT_TYPES + PHOTO_CONTENT_TYPES
+# One literal (not a union of the two), so a wrong type is refused in one sentence naming them all.
+MomentContentType = Literal[
+    "video/mp4", "video/quicktime", "video/webm", "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"
+]
 MomentKind = Literal["video", "photo"]
 # A photo is "processing" until the media job made its renditions ("failed": it could not).
 MomentStatus = Literal["processing", "ready", "failed"]
@@ -365,7 +369,7 @@ TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 class MomentUploadRequest(Model):
     """Ask for a presigned POST for a new moment's video or photo (its content type says which)."""
 
-    content_type: VideoContentType | PhotoContentType
+    content_type: MomentContentType
     size: int = Field(gt=0, description="Size of the file in bytes.")
     file_name: Annotated[str, StringConstraints(max_length=255)] | None = None
 

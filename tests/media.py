@@ -106,8 +106,8 @@ PHOTO_CONTENT_TYPES: dict[str, str] = {
     "heic": "image/heic",
 }
 # Where the test photo was taken: what must never reach a partner's browser or stay stored.
-GPS_LATITUDE = ((52, 1), (31, 1), (1234, 100))
-GPS_LONGITUDE = ((13, 1), (24, 1), (5678, 100))
+GPS_LATITUDE = (52.0, 31.0, 12.34)
+GPS_LONGITUDE = (13.0, 24.0, 56.78)
 
 
 def make_photo(

@@ -111,3 +111,11 @@ def test_a_transparent_png_goes_onto_white() -> None:
 def test_a_picture_larger_than_allowed_is_not_decoded() -> None:
     with pytest.raises(photo.PhotoError):
         photo.renditions(make_photo("png", (400, 300), orientation=1), "png", 100_000)
+
+
+def test_every_moment_type_is_a_video_or_a_photo_the_api_takes() -> None:
+    from typing import get_args
+
+    from backend.contracts import MOMENT_CONTENT_TYPES, PHOTO_CONTENT_TYPES, VIDEO_CONTENT_TYPES, MomentContentType
+
+    assert set(get_args(MomentContentType)) == set(MOMENT_CONTENT_TYPES) == {*VIDEO_CONTENT_TYPES, *PHOTO_CONTENT_TYPES}
