@@ -90,10 +90,12 @@ def camera_button(label: str, icon: str, input_id: str, accept: str) -> rx.Compo
         display="inline-flex",
         align_items="center",
         justify_content="center",
-        gap="0.5rem",
+        gap="0.4rem",
         min_height="44px",
-        padding="0 1rem",
+        padding="0 0.6rem",
         flex="1",
+        white_space="nowrap",
+        font_size="var(--font-size-2)",
         border_radius="var(--radius-3)",
         background=rx.color("accent", 9),
         color=rx.color("accent", 1),
@@ -157,7 +159,7 @@ def file_field() -> rx.Component:
     )
     zone = rx.el.label(
         rx.icon("image-up", size=28, aria_hidden="true", color=rx.color("accent", 10)),
-        rx.el.span("Drag a video or photo here, or ", rx.el.u("choose one"), display=WIDE_ONLY),
+        rx.el.span("Drag a video or photo here, or\u00a0", rx.el.u("choose one"), display=WIDE_ONLY),
         rx.el.span("Choose a video or photo", display=PHONE_ONLY, font_weight="500"),
         rx.el.input(
             type="file",
