@@ -8,8 +8,9 @@
  * - While the person types in the composer (marked data-lumi-typing), the partner is told at most
  *   every TYPING_EVERY_MS: at once, then once more at the end of each interval they kept typing in.
  *   Sending starts afresh, so the next message's first key is announced at once.
- * - When the tab is looked at again, the page's bridge (window.__lumiChatSeen, bound by the
- *   watch page) is told which moment is on screen, so the partner's messages count as read.
+ * - When the tab is looked at again, the chat's bridge (window.__lumiChatSeen, bound while a chat
+ *   is mounted) is told which moment's chat is on screen (its data-lumi-chat-for), so the
+ *   partner's messages count as read.
  * - When the moment's video cannot load (a page left open longer than its signed URL lives,
  *   then seeked), where it was is remembered and the page's hidden "renew" button asks the
  *   server for a fresh URL; lumiChat.resumeVideo() then seeks the new player back there.
@@ -117,7 +118,8 @@
     if (document.visibilityState !== "visible" || typeof window.__lumiChatSeen !== "function") {
       return;
     }
-    var id = new URLSearchParams(window.location.search).get("id") || "";
+    var chat = document.querySelector("[data-lumi-chat-for]");
+    var id = chat ? chat.getAttribute("data-lumi-chat-for") || "" : "";
     if (id) {
       window.__lumiChatSeen(id);
     }

@@ -7,18 +7,133 @@
  * One upload per input at a time; lumiUpload.cancel(inputId) aborts it (the promise then
  * resolves with reason "cancelled").
  *
- * An <input type="file" data-lumi-upload-into="other-id"> (a phone's "Record a video" with
- * the capture attribute) hands what it got to the input with that id, so the page reads one.
+ * An <input type="file" data-lumi-upload-into="other-id"> (a phone's "Record a video" or "Take
+ * a photo", with the capture attribute) hands what it got to the input with that id, so the
+ * page reads one. An element marked data-lumi-drop-into="input-id" (the drop zone) takes a
+ * file dragged onto it into that input the same way, and is marked data-dragging meanwhile.
+ *
+ * lumiUpload.inspect(inputId) describes the chosen file for the page before anything is sent:
+ * its name, type (inferred from the name where the browser gives none, as for HEIC on some
+ * systems), size, an object URL to preview it with, and a video's length.
  */
 (function () {
   "use strict";
 
   var active = {};
+  var previews = {};
+  var TYPES_BY_EXTENSION = {
+    heic: "image/heic",
+    heif: "image/heif",
+    jpg: "image/jpeg",
+    jpeg: "image/jpeg",
+    png: "image/png",
+    webp: "image/webp",
+    mp4: "video/mp4",
+    m4v: "video/mp4",
+    mov: "video/quicktime",
+    webm: "video/webm",
+  };
 
   function fileOf(inputId) {
     var input = document.getElementById(inputId);
     return input && input.files && input.files.length ? input.files[0] : null;
   }
+
+  function typeOf(file) {
+    if (file.type) {
+      return file.type;
+    }
+    var dot = file.name.lastIndexOf(".");
+    return (dot >= 0 && TYPES_BY_EXTENSION[file.name.slice(dot + 1).toLowerCase()]) || "";
+  }
+
+  // A preview's object URL is let go a while after another file replaces it, once the page no
+  // longer shows it (revoking it at once could fail a read the old <video> still makes).
+  function forgetPreview(inputId) {
+    var url = previews[inputId];
+    if (url) {
+      delete previews[inputId];
+      window.setTimeout(function () {
+        URL.revokeObjectURL(url);
+      }, 30000);
+    }
+  }
+
+  /** A video's length in seconds from its metadata (null when the browser cannot tell, e.g. a
+   * recording without a duration), without playing it. */
+  function videoLength(url) {
+    return new Promise(function (resolve) {
+      var probe = document.createElement("video");
+      var settled = false;
+      function finish(value) {
+        if (!settled) {
+          settled = true;
+          probe.removeAttribute("src");
+          probe.load();
+          resolve(value);
+        }
+      }
+      probe.preload = "metadata";
+      probe.muted = true;
+      probe.onloadedmetadata = function () {
+        finish(isFinite(probe.duration) && probe.duration > 0 ? probe.duration : null);
+      };
+      probe.onerror = function () {
+        finish(null);
+      };
+      window.setTimeout(function () {
+        finish(null);
+      }, 8000);
+      probe.src = url;
+    });
+  }
+
+  function hand(files, target) {
+    try {
+      target.files = files;
+    } catch (error) {
+      return false; // a browser without settable FileLists; the person can still choose the file
+    }
+    target.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function dropZone(event) {
+    var node = event.target;
+    return node && node.closest ? node.closest("[data-lumi-drop-into]") : null;
+  }
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var zone = dropZone(event);
+      if (!zone || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, "Files") < 0) {
+        return;
+      }
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      zone.setAttribute("data-dragging", "");
+    });
+  });
+
+  document.addEventListener("dragleave", function (event) {
+    var zone = dropZone(event);
+    if (zone && !zone.contains(event.relatedTarget)) {
+      zone.removeAttribute("data-dragging");
+    }
+  });
+
+  document.addEventListener("drop", function (event) {
+    var zone = dropZone(event);
+    if (!zone) {
+      return;
+    }
+    event.preventDefault();
+    zone.removeAttribute("data-dragging");
+    var target = document.getElementById(zone.getAttribute("data-lumi-drop-into"));
+    if (target && !target.disabled && event.dataTransfer && event.dataTransfer.files.length) {
+      hand(event.dataTransfer.files, target);
+    }
+  });
 
   function showProgress(progressId, percent) {
     var bar = document.getElementById(progressId);
@@ -39,23 +154,36 @@
       return;
     }
     var target = document.getElementById(targetId);
-    if (!target) {
-      return;
+    if (target && hand(source.files, target)) {
+      source.value = "";
     }
-    try {
-      target.files = source.files;
-    } catch (error) {
-      return; // a browser without settable FileLists; the person can still choose the file
-    }
-    source.value = "";
-    target.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
   window.lumiUpload = {
     /** What the API needs to issue an upload ticket, or null when no file is chosen. */
     describe: function (inputId) {
       var file = fileOf(inputId);
-      return file ? { name: file.name, type: file.type, size: file.size } : null;
+      return file ? { name: file.name, type: typeOf(file), size: file.size } : null;
+    },
+
+    /** describe(), plus a preview URL of the file and, for a video, its length in seconds. */
+    inspect: function (inputId) {
+      var file = fileOf(inputId);
+      forgetPreview(inputId);
+      if (!file) {
+        return Promise.resolve(null);
+      }
+      var type = typeOf(file);
+      var url = URL.createObjectURL(file);
+      previews[inputId] = url;
+      var described = { name: file.name, type: type, size: file.size, preview: url, duration: null };
+      if (type.indexOf("video/") !== 0) {
+        return Promise.resolve(described);
+      }
+      return videoLength(url).then(function (seconds) {
+        described.duration = seconds;
+        return described;
+      });
     },
 
     /** Empty the file input after an upload (a file input can only be set to ""). */
@@ -64,6 +192,7 @@
       if (input) {
         input.value = "";
       }
+      forgetPreview(inputId);
       return true;
     },
 

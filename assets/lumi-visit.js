@@ -11,7 +11,9 @@
  * a previous visit, and stays on screen while a dropped connection comes back.
  *
  * Loaded in the head before the app's own scripts: history is patched before React's router
- * first navigates.
+ * first navigates. It also keeps the browser's time zone in sessionStorage ("lumi_zone"), which
+ * reaches the backend the same way (VisitState.time_zone): the feed's day headings are the
+ * viewer's days.
  */
 (function () {
   "use strict";
@@ -60,6 +62,12 @@
   };
 
   begin();
+  // Which days moments fall on is the viewer's: the browser's time zone goes with the visit key.
+  try {
+    window.sessionStorage.setItem("lumi_zone", Intl.DateTimeFormat().resolvedOptions().timeZone || "");
+  } catch (error) {
+    // No storage or no Intl: days are UTC's.
+  }
   ["pushState", "replaceState"].forEach(function (name) {
     var original = window.history[name];
     window.history[name] = function () {

@@ -333,6 +333,24 @@ class NudgeSent(Model):
 
 VIDEO_CONTENT_TYPES: tuple[str, ...] = ("video/mp4", "video/quicktime", "video/webm")
 VideoContentType = Literal["video/mp4", "video/quicktime", "video/webm"]
+# HEIC comes as either type, from the browsers that send it (Safari on an iPhone, mostly).
+PHOTO_CONTENT_TYPES: tuple[str, ...] = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
+PhotoContentType = Literal["image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"]
+MOMENT_CONTENT_TYPES: tuple[str, ...] = VIDEO_CONTENT_TYPES + PHOTO_CONTENT_TYPES
+# One literal (not a union of the two), so a wrong type is refused in one sentence naming them all.
+MomentContentType = Literal[
+    "video/mp4", "video/quicktime", "video/webm", "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"
+]
+MomentKind = Literal["video", "photo"]
+# A photo is "processing" until the media job made its renditions ("failed": it could not).
+MomentStatus = Literal["processing", "ready", "failed"]
+
+
+def moment_kind(content_type: str) -> MomentKind:
+    """Whether an upload of this content type is a photo or a video."""
+    return "photo" if content_type in PHOTO_CONTENT_TYPES else "video"
+
+
 MOMENT_TITLE_MAX = 90
 MOMENT_DESCRIPTION_MAX = 1024
 MOMENT_TAGS_MAX = 10
@@ -373,22 +391,22 @@ TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 
 
 class MomentUploadRequest(Model):
-    """Ask for a presigned POST for a new moment's video."""
+    """Ask for a presigned POST for a new moment's video or photo (its content type says which)."""
 
-    content_type: VideoContentType
+    content_type: MomentContentType
     size: int = Field(gt=0, description="Size of the file in bytes.")
     file_name: Annotated[str, StringConstraints(max_length=255)] | None = None
 
 
 class MomentUploadTicket(UploadTicket):
-    """Where the browser posts the video; ``moment_id`` is then used to create the moment."""
+    """Where the browser posts the file; ``moment_id`` is then used to create the moment."""
 
     moment_id: str
     min_bytes: int
 
 
 class MomentCreate(Model):
-    """Make the uploaded video a moment (after the server has checked it)."""
+    """Make the uploaded video or photo a moment (after the server has checked it)."""
 
     moment_id: MomentId
     title: MomentTitle
@@ -412,18 +430,33 @@ class Tag(Model):
 class Moment(Model):
     moment_id: str
     owner: PublicProfile
+    kind: MomentKind = "video"
+    status: MomentStatus = Field(
+        default="ready",
+        description="`processing` while a photo's pictures are being made; `failed` if they could not be.",
+    )
     title: str
     description: str
     tags: list[Tag]
-    content_type: str
+    content_type: str = Field(description="As uploaded (a photo is served as JPEG).")
     size: int
-    duration_seconds: float
-    width: int | None = None
+    duration_seconds: float = Field(description="0 for a photo.")
+    width: int | None = Field(default=None, description="As shown: a photo's upright width.")
     height: int | None = None
     created_at: datetime
     updated_at: datetime | None = None
-    video_url: str = Field(description="Signed URL of the video; serves HTTP Range requests.")
-    thumbnail_url: str | None = Field(default=None, description="Null until the thumbnail is made.")
+    video_url: str | None = Field(
+        default=None, description="Signed URL of the video (null for a photo); serves HTTP Range requests."
+    )
+    photo_url: str | None = Field(
+        default=None,
+        description="Signed URL of the photo as the viewer shows it (upright, at most 1600 px on its long side, "
+        "no metadata); null for a video and until the photo is ready.",
+    )
+    thumbnail_url: str | None = Field(
+        default=None,
+        description="The feed's picture (a video's frame, a photo 480 px wide); null until it is made.",
+    )
     message_count: int = 0
 
 
@@ -532,7 +565,8 @@ MomentChange = Literal["created", "updated", "thumbnail_ready", "deleted"]
 
 
 class MomentChangedMessage(Model):
-    """A moment of the couple appeared, changed, got its thumbnail or went: refetch it (or drop it)."""
+    """A moment of the couple appeared, changed, got its thumbnail (a photo: its pictures) or went:
+    refetch it (or drop it)."""
 
     type: Literal["moment_changed"] = "moment_changed"
     moment_id: str

@@ -93,6 +93,10 @@ class BucketShape:
         }
 
 
+# The media job's Lambda timeout (a 100 MP photo decodes, turns and resizes in seconds).
+MEDIA_JOB_TIMEOUT_SECONDS = 120
+
+
 @dataclass(frozen=True)
 class QueueShape:
     name: str
@@ -104,8 +108,12 @@ class QueueShape:
 class Resources:
     table: TableShape = field(default_factory=TableShape)
     bucket: BucketShape = field(default_factory=BucketShape)
-    # Queues exist now so the queue poller has something real to read; producers come later.
-    queues: tuple[QueueShape, ...] = (QueueShape("notifications"),)
+    # notifications: the sender (Web Push or live); media: heavy media work off the request
+    # path (a photo's renditions), given six times its function's timeout as AWS advises.
+    queues: tuple[QueueShape, ...] = (
+        QueueShape("notifications"),
+        QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS),
+    )
 
 
 RESOURCES = Resources()

@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     ffmpeg_timeout_seconds: float = 120.0
     thumbnail_width: int = 480
     thumbnail_at_seconds: float = 1.0
+    # Photos (JPEG, PNG, WebP, HEIC): checked in the request, made into renditions by the media
+    # job. A 108 MP phone photo is about 12000 x 9000; anything larger is not a photo we decode.
+    photo_min_bytes: int = 100
+    photo_max_bytes: int = 40 * 1024 * 1024
+    photo_max_pixels: int = 110_000_000
 
     # Search: "sqlite" (FTS5 file, the local stack) or "opensearch" (an endpoint in AWS).
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|opensearch)$")
@@ -121,6 +126,7 @@ class Settings(BaseSettings):
 
     # Queues (URLs), written by the local stack as LUMI_QUEUE_URL_{NAME}.
     queue_url_notifications: str = ""
+    queue_url_media: str = ""
 
     @model_validator(mode="after")
     def _presence_does_not_flicker(self) -> Settings:

@@ -120,9 +120,14 @@ def new_person(
     incognito), started as a browser of its own."""
     people: list[Person] = []
 
-    def make(name: str = "Alex", viewport: dict[str, int] | None = None, *, installed: bool = False) -> Person:
+    def make(
+        name: str = "Alex", viewport: dict[str, int] | None = None, *, installed: bool = False, touch: bool = False
+    ) -> Person:
+        """``touch``: a phone's browser (a touch screen without a hovering pointer, mobile viewport)."""
         suffix = uuid.uuid4().hex[:8]
-        options = {"base_url": lumi.app_url, "viewport": viewport or DESKTOP}
+        options: dict = {"base_url": lumi.app_url, "viewport": viewport or DESKTOP}
+        if touch:
+            options |= {"has_touch": True, "is_mobile": True}
         if installed:
             context = playwright_instance.chromium.launch_persistent_context(
                 tmp_path_factory.mktemp(f"{name.lower()}-profile"),

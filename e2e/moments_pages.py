@@ -6,6 +6,7 @@ condition in the page), never a sleep.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,13 +37,34 @@ def couple(
 
 
 class MomentGrid:
-    """The cards of one grid (the feed, search results, a tag's moments)."""
+    """The cards of one grid (the feed, search results, a tag's moments), under day headings where
+    the page groups them (each day a region named by its heading, holding a list of cards)."""
 
     def __init__(self, page: Page, grid: Locator) -> None:
         self.page = page
         self.grid = grid
         self.cards = grid.get_by_role("listitem")
         self.titles = self.cards.get_by_role("heading")
+        self.day_headings = grid.get_by_role("heading", level=3)
+
+    def day(self, heading: str) -> MomentGrid:
+        """The cards under one day's heading ("Today", "Yesterday", "12 November")."""
+        return MomentGrid(self.page, self.grid.get_by_role("region", name=heading, exact=True))
+
+    def columns(self) -> list[float]:
+        """The widths of the columns of the (first) grid of cards, as the browser laid them out."""
+        tracks = self.grid.get_by_role("list").first.evaluate("list => getComputedStyle(list).gridTemplateColumns")
+        return [float(track.removesuffix("px")) for track in tracks.split()]
+
+    def first_row(self) -> list[float]:
+        """The widths of the cards in the first row of the (first) grid."""
+        return self.grid.get_by_role("list").first.evaluate(
+            """list => {
+                const cards = Array.from(list.children).map(card => card.getBoundingClientRect());
+                const top = cards.length ? cards[0].top : 0;
+                return cards.filter(box => Math.abs(box.top - top) < 1).map(box => box.width);
+            }"""
+        )
 
     def card(self, title: str) -> Locator:
         return self.cards.filter(has=self.page.get_by_role("heading", name=title, exact=True))
@@ -85,7 +107,7 @@ class FeedPage(AppPage):
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
-        self.feed = MomentGrid(page, page.get_by_role("list", name="Moments", exact=True))
+        self.feed = MomentGrid(page, page.get_by_role("region", name="Moments", exact=True))
         self.results = MomentGrid(page, page.get_by_role("list", name="Search results", exact=True))
         self.search_box = page.get_by_role("searchbox", name="Search moments")
         self.search_button = page.get_by_role("search").get_by_role("button", name="Search")
@@ -157,7 +179,15 @@ class UploadPage(AppPage):
     def __init__(self, page: Page) -> None:
         super().__init__(page)
         self.form = page.get_by_role("form", name="New moment")
-        self.video = page.get_by_label("Video", exact=True)
+        self.video = page.get_by_label("Video or photo", exact=True)
+        self.drop_zone = page.locator("#moment-drop-zone")
+        self.chosen = page.locator("#moment-chosen")
+        self.preview_video = page.get_by_label("The chosen video")
+        self.preview_photo = page.get_by_role("img", name="The chosen photo")
+        self.length = page.locator("#moment-file-length")
+        # A phone's camera buttons: labels holding file inputs that open the camera.
+        self.record_button = page.locator("label[for='moment-record']")
+        self.take_photo_button = page.locator("label[for='moment-take-photo']")
         self.title = page.get_by_label("Title", exact=True)
         self.description = page.get_by_label("Description", exact=True)
         self.tags = page.get_by_label("Tags", exact=True)
@@ -165,12 +195,29 @@ class UploadPage(AppPage):
         self.share_button = page.get_by_role("button", name="Share moment")
         self.progress = page.get_by_role("progressbar", name="Upload progress")
         self.cancel_button = page.get_by_role("button", name="Cancel upload")
-        self.checking = page.get_by_text("Checking the video…")
+        self.checking = page.get_by_text("Checking the video…").or_(page.get_by_text("Checking the photo…"))
         self.cancelled = self.notice("Upload cancelled. Nothing was shared.")
         self.not_paired = page.get_by_text(NOT_PAIRED)
         self.ready = self.form.or_(self.not_paired)
 
+    def drop(self, file: Path, mime_type: str) -> None:
+        """Drag ``file`` from the desktop onto the drop zone and let go, as a person does."""
+        transfer = self.page.evaluate_handle(
+            """([name, type, base64]) => {
+                const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([bytes], name, { type }));
+                return transfer;
+            }""",
+            [file.name, mime_type, base64.b64encode(file.read_bytes()).decode()],
+        )
+        for event in ("dragenter", "dragover"):
+            self.drop_zone.dispatch_event(event, {"dataTransfer": transfer})
+        expect(self.drop_zone).to_have_attribute("data-dragging", "")
+        self.drop_zone.dispatch_event("drop", {"dataTransfer": transfer})
+
     def fill(self, video: Path, title: str, *, description: str = "", tags: Sequence[str] = ()) -> None:
+        """Choose ``video`` (or a photo) with the chooser, and type the rest."""
         self.video.set_input_files(video)
         self.title.fill(title)
         if description:
@@ -245,7 +292,7 @@ class TagPage(AppPage):
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
-        self.moments = MomentGrid(page, page.get_by_role("list", name=re.compile(r"^Moments tagged ")))
+        self.moments = MomentGrid(page, page.get_by_role("region", name=re.compile(r"^Moments tagged ")))
         self.no_such_tag = page.get_by_text("There's no such tag")
         self.nothing = page.get_by_text("No moments carry this tag").or_(self.no_such_tag)
         self.not_paired = page.get_by_text(NOT_PAIRED)

@@ -60,17 +60,20 @@ def _store_notifications(recipient_id: str, titles: list[str]) -> None:
         )
 
 
-def add_moments(lumi: LumiSystem, owner: Person, titles: list[str]) -> None:
-    """Store a moment of ``owner``'s couple per title, a minute apart, the last one newest.
+def add_moments(lumi: LumiSystem, owner: Person, titles: list[str], *, days_ago: list[int] | None = None) -> None:
+    """Store a moment of ``owner``'s couple per title, a minute apart, the last one newest (a minute
+    ago); ``days_ago`` moves each that many days further back (non-increasing: the last is newest).
 
     They share one real video and thumbnail (uploaded once), as if shared earlier and
     already through the stream; nothing is announced live."""
     command = [sys.executable, "-m", "e2e.seed", "moments", user_id_of(lumi, owner), *titles]
+    if days_ago:
+        command += ["--days-ago", ",".join(str(days) for days in days_ago)]
     env = {**lumi.base_env(), **lumi.stack_env, "PYTHONPATH": str(ROOT)}
     subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=120)
 
 
-def _store_moments(owner_id: str, titles: list[str]) -> None:
+def _store_moments(owner_id: str, titles: list[str], days_ago: list[int] | None = None) -> None:
     from backend.media import objects, paths, video
     from backend.store import moments, table, users
     from tests.media import make_video
@@ -85,9 +88,10 @@ def _store_moments(owner_id: str, titles: list[str]) -> None:
     objects.put_bytes(video_key, clip.read_bytes(), "video/webm")
     source = objects.signed_get(video_key, 300)
     objects.put_bytes(thumbnail_key, video.thumbnail(source, "webm", 0.5, 320), "image/jpeg")
-    start = datetime.now(UTC) - timedelta(minutes=len(titles) + 1)
+    now = datetime.now(UTC)
+    back = days_ago or [0] * len(titles)
     for index, title in enumerate(titles):
-        created_at = start + timedelta(minutes=index)
+        created_at = now - timedelta(days=back[index], minutes=len(titles) - index)
         record = moments.MomentRecord(
             relationship_id=relationship_id,
             moment_id=moments.new_moment_id(created_at.timestamp()),
@@ -115,11 +119,14 @@ def main() -> None:
         command = commands.add_parser(name)
         command.add_argument("user_id")
         command.add_argument("titles", nargs="+")
+        if name == "moments":
+            command.add_argument("--days-ago", default="", help="comma-separated, one per title")
     args = parser.parse_args()
     if args.command == "notifications":
         _store_notifications(args.user_id, args.titles)
     else:
-        _store_moments(args.user_id, args.titles)
+        days_ago = [int(days) for days in args.days_ago.split(",")] if args.days_ago else None
+        _store_moments(args.user_id, args.titles, days_ago)
 
 
 if __name__ == "__main__":

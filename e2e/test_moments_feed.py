@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Request, Route, expect
@@ -183,7 +185,7 @@ def test_uploads_that_are_refused_or_cancelled_share_nothing(new_person: Callabl
     notes.write_text("not a video")
     upload.fill(notes, "My notes")
     upload.share()
-    expect(upload.file_error("That isn't a video Lumi can share.")).to_be_visible()
+    expect(upload.file_error("That isn't a video or photo Lumi can share.")).to_be_visible()
     expect(upload.video).to_have_attribute("aria-invalid", "true")
     expect(upload.progress).to_have_count(0)
 
@@ -267,3 +269,54 @@ def test_home_shows_the_latest_moments_and_a_new_one_live(
     )
     expect_same_page(gus.page)
     expect_no_horizontal_scroll(gus.page)
+
+
+def _day_heading(day: date, today: date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day.day} {day:%B}" + ("" if day.year == today.year else f" {day.year}")
+
+
+def test_the_feed_fills_a_desk_with_columns_and_a_phone_with_one_under_day_headings(
+    lumi: LumiSystem, new_person: Callable[..., Person]
+) -> None:
+    # given Gail and Hugo shared four moments today, one yesterday and one four days ago
+    gail, hugo = couple(new_person, ("Gail", DESKTOP), ("Hugo", PHONE))
+    titles = ["Old pier", "Market", "Breakfast", "Bus ride", "Lunch", "Sunset"]
+    days_ago = [4, 1, 0, 0, 0, 0]
+    add_moments(lumi, gail, titles, days_ago=days_ago)
+
+    # when Gail opens the feed at her desk (1280 x 800)
+    feed = FeedPage(gail.page).open()
+    feed.feed.expect_titles(titles[::-1])
+
+    # then the moments are under the days they were shared, as her browser's clock and zone say
+    zone = ZoneInfo(gail.page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone"))
+    now = datetime.now(UTC)
+    today = now.astimezone(zone).date()
+    headings = [
+        _day_heading((now - timedelta(days=days, minutes=len(titles) - index)).astimezone(zone).date(), today)
+        for index, days in enumerate(days_ago)
+    ][::-1]
+    expect(feed.feed.day_headings).to_have_text(list(dict.fromkeys(headings)))
+    feed.feed.day(headings[0]).expect_titles(titles[::-1][: headings.count(headings[0])])
+
+    # and the cards fill the wide column: three or more columns of cards at least 280 px wide
+    columns = feed.feed.columns()
+    assert len(columns) >= 3 and min(columns) >= 280, columns
+    first_row = feed.feed.first_row()
+    assert len(first_row) >= 3 and min(first_row) >= 280, first_row
+    expect_no_horizontal_scroll(gail.page)
+
+    # when Hugo opens it on his phone (390 x 844), then it is one full-width column, nothing to scroll sideways
+    phone_feed = FeedPage(hugo.page).open()
+    phone_feed.feed.expect_titles(titles[::-1])
+    expect(phone_feed.feed.day_headings).to_have_text(list(dict.fromkeys(headings)))
+    assert len(phone_feed.feed.columns()) == 1, phone_feed.feed.columns()
+    card = phone_feed.feed.cards.first.bounding_box()
+    assert card is not None and card["width"] >= 390 - 2 * 16 - 2, card
+    expect_no_horizontal_scroll(hugo.page)
+    assert gail.console_errors() == []
+    assert hugo.console_errors() == []

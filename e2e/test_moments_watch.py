@@ -24,9 +24,11 @@ from backend.contracts import (
 from e2e.moments_pages import THUMBNAIL_MS, FeedPage, UploadPage, couple
 from e2e.pages import (
     LIVE_MS,
+    RegisterPage,
     expect_no_horizontal_scroll,
     expect_same_page,
     mark_page,
+    pair_up,
 )
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.watch_pages import WatchPage
@@ -288,3 +290,49 @@ def test_a_video_whose_signed_url_stopped_working_loads_again_with_a_fresh_one(
     assert answered[0] == 403 and answered[1:] and set(answered[1:]) == {200}
     watch.seek(2.0)
     assert watch.current_time() >= 1.9
+
+
+def test_on_a_phone_the_message_box_stays_above_the_bottom_bar_and_touch_gets_no_keyboard_hint(
+    new_person: Callable[..., Person], lumi: LumiSystem, tmp_path: Path
+) -> None:
+    # given Blake at a desk and Alex on a phone's browser (a touch screen), paired, and Blake's
+    # video with a chat long enough to fill its box
+    alex = new_person("Alex", PHONE, touch=True)
+    blake = new_person("Blake", DESKTOP)
+    RegisterPage(alex.page).register(alex)
+    RegisterPage(blake.page).register(blake)
+    pair_up(alex, blake)
+    blake_api = LumiApiAs(lumi, blake)
+    moment = blake_api.share(make_video(tmp_path / "harbour.webm", 2, "webm"), "Harbour lights")
+    for n in range(1, 11):
+        blake_api.say(moment.moment_id, f"Line {n:02d} of a long story about the harbour at night")
+
+    # when Alex opens it on the phone
+    watch = WatchPage(alex.page).open_moment(moment.moment_id)
+    expect(watch.items).to_have_count(10)
+
+    # then the video is named by the moment's title, and there is no "Shift+Enter" on a touch screen
+    expect(watch.video).to_have_accessible_name("Harbour lights")
+    assert alex.page.evaluate("matchMedia('(hover: hover) and (pointer: fine)').matches") is False
+    expect(watch.hint).to_be_hidden()
+
+    # when Alex scrolls down to the chat, its top a little above the middle of the screen
+    watch.scroll_chat_to(0.4)
+
+    # then the message box is on screen, above the bottom bar, not behind it
+    expect(watch.composer).to_be_in_viewport()
+    composer, bar = watch.composer_form.bounding_box(), watch.bottom_bar.bounding_box()
+    assert composer and bar, (composer, bar)
+    assert composer["y"] >= 0 and composer["y"] + composer["height"] <= bar["y"] + 1, (composer, bar)
+    expect_no_horizontal_scroll(alex.page)
+
+    # and it works from there
+    watch.send("Let's go back this weekend")
+    blake_watch = WatchPage(blake.page).open_moment(moment.moment_id)
+    blake_watch.expect_message("Let's go back this weekend")
+
+    # while at Blake's desk the hint is there, and the video has its name too
+    expect(blake_watch.hint).to_be_visible()
+    expect(blake_watch.video).to_have_accessible_name("Harbour lights")
+    assert not alex.console_errors(), alex.console_errors()
+    assert not blake.console_errors(), blake.console_errors()

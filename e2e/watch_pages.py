@@ -31,6 +31,8 @@ class WatchPage(AppPage):
     def __init__(self, page: Page) -> None:
         super().__init__(page)
         self.video = page.locator("main video")
+        self.photo = page.locator("main img#moment-photo")
+        self.preparing_photo = page.get_by_text("Preparing the photo…")
         self.edit_button = page.get_by_role("button", name="Edit", exact=True)
         self.delete_button = page.get_by_role("button", name="Delete", exact=True)
         self.edit_dialog = page.get_by_role("dialog", name="Edit moment")
@@ -41,6 +43,9 @@ class WatchPage(AppPage):
         self.items = self.messages.locator(":scope > li")
         self.composer = self.chat.get_by_role("textbox", name="Message", exact=True)
         self.send_button = self.chat.get_by_role("button", name="Send", exact=True)
+        self.composer_form = self.chat.get_by_role("form", name="Send a message")
+        self.hint = self.chat.get_by_text("Enter sends, Shift+Enter starts a new line.")
+        self.bottom_bar = page.locator("nav[aria-label='Main']").filter(visible=True)
         self.load_earlier_button = self.chat.get_by_role("button", name="Load earlier messages")
         self.gone = page.get_by_text("This moment is gone")
         self.deleted = page.get_by_text("This moment was deleted")
@@ -57,6 +62,25 @@ class WatchPage(AppPage):
 
     def title(self, title: str) -> Locator:
         return self.page.get_by_role("heading", name=title, exact=True)
+
+    # ------------------------------------------------------------ the photo
+
+    def expect_photo(self, title: str, *, timeout: float | None = None) -> None:
+        """The photo is shown (loaded), described by the moment's title."""
+        expect(self.page.get_by_role("img", name=title, exact=True)).to_be_visible(timeout=timeout)
+        self.page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=self.photo.element_handle())
+
+    def photo_size(self) -> tuple[int, int]:
+        """The photo's own width and height, as the browser decoded it."""
+        width, height = self.photo.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        return int(width), int(height)
+
+    def scroll_chat_to(self, fraction_of_viewport: float) -> None:
+        """Scroll the page so the chat's top sits that far down the viewport (0.4: a little above the middle)."""
+        self.chat.evaluate(
+            "(chat, fraction) => window.scrollBy(0, chat.getBoundingClientRect().top - window.innerHeight * fraction)",
+            fraction_of_viewport,
+        )
 
     # ------------------------------------------------------------ the video
 

@@ -33,7 +33,14 @@ from constructs import Construct
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from backend.resources import PASSWORD_POLICY, RESOURCES, USER_GROUPS, dead_letter_queue_name, queue_name
+from backend.resources import (
+    MEDIA_JOB_TIMEOUT_SECONDS,
+    PASSWORD_POLICY,
+    RESOURCES,
+    USER_GROUPS,
+    dead_letter_queue_name,
+    queue_name,
+)
 from backend.settings import Settings
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
@@ -41,6 +48,8 @@ BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
 STREAM_MEMORY_MIB = 2048
 STREAM_TIMEOUT_SECONDS = 300
 STREAM_EPHEMERAL_STORAGE_MIB = 2048
+# A 100 MP photo is 300 MB of pixels, held two or three times while it is turned and converted.
+MEDIA_JOB_MEMORY_MIB = 3008
 # Where the binary of an ffmpeg layer lands (layers unpack under /opt).
 FFMPEG_LAYER_PATH = "/opt/bin/ffmpeg"
 
@@ -589,6 +598,7 @@ class Workers(Construct):
             "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
             "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
             "LUMI_QUEUE_URL_NOTIFICATIONS": queues.queues["notifications"].queue_url,
+            "LUMI_QUEUE_URL_MEDIA": queues.queues["media"].queue_url,
         }
         # Stream records that still fail after three tries are parked here, not lost.
         self.stream_failures = sqs.Queue(
@@ -644,6 +654,23 @@ class Workers(Construct):
             )
         )
         data.table.grant_read_write_data(self.notifications)
+
+        # Heavy media work (a photo's renditions with Pillow): its own queue and function, so a
+        # large decode never holds up a stream shard or a request. The stream queues the jobs.
+        self.media = backend_function(
+            self,
+            "MediaJobs",
+            "backend.jobs.media.handler",
+            environment,
+            timeout_seconds=MEDIA_JOB_TIMEOUT_SECONDS,
+            memory_mib=MEDIA_JOB_MEMORY_MIB,
+        )
+        self.media.add_event_source(
+            lambda_event_sources.SqsEventSource(queues.queues["media"], batch_size=1, report_batch_item_failures=True)
+        )
+        queues.queues["media"].grant_send_messages(self.streams)
+        data.table.grant_read_write_data(self.media)
+        media.bucket.grant_read_write(self.media)
 
 
 class Search(Construct):
@@ -799,7 +826,7 @@ class LumiStack(cdk.Stack):
         notifications = self.queues.queues["notifications"]
         notifications.grant_send_messages(self.api.function)
         self.api.function.add_environment("LUMI_QUEUE_URL_NOTIFICATIONS", notifications.queue_url)
-        for function in (self.workers.streams, self.workers.notifications):
+        for function in (self.workers.streams, self.workers.notifications, self.workers.media):
             self.realtime.grant_publish(function)
             suppress_function_findings(function)
 

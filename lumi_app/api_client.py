@@ -425,7 +425,8 @@ class LumiApi:
         return await self._call("POST", "/moments/uploads", MomentUploadTicket, token=token, body=request)
 
     async def create_moment(self, token: str, request: MomentCreate) -> Moment:
-        """422 ``invalid_video`` (``fields`` say why) when the uploaded file is not a video Lumi can play."""
+        """422 ``invalid_video`` / ``invalid_photo`` (``fields`` say why) when the uploaded file is not a
+        video Lumi can play or a photo it can show."""
         return await self._call("POST", "/moments", Moment, token=token, body=request)
 
     async def moments(

@@ -95,3 +95,72 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
             return width, height
         at += 2 + length
     raise ValueError("no frame header in this JPEG")
+
+
+# ---------------------------------------------------------------- photos (Pillow)
+
+PHOTO_CONTENT_TYPES: dict[str, str] = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+}
+# Where the test photo was taken: what must never reach a partner's browser or stay stored.
+GPS_LATITUDE = (52.0, 31.0, 12.34)
+GPS_LONGITUDE = (13.0, 24.0, 56.78)
+
+
+def make_photo(
+    fmt: str = "jpeg", size: tuple[int, int] = (2400, 1200), orientation: int = 6, gps: bool = True
+) -> bytes:
+    """A photo as a phone stores it: ``size`` as stored (left half red, right half blue), with an
+    EXIF orientation (6: turn it a quarter clockwise to show it, so red ends on top), GPS tags,
+    a camera make, XMP, a comment and an sRGB ICC profile, in ``fmt`` (jpeg, png, webp, heic)."""
+    import io
+
+    from PIL import Image, ImageCms, ImageDraw
+
+    width, height = size
+    picture = Image.new("RGB", size, (0, 0, 255))
+    ImageDraw.Draw(picture).rectangle((0, 0, width // 2 - 1, height - 1), fill=(255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "LumiTestCam"  # Make
+    if gps:
+        exif[0x8825] = {1: "N", 2: GPS_LATITUDE, 3: "E", 4: GPS_LONGITUDE}
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description GPSLatitude="52,31.2N"/></rdf:RDF></x:xmpmeta>'
+    )
+    out = io.BytesIO()
+    if fmt == "jpeg":
+        picture.save(out, "JPEG", quality=90, exif=exif, icc_profile=icc, xmp=xmp, comment=b"taken at home")
+    elif fmt == "png":
+        picture.save(out, "PNG", exif=exif, icc_profile=icc)
+    elif fmt == "webp":
+        picture.save(out, "WEBP", quality=85, exif=exif, icc_profile=icc, xmp=xmp)
+    elif fmt == "heic":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        picture.save(out, "HEIF", quality=80, exif=exif.tobytes())
+    else:
+        raise ValueError(f"unknown photo format {fmt!r}")
+    return out.getvalue()
+
+
+def jpeg_markers(data: bytes) -> list[int]:
+    """The segment markers of a JPEG up to its scan (0xE0 APP0 … 0xFE COM, 0xDB tables, 0xC2 frame…)."""
+    if not data.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    markers: list[int] = []
+    at = 2
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            raise ValueError(f"no marker at {at}")
+        marker = data[at + 1]
+        markers.append(marker)
+        if marker == 0xDA:  # start of scan: the pixels follow
+            break
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return markers

@@ -1,11 +1,14 @@
-"""Moments: the couple's videos, from upload ticket to feed, edit and delete.
+"""Moments: the couple's videos and photos, from upload ticket to feed, edit and delete.
 
 Upload: the caller gets a ticket (a ``MomentUpload`` item plus a presigned POST that pins the
 key under the couple's prefix, the type and the size range); the browser sends the file to S3;
-then :func:`create` checks what arrived (size, magic bytes, an ffmpeg probe) before one
-transaction consumes the ticket and puts the moment. A file that fails is deleted with its
-ticket, and the person is told why in words. Thumbnails, tag counts, the partner's
-notification and clean-ups follow on the stream (``backend.streams.moments``).
+then :func:`create` checks what arrived (size, magic bytes, and an ffmpeg probe of a video or
+Pillow's reading of a photo's header) before one transaction consumes the ticket and puts the
+moment. A file that fails is deleted with its ticket, and the person is told why in words.
+Thumbnails, tag counts, the partner's notification and clean-ups follow on the stream
+(``backend.streams.moments``). A photo is stored "processing": the stream queues its media job
+(``backend.jobs.media``), which makes its renditions without metadata, deletes the original
+and marks it ready; until then nothing of it is served.
 
 Everything here reads within the caller's own couple (keys start with their relationship), so
 another couple's moment is not even read: it is a 404 like one that does not exist.
@@ -25,7 +28,7 @@ from backend.domain import tenancy
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.models import Caller, ObjectInfo, UserProfile
 from backend.domain.tags import normalise_tags
-from backend.media import objects, paths, urls, video
+from backend.media import objects, paths, photo, urls, video
 from backend.realtime.publisher import try_publish
 from backend.realtime.topics import Channel, couple_topic
 from backend.settings import get_settings
@@ -38,10 +41,14 @@ log = logging.getLogger("lumi.moments")
 PAGE_DEFAULT = 12
 PAGE_MAX = 50
 INVALID_VIDEO = "invalid_video"
+INVALID_PHOTO = "invalid_photo"
 # How long the server's own URL for probing an upload works (ffmpeg reads it at once).
 PROBE_URL_SECONDS = 300
 
 NOT_A_VIDEO = "This file is not a video we can play"
+NOT_A_PHOTO = "This file is not a photo we can show"
+# The smallest picture that is a photo (either side), in pixels.
+PHOTO_MIN_SIDE = 16
 
 
 def _not_paired() -> Conflict:
@@ -80,11 +87,20 @@ def size_words(size: int) -> str:
     return f"{max(1, size // 1024)} KB"
 
 
-def check_declared_size(size: int, min_bytes: int, max_bytes: int) -> None:
+def check_declared_size(size: int, min_bytes: int, max_bytes: int, kind: str = "video") -> None:
+    things = "Photos" if kind == "photo" else "Videos"
     if size > max_bytes:
-        raise ValidationFailed({"size": f"Videos can be up to {size_words(max_bytes)}."})
+        raise ValidationFailed({"size": f"{things} can be up to {size_words(max_bytes)}."})
     if size < min_bytes:
-        raise ValidationFailed({"size": "This file is too small to be a video."})
+        raise ValidationFailed({"size": f"This file is too small to be a {kind}."})
+
+
+def size_limits(kind: str) -> tuple[int, int]:
+    """The smallest and largest upload of a video or a photo, in bytes."""
+    settings = get_settings()
+    if kind == "photo":
+        return settings.photo_min_bytes, settings.photo_max_bytes
+    return settings.moment_min_bytes, settings.moment_max_bytes
 
 
 def object_problem(info: ObjectInfo, declared_type: str, min_bytes: int, max_bytes: int) -> str | None:
@@ -101,6 +117,34 @@ def object_problem(info: ObjectInfo, declared_type: str, min_bytes: int, max_byt
         return mismatch
     if info.content_type and info.content_type != declared_type:
         return "The file was not sent as the type it was announced as"
+    return None
+
+
+def photo_object_problem(info: ObjectInfo, declared_type: str, min_bytes: int, max_bytes: int) -> str | None:
+    """Why the uploaded bytes cannot be this moment's photo, before Pillow looks (None: go on)."""
+    if info.size < min_bytes:
+        return "This file is too small to be a photo"
+    if info.size > max_bytes:
+        return f"Photos can be up to {size_words(max_bytes)}"
+    found = photo.sniff_format(info.head)
+    if found is None:
+        return NOT_A_PHOTO
+    mismatch = photo.type_mismatch(declared_type, found)
+    if mismatch:
+        return mismatch
+    if info.content_type and info.content_type != declared_type:
+        return "The file was not sent as the type it was announced as"
+    return None
+
+
+def look_problem(look: photo.PhotoLook | None, max_pixels: int) -> str | None:
+    """Why Pillow's view of the photo's header rules it out (None: a photo we can show)."""
+    if look is None:
+        return NOT_A_PHOTO
+    if min(look.width, look.height) < PHOTO_MIN_SIDE:
+        return f"This picture is too small to be a photo (at least {PHOTO_MIN_SIDE} pixels a side)"
+    if look.width * look.height > max_pixels:
+        return f"Photos can be up to {max_pixels // 1_000_000} megapixels"
     return None
 
 
@@ -185,9 +229,11 @@ def views(
     if missing:
         for item in table.batch_get([keys.profile(owner_id) for owner_id in missing]):
             owners[item["user_id"]] = records.profile_from(item)
+    # A photo is served only once its renditions (without metadata) are made; never its original.
     signed = urls.signed_urls(
         [
-            *(moment.video_key for moment in moments),
+            *(moment.video_key for moment in moments if not moment.is_photo),
+            *(moment.photo_key for moment in moments if moment.is_photo and moment.status == "ready"),
             *(moment.thumbnail_key for moment in moments),
             *(profile.avatar_key for profile in owners.values()),
         ]
@@ -206,6 +252,8 @@ def views(
                     display_name=owner.display_name,
                     avatar_url=signed.get(owner.avatar_key) if owner.avatar_key else None,
                 ),
+                kind="photo" if moment.is_photo else "video",
+                status=moment.status if moment.status in ("processing", "failed") else "ready",
                 title=moment.title,
                 description=moment.description,
                 tags=[contracts.Tag(slug=tag.slug, name=tag.name) for tag in moment.tags],
@@ -216,12 +264,19 @@ def views(
                 height=moment.height,
                 created_at=moment.created_at,
                 updated_at=moment.updated_at,
-                video_url=signed[moment.video_key],
+                video_url=signed.get(moment.video_key) if moment.video_key and not moment.is_photo else None,
+                photo_url=_photo_url(moment, signed),
                 thumbnail_url=signed.get(moment.thumbnail_key) if moment.thumbnail_key else None,
                 message_count=moment.message_count,
             )
         )
     return found
+
+
+def _photo_url(moment: MomentRecord, signed: dict[str, str]) -> str | None:
+    if not moment.is_photo or moment.status != "ready" or not moment.photo_key:
+        return None
+    return signed.get(moment.photo_key)
 
 
 def view(moment: MomentRecord, me: UserProfile) -> contracts.Moment:
@@ -250,7 +305,9 @@ def upload_ticket(caller: Caller, content_type: str, size: int, file_name: str |
     """Remember who may turn this upload into a moment, and let the browser send it straight to S3."""
     settings = get_settings()
     me = _paired(caller)
-    check_declared_size(size, settings.moment_min_bytes, settings.moment_max_bytes)
+    kind = contracts.moment_kind(content_type)
+    min_bytes, max_bytes = size_limits(kind)
+    check_declared_size(size, min_bytes, max_bytes, kind)
     assert me.relationship_id is not None
     moment_id = store.new_moment_id()
     store.put_upload(
@@ -266,11 +323,11 @@ def upload_ticket(caller: Caller, content_type: str, size: int, file_name: str |
         )
     )
     post = objects.presigned_post(
-        paths.moment_video_key(me.relationship_id, moment_id),
+        store.upload_key(me.relationship_id, moment_id, content_type),
         content_type,
-        settings.moment_max_bytes,
+        max_bytes,
         settings.upload_url_ttl_seconds,
-        min_bytes=settings.moment_min_bytes,
+        min_bytes=min_bytes,
     )
     return UploadTicket(moment_id, post)
 
@@ -308,6 +365,41 @@ def _checked_video(upload: MomentUpload) -> tuple[video.VideoProbe, int]:
     return probe, info.size
 
 
+def _invalid_photo(reason: str) -> ValidationFailed:
+    return ValidationFailed({"photo": f"{reason}."}, "That file is not a photo we can use.", code=INVALID_PHOTO)
+
+
+def _checked_photo(upload: MomentUpload) -> tuple[photo.PhotoLook, int]:
+    """Look at what arrived (magic bytes, then Pillow reads the header of that one format); a file
+    that fails is deleted with its ticket (422 ``invalid_photo``). Decoding waits for the media job."""
+    settings = get_settings()
+    key = paths.moment_original_key(upload.relationship_id, upload.moment_id)
+    info = objects.inspect(key, photo.SNIFF_BYTES)
+    if info is None:
+        raise ValidationFailed(
+            {"photo": "We could not find the uploaded photo. Let the upload finish, or upload it again."},
+            "The photo has not arrived yet.",
+            code="upload_missing",
+        )
+    reason = photo_object_problem(info, upload.content_type, settings.photo_min_bytes, settings.photo_max_bytes)
+    look: photo.PhotoLook | None = None
+    if reason is None:
+        found = photo.sniff_format(info.head)
+        assert found is not None
+        data = objects.read_bytes(key, settings.photo_max_bytes)
+        try:
+            look = photo.look(data or b"", found)
+        except photo.PhotoError as error:
+            log.info("photo %s could not be read: %s", key, error)
+            look = None
+        reason = look_problem(look, settings.photo_max_pixels)
+    if reason is not None:
+        _discard(upload)
+        raise _invalid_photo(reason)
+    assert look is not None
+    return look, info.size
+
+
 def _discard(upload: MomentUpload) -> None:
     objects.delete_prefix(paths.moment_prefix(upload.relationship_id, upload.moment_id))
     store.delete_upload(upload.relationship_id, upload.moment_id)
@@ -325,24 +417,45 @@ def create(caller: Caller, moment_id: str, title: str, description: str, tag_nam
         existing = store.get(relationship_id, moment_id)
         if existing is not None and existing.owner_id == me.user_id:
             return view(existing, me)  # a retry of a create that went through
-        raise NotFound("We could not find that upload. Please upload the video again.")
-    probe, size = _checked_video(upload)
-    width, height = probe.display_size
-    moment = MomentRecord(
-        relationship_id=relationship_id,
-        moment_id=moment_id,
-        owner_id=me.user_id,
-        title=title,
-        description=description,
-        tags=tags,
-        content_type=upload.content_type,
-        size=size,
-        duration_seconds=float(probe.duration_seconds or 0.0),
-        created_at=records.now(),
-        video_key=paths.moment_video_key(relationship_id, moment_id),
-        width=width,
-        height=height,
-    )
+        raise NotFound("We could not find that upload. Please upload it again.")
+    if contracts.moment_kind(upload.content_type) == "photo":
+        look, size = _checked_photo(upload)
+        width, height = look.display_size
+        moment = MomentRecord(
+            relationship_id=relationship_id,
+            moment_id=moment_id,
+            owner_id=me.user_id,
+            title=title,
+            description=description,
+            tags=tags,
+            content_type=upload.content_type,
+            size=size,
+            duration_seconds=0.0,
+            created_at=records.now(),
+            video_key=None,
+            width=width,
+            height=height,
+            kind="photo",
+            status="processing",
+        )
+    else:
+        probe, size = _checked_video(upload)
+        width, height = probe.display_size
+        moment = MomentRecord(
+            relationship_id=relationship_id,
+            moment_id=moment_id,
+            owner_id=me.user_id,
+            title=title,
+            description=description,
+            tags=tags,
+            content_type=upload.content_type,
+            size=size,
+            duration_seconds=float(probe.duration_seconds or 0.0),
+            created_at=records.now(),
+            video_key=paths.moment_video_key(relationship_id, moment_id),
+            width=width,
+            height=height,
+        )
     store.create(moment)
     publish(relationship_id, moment_id, "created", me.user_id)
     return view(moment, me)

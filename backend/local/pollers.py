@@ -18,6 +18,7 @@ log = logging.getLogger("lumi.local.pollers")
 
 QUEUE_HANDLERS: dict[str, str] = {
     "notifications": "backend.jobs.notifications:handler",
+    "media": "backend.jobs.media:handler",
 }
 
 STREAM_HANDLER = "backend.streams.handler:handler"

@@ -64,6 +64,18 @@ def inspect(key: str, head_bytes: int) -> ObjectInfo | None:
     return ObjectInfo(key=key, size=size, content_type=head.get("ContentType"), head=first)
 
 
+def read_bytes(key: str, max_bytes: int) -> bytes | None:
+    """A whole (small) object, at most ``max_bytes`` of it; None if it is not there."""
+    try:
+        body = _s3().get_object(Bucket=_bucket(), Key=key)["Body"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    with body:
+        return bytes(body.read(max_bytes))
+
+
 def put_bytes(key: str, data: bytes, content_type: str) -> None:
     """Store something the server made (a thumbnail) under a server-made key."""
     _s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)

@@ -36,3 +36,14 @@ def moment_video_key(relationship_id: str, moment_id: str) -> str:
 
 def moment_thumbnail_key(relationship_id: str, moment_id: str) -> str:
     return f"{moment_prefix(relationship_id, moment_id)}thumbnail.jpg"
+
+
+def moment_original_key(relationship_id: str, moment_id: str) -> str:
+    """Where a photo is uploaded; deleted once its renditions are made (it may carry GPS)."""
+    return f"{moment_prefix(relationship_id, moment_id)}original"
+
+
+def moment_photo_key(relationship_id: str, moment_id: str) -> str:
+    """The photo as the viewer shows it: upright, at most 1600 px on its long side, no metadata.
+    (The feed's 480 px rendition is the moment's thumbnail, as for a video.)"""
+    return f"{moment_prefix(relationship_id, moment_id)}photo.jpg"

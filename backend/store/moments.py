@@ -59,13 +59,20 @@ class MomentRecord:
     size: int
     duration_seconds: float
     created_at: datetime
-    video_key: str
+    video_key: str | None  # None for a photo
     width: int | None = None
     height: int | None = None
     updated_at: datetime | None = None
     thumbnail_key: str | None = None
     message_count: int = 0
+    kind: str = "video"  # "video" | "photo"
+    status: str = "ready"  # a photo: "processing" until its renditions are made, or "failed"
+    photo_key: str | None = None  # a photo's viewer rendition, once made
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_photo(self) -> bool:
+        return self.kind == "photo"
 
 
 def new_moment_id(now: float | None = None) -> str:
@@ -147,6 +154,9 @@ def moment_item(moment: MomentRecord) -> Item:
         "height": moment.height,
         "video_key": moment.video_key,
         "thumbnail_key": moment.thumbnail_key,
+        "kind": moment.kind,
+        "status": moment.status,
+        "photo_key": moment.photo_key,
         "created_at": records.stored_time(moment.created_at),
         "updated_at": records.stored_time(moment.updated_at) if moment.updated_at else None,
     }
@@ -180,12 +190,15 @@ def moment_from(item: Item) -> MomentRecord:
         size=int(item["size"]),
         duration_seconds=float(item["duration_seconds"]),
         created_at=datetime.fromisoformat(item["created_at"]),
-        video_key=item["video_key"],
+        video_key=item.get("video_key"),
         width=int(width) if width is not None else None,
         height=int(height) if height is not None else None,
         updated_at=datetime.fromisoformat(updated) if updated else None,
         thumbnail_key=item.get("thumbnail_key"),
         message_count=max(0, int(item.get("message_count", 0))),
+        kind=str(item.get("kind") or "video"),
+        status=str(item.get("status") or "ready"),
+        photo_key=item.get("photo_key"),
         extra={name: item[name] for name in (NOTIFIED,) if name in item},
     )
 
@@ -308,6 +321,40 @@ def set_thumbnail(relationship_id: str, moment_id: str, thumbnail_key: str) -> b
     return item is not None
 
 
+def set_photo_ready(
+    relationship_id: str, moment_id: str, photo_key: str, thumbnail_key: str, width: int, height: int
+) -> bool:
+    """Record a photo's renditions, only while it is processing; False when it is not (done
+    before, or deleted meanwhile)."""
+    item = table.update(
+        keys.moment(relationship_id, moment_id),
+        "SET #status = :ready, photo_key = :photo, thumbnail_key = :thumb, #w = :w, #h = :h",
+        {
+            ":ready": "ready",
+            ":photo": photo_key,
+            ":thumb": thumbnail_key,
+            ":w": width,
+            ":h": height,
+            ":p": "processing",
+        },
+        {"#status": "status", "#w": "width", "#h": "height"},
+        condition="attribute_exists(pk) AND #status = :p",
+    )
+    return item is not None
+
+
+def set_photo_failed(relationship_id: str, moment_id: str) -> bool:
+    """The photo could not be decoded: say so (only while it is processing)."""
+    item = table.update(
+        keys.moment(relationship_id, moment_id),
+        "SET #status = :failed",
+        {":failed": "failed", ":p": "processing"},
+        {"#status": "status"},
+        condition="attribute_exists(pk) AND #status = :p",
+    )
+    return item is not None
+
+
 def mark_notified(relationship_id: str, moment_id: str, at: str) -> bool:
     """Claim the one notification of this moment; False if it was claimed before (or it is gone)."""
     item = table.update(
@@ -352,4 +399,11 @@ def remove_tag(relationship_id: str, moment_id: str, slug: str, attempts: int = 
 
 
 def video_key(relationship_id: str, moment_id: str) -> str:
+    return paths.moment_video_key(relationship_id, moment_id)
+
+
+def upload_key(relationship_id: str, moment_id: str, content_type: str) -> str:
+    """Where the browser sends a new moment's file: a video's key, or a photo's original."""
+    if content_type.startswith("image/"):
+        return paths.moment_original_key(relationship_id, moment_id)
     return paths.moment_video_key(relationship_id, moment_id)

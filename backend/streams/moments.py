@@ -1,10 +1,13 @@
 """Stream steps for moments and tags, each safe to run any number of times.
 
-* INSERT: the thumbnail (ffmpeg on a presigned URL, stored next to the video, recorded on the
-  moment only while it exists), the tag links and counts, and the partner's notification —
-  once, claimed by a conditional marker on the moment that is given back if notifying fails.
+* INSERT: a video's thumbnail (ffmpeg on a presigned URL, stored next to the video, recorded on
+  the moment only while it exists), or a photo's media job queued (its renditions are made by
+  ``backend.jobs.media``, never here: a long decode would hold up the shard), the tag links and
+  counts, and the partner's notification — once, claimed by a conditional marker on the moment
+  that is given back if notifying fails.
 * MODIFY: when the tags changed, links and counts follow.
-* REMOVE: the chat, tag links (counted down), the files and their cached URLs go.
+* REMOVE: the chat, tag links (counted down), the files (a video and its thumbnail; a photo's
+  original and renditions) and their cached URLs go.
 
 Tag links are reconciled against the moment as it is *now* (read consistently), for every
 slug the record mentions, so a stale or replayed record converges on the truth instead of
@@ -18,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from backend.domain import media_jobs
 from backend.domain import moments as domain
 from backend.domain.notifications import notify
 from backend.media import objects, paths, urls, video
@@ -47,12 +51,18 @@ def _run_all(steps: Iterable[tuple[str, Callable[[], None]]]) -> None:
 
 
 def moment_inserted(new: Image) -> None:
-    """A moment became visible: thumbnail, tag links and counts, the partner's notification."""
+    """A moment became visible: thumbnail (a photo: its media job), tag links and counts, the
+    partner's notification."""
     rel, moment_id = new["relationship_id"], new["moment_id"]
+    pictures: Callable[[], None]
+    if new.get("kind") == "photo":
+        pictures = lambda: queue_photo_job(rel, moment_id, new)  # noqa: E731
+    else:
+        pictures = lambda: make_thumbnail(rel, moment_id)  # noqa: E731
     _run_all(
         [
             ("tags", lambda: sync_tags(rel, moment_id, store.tags_of(new))),
-            ("thumbnail", lambda: make_thumbnail(rel, moment_id)),
+            ("thumbnail", pictures),
             ("notify", lambda: notify_partner(rel, moment_id)),
         ]
     )
@@ -66,13 +76,15 @@ def moment_modified(old: Image, new: Image) -> None:
 
 
 def moment_removed(old: Image) -> None:
-    """A moment was deleted: its chat, tag links (and counts), video, thumbnail and cached URLs go."""
+    """A moment was deleted: its chat, tag links (and counts), files (video and thumbnail, or the
+    photo's original and renditions) and cached URLs go."""
     rel, moment_id = old["relationship_id"], old["moment_id"]
 
     def files() -> None:
         objects.delete_prefix(paths.moment_prefix(rel, moment_id))
         urls.forget(old.get("video_key") or paths.moment_video_key(rel, moment_id))
         urls.forget(old.get("thumbnail_key") or paths.moment_thumbnail_key(rel, moment_id))
+        urls.forget(old.get("photo_key") or paths.moment_photo_key(rel, moment_id))
 
     _run_all(
         [
@@ -120,7 +132,7 @@ def sync_tags(relationship_id: str, moment_id: str, mentioned: Iterable[TagRef])
 def make_thumbnail(relationship_id: str, moment_id: str) -> None:
     """A frame about a second in, scaled for the feed, stored next to the video."""
     moment = store.get(relationship_id, moment_id)
-    if moment is None or moment.thumbnail_key:
+    if moment is None or moment.thumbnail_key or moment.is_photo or not moment.video_key:
         return
     settings = get_settings()
     container = _container_of(moment.content_type)
@@ -133,6 +145,14 @@ def make_thumbnail(relationship_id: str, moment_id: str) -> None:
         objects.delete(key)  # deleted meanwhile: its clean-up may have run already
         return
     domain.publish(relationship_id, moment_id, "thumbnail_ready", None)
+
+
+def queue_photo_job(relationship_id: str, moment_id: str, new: Image) -> None:
+    """A photo moment came in processing: its media job makes the renditions (a replay queues a
+    job that finds the work done)."""
+    if new.get("status") != "processing":
+        return
+    media_jobs.enqueue(media_jobs.PhotoJob(relationship_id=relationship_id, moment_id=moment_id))
 
 
 def _container_of(content_type: str) -> video.Container:
@@ -160,7 +180,7 @@ def notify_partner(relationship_id: str, moment_id: str) -> None:
             relationship.partner_of(moment.owner_id),
             "moments",
             "new_moment",
-            f"{name} shared a moment",
+            f"{name} shared a {'photo' if moment.is_photo else 'moment'}",
             moment.title,
             f"/moments/watch?id={moment_id}",
             relationship_id=relationship_id,

@@ -1,14 +1,17 @@
-"""The moment card and grid shared by the feed, search results and a tag's page.
+"""The moment card and grid shared by the feed, search results, a tag's page and Home.
 
-A card is one link to the watch page holding the preview (or a "Making the preview…"
-placeholder while the stream handler has not made it yet), the title, who shared it and
-when. The grid fills the width with as many columns as fit (one or two on a phone), so
-nothing ever scrolls sideways.
+A card is one link to the watch page holding the preview (or a "Making the preview…" /
+"Preparing the photo…" placeholder while it is being made), the title, who shared it and
+when. The grid fills the width with as many columns of cards at least 280 px wide as fit:
+three or more on a desktop, one full-width column on a phone, so nothing scrolls sideways.
+The feed and a tag's page group their cards under day headings ("Today", "Yesterday",
+"12 November") in the viewer's own time zone (``VisitState.time_zone``, from the browser).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime, tzinfo
 from typing import Any
 
 import reflex as rx
@@ -16,11 +19,15 @@ import reflex as rx
 from backend.contracts import Moment
 from lumi_app import routes
 from lumi_app.components.forms import busy_button, empty_state, link_button
-from lumi_app.state.views import time_ago
+from lumi_app.state.views import day_heading, time_ago
 
 AUTOLOAD_ATTRIBUTE = "data-lumi-autoload"
 PAGE_SIZE = 24  # moments per page of the feed and a tag's page
-CARD_MIN_WIDTH = "160px"
+# At least three columns at 1280 px beside the 240 px sidebar (3 x 280 + gaps < 1008 px of
+# content), one full-width column on a 390 px phone.
+CARD_MIN_WIDTH = "280px"
+# Home's short row of the latest moments keeps smaller cards (three fit its narrower column).
+SMALL_CARD_MIN_WIDTH = "160px"
 
 
 def duration_label(seconds: float) -> str:
@@ -43,12 +50,17 @@ class MomentCard:
     who: str = ""  # "You", or the partner's display name
     when: str = ""  # "2 h ago"
     created_at: str = ""  # ISO, for <time datetime>
-    duration: str = ""  # "0:12"
+    duration: str = ""  # "0:12"; "" for a photo
     tag_slugs: list[str] = dataclasses.field(default_factory=list)
+    kind: str = "video"  # video | photo
+    status: str = "ready"  # ready | processing | failed
+    day: str = ""  # "2026-11-12", the day it was shared in the viewer's time zone
+    day_heading: str = ""  # "Today", "Yesterday", "12 November"
 
     @classmethod
-    def of(cls, moment: Moment, viewer_id: str) -> MomentCard:
+    def of(cls, moment: Moment, viewer_id: str, zone: tzinfo | None = None, now: datetime | None = None) -> MomentCard:
         mine = moment.owner.user_id == viewer_id
+        local = moment.created_at.astimezone(zone) if zone is not None else moment.created_at
         return cls(
             moment_id=moment.moment_id,
             title=moment.title,
@@ -58,9 +70,33 @@ class MomentCard:
             who="You" if mine else (moment.owner.display_name or moment.owner.username),
             when=time_ago(moment.created_at),
             created_at=moment.created_at.isoformat(),
-            duration=duration_label(moment.duration_seconds),
+            duration=duration_label(moment.duration_seconds) if moment.kind == "video" else "",
             tag_slugs=[tag.slug for tag in moment.tags],
+            kind=moment.kind,
+            status=moment.status,
+            day=local.date().isoformat(),
+            day_heading=day_heading(moment.created_at, zone, now),
         )
+
+
+@dataclasses.dataclass
+class MomentDay:
+    """The cards of one day, under its heading."""
+
+    day: str = ""
+    heading: str = ""
+    cards: list[MomentCard] = dataclasses.field(default_factory=list)
+
+
+def by_day(cards: list[MomentCard]) -> list[MomentDay]:
+    """Newest-first cards grouped by the day they were shared (consecutive runs of one day)."""
+    days: list[MomentDay] = []
+    for card in cards:
+        if days and days[-1].day == card.day:
+            days[-1].cards.append(card)
+        else:
+            days.append(MomentDay(day=card.day, heading=card.day_heading, cards=[card]))
+    return days
 
 
 def replace_card(cards: list[MomentCard], card: MomentCard) -> tuple[list[MomentCard], bool]:
@@ -95,6 +131,32 @@ def with_page(cards: list[MomentCard], page: list[MomentCard], *, more: bool) ->
 # ---------------------------------------------------------------- components
 
 
+def _placeholder(card: MomentCard) -> rx.Component:
+    """Until the preview is made: a video's frame, or a photo's renditions (or why there are none)."""
+    failed = rx.vstack(
+        rx.icon("image-off", size=20, color=rx.color("gray", 11)),
+        rx.text("This photo couldn't be prepared", size="1", color=rx.color("gray", 11)),
+        align="center",
+        spacing="2",
+    )
+    working = rx.vstack(
+        rx.spinner(size="2"),
+        rx.text(
+            rx.cond(card.kind == "photo", "Preparing the photo…", "Making the preview…"),
+            size="1",
+            color=rx.color("gray", 11),
+        ),
+        align="center",
+        spacing="2",
+    )
+    return rx.center(
+        rx.cond(card.status == "failed", failed, working),
+        width="100%",
+        height="100%",
+        background=rx.color("accent", 3),
+    )
+
+
 def _preview(card: MomentCard) -> rx.Component:
     return rx.cond(
         card.thumbnail_url != "",
@@ -107,37 +169,30 @@ def _preview(card: MomentCard) -> rx.Component:
             loading="lazy",
             display="block",
         ),
-        rx.center(
-            rx.vstack(
-                rx.spinner(size="2"),
-                rx.text("Making the preview…", size="1", color=rx.color("gray", 11)),
-                align="center",
-                spacing="2",
-            ),
-            width="100%",
-            height="100%",
-            background=rx.color("accent", 3),
-        ),
+        _placeholder(card),
     )
 
 
-def moment_card(card: MomentCard) -> rx.Component:
+def moment_card(card: MomentCard, title_level: str = "h3") -> rx.Component:
     """One moment in a grid: the whole card is a single link to its watch page."""
     return rx.el.li(
         rx.link(
             rx.box(
                 _preview(card),
-                rx.text(
-                    card.duration,
-                    size="1",
-                    weight="medium",
-                    position="absolute",
-                    right="0.4rem",
-                    bottom="0.4rem",
-                    padding="0 0.35rem",
-                    border_radius="var(--radius-2)",
-                    background="rgba(0, 0, 0, 0.65)",
-                    color="white",
+                rx.cond(
+                    card.duration != "",
+                    rx.text(
+                        card.duration,
+                        size="1",
+                        weight="medium",
+                        position="absolute",
+                        right="0.4rem",
+                        bottom="0.4rem",
+                        padding="0 0.35rem",
+                        border_radius="var(--radius-2)",
+                        background="rgba(0, 0, 0, 0.65)",
+                        color="white",
+                    ),
                 ),
                 position="relative",
                 aspect_ratio="16 / 9",
@@ -147,7 +202,7 @@ def moment_card(card: MomentCard) -> rx.Component:
             ),
             rx.heading(
                 card.title,
-                as_="h3",
+                as_=title_level,
                 size="2",
                 weight="medium",
                 margin_top="0.5rem",
@@ -177,16 +232,48 @@ def moment_card(card: MomentCard) -> rx.Component:
     )
 
 
-def moment_grid(cards: rx.Var[list[MomentCard]], label: str | rx.Var[str]) -> rx.Component:
-    """The cards in as many columns as fit the width."""
+def moment_grid(
+    cards: rx.Var[list[MomentCard]],
+    label: str | rx.Var[str],
+    *,
+    min_width: str = CARD_MIN_WIDTH,
+    title_level: str = "h3",
+) -> rx.Component:
+    """The cards in as many columns of at least ``min_width`` as fit the width (one on a phone)."""
     return rx.el.ul(
-        rx.foreach(cards, moment_card),
+        rx.foreach(cards, lambda card: moment_card(card, title_level)),
         aria_label=label,
         display="grid",
-        grid_template_columns=f"repeat(auto-fill, minmax(min(100%, {CARD_MIN_WIDTH}), 1fr))",
-        gap="0.75rem",
+        grid_template_columns=f"repeat(auto-fill, minmax(min(100%, {min_width}), 1fr))",
+        gap="1rem",
         padding="0",
         margin="0",
+        width="100%",
+    )
+
+
+def moments_by_day(days: rx.Var[list[MomentDay]], label: str | rx.Var[str]) -> rx.Component:
+    """The cards under day headings (newest day first): a region per day, each a grid of its cards."""
+
+    def one_day(day: MomentDay) -> rx.Component:
+        heading_id = "day-" + day.day
+        return rx.el.section(
+            rx.heading(day.heading, as_="h3", size="3", id=heading_id, color=rx.color("gray", 11)),
+            moment_grid(day.cards, day.heading, title_level="h4"),
+            aria_labelledby=heading_id,
+            key=day.day,
+            display="flex",
+            flex_direction="column",
+            gap="0.6rem",
+            width="100%",
+        )
+
+    return rx.el.section(
+        rx.foreach(days, one_day),
+        aria_label=label,
+        display="flex",
+        flex_direction="column",
+        gap="1.5rem",
         width="100%",
     )
 

@@ -334,7 +334,10 @@ def app_shell(title: str, content: rx.Component, *, wide: bool = False, heading:
         bottom_nav(),
         presence_bridge(),
         min_height="100vh",
-        overflow_x="hidden",
+        # Nothing scrolls sideways. "clip", not "hidden": hidden would make this box a scroll
+        # container, and a position: sticky inside it (a phone's pinned chat box) would stick to
+        # this box instead of the page. Browsers without clip (Safari before 16) keep hidden.
+        style={"overflowX": "hidden", "@supports (overflow: clip)": {"overflowX": "clip"}},
     )
 
 

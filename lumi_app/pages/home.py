@@ -16,7 +16,7 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.invite import invite_text
-from lumi_app.components.moments import MomentCard, loading, moment_grid
+from lumi_app.components.moments import SMALL_CARD_MIN_WIDTH, MomentCard, loading, moment_grid
 from lumi_app.components.shell import page
 from lumi_app.components.together import together_summary
 from lumi_app.state.couple import unless_not_paired
@@ -190,7 +190,7 @@ def _latest_moments() -> rx.Component:
         "Latest moments",
         rx.cond(
             HomeState.latest_moments.length() > 0,
-            moment_grid(HomeState.latest_moments, "Latest moments"),
+            moment_grid(HomeState.latest_moments, "Latest moments", min_width=SMALL_CARD_MIN_WIDTH),
             rx.text("No moments yet. Share a video of your day with your partner.", color_scheme="gray"),
         ),
         rx.hstack(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.contracts import Notification, PartnerRequest, PublicProfile, Relationship
 
@@ -15,6 +16,31 @@ def initials_of(name: str) -> str:
 def long_date(value: date | datetime) -> str:
     """12 March 2024: unambiguous in every locale."""
     return f"{value.day} {value:%B %Y}"
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The IANA zone the browser said it is in ("Europe/Berlin"); UTC when unknown or made up."""
+    if name and len(name) <= 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return UTC
+
+
+def day_heading(moment: datetime, zone: tzinfo | None = None, now: datetime | None = None) -> str:
+    """ "Today", "Yesterday", "12 November", or "12 November 2025" when not this year: the day
+    ``moment`` fell on where the viewer is (``zone``)."""
+    zone = zone or UTC
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    day = moment.astimezone(zone).date()
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day.day} {day:%B}" if day.year == today.year else long_date(day)
 
 
 def time_ago(moment: datetime | None, now: datetime | None = None) -> str:

@@ -20,18 +20,25 @@ problem. Without the script (or storage), the gate falls back to ``is_hydrated``
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import reflex as rx
 from reflex_base.vars import Var, VarData
 
+from lumi_app.state.views import zone_named
+
 VISIT_STORAGE_KEY = "lumi_visit"
+# The browser's IANA time zone, written by lumi-visit.js before the app starts: moments are
+# grouped by the days of the person looking at them.
+ZONE_STORAGE_KEY = "lumi_zone"
 
 
 class VisitState(rx.State):
     """Which visit of a page this tab is on (the browser's key) and which one is ready to show."""
 
     key: str = rx.SessionStorage("", name=VISIT_STORAGE_KEY)
+    time_zone: str = rx.SessionStorage("", name=ZONE_STORAGE_KEY)
     shown: str = ""
 
     @rx.event
@@ -52,6 +59,11 @@ async def opens_new_visit(state: Any) -> bool:
     return True
 
 
+async def viewer_zone(state: Any) -> tzinfo:
+    """The time zone of the browser this tab is in (UTC until it has said)."""
+    return zone_named((await state.get_state(VisitState)).time_zone)
+
+
 def visit_open() -> Var[bool]:
     """True while the browser's current visit is the one whose loads have run (see the module docstring).
 
@@ -67,4 +79,4 @@ def visit_open() -> Var[bool]:
     return Var(code, _var_type=bool, _var_data=VarData.merge(hydrated._get_all_var_data(), shown._get_all_var_data()))  # type: ignore[return-value]
 
 
-__all__ = ["VISIT_STORAGE_KEY", "VisitState", "opens_new_visit", "visit_open"]
+__all__ = ["VISIT_STORAGE_KEY", "ZONE_STORAGE_KEY", "VisitState", "opens_new_visit", "viewer_zone", "visit_open"]

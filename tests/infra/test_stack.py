@@ -136,7 +136,7 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
     statements = _publish_statements(template)
-    assert len(statements) == 4  # the API, the presence cleanup, the stream handlers and the sender
+    assert len(statements) == 5  # the API, the presence cleanup, the stream handlers, the sender, the media job
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
         assert resource.endswith(":topic/lumi/test/*"), resource

@@ -36,7 +36,7 @@ Id = PathId
     status_code=201,
     tags=TAGS,
     security=BEARER,
-    summary="A presigned POST for uploading a new moment's video straight to storage",
+    summary="A presigned POST for uploading a new moment's video or photo straight to storage",
     responses=responses(201, MomentUploadTicket, 401, 409, description="Ticket made"),
 )
 def upload_ticket(body: MomentUploadRequest, caller: CurrentCaller) -> MomentUploadTicket:
@@ -58,7 +58,8 @@ def upload_ticket(body: MomentUploadRequest, caller: CurrentCaller) -> MomentUpl
     status_code=201,
     tags=TAGS,
     security=BEARER,
-    summary="Make an uploaded video a moment, once the server has checked it (422 `invalid_video` says why not)",
+    summary="Make an uploaded video or photo a moment, once the server has checked it (422 `invalid_video` or "
+    "`invalid_photo` says why not; a photo is `processing` until its pictures are made)",
     responses=responses(201, Moment, 401, 404, 409, description="Moment made"),
 )
 def create(body: MomentCreate, caller: CurrentCaller) -> Moment:

@@ -1,10 +1,12 @@
-"""Moments: the couple's videos, newest first, all / mine / my partner's, with search.
+"""Moments: the couple's videos and photos, newest first under day headings ("Today",
+"Yesterday", "12 November", the viewer's days), all / mine / my partner's, with search.
 
 The grid pages with the API's opaque ``next`` token: "Load more" at the bottom fetches the
 next page and ``assets/lumi-autoload.js`` presses it when it scrolls into view. Live
 ``MomentChangedMessage``s keep it current while it is open: a new moment of the partner
-appears on top, its preview replaces the placeholder once the stream has made it, and a
-deleted one goes, all without a reload.
+appears on top (under "Today"), its preview replaces the placeholder once it is made (a
+photo's "Preparing the photo…" once the media job is done), and a deleted one goes, all
+without a reload.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import (
     PAGE_SIZE,
     MomentCard,
+    MomentDay,
+    by_day,
     has_card,
     icon_link,
     load_more,
     loading,
     moment_grid,
+    moments_by_day,
     not_paired_state,
     replace_card,
     with_page,
@@ -35,6 +40,7 @@ from lumi_app.state.couple import is_not_paired, unless_not_paired
 from lumi_app.state.page_data import ApiUnderLock, begin_load, begin_refresh, load_next_page, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.visit import viewer_zone
 
 SEARCH_LIMIT = 50
 SEARCH_MAX = 200
@@ -74,6 +80,10 @@ class FeedState(rx.State):
         return self.query != ""
 
     @rx.var(cache=True)
+    def days(self) -> list[MomentDay]:
+        return by_day(self.cards)
+
+    @rx.var(cache=True)
     def list_title(self) -> str:
         return {"mine": "Your moments", "partner": "Your partner's moments"}.get(self.filter, "All moments")
 
@@ -89,8 +99,8 @@ class FeedState(rx.State):
         if moment_page is None:
             self._show_not_paired()
             return
-        viewer_id = (await self.get_state(SessionState)).user_id
-        cards = [MomentCard.of(moment, viewer_id) for moment in moment_page.items]
+        viewer_id, zone = (await self.get_state(SessionState)).user_id, await viewer_zone(self)
+        cards = [MomentCard.of(moment, viewer_id, zone) for moment in moment_page.items]
         self.cards = with_page(self.cards, cards, more=more)
         self.not_paired = False
         self._next = moment_page.next or ""
@@ -166,8 +176,8 @@ class FeedState(rx.State):
         yield
         try:
             found = await api_call(self, lambda api, token: api.search_moments(token, query, limit=SEARCH_LIMIT))
-            viewer_id = (await self.get_state(SessionState)).user_id
-            self.results = [MomentCard.of(moment, viewer_id) for moment in found.items]
+            viewer_id, zone = (await self.get_state(SessionState)).user_id, await viewer_zone(self)
+            self.results = [MomentCard.of(moment, viewer_id, zone) for moment in found.items]
         except SessionEnded:
             yield await login_redirect(self)
         except ApiError as failure:
@@ -203,7 +213,7 @@ class FeedState(rx.State):
                 self.results = without_card(self.results, moment_id)
             return  # anything else: what is shown stays until the next load
         viewer_id = (await self.get_state(SessionState)).user_id
-        card = MomentCard.of(moment, viewer_id)
+        card = MomentCard.of(moment, viewer_id, await viewer_zone(self))
         self.cards, found = replace_card(self.cards, card)
         self.results, _ = replace_card(self.results, card)
         if not found and created and matches_filter(card, self.filter, viewer_id):
@@ -311,7 +321,9 @@ def _empty() -> rx.Component:
         FeedState.filter,
         (
             "mine",
-            empty_state("video", "You haven't shared a moment yet", "Record or choose a video to share.", new_moment),
+            empty_state(
+                "video", "You haven't shared a moment yet", "Record a video, take a photo or choose one.", new_moment
+            ),
         ),
         (
             "partner",
@@ -322,7 +334,7 @@ def _empty() -> rx.Component:
         empty_state(
             "clapperboard",
             "No moments yet — share the first one",
-            "Record a video or choose one, and your partner sees it here.",
+            "Record a video, take a photo or choose one, and your partner sees it here.",
             new_moment,
         ),
     )
@@ -335,7 +347,7 @@ def _feed() -> rx.Component:
         rx.cond(
             FeedState.cards.length() > 0,
             rx.vstack(
-                moment_grid(FeedState.cards, "Moments"),
+                moments_by_day(FeedState.days, "Moments"),
                 load_more(FeedState.has_more, FeedState.loading_more, FeedState.load_more, "That's every moment."),
                 spacing="4",
                 width="100%",
@@ -412,7 +424,7 @@ def feed() -> rx.Component:
         form_error(FeedState.error),
         rx.cond(
             not_paired,
-            not_paired_state("Pair with your partner to share videos with each other."),
+            not_paired_state("Pair with your partner to share videos and photos with each other."),
             rx.vstack(_toolbar(), _list(), spacing="4", width="100%", align="stretch"),
         ),
         spacing="4",

@@ -1,4 +1,5 @@
-"""One tag's moments (``/moments/tag?slug=…``): the feed's card grid, newest first, with endless scroll.
+"""One tag's moments (``/moments/tag?slug=…``): the feed's cards under day headings, newest first,
+with endless scroll.
 
 The slug travels in the query string (static hosting has one file per page). Live messages
 keep the grid current: a moment that gains the tag appears, one that loses it or is
@@ -18,10 +19,12 @@ from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import (
     PAGE_SIZE,
     MomentCard,
+    MomentDay,
+    by_day,
     icon_link,
     load_more,
     loading,
-    moment_grid,
+    moments_by_day,
     not_paired_state,
     replace_card,
     with_page,
@@ -32,6 +35,7 @@ from lumi_app.state.couple import is_not_paired
 from lumi_app.state.page_data import ApiUnderLock, load_next_page, open_page, run_fetch
 from lumi_app.state.realtime import listen_to_live, tab_shows
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
+from lumi_app.state.visit import viewer_zone
 
 
 class TagState(rx.State):
@@ -50,6 +54,10 @@ class TagState(rx.State):
 
     _visit: str = ""
     _generation: int = 0
+
+    @rx.var(cache=True)
+    def days(self) -> list[MomentDay]:
+        return by_day(self.cards)
 
     async def _get(self, api: ApiOutsideLock | ApiUnderLock, *, more: bool = False) -> Any:
         """A page of the tag's moments, or "not_paired" / "unknown" (no such tag)."""
@@ -75,8 +83,8 @@ class TagState(rx.State):
         if isinstance(result, str):
             self.cards, self._next, self.has_more = [], "", False  # the page says why there is nothing
             return
-        viewer_id = (await self.get_state(SessionState)).user_id
-        cards = [MomentCard.of(moment, viewer_id) for moment in result.items]
+        viewer_id, zone = (await self.get_state(SessionState)).user_id, await viewer_zone(self)
+        cards = [MomentCard.of(moment, viewer_id, zone) for moment in result.items]
         self.cards = with_page(self.cards, cards, more=more)
         self._next = result.next or ""
         self.has_more = bool(result.next)
@@ -120,7 +128,7 @@ class TagState(rx.State):
             if failure.status == 404:
                 self.cards = without_card(self.cards, moment_id)
             return
-        card = MomentCard.of(moment, (await self.get_state(SessionState)).user_id)
+        card = MomentCard.of(moment, (await self.get_state(SessionState)).user_id, await viewer_zone(self))
         if self.slug not in card.tag_slugs:
             self.cards = without_card(self.cards, moment_id)
             return
@@ -160,7 +168,7 @@ def _content() -> rx.Component:
             rx.cond(
                 state.cards.length() > 0,
                 rx.vstack(
-                    moment_grid(state.cards, "Moments tagged " + state.name),
+                    moments_by_day(state.days, "Moments tagged " + state.name),
                     load_more(
                         state.has_more, state.loading_more, state.load_more, "That's every moment with this tag."
                     ),
