@@ -8,8 +8,12 @@ from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
+from e2e.moments_pages import FeedPage
 from e2e.pages import LIVE_MS, HomePage, RegisterPage, ScreenWatch, pair_up
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.seed import add_moments
+from e2e.watch_pages import WatchPage
+from tools.system import LumiSystem
 
 # lumi_app/lumi_app.py: alerts go after 4 s; allow for the fade out and a loaded machine.
 ALERT_GONE_MS = 5_500
@@ -87,3 +91,37 @@ def test_a_phones_home_has_one_heading_a_skip_link_and_an_invite_to_copy(
     copied = robin.page.evaluate("navigator.clipboard.readText()")
     assert f"@{robin.username}" in copied and re.search(r"https?://[^ ]+/register", copied), copied
     assert robin.console_errors() == []
+
+
+def test_an_alert_waits_while_the_person_types_where_it_would_show(
+    new_person: Callable[..., Person], lumi: LumiSystem
+) -> None:
+    # given Alex on a phone, typing in a moment's message box (pinned above the bottom bar,
+    # where alerts show), and Blake at a desk, paired
+    alex, blake = new_person("Alex", PHONE), new_person("Blake", DESKTOP)
+    RegisterPage(alex.page).register(alex)
+    RegisterPage(blake.page).register(blake)
+    pair_up(alex, blake)
+    add_moments(lumi, blake, ["Harbour lights"])
+    feed = FeedPage(alex.page).open()
+    feed.feed.open("Harbour lights")
+    watch = WatchPage(alex.page).wait_until_ready()
+    watch.scroll_chat_to(0.4)
+    watch.composer.click()
+    watch.composer.press_sequentially("On my w")
+    blake_home = HomePage(blake.page).open()
+
+    # when Blake nudges Alex
+    assert blake_home.think_of(alex)
+
+    # then Alex's bell counts it, but no alert covers the box while Alex types in it
+    watch.shell.expect_unread(2)  # and "You and Blake are a pair"
+    alex.page.wait_for_timeout(1_500)  # proving an absence: an alert would have shown within ~0.1 s
+    expect(alex.page.locator(SONNER_TOAST)).to_have_count(0)
+    expect(watch.composer).to_be_focused()
+
+    # when Alex leaves the box, then the alert shows
+    alex.page.keyboard.press("Escape")
+    watch.composer.blur()
+    expect(watch.shell.toast("Blake is thinking of you")).to_be_visible(timeout=LIVE_MS)
+    expect(watch.composer).to_have_value("On my w")
