@@ -1,7 +1,9 @@
 """The Lumi app: the ``rx.App`` with its PWA head, and the pages (registered by importing them).
 
-The head links the web app manifest and loads the small helpers from ``assets/``:
-``lumi-visit.js`` gives each page visit a key (``lumi_app/state/visit.py``),
+The head links the web app manifest and loads the small helpers from ``assets/``, in the pages'
+HTML so that the browser fetches them at once, ``defer`` so that none holds up the first paint
+(bench/lighthouse.py measures it): ``lumi-visit.js`` (inline, not deferred: it must run before
+the app's first event) gives each page visit a key (``lumi_app/state/visit.py``),
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
