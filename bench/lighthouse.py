@@ -99,8 +99,10 @@ def ensure_lighthouse() -> Path:
     return LIGHTHOUSE_DIR
 
 
-def run_lighthouse(prefix: Path, url: str, port: int, report: Path) -> dict[str, Any]:
-    settings = {"clearStorageTypes": CLEAR_STORAGE}
+def run_lighthouse(prefix: Path, url: str, port: int, report: Path, cpu_slowdown: float | None) -> dict[str, Any]:
+    settings: dict[str, Any] = {"clearStorageTypes": CLEAR_STORAGE}
+    if cpu_slowdown is not None:  # a diagnosis: how much of a figure is the page's main-thread work
+        settings["throttling"] = {"cpuSlowdownMultiplier": cpu_slowdown}  # merged into the mobile defaults
     command = [node_bin("node"), str(RUNNER), str(prefix), url, str(port), json.dumps(settings), str(report)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False)
     if result.returncode != 0:
@@ -324,13 +326,15 @@ def debuggable_chromium(app_url: str) -> Iterator[tuple[Any, int]]:
             context.close()
 
 
-def measure(prefix: Path, page: str, url: str, port: int, runs: int, stamp: str) -> list[Run]:
+def measure(
+    prefix: Path, page: str, url: str, port: int, runs: int, stamp: str, cpu_slowdown: float | None = None
+) -> list[Run]:
     results = []
     for index in range(1, runs + 1):
         report = REPORTS_DIR / f"{stamp}-{page}-{index}.json"
         host = MachineLoad()
         before = loadavg()
-        lhr = run_lighthouse(prefix, url, port, report)
+        lhr = run_lighthouse(prefix, url, port, report, cpu_slowdown)
         parts = urlsplit(url)
         run = summarize(page, lhr, f"{parts.scheme}://{parts.netloc}")
         run.load_before, run.load_after, run.others_percent = before, loadavg(), host.others_percent()
@@ -348,6 +352,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page (default %(default)s)")
     parser.add_argument("--pages", default="landing,home", help="which pages (default %(default)s)")
     parser.add_argument("--largest", type=int, default=8, help="how many of the largest files to list")
+    parser.add_argument(
+        "--cpu-slowdown",
+        type=float,
+        default=None,
+        help="diagnosis only: Lighthouse's simulated CPU slowdown instead of its mobile 4x (1: none)",
+    )
     parser.add_argument("--app-port", type=int, default=3370)
     parser.add_argument("--backend-port", type=int, default=8370)
     args = parser.parse_args()
@@ -358,6 +368,8 @@ def main() -> None:
         f" {os.cpu_count()} cores, load {loadavg()}",
         flush=True,
     )
+    if args.cpu_slowdown is not None:
+        print(f"DIAGNOSIS: CPU slowdown {args.cpu_slowdown:g}x instead of Lighthouse's mobile 4x", flush=True)
     prefix = ensure_lighthouse()
     REPORTS_DIR.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -376,12 +388,16 @@ def main() -> None:
         warm.goto("about:blank")
         if "landing" in pages:
             print("\nthe landing page, signed out", flush=True)
-            results["landing"] = measure(prefix, "landing", f"{system.app_url}/", port, args.runs, stamp)
+            results["landing"] = measure(
+                prefix, "landing", f"{system.app_url}/", port, args.runs, stamp, args.cpu_slowdown
+            )
         if "home" in pages:
             signed_in = browser_sign_in(context, ava)  # a tab of this browser; its cookie is the profile's
             signed_in.goto("about:blank")  # no live tab of this person while Lighthouse measures
             print(f"\nHome, signed in as {ava.name} (paired with {ben.name})", flush=True)
-            results["home"] = measure(prefix, "home", f"{system.app_url}/home", port, args.runs, stamp)
+            results["home"] = measure(
+                prefix, "home", f"{system.app_url}/home", port, args.runs, stamp, args.cpu_slowdown
+            )
 
     print("\nSummary (Lighthouse mobile; the median run of each page)")
     for runs in results.values():
