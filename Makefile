@@ -55,6 +55,7 @@ bench: setup
 	$(PY) -m bench.realtime
 	$(PY) -m bench.moments
 	$(PY) -m bench.snapshot
+	$(PY) -m bench.lighthouse
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from backend.settings import get_settings
+from lumi_app.first_load import ACCENT_COLOR, RadixThemesByName
 
 settings = get_settings()
 
@@ -45,6 +46,10 @@ config = rx.Config(
     redis_url=settings.redis_url,
     default_color_mode="system",
     # The theme follows the color mode (light / dark / system) the person picks in Settings.
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(appearance="inherit", accent_color="pink", radius="large"))],
+    # What the first page loads (lumi_app/first_load.py, measured by bench/lighthouse.py).
+    plugins=[RadixThemesByName(theme=rx.theme(appearance="inherit", accent_color=ACCENT_COLOR, radius="large"))],
+    # The export writes brotli and gzip copies of every text file; tools/serve_app.py (CloudFront
+    # in AWS) sends them to browsers that take them.
+    frontend_compression_formats=["brotli", "gzip"],
     disable_plugins=[SitemapPlugin],
 )

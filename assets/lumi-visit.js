@@ -10,10 +10,11 @@
  * chain is done (VisitState.shown === lumiVisit.key), so a page never shows what it held on
  * a previous visit, and stays on screen while a dropped connection comes back.
  *
- * Loaded in the head before the app's own scripts: history is patched before React's router
- * first navigates. It also keeps the browser's time zone in sessionStorage ("lumi_zone"), which
- * reaches the backend the same way (VisitState.time_zone): the feed's day headings are the
- * viewer's days.
+ * Its code is put inline in every page's head (lumi_app/lumi_app.py), before the app's own
+ * scripts: history is patched before React's router first navigates, and no file is waited
+ * for before the first paint. It also keeps the browser's time zone in sessionStorage
+ * ("lumi_zone"), which reaches the backend the same way (VisitState.time_zone): the feed's day
+ * headings are the viewer's days.
  */
 (function () {
   "use strict";

@@ -1,7 +1,9 @@
 """The Lumi app: the ``rx.App`` with its PWA head, and the pages (registered by importing them).
 
-The head links the web app manifest and loads the small helpers from ``assets/``:
-``lumi-visit.js`` gives each page visit a key (``lumi_app/state/visit.py``),
+The head links the web app manifest and loads the small helpers from ``assets/``, in the pages'
+HTML so that the browser fetches them at once, ``defer`` so that none holds up the first paint
+(bench/lighthouse.py measures it): ``lumi-visit.js`` (inline, not deferred: it must run before
+the app's first event) gives each page visit a key (``lumi_app/state/visit.py``),
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
@@ -11,12 +13,23 @@ the next page of endless lists, ``lumi-upload.js`` sends files straight to stora
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import reflex as rx
 from reflex_components_sonner.toast import ToastProps
 
 from lumi_app import pages  # noqa: F401  (importing registers every page)
 
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 THEME_COLOR = "#d6336c"
+HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
+
+
+def inline_script(path: Path) -> str:
+    """A helper's code to put in the page itself, without its opening comment."""
+    return re.sub(r"\A\s*/\*.*?\*/\s*", "", path.read_text(), count=1, flags=re.DOTALL)
+
 
 app = rx.App(
     head_components=[
@@ -25,15 +38,13 @@ app = rx.App(
         rx.el.meta(name="description", content="Lumi: a private space for two partners, and your own music."),
         rx.el.link(rel="manifest", href="/manifest.webmanifest"),
         rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
-        # In the pages' HTML (rx.script is added on the client, after the app connects): it must
-        # run before the app sends its first event, and see the router's first navigation.
-        rx.el.script(src="/lumi-visit.js"),
-        rx.script(src="/lumi-pwa.js"),
-        rx.script(src="/lumi-presence.js"),
-        rx.script(src="/lumi-autoload.js"),
-        rx.script(src="/lumi-upload.js"),
-        rx.script(src="/lumi-chat.js"),
-        rx.script(src="/lumi-toasts.js"),
+        # Inline in the pages' HTML, first: it must run before the app sends its first event, and
+        # see the router's first navigation (and a file would hold up the first paint).
+        rx.el.script(inline_script(ASSETS / "lumi-visit.js")),
+        # The others in the HTML too, deferred: fetched at once beside the app's bundles, run
+        # once the page is parsed, never holding up its first paint (rx.script would add them
+        # only after the app started, with react-helmet in every page's bundle).
+        *[rx.el.script(src=f"/{helper}", defer=True) for helper in HELPERS],
     ],
     html_lang="en",
     # Alerts (live notifications) show at the bottom: at the bottom right of a desktop, above a

@@ -74,7 +74,15 @@ def player_bar_slot() -> rx.Component:
 def logo(size: str = "6") -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.image(src="/icon-192.png", alt="", width="28px", height="28px", border_radius="8px"),
+            # 2x of the 28 px it is shown at (2.6 KB instead of the 12 KB app icon: every page's header has it).
+            rx.image(
+                src="/logo-56.png",
+                alt="",
+                width="28px",
+                height="28px",
+                border_radius="8px",
+                custom_attrs={"width": "28", "height": "28"},
+            ),
             rx.text("Lumi", size=size, weight="bold"),  # a name, not a heading: pages have their own
             align="center",
             spacing="2",
