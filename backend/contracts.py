@@ -527,6 +527,104 @@ class ChatReceiptUpdate(Model):
     read: bool = Field(default=False, description="Read as well as delivered.")
 
 
+# ---------------------------------------------------------------- affirmations
+
+AFFIRMATION_TEXT_MAX = 280  # code points, as the app's counter counts them
+AFFIRMATIONS_MAX = 500  # one person's list for their partner
+AffirmationText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=AFFIRMATION_TEXT_MAX)
+]
+# Quarter hours of the day, "00:00" … "23:45".
+QUARTER_HOUR_PATTERN = r"^([01][0-9]|2[0-3]):(00|15|30|45)$"
+LocalTime = Annotated[str, StringConstraints(pattern=QUARTER_HOUR_PATTERN)]
+TimeZoneName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class AffirmationCreate(Model):
+    text: AffirmationText
+
+
+class AffirmationUpdate(Model):
+    text: AffirmationText
+
+
+class Affirmation(Model):
+    """One affirmation a person wrote for their partner, as its writer sees it."""
+
+    affirmation_id: str
+    text: str
+    created_at: datetime
+    updated_at: datetime | None = None
+    times_delivered: int = Field(default=0, description="How often the daily delivery picked it.")
+    last_delivered_at: datetime | None = None
+    hearts: int = Field(default=0, description="How many of its deliveries the partner hearted.")
+
+
+class AffirmationPage(Model):
+    items: list[Affirmation]
+    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+    count: int = Field(description="How many the writer has (at most 500).")
+
+
+class AffirmationSchedule(Model):
+    """When a person receives their daily affirmation: on or off, a quarter hour, an IANA zone."""
+
+    enabled: bool
+    local_time: LocalTime = "09:00"
+    time_zone: TimeZoneName = Field(description="An IANA time zone, e.g. `Europe/Paris`.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("Choose a time zone from the list, like Europe/Paris.") from error
+        return value
+
+
+class AffirmationScheduleView(AffirmationSchedule):
+    chosen: bool = Field(description="False until the person has chosen (the schedule shown is the default).")
+    applies_from: date | None = Field(
+        default=None, description="A change takes effect from the next day: the local date it applies from."
+    )
+    next_delivery_at: datetime | None = Field(default=None, description="When the next one is due (UTC), if on.")
+
+
+AffirmationKind = Literal["daily", "now"]
+
+
+class ReceivedAffirmation(Model):
+    """An affirmation as its recipient received it (the text as it was then)."""
+
+    delivery_id: str
+    kind: AffirmationKind
+    text: str
+    writer_name: str
+    local_date: date = Field(description="The recipient's own date when it came.")
+    delivered_at: datetime
+    hearted: bool = False
+
+
+class ReceivedAffirmationPage(Model):
+    today: list[ReceivedAffirmation] = Field(description="What came today (the recipient's date), newest first.")
+    items: list[ReceivedAffirmation] = Field(description="Earlier ones, newest first (a page of them).")
+    next: str | None = None
+
+
+class AffirmationSendNow(Model):
+    text: AffirmationText
+    save: bool = Field(default=False, description="Also add it to the list the daily delivery picks from.")
+
+
+class AffirmationSent(Model):
+    delivery_id: str
+    notification_id: str
+    saved: Affirmation | None = None
+
+
 # ---------------------------------------------------------------- search
 
 
