@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,7 @@ from playwright.sync_api import Request, Route, expect
 from e2e.moments_pages import THUMBNAIL_MS, FeedPage, TagPage, TagsPage, UploadPage, couple
 from e2e.pages import LIVE_MS, HomePage, RegisterPage, expect_no_horizontal_scroll, expect_same_page, mark_page, pair_up
 from e2e.people import DESKTOP, PHONE, Person
-from e2e.seed import add_moments
 from tests.media import make_video
-from tools.system import LumiSystem
 
 MB = 1024 * 1024
 # lumi_app/pages/moments/feed.py PAGE_SIZE: how many cards the feed shows before it loads more.
@@ -225,19 +223,19 @@ def test_uploads_that_are_refused_or_cancelled_share_nothing(new_person: Callabl
 
 
 def test_the_feed_loads_older_moments_as_it_scrolls_to_the_end(
-    lumi: LumiSystem, new_person: Callable[..., Person]
+    add_moments: Callable[[Person, Sequence[str]], None], new_person: Callable[..., Person]
 ) -> None:
     # given Dana and Eli have shared more moments than one page of the feed holds (the newest last here)
     dana, eli = couple(new_person, ("Dana", DESKTOP), ("Eli", PHONE))
     titles = [f"Day {n}" for n in range(1, FEED_PAGE_SIZE + 7)]
-    add_moments(lumi, dana, titles)
+    add_moments(dana, titles)
     newest_first = titles[::-1]
 
     # when Eli opens the feed, then the newest page shows, newest first, with pictures
     feed = FeedPage(eli.page).open()
     feed.feed.expect_titles(newest_first[:FEED_PAGE_SIZE])
     expect(feed.end_of_list).to_have_count(0)
-    feed.expect_thumbnail(newest_first[0])
+    feed.expect_thumbnail(newest_first[0], timeout=THUMBNAIL_MS)
 
     # when he scrolls to the end, then the older ones load by themselves, and the feed says that is all
     feed.feed.card(newest_first[FEED_PAGE_SIZE - 1]).scroll_into_view_if_needed()
@@ -249,11 +247,11 @@ def test_the_feed_loads_older_moments_as_it_scrolls_to_the_end(
 
 
 def test_home_shows_the_latest_moments_and_a_new_one_live(
-    lumi: LumiSystem, new_person: Callable[..., Person], video: Path
+    add_moments: Callable[[Person, Sequence[str]], None], new_person: Callable[..., Person], video: Path
 ) -> None:
     # given Fay and Gus have shared five moments; Gus is on Home
     fay, gus = couple(new_person, ("Fay", DESKTOP), ("Gus", PHONE))
-    add_moments(lumi, fay, [f"Walk {n}" for n in range(1, 6)])
+    add_moments(fay, [f"Walk {n}" for n in range(1, 6)])
     home = HomePage(gus.page).open()
 
     # then Home shows the three newest, newest first
