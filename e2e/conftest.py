@@ -37,7 +37,7 @@ from e2e import seed
 from e2e.accounts import ACCOUNTS_ENV, account_pool, auth_pacer, auth_per_minute_for_deployment
 from e2e.forwarder import BackendSwitch
 from e2e.moments_pages import UploadPage
-from e2e.pages import delete_account, log_out_wherever
+from e2e.pages import delete_accounts, log_out_wherever
 from e2e.people import DESKTOP, PASSWORD, Person
 from tests.media import make_video
 from tools.app_build import ROOT
@@ -270,8 +270,8 @@ def new_person(
             person.context.tracing.stop()
     if kept:
         _report_artifacts(request.node, kept)
+    _clean_up(request.config, people)
     for person in people:
-        _clean_up(request.config, person)
         person.context.close()
 
 
@@ -302,18 +302,21 @@ def _report_artifacts(item: pytest.Item, paths: list[Path]) -> None:
     item.config.stash[_ARTIFACTS].append((item.nodeid, [Path(path) for path in shown]))
 
 
-def _clean_up(config: pytest.Config, person: Person) -> None:
-    """Delete the person's account through the app (log a pool account out); best effort, logged."""
-    if not person.has_account:
-        return
-    what = "logged out" if person.from_pool else "deleted"
-    try:
-        if person.from_pool:
+def _clean_up(config: pytest.Config, people: list[Person]) -> None:
+    """Delete the accounts the test signed up, through the app (log pool accounts out); best effort:
+    who could not be cleaned up is logged and listed at the end of the run."""
+    failed: list[tuple[Person, Exception]] = []
+    signed_up = [person for person in people if person.has_account and not person.from_pool]
+    failed += delete_accounts(signed_up)
+    config.stash[_CLEANED]["deleted"] += len(signed_up) - len(failed)
+    for person in (person for person in people if person.has_account and person.from_pool):
+        try:
             log_out_wherever(person)
-        else:
-            delete_account(person)
-        config.stash[_CLEANED][what] += 1
-    except Exception as error:
+            config.stash[_CLEANED]["logged out"] += 1
+        except Exception as error:
+            failed.append((person, error))
+    for person, error in failed:
+        what = "logged out" if person.from_pool else "deleted"
         line = f"{person.name} ({person.email}) could not be {what}: {_first_lines(str(error))}"
         log.warning(line)
         config.stash[_LEFT_BEHIND].append(line)

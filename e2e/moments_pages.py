@@ -188,6 +188,8 @@ class UploadPage(AppPage):
         self.fill(video, title, description=description, tags=tags)
         self.share()
         expect(self.page).to_have_url(re.compile(r"/moments/watch/?\?id=[\w-]+"), timeout=60_000)
+        # The URL changes first; the form may still be on screen until the watch page shows the moment.
+        expect(self.page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         return parse_qs(urlparse(self.page.url).query)["id"][0]
 
     def watch_upload_progress(self) -> None:

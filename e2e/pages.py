@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -679,20 +680,40 @@ def sign_in_from_pool(person: Person, page: Page) -> HomePage:
     return home
 
 
-def delete_account(person: Person) -> None:
-    """Delete ``person``'s account through Settings → Security, signing in first if their browser
-    is signed out. The end of every test does this for the people it signed up."""
-    page = person.live_page
-    security = SettingsSecurityPage(page)
-    login = LoginPage(page)
-    page.goto(security.path)
-    expect(security.ready.or_(login.ready).first).to_be_visible()
-    if login.ready.is_visible():
-        login.login(person.username, person.password)
-        security.wait_until_ready()
-    security.delete_account(person.password)
-    expect(LandingPage(page).ready.or_(page.get_by_text("Your account was deleted.")).first).to_be_visible()
-    person.has_account = False
+def delete_accounts(people: Sequence[Person]) -> list[tuple[Person, Exception]]:
+    """Delete each person's account through Settings → Security (signing in first where their
+    browser is signed out), all at once: every step is begun for everyone before any is waited on,
+    so their page loads and deletions overlap. The end of every test does this for the people it
+    signed up. Returns who could not be deleted, and why."""
+    failed: list[tuple[Person, Exception]] = []
+
+    def each(step: Callable[[Person], object], going: Sequence[Person]) -> list[Person]:
+        still: list[Person] = []
+        for person in going:
+            try:
+                step(person)
+                still.append(person)
+            except Exception as error:
+                failed.append((person, error))
+        return still
+
+    def confirm(person: Person) -> None:
+        page = person.page
+        security, login = SettingsSecurityPage(page), LoginPage(page)
+        expect(security.ready.or_(login.ready).first).to_be_visible()
+        if login.ready.is_visible():
+            login.login(person.username, person.password)
+            security.wait_until_ready()
+        security.delete_account(person.password)
+
+    def gone(person: Person) -> None:
+        page = person.page
+        expect(LandingPage(page).ready.or_(page.get_by_text("Your account was deleted.")).first).to_be_visible()
+        person.has_account = False
+
+    going = each(lambda person: person.live_page.goto(SettingsSecurityPage.path, wait_until="commit"), people)
+    each(gone, each(confirm, going))
+    return failed
 
 
 def log_out_wherever(person: Person) -> None:
