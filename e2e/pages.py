@@ -138,6 +138,33 @@ def expect_every_control_named(page: Page) -> None:
     assert not unnamed, f"{page.url} has things without an accessible name:\n" + "\n".join(unnamed)
 
 
+_WATCH_UPLOAD_PROGRESS = """() => {
+    const seen = (window.__lumiUploadSeen = []);
+    const look = () => {
+        const bar = [...document.querySelectorAll("progress, [role=progressbar]")]
+            .find(element => element.getAttribute("aria-label") === "Upload progress");
+        if (!bar) return;
+        const stage = (bar.closest("[role=status]")?.innerText ?? "").split("\\n")[0].trim();
+        const entry = `${stage} ${bar.getAttribute("aria-valuenow") ?? 0}%`;
+        if (seen[seen.length - 1] !== entry) seen.push(entry);
+    };
+    new MutationObserver(look).observe(document.body, {
+        subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-valuenow"],
+    });
+}"""
+
+
+def watch_upload_progress(page: Page) -> None:
+    """Record every stage and percentage an upload's progress bar (the one named "Upload progress",
+    in its status region) shows from now on: a small file is over in a blink."""
+    page.evaluate(_WATCH_UPLOAD_PROGRESS)
+
+
+def upload_progress_seen(page: Page) -> list[str]:
+    """What :func:`watch_upload_progress` saw, in order: "Uploading… 0%", …, "Uploading… 100%"."""
+    return page.evaluate("window.__lumiUploadSeen ?? []")
+
+
 class ScreenWatch:
     """Records whether things ever showed on screen, even for one frame, from :meth:`start` on.
 
@@ -467,15 +494,6 @@ class SettingsPage(AppPage):
 
 class SettingsAccountPage(AppPage):
     path = "/settings/account"
-    _WATCH_PROGRESS = """() => {
-        const seen = (window.__lumiUploadSeen = []);
-        new MutationObserver(() => {
-            const percent = document.getElementById("avatar-progress-text");
-            if (!percent) return;
-            const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
-            if (seen[seen.length - 1] !== entry) seen.push(entry);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    }"""
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -494,10 +512,10 @@ class SettingsAccountPage(AppPage):
 
     def watch_upload_progress(self) -> None:
         """Record every stage and percentage the upload shows (it may be over in a blink)."""
-        self.page.evaluate(self._WATCH_PROGRESS)
+        watch_upload_progress(self.page)
 
     def upload_progress_seen(self) -> list[str]:
-        return self.page.evaluate("window.__lumiUploadSeen ?? []")
+        return upload_progress_seen(self.page)
 
     def upload_photo(self, file: Path) -> None:
         """Choose ``file`` and upload it; what follows (the photo, or an error) is for the test to expect."""
