@@ -51,6 +51,7 @@ class AuthPacer:
             self._tokens = float(self.burst)
             self._at = time.monotonic()
             self.waited = 0.0
+            self.refused = 0
 
     @property
     def enabled(self) -> bool:
@@ -75,6 +76,7 @@ class AuthPacer:
         """The deployment said "too many attempts" all the same (another run shares the address):
         empty the bucket, so the next turn waits for a whole refill."""
         with self._lock:
+            self.refused += 1
             self._tokens = min(self._tokens, 0.0)
             self._at = time.monotonic()
 

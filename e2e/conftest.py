@@ -138,7 +138,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     )
     if auth_pacer.enabled:
         terminalreporter.write_line(
-            f"auth attempts paced to {auth_pacer.per_minute} a minute: waited {auth_pacer.waited:.0f}s in all"
+            f"auth attempts paced to {auth_pacer.per_minute} a minute: waited {auth_pacer.waited:.0f}s in all, "
+            f"sign-ups the deployment refused all the same: {auth_pacer.refused}"
         )
     for line in left_behind:
         terminalreporter.write_line(f"LEFT BEHIND: {line}", red=True)
