@@ -43,8 +43,9 @@ test-integration: setup
 test-infra: setup
 	$(PY) -m pytest tests/infra
 
+# BASE_URL=https://staging.example.com drives that deployment instead of starting the system (e2e/README.md).
 test-e2e: setup
-	$(PY) -m pytest e2e
+	$(PY) -m pytest e2e $(if $(BASE_URL),--base-url $(BASE_URL))
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.pages import AppPage, RegisterPage, pair_up
+from e2e.pages import AppPage, RegisterPage, pair_up, upload_progress_seen, watch_upload_progress
 from e2e.people import Person
 
 NOT_PAIRED = "Moments are for two"
@@ -166,15 +166,6 @@ class FeedPage(AppPage):
 
 class UploadPage(AppPage):
     path = "/moments/new"
-    _WATCH_PROGRESS = """() => {
-        const seen = (window.__lumiUploadSeen = []);
-        new MutationObserver(() => {
-            const percent = document.getElementById("moment-progress-text");
-            if (!percent) return;
-            const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
-            if (seen[seen.length - 1] !== entry) seen.push(entry);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    }"""
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -235,17 +226,19 @@ class UploadPage(AppPage):
         self.fill(video, title, description=description, tags=tags)
         self.share()
         expect(self.page).to_have_url(re.compile(r"/moments/watch/?\?id=[\w-]+"), timeout=60_000)
+        # The URL changes first; the form may still be on screen until the watch page shows the moment.
+        expect(self.page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         return parse_qs(urlparse(self.page.url).query)["id"][0]
 
     def watch_upload_progress(self) -> None:
         """Record every percentage the upload shows (a small file is over in a blink)."""
-        self.page.evaluate(self._WATCH_PROGRESS)
+        watch_upload_progress(self.page)
 
     def upload_progress_seen(self) -> list[str]:
-        return self.page.evaluate("window.__lumiUploadSeen ?? []")
+        return upload_progress_seen(self.page)
 
     def percent_shown(self) -> int:
-        return int(self.page.locator("#moment-progress-text").inner_text().rstrip("%"))
+        return int(self.progress.get_attribute("aria-valuenow") or 0)
 
     def file_error(self, text: str) -> Locator:
         """The message tied to the video input (its accessible description)."""

@@ -1,18 +1,25 @@
 """Page objects for the Lumi app: each builds its locators once and offers what a person does there.
 
 Things are found the way a person (or a screen reader) finds them: by role, label and
-text. Every wait is an ``expect`` assertion; nothing sleeps.
+text. Every wait is an ``expect`` assertion; nothing sleeps. An action that reaches one of the
+API's auth routes (signing up, logging in or out, changing the password, deleting the
+account) first takes a turn from :data:`~e2e.accounts.auth_pacer`, so a run against a
+deployment stays within its auth rate limit.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocketRoute, expect
+
+from e2e.accounts import account_pool, auth_pacer
 
 if TYPE_CHECKING:
     from e2e.people import Person
@@ -77,6 +84,109 @@ def expect_same_page(page: Page) -> None:
 def expect_no_horizontal_scroll(page: Page) -> None:
     scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
+
+
+class AppConnection:
+    """A browser's live connection to the Reflex backend (its event websocket), passed through the
+    test so that it can be dropped as a flaky network drops it, against any deployment.
+
+    Only connections opened after this is made are passed through: open (or reload) a page after it."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self._open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        context.route_web_socket(re.compile(r"/_event"), self._pass_through)
+
+    def _pass_through(self, page_side: WebSocketRoute) -> None:
+        self._open.append((page_side, page_side.connect_to_server()))
+
+    def drop(self) -> None:
+        """Close every open connection, at both ends; the app notices and reconnects."""
+        assert self._open, "no connection went through since this was made: open a page first"
+        for page_side, server_side in self._open:
+            server_side.close()
+            page_side.close(code=4000, reason="dropped by the test")
+        self._open.clear()
+
+
+# Roles (as Chromium's accessibility tree names them) that a person must be able to tell apart by name.
+# Not <video>: Chromium names a video by its playback state ("Unable to play media."), whatever its label.
+_CONTROLS = frozenset(
+    {
+        "button", "link", "textbox", "searchbox", "checkbox", "switch", "radio", "combobox", "listbox",
+        "slider", "spinbutton", "menuitem", "menuitemcheckbox", "menuitemradio", "tab", "progressbar",
+    }
+)  # fmt: skip
+_NEED_A_NAME = _CONTROLS | {"image", "img", "dialog", "alertdialog"}
+
+
+def unnamed_controls(page: Page) -> list[str]:
+    """Controls, images and dialogs on the page that a screen reader would announce without a name
+    (read from Chromium's own accessibility tree), described by their element. A picture inside a
+    control is the control's: the control's name is what counts."""
+    devtools = page.context.new_cdp_session(page)
+    try:
+        nodes = devtools.send("Accessibility.getFullAXTree")["nodes"]
+        by_id = {node["nodeId"]: node for node in nodes}
+
+        def role(node: dict) -> str:
+            return str(node.get("role", {}).get("value", ""))
+
+        def inside_a_control(node: dict) -> bool:
+            parent = by_id.get(node.get("parentId", ""))
+            while parent is not None:
+                if role(parent) in _CONTROLS:
+                    return True
+                parent = by_id.get(parent.get("parentId", ""))
+            return False
+
+        found = []
+        for node in nodes:
+            name = str(node.get("name", {}).get("value", "")).strip()
+            if node.get("ignored") or role(node) not in _NEED_A_NAME or name:
+                continue
+            if role(node) in ("image", "img") and inside_a_control(node):
+                continue
+            element = devtools.send("DOM.describeNode", {"backendNodeId": node["backendDOMNodeId"]})["node"]
+            attributes = element.get("attributes", [])
+            shown = " ".join(f'{k}="{v}"' for k, v in zip(attributes[::2], attributes[1::2], strict=True))
+            found.append(f"{role(node)}: <{element['localName']} {shown}>"[:300])
+        return found
+    finally:
+        devtools.detach()
+
+
+def expect_every_control_named(page: Page) -> None:
+    """Every control, image, video and dialog has an accessible name: what tests find it by, and
+    what a screen reader says."""
+    unnamed = unnamed_controls(page)
+    assert not unnamed, f"{page.url} has things without an accessible name:\n" + "\n".join(unnamed)
+
+
+_WATCH_UPLOAD_PROGRESS = """() => {
+    const seen = (window.__lumiUploadSeen = []);
+    const look = () => {
+        const bar = [...document.querySelectorAll("progress, [role=progressbar]")]
+            .find(element => element.getAttribute("aria-label") === "Upload progress");
+        if (!bar) return;
+        const stage = (bar.closest("[role=status]")?.innerText ?? "").split("\\n")[0].trim();
+        const entry = `${stage} ${bar.getAttribute("aria-valuenow") ?? 0}%`;
+        if (seen[seen.length - 1] !== entry) seen.push(entry);
+    };
+    new MutationObserver(look).observe(document.body, {
+        subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["aria-valuenow"],
+    });
+}"""
+
+
+def watch_upload_progress(page: Page) -> None:
+    """Record every stage and percentage an upload's progress bar (the one named "Upload progress",
+    in its status region) shows from now on: a small file is over in a blink."""
+    page.evaluate(_WATCH_UPLOAD_PROGRESS)
+
+
+def upload_progress_seen(page: Page) -> list[str]:
+    """What :func:`watch_upload_progress` saw, in order: "Uploading… 0%", …, "Uploading… 100%"."""
+    return page.evaluate("window.__lumiUploadSeen ?? []")
 
 
 class ScreenWatch:
@@ -165,6 +275,7 @@ class Shell:
     def log_out(self) -> None:
         if self.on_phone:  # a phone has the button on the settings page, a desktop in the sidebar
             self.go_to("Settings")
+        auth_pacer.take()
         self.log_out_button.click()
         # Signed out: the landing page, or (when the protected page's own load wins the race
         # with the redirect, seen under heavy load) the login form. Either is a public page.
@@ -263,15 +374,28 @@ class RegisterPage(AppPage):
         self.password.fill(password)
 
     def submit(self) -> None:
+        auth_pacer.take()
         self.sign_up_button.click()
 
     def register(self, person: Person) -> HomePage:
-        """Sign ``person`` up (display name = their name) and land on home, signed in."""
+        """Sign ``person`` up (display name = their name) and land on home, signed in.
+
+        With a pool of accounts (``LUMI_E2E_ACCOUNTS``) the next one is signed in instead and
+        given the person's name. The person is marked as having an account before the form is
+        sent, so the account is deleted at the end of the test even if the test fails here."""
+        if account_pool.configured:
+            return sign_in_from_pool(person, self.page)
         self.open()
         self.fill(email=person.email, username=person.username, display_name=person.name, password=person.password)
+        person.has_account = True
         self.submit()
         home = HomePage(self.page)
-        expect(home.greeting(person.name)).to_be_visible()
+        too_many = self.alert("Too many attempts")
+        expect(home.greeting(person.name).or_(too_many)).to_be_visible()
+        if too_many.is_visible():  # another run shares this address's budget: wait a refill, once
+            auth_pacer.back_off()
+            self.submit()
+            expect(home.greeting(person.name)).to_be_visible()
         return home.wait_until_ready()
 
 
@@ -290,6 +414,7 @@ class LoginPage(AppPage):
         """Fill the form and submit it; what follows (home, or an error) is for the test to expect."""
         self.login_field.fill(login)
         self.password.fill(password)
+        auth_pacer.take()
         self.log_in_button.click()
 
     def forgot_password(self) -> ForgotPasswordPage:
@@ -309,6 +434,7 @@ class ForgotPasswordPage(AppPage):
     def ask_for_code(self, login: str) -> ResetPasswordPage:
         """Ask for a code for ``login``; the reset page follows whatever the login (it says so)."""
         self.login_field.fill(login)
+        auth_pacer.take()  # an auth route: within the deployment's budget
         self.send_button.click()
         return ResetPasswordPage(self.page).wait_until_ready()
 
@@ -333,6 +459,7 @@ class ResetPasswordPage(AppPage):
         self.code.fill(code)
         self.new_password.fill(new)
         self.confirm_password.fill(new if again is None else again)
+        auth_pacer.take()
         self.change_button.click()
 
 
@@ -473,15 +600,6 @@ class SettingsPage(AppPage):
 
 class SettingsAccountPage(AppPage):
     path = "/settings/account"
-    _WATCH_PROGRESS = """() => {
-        const seen = (window.__lumiUploadSeen = []);
-        new MutationObserver(() => {
-            const percent = document.getElementById("avatar-progress-text");
-            if (!percent) return;
-            const entry = `${percent.previousElementSibling?.textContent ?? ""} ${percent.textContent}`;
-            if (seen[seen.length - 1] !== entry) seen.push(entry);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    }"""
 
     def __init__(self, page: Page) -> None:
         super().__init__(page)
@@ -500,10 +618,10 @@ class SettingsAccountPage(AppPage):
 
     def watch_upload_progress(self) -> None:
         """Record every stage and percentage the upload shows (it may be over in a blink)."""
-        self.page.evaluate(self._WATCH_PROGRESS)
+        watch_upload_progress(self.page)
 
     def upload_progress_seen(self) -> list[str]:
-        return self.page.evaluate("window.__lumiUploadSeen ?? []")
+        return upload_progress_seen(self.page)
 
     def upload_photo(self, file: Path) -> None:
         """Choose ``file`` and upload it; what follows (the photo, or an error) is for the test to expect."""
@@ -531,6 +649,7 @@ class SettingsSecurityPage(AppPage):
         self.current_password.fill(current)
         self.new_password.fill(new)
         self.confirm_password.fill(again)
+        auth_pacer.take()
         self.change_button.click()
 
     def delete_account(self, password: str) -> None:
@@ -538,6 +657,7 @@ class SettingsSecurityPage(AppPage):
         if not self.delete_dialog.is_visible():
             self.delete_button.click()
         self.delete_password.fill(password)
+        auth_pacer.take()
         self.confirm_delete_button.click()
 
 
@@ -661,6 +781,74 @@ class NotificationSettingsPage(AppPage):
 
 
 # ---------------------------------------------------------------- journeys across pages
+
+
+def sign_in_from_pool(person: Person, page: Page) -> HomePage:
+    """Play ``person`` with the next account of the pool: log in, take their name, land on home.
+
+    Skips the test once every account of the pool has played someone."""
+    account = account_pool.take()
+    if account is None:
+        pytest.skip(f"every account of {account_pool.source} ({len(account_pool)}) has played someone in this run")
+    person.email, person.password = account.email, account.password
+    person.from_pool = person.has_account = True  # logged out at the end
+    LoginPage(page).open().login(account.email, account.password)
+    HomePage(page).wait_until_ready()
+    settings = SettingsAccountPage(page).open()
+    expect(settings.username).not_to_have_value("")
+    person.username = settings.username.input_value()
+    if settings.display_name.input_value() != person.name:
+        settings.rename(person.name)
+    home = HomePage(page).open()
+    expect(home.greeting(person.name)).to_be_visible()
+    return home
+
+
+def delete_accounts(people: Sequence[Person]) -> list[tuple[Person, Exception]]:
+    """Delete each person's account through Settings → Security (signing in first where their
+    browser is signed out), all at once: every step is begun for everyone before any is waited on,
+    so their page loads and deletions overlap. The end of every test does this for the people it
+    signed up. Returns who could not be deleted, and why."""
+    failed: list[tuple[Person, Exception]] = []
+
+    def each(step: Callable[[Person], object], going: Sequence[Person]) -> list[Person]:
+        still: list[Person] = []
+        for person in going:
+            try:
+                step(person)
+                still.append(person)
+            except Exception as error:
+                failed.append((person, error))
+        return still
+
+    def confirm(person: Person) -> None:
+        page = person.page
+        security, login = SettingsSecurityPage(page), LoginPage(page)
+        expect(security.ready.or_(login.ready).first).to_be_visible()
+        if login.ready.is_visible():
+            login.login(person.username, person.password)
+            security.wait_until_ready()
+        security.delete_account(person.password)
+
+    def gone(person: Person) -> None:
+        page = person.page
+        expect(LandingPage(page).ready.or_(page.get_by_text("Your account was deleted.")).first).to_be_visible()
+        person.has_account = False
+
+    going = each(lambda person: person.live_page.goto(SettingsSecurityPage.path, wait_until="commit"), people)
+    each(gone, each(confirm, going))
+    return failed
+
+
+def log_out_wherever(person: Person) -> None:
+    """Log ``person`` out, from whatever page their browser is on (nothing to do if it is signed out)."""
+    page = person.live_page
+    home = HomePage(page)
+    page.goto(home.path)
+    login = LoginPage(page)
+    expect(home.ready.or_(login.ready).first).to_be_visible()
+    if home.ready.is_visible():
+        home.shell.log_out()
 
 
 def pair_up(asker: Person, partner: Person) -> None:

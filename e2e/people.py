@@ -13,7 +13,13 @@ PASSWORD = "lumi-e2e-pass1"
 
 @dataclass
 class Person:
-    """One person at their own browser: a context (their cookies) and a page."""
+    """One person at their own browser: a context (their cookies) and a page.
+
+    ``has_account`` says the suite may have made an account for them (set by
+    ``RegisterPage.register`` before it signs up): the ``new_person`` fixture deletes it through
+    the app when the test ends. A test that deletes the account itself sets it back to False; one
+    that changes the password keeps ``password`` up to date. ``from_pool`` marks an account taken
+    from ``LUMI_E2E_ACCOUNTS`` (signed in, not signed up; logged out at the end, not deleted)."""
 
     name: str
     username: str
@@ -22,6 +28,16 @@ class Person:
     context: BrowserContext
     page: Page
     console: list[str] = field(default_factory=list)
+    has_account: bool = False
+    from_pool: bool = False
+
+    @property
+    def live_page(self) -> Page:
+        """A page of theirs that is still open (a test may have closed the one it started with)."""
+        if self.page.is_closed():
+            open_pages = [page for page in self.context.pages if not page.is_closed()]
+            self.page = open_pages[0] if open_pages else self.context.new_page()
+        return self.page
 
     def look_away(self) -> None:
         """Switch to another app or tab: the Lumi page becomes hidden.

@@ -5,6 +5,10 @@ few a minute, or more moments than the feed shows at once).
 The store is the one the running stack uses: :func:`add_notifications` runs this module in a
 child process with the stack's settings (``python -m e2e.seed``), so the test process never
 points ``backend`` at the stack's emulators itself.
+
+Only the suite's own system has a store to reach: against a deployment (``--base-url``) a test
+that needs ``lumi`` for this is skipped. Tests reach moments through the ``add_moments`` fixture
+instead, which shares them through the app there.
 """
 
 from __future__ import annotations

@@ -11,9 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.moments_pages import FeedPage
 from e2e.pages import LIVE_MS, HomePage, RegisterPage, ScreenWatch, pair_up
 from e2e.people import DESKTOP, PHONE, Person
-from e2e.seed import add_moments
 from e2e.watch_pages import WatchPage
-from tools.system import LumiSystem
 
 # lumi_app/lumi_app.py: alerts go after 4 s; allow for the fade out and a loaded machine.
 ALERT_GONE_MS = 5_500
@@ -94,7 +92,7 @@ def test_a_phones_home_has_one_heading_a_skip_link_and_an_invite_to_copy(
 
 
 def test_an_alert_waits_while_the_person_types_where_it_would_show(
-    new_person: Callable[..., Person], lumi: LumiSystem
+    new_person: Callable[..., Person], add_moments: Callable[[Person, list[str]], None]
 ) -> None:
     # given Alex on a phone, typing in a moment's message box (pinned above the bottom bar,
     # where alerts show), and Blake at a desk, paired
@@ -102,7 +100,7 @@ def test_an_alert_waits_while_the_person_types_where_it_would_show(
     RegisterPage(alex.page).register(alex)
     RegisterPage(blake.page).register(blake)
     pair_up(alex, blake)
-    add_moments(lumi, blake, ["Harbour lights"])
+    add_moments(blake, ["Harbour lights"])
     feed = FeedPage(alex.page).open()
     feed.feed.open("Harbour lights")
     watch = WatchPage(alex.page).wait_until_ready()

@@ -20,6 +20,10 @@ from e2e.pages import HomePage, RegisterPage, SettingsAccountPage
 from e2e.people import PHONE, Person
 from tools.system import LumiSystem
 
+pytestmark = pytest.mark.local_only(
+    reason="moves a signed-in browser between Reflex backend processes the suite starts, stops and restarts itself"
+)
+
 
 @pytest.fixture
 def backend_pool(lumi: LumiSystem, backend_switch: BackendSwitch) -> Iterator[LumiSystem]:

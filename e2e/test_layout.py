@@ -1,4 +1,5 @@
-"""Every page a person has fits a phone and a desktop: no sideways scrolling, no console errors."""
+"""Every page a person has fits a phone and a desktop: no sideways scrolling, no console errors, and
+every control, image and video has an accessible name (what tests and screen readers go by)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from e2e.pages import (
     SettingsPage,
     SettingsRelationshipPage,
     SettingsSecurityPage,
+    expect_every_control_named,
     expect_no_horizontal_scroll,
 )
 from e2e.people import DESKTOP, PHONE, Person
@@ -54,11 +56,13 @@ def test_every_page_fits_the_screen_without_console_errors(
     for page_type in PUBLIC_PAGES:
         page_type(emma.page).open()
         expect_no_horizontal_scroll(emma.page)
+        expect_every_control_named(emma.page)
 
     # and, once signed up, every page of the app
     RegisterPage(emma.page).register(emma)
     for page_type in SIGNED_IN_PAGES:
         page_type(emma.page).open()
         expect_no_horizontal_scroll(emma.page)
+        expect_every_control_named(emma.page)
 
     assert emma.console_errors() == []

@@ -11,19 +11,25 @@ Moments opened was wiped by its load.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from e2e.forwarder import BackendSwitch
 from e2e.moments_pages import FeedPage, UploadPage, couple
-from e2e.pages import HomePage, PairingPage, RegisterPage, ScreenWatch, Shell, field_value_is, shows_text
+from e2e.pages import (
+    AppConnection,
+    HomePage,
+    PairingPage,
+    RegisterPage,
+    ScreenWatch,
+    Shell,
+    field_value_is,
+    shows_text,
+)
 from e2e.people import DESKTOP, PHONE, Person
-from e2e.seed import add_moments
 from tests.media import make_video
-from tools.system import LumiSystem
 
 TITLE_ID = "moment-title"
 
@@ -65,11 +71,11 @@ def test_new_moment_after_sharing_one_opens_clean_and_keeps_a_file_chosen_at_onc
 
 
 def test_a_search_typed_as_moments_opens_is_kept_and_the_last_visits_search_never_shows(
-    lumi: LumiSystem, new_person: Callable[..., Person]
+    add_moments: Callable[[Person, Sequence[str]], None], new_person: Callable[..., Person]
 ) -> None:
     # given Cleo and Dan with two moments; Cleo searched for "picnic" on her last visit to Moments
     cleo, _dan = couple(new_person, ("Cleo", DESKTOP), ("Dan", DESKTOP))
-    add_moments(lumi, cleo, ["Kite flying", "Picnic"])
+    add_moments(cleo, ["Kite flying", "Picnic"])
     feed = FeedPage(cleo.page).open()
     feed.search("picnic")
     feed.results.expect_titles(["Picnic"])
@@ -109,10 +115,11 @@ def test_a_notice_of_the_last_visit_never_shows_on_the_next(new_person: Callable
 
 
 def test_a_dropped_connection_keeps_the_page_and_what_was_typed_and_chosen(
-    backend_switch: BackendSwitch, new_person: Callable[..., Person], video: Path
+    new_person: Callable[..., Person], video: Path
 ) -> None:
     # given Gus filling in a new moment: a video chosen, a title and a description typed
     gus, _hana = couple(new_person, ("Gus", PHONE), ("Hana", DESKTOP))
+    connection = AppConnection(gus.context)
     upload = FeedPage(gus.page).open().new_moment()
     upload.video.set_input_files(video)
     upload.title.fill("On the ferry")
@@ -124,8 +131,8 @@ def test_a_dropped_connection_keeps_the_page_and_what_was_typed_and_chosen(
     ).start()
 
     # when his connection drops and the app reconnects (the page's loads run again)
-    with gus.page.expect_websocket():
-        backend_switch.drop_connections()
+    with gus.page.expect_websocket(lambda socket: "/_event" in socket.url):
+        connection.drop()
     upload.tags.fill("sea")
     expect(upload.tags_to_add).to_have_text(["#sea"])
 

@@ -13,7 +13,6 @@ from playwright.sync_api import CDPSession, expect
 
 from e2e.pages import LandingPage, RegisterPage, SettingsPage
 from e2e.people import PHONE, Person
-from tools.system import LumiSystem
 
 WORKER = """async () => {
     const registration = await navigator.serviceWorker.ready;
@@ -54,24 +53,24 @@ def worker_registration_id(devtools: CDPSession, timeout: float = 10.0) -> str:
 
 
 def test_the_app_is_installable_shows_pushes_and_has_an_offline_page(
-    lumi: LumiSystem, new_person: Callable[..., Person]
+    app_url: str, new_person: Callable[..., Person]
 ) -> None:
     # given Flora opens Lumi in her own browser profile (not incognito, where nothing installs)
     flora = new_person("Flora", PHONE, installed=True)
     LandingPage(flora.page).open()
 
     # then the service worker is running, for every page of the site
-    assert flora.page.evaluate(WORKER) == {"scope": f"{lumi.app_url}/", "script": f"{lumi.app_url}/sw.js"}
+    assert flora.page.evaluate(WORKER) == {"scope": f"{app_url}/", "script": f"{app_url}/sw.js"}
 
     # and the manifest reads without errors, and Chromium finds nothing that stops it installing Lumi
     devtools = flora.context.new_cdp_session(flora.page)
     manifest = devtools.send("Page.getAppManifest")
     assert manifest["errors"] == [], manifest["errors"]
-    assert manifest["url"] == f"{lumi.app_url}/manifest.webmanifest"
+    assert manifest["url"] == f"{app_url}/manifest.webmanifest"
     assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
 
     # when a push message arrives (the browser delivers it as from a push service; she allows notifications)
-    flora.context.grant_permissions(["notifications"], origin=lumi.app_url)
+    flora.context.grant_permissions(["notifications"], origin=app_url)
     worker = (
         flora.context.service_workers[0]
         if flora.context.service_workers
@@ -87,7 +86,7 @@ def test_the_app_is_installable_shows_pushes_and_has_an_offline_page(
     }
     devtools.send(
         "ServiceWorker.deliverPushMessage",
-        {"origin": lumi.app_url, "registrationId": worker_registration_id(devtools), "data": json.dumps(payload)},
+        {"origin": app_url, "registrationId": worker_registration_id(devtools), "data": json.dumps(payload)},
     )
 
     # then the service worker shows it, with Lumi's icons, remembering where a click should take her
@@ -104,7 +103,7 @@ def test_the_app_is_installable_shows_pushes_and_has_an_offline_page(
 
     # when she signs up, then the worker controls the app's pages and Lumi stays installable
     RegisterPage(flora.page).register(flora)
-    assert flora.page.evaluate("navigator.serviceWorker.controller?.scriptURL") == f"{lumi.app_url}/sw.js"
+    assert flora.page.evaluate("navigator.serviceWorker.controller?.scriptURL") == f"{app_url}/sw.js"
     assert devtools.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
 
     # when the network is gone and she opens another page, then she sees the offline page
