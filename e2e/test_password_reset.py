@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.pages import (
@@ -35,6 +36,7 @@ def another_code(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
+@pytest.mark.local_only(reason="reads the e-mailed code from the local stack's outbox; a deployment mails a real inbox")
 def test_a_forgotten_password_is_reset_with_the_emailed_code(
     lumi: LumiSystem, new_person: Callable[..., Person]
 ) -> None:
@@ -91,6 +93,7 @@ def test_a_forgotten_password_is_reset_with_the_emailed_code(
     assert phone.console_errors() == []
 
 
+@pytest.mark.local_only(reason="reads the e-mailed code from the local stack's outbox; a deployment mails a real inbox")
 def test_a_used_or_wrong_code_is_refused_from_a_signed_out_browser(
     lumi: LumiSystem, new_person: Callable[..., Person]
 ) -> None:
@@ -109,6 +112,7 @@ def test_a_used_or_wrong_code_is_refused_from_a_signed_out_browser(
     expect(reset.new_code_link).to_be_visible()
 
 
+@pytest.mark.local_only(reason="reads the e-mailed code from the local stack's outbox; a deployment mails a real inbox")
 def test_sign_in_and_reset_answer_a_stranger_the_same_for_unknown_and_real_accounts(
     lumi: LumiSystem, new_person: Callable[..., Person]
 ) -> None:
