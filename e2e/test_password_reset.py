@@ -85,6 +85,7 @@ def test_a_forgotten_password_is_reset_with_the_emailed_code(
     expect(login.alert(INVALID_CREDENTIALS)).to_be_visible()
     login.login(fran.email, NEW_PASSWORD)
     expect(HomePage(phone.page).greeting(fran.name)).to_be_visible()
+    fran.password = NEW_PASSWORD  # what deletes her account at the end
 
     # and the desktop session was signed out by the reset: its next page asks to log in
     fran.page.reload()
@@ -104,6 +105,7 @@ def test_a_used_or_wrong_code_is_refused_from_a_signed_out_browser(
     code = OutboxPage(gale.context.new_page(), lumi.outbox_url).open().latest_code(gale.email)
     reset.reset(code=code, new=NEW_PASSWORD)
     LoginPage(gale.page).wait_until_ready()
+    gale.password = NEW_PASSWORD  # what deletes her account at the end
 
     # when the same code is tried again, then it is refused in words
     reset = ResetPasswordPage(gale.page).open()
