@@ -31,6 +31,14 @@ from reflex_base.event.context import EventContext
 from backend.contracts import (
     APP_SERVER_HEADER,
     CLIENT_IP_HEADER,
+    Affirmation,
+    AffirmationCreate,
+    AffirmationPage,
+    AffirmationSchedule,
+    AffirmationScheduleView,
+    AffirmationSendNow,
+    AffirmationSent,
+    AffirmationUpdate,
     AnniversaryUpdate,
     AuthSession,
     AuthTokens,
@@ -76,6 +84,7 @@ from backend.contracts import (
     Profile,
     PushSubscriptionCreate,
     PushSubscriptionDelete,
+    ReceivedAffirmationPage,
     RefreshRequest,
     RegisterRequest,
     Relationship,
@@ -446,6 +455,42 @@ class LumiApi:
     async def search_moments(self, token: str, query: str, *, limit: int | None = None) -> MomentSearchResults:
         params = _page(None, limit, q=query)
         return await self._call("GET", "/moments/search", MomentSearchResults, token=token, params=params)
+
+    # ------------------------------------------------------------ affirmations
+
+    async def affirmations(self, token: str, *, next: str | None = None, limit: int | None = None) -> AffirmationPage:
+        """The affirmations the caller wrote for their partner, newest first."""
+        return await self._call("GET", "/affirmations", AffirmationPage, token=token, params=_page(next, limit))
+
+    async def add_affirmation(self, token: str, request: AffirmationCreate) -> Affirmation:
+        return await self._call("POST", "/affirmations", Affirmation, token=token, body=request)
+
+    async def update_affirmation(self, token: str, affirmation_id: str, request: AffirmationUpdate) -> Affirmation:
+        path = f"/affirmations/{_seg(affirmation_id)}"
+        return await self._call("PATCH", path, Affirmation, token=token, body=request)
+
+    async def delete_affirmation(self, token: str, affirmation_id: str) -> None:
+        await self._send("DELETE", f"/affirmations/{_seg(affirmation_id)}", token=token)
+
+    async def affirmation_schedule(self, token: str) -> AffirmationScheduleView:
+        return await self._call("GET", "/affirmations/schedule", AffirmationScheduleView, token=token)
+
+    async def set_affirmation_schedule(self, token: str, request: AffirmationSchedule) -> AffirmationScheduleView:
+        return await self._call("PUT", "/affirmations/schedule", AffirmationScheduleView, token=token, body=request)
+
+    async def received_affirmations(
+        self, token: str, *, zone: str | None = None, next: str | None = None, limit: int | None = None
+    ) -> ReceivedAffirmationPage:
+        """What the caller received: today's (in ``zone``, else their schedule's) and earlier ones."""
+        params = _page(next, limit, **({"zone": zone} if zone else {}))
+        return await self._call("GET", "/affirmations/received", ReceivedAffirmationPage, token=token, params=params)
+
+    async def heart_affirmation(self, token: str, delivery_id: str, *, hearted: bool) -> None:
+        method = "PUT" if hearted else "DELETE"
+        await self._send(method, f"/affirmations/received/{_seg(delivery_id)}/heart", token=token)
+
+    async def send_affirmation_now(self, token: str, request: AffirmationSendNow) -> AffirmationSent:
+        return await self._call("POST", "/affirmations/send-now", AffirmationSent, token=token, body=request)
 
     # ------------------------------------------------------------ tags
 
