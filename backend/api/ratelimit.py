@@ -1,4 +1,4 @@
-"""Sliding-window rate limits kept in Redis: INCR, EXPIRE and the last window's count in one MULTI pipeline.
+"""Sliding-window rate limits kept in Redis: a log of each budget's recent attempts, checked and written by one script.
 
 Auth routes are limited per client IP; sign-in, reset codes and reset attempts also per login
 identifier (hourly for the last two); partner
@@ -21,10 +21,14 @@ import hmac
 import ipaddress
 import math
 import time
+import uuid
+from functools import lru_cache
 from typing import Annotated
 
+import redis
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
+from redis.commands.core import Script
 
 from backend.contracts import APP_SERVER_HEADER, CLIENT_IP_HEADER
 from backend.domain.errors import RateLimited
@@ -33,40 +37,54 @@ from backend.store.redis_client import key, redis_client
 
 WINDOW_SECONDS = 60
 
+# KEYS[1]: the budget's log (a sorted set of attempts scored by time).
+# ARGV: now, window seconds, limit, a unique member for this attempt.
+# Drops attempts older than the window; records this one when it fits (→ {1}); otherwise records
+# nothing (a refused attempt does not keep the person waiting longer) and answers {0, t}, t the
+# time of the attempt whose leaving the window makes room for one more.
+_SLIDING_LOG = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  return {1}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+return {0, oldest[2]}
+"""
+
 
 def hit(bucket: str, identifier: str, limit: int, window_seconds: int = WINDOW_SECONDS) -> None:
-    """Count one attempt; raise :class:`RateLimited` once more than ``limit`` fall in the last window.
+    """Count one attempt; raise :class:`RateLimited` when ``limit`` already fall in the last window.
 
-    A sliding window: the current fixed window's count plus the previous window's, weighted by
-    how much of it still lies within the last ``window_seconds``. A fixed window alone let twice
-    the limit through around a window's edge (a burst split across two minutes).
+    An exact sliding window: at most ``limit`` attempts in any ``window_seconds``, whatever
+    the clock's minute (a fixed window let twice the limit through around a window's edge, and
+    the two-window estimate that replaced it could ask a person to wait up to two windows).
+    Retry-After is when the oldest attempt that matters leaves the window, so it is at most
+    ``window_seconds`` and a retry then is let through.
     """
     if not get_settings().rate_limits_enabled or limit <= 0:
         return
     now = time.time()
-    window = int(now // window_seconds)
-    elapsed = now - window * window_seconds
     digest = hashlib.sha256(identifier.encode()).hexdigest()[:32]
-    current, previous = (key("rate", bucket, digest, str(w)) for w in (window, window - 1))
-    pipe = redis_client().pipeline(transaction=True)
-    pipe.incr(current)
-    pipe.expire(current, 2 * window_seconds + 1)
-    pipe.get(previous)
-    count, _, before = pipe.execute()
-    count, before = int(count), int(before or 0)
-    weight = 1 - elapsed / window_seconds
-    if before * weight + count > limit:
-        raise RateLimited(retry_after=_retry_after(count, before, limit, elapsed, window_seconds))
+    answer = _script()(
+        keys=[key("rate", bucket, digest)], args=[repr(now), window_seconds, limit, f"{now!r}-{uuid.uuid4().hex}"]
+    )
+    if int(answer[0]) == 1:
+        return
+    oldest = float(answer[1])
+    raise RateLimited(retry_after=min(window_seconds, max(1, math.ceil(oldest + window_seconds - now))))
 
 
-def _retry_after(count: int, before: int, limit: int, elapsed: float, window_seconds: int) -> int:
-    """Seconds until the sliding count is back within ``limit`` (whole seconds, at least one)."""
-    if count <= limit:  # the previous window's share has to fade enough
-        fades_at = window_seconds * (1 - (limit - count) / before) if before else elapsed
-        wait = fades_at - elapsed
-    else:  # this window's own attempts have to fade, in the next window
-        wait = (window_seconds - elapsed) + window_seconds * (1 - limit / count)
-    return max(1, math.ceil(wait))
+@lru_cache(maxsize=4)
+def _script_for(client: redis.Redis) -> Script:
+    return client.register_script(_SLIDING_LOG)
+
+
+def _script() -> Script:
+    return _script_for(redis_client())
 
 
 def client_ip(request: Request) -> str:

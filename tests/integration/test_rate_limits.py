@@ -69,3 +69,20 @@ def test_the_budget_comes_back_as_the_last_minute_fades(clock: Clock) -> None:
     # and a full minute after the burst there is room again
     clock.now = start + 60 + 51
     assert hits(bucket, 1) == [None]
+
+
+def test_retry_after_is_within_a_minute_and_a_retry_then_is_let_through(clock: Clock) -> None:
+    # given the budget spent at the very start of a minute, then hammered while refused
+    bucket = f"test-{uuid.uuid4().hex[:8]}"
+    start = 1_800_000_000.0
+    clock.now = start + 0.1
+    assert hits(bucket, LIMIT) == [None] * LIMIT
+    clock.now = start + 0.5
+    refused = hits(bucket, 20)
+
+    # then every refusal asks for at most a minute (the old two-window estimate asked for up to two)
+    assert all(wait is not None and 1 <= wait <= 60 for wait in refused)
+
+    # and refused attempts are not counted: waiting what the last refusal said is enough
+    clock.now += refused[-1]
+    assert hits(bucket, 1) == [None]
