@@ -102,6 +102,9 @@ class QueueShape:
     name: str
     max_receive_count: int = 3
     visibility_timeout_seconds: int = 30
+    # How many batches run at once (the event source mapping's maximum concurrency in AWS,
+    # the local poller's workers): a burst is not served one batch after another.
+    max_concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,16 @@ class Resources:
     # path (a photo's renditions), given six times its function's timeout as AWS advises.
     queues: tuple[QueueShape, ...] = (
         QueueShape("notifications"),
-        QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS),
+        QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS, max_concurrency=2),
     )
 
 
 RESOURCES = Resources()
+
+
+def queue_shape(name: str) -> QueueShape:
+    """The queue called ``name`` (its short name, e.g. ``"media"``)."""
+    return next(shape for shape in RESOURCES.queues if shape.name == name)
 
 
 def queue_name(stage: str, queue: QueueShape) -> str:

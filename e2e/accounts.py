@@ -31,9 +31,10 @@ class AuthPacer:
     """A token bucket that keeps the suite's auth attempts within a deployment's per-minute limit.
 
     The API counts attempts in a sliding window (those of the last 60 seconds). A bucket of
-    ``burst`` turns refilled at ``rate`` a second never lets that count pass ``burst + 60 * rate``; that is held below the limit with a tenth of it
-    (at least one) left for the auth calls the app makes by itself (a new tab trading its
-    refresh token) or that a person's test makes outside the page objects.
+    ``burst`` turns refilled at ``rate`` a second never lets that count pass
+    ``burst + 60 * rate``; that is held below the limit with a tenth of it (at least one) left
+    for the auth calls the app makes by itself (a new tab trading its refresh token) or that a
+    person's test makes outside the page objects.
     """
 
     def __init__(self, per_minute: int = 0) -> None:

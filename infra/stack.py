@@ -40,6 +40,7 @@ from backend.resources import (
     USER_GROUPS,
     dead_letter_queue_name,
     queue_name,
+    queue_shape,
 )
 from backend.settings import Settings
 
@@ -650,7 +651,10 @@ class Workers(Construct):
         )
         self.notifications.add_event_source(
             lambda_event_sources.SqsEventSource(
-                queues.queues["notifications"], batch_size=10, report_batch_item_failures=True
+                queues.queues["notifications"],
+                batch_size=10,
+                report_batch_item_failures=True,
+                max_concurrency=queue_shape("notifications").max_concurrency,
             )
         )
         data.table.grant_read_write_data(self.notifications)
@@ -666,7 +670,12 @@ class Workers(Construct):
             memory_mib=MEDIA_JOB_MEMORY_MIB,
         )
         self.media.add_event_source(
-            lambda_event_sources.SqsEventSource(queues.queues["media"], batch_size=1, report_batch_item_failures=True)
+            lambda_event_sources.SqsEventSource(
+                queues.queues["media"],
+                batch_size=1,
+                report_batch_item_failures=True,
+                max_concurrency=queue_shape("media").max_concurrency,
+            )
         )
         queues.queues["media"].grant_send_messages(self.streams)
         data.table.grant_read_write_data(self.media)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from backend.local.bootstrap import Provisioned
+from backend.resources import queue_shape
 
 log = logging.getLogger("lumi.local.pollers")
 
@@ -59,7 +60,11 @@ def start_pollers(
         for queue, handler_path in handlers.items():
             if queue not in provisioned.queue_urls:
                 raise KeyError(f"no queue named {queue!r} is provisioned (known: {sorted(provisioned.queue_urls)})")
-            poller = QueuePoller(provisioned.queue_urls[queue], load_handler(handler_path))
+            poller = QueuePoller(
+                provisioned.queue_urls[queue],
+                load_handler(handler_path),
+                concurrency=queue_shape(queue).max_concurrency,
+            )
             poller.start()
             started.append(poller)
     except BaseException:

@@ -10,6 +10,10 @@ Handling a batch (the handler and the deletes after it) is one unit of the quies
 a snapshot never holds a handler's effects without the batch's deletes. The receive comes
 before it, so a long poll never holds a save back; a snapshot taken in between keeps the
 messages in flight, and after a crash they come back when their visibility timeout ends.
+
+Lambda runs several batches of one queue at once (one per instance, up to the mapping's
+maximum concurrency, ``QueueShape.max_concurrency``), so a burst is not served one batch after
+another: the poller runs that many workers, each receiving and handling its own batches.
 """
 
 from __future__ import annotations
@@ -38,9 +42,13 @@ class QueuePoller:
         interval: float = 0.2,
         wait_seconds: int = 0,
         function_name: str | None = None,
+        concurrency: int = 1,
     ) -> None:
         if not 1 <= batch_size <= 10:
             raise ValueError("SQS delivers 1 to 10 messages per batch")
+        if concurrency < 1:
+            raise ValueError("a poller needs at least one worker")
+        self.concurrency = concurrency
         self.queue_url = queue_url
         self.handler = handler
         self.batch_size = batch_size
@@ -50,9 +58,7 @@ class QueuePoller:
         self.function_name = function_name or f"{self.queue_name}-consumer"
         self._queue_arn: str | None = None
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        # One batch at a time (a mapping with concurrency 1), shared by the thread and drain().
-        self._batch = threading.Lock()
+        self._threads: list[threading.Thread] = []
 
     @staticmethod
     def _sqs() -> Any:
@@ -69,17 +75,22 @@ class QueuePoller:
 
     def start(self) -> QueuePoller:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"lumi-queue-{self.queue_name}", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"lumi-queue-{self.queue_name}-{n}", daemon=True)
+            for n in range(self.concurrency)
+        ]
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
                 log.warning("the %s poller did not stop within %.0fs", self.queue_name, timeout)
-            self._thread = None
+        self._threads = []
 
     def drain(self, timeout: float = 10.0) -> int:
         """Process batches until the queue has nothing visible left; return how many messages were handled.
@@ -89,29 +100,47 @@ class QueuePoller:
         """
         deadline = time.monotonic() + timeout
         handled = 0
+        lock = threading.Lock()
+
+        def work() -> None:
+            nonlocal handled
+            while time.monotonic() < deadline:
+                count = self.poll_once(wait_seconds=0)
+                if count == 0:
+                    return
+                with lock:
+                    handled += count
+
         while time.monotonic() < deadline:
-            count = self.poll_once(wait_seconds=0)
-            if count == 0:
+            workers = [threading.Thread(target=work, daemon=True) for _ in range(self.concurrency - 1)]
+            for worker in workers:
+                worker.start()
+            work()
+            for worker in workers:
+                worker.join(max(0.0, deadline - time.monotonic()))
+            more = self.poll_once(wait_seconds=0)  # a worker's failures may have come back meanwhile
+            if more == 0:
                 return handled
-            handled += count
+            handled += more
         log.warning("draining %s stopped after %.0fs with messages still arriving", self.queue_name, timeout)
         return handled
 
     def poll_once(self, wait_seconds: int | None = None) -> int:
-        """Receive one batch and run the handler on it; return the number of messages received."""
-        with self._batch:
-            response = self._sqs().receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=self.batch_size,
-                WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
-            messages = response.get("Messages", [])
-            if messages:
-                with GATE.unit():
-                    self._handle(messages)
-            return len(messages)
+        """Receive one batch and run the handler on it; return the number of messages received.
+
+        Safe to call from several threads at once: each call handles the batch it received."""
+        response = self._sqs().receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if messages:
+            with GATE.unit():
+                self._handle(messages)
+        return len(messages)
 
     def _run(self) -> None:
         while not self._stop.is_set():

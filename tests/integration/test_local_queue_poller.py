@@ -208,7 +208,37 @@ def test_stop_ends_the_thread_promptly(queue: QueuePair) -> None:
     poller.stop()
 
     assert time.monotonic() - started < 2
-    assert not any(t.name == f"lumi-queue-{poller.queue_name}" for t in threading.enumerate())
+    assert not any(t.name.startswith(f"lumi-queue-{poller.queue_name}-") for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("via", ["thread", "drain"])
+def test_batches_run_concurrently_as_lambda_instances_would(queue: QueuePair, via: str) -> None:
+    # given a handler that waits until a second batch is being handled at the same time
+    together = threading.Barrier(2, timeout=10)
+    sizes: list[int] = []
+
+    def meets_another(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        sizes.append(len(event["Records"]))
+        together.wait()  # raises (fails the batch) if no other batch ever comes
+        return {"batchItemFailures": []}
+
+    for body in ("one", "two"):
+        queue.sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+
+    # when a poller with two workers takes batches of one
+    poller = QueuePoller(queue.url, meets_another, batch_size=1, concurrency=2)
+    if via == "thread":
+        poller.start()
+        try:
+            wait_until(lambda: queue.count(queue.url) == 0, what="both messages handled")
+        finally:
+            poller.stop()
+    else:
+        assert poller.drain(timeout=30) == 2
+
+    # then both were handled once each, side by side (one worker alone would break the barrier)
+    assert sizes == [1, 1]
+    assert not together.broken
 
 
 def test_a_report_naming_unknown_messages_fails_the_whole_batch(queue: QueuePair) -> None:

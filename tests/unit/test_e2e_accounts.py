@@ -26,7 +26,7 @@ class FakeClock:
 
 
 def sliding_count(events: list[float], at: float) -> int:
-    """What ``backend.api.ratelimit.hit`` compares with the limit for an attempt at ``at``: the attempts in the last window."""
+    """What ``backend.api.ratelimit.hit`` compares with the limit at ``at``: the attempts in the last window."""
     return sum(1 for t in events if at - ratelimit.WINDOW_SECONDS < t <= at)
 
 
