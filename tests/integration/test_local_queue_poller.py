@@ -259,3 +259,49 @@ def test_a_report_naming_unknown_messages_fails_the_whole_batch(queue: QueuePair
     # then the message was not deleted after the bad report but handled again
     assert calls == [["only"], ["only"]]
     assert queue.count(queue.url) == 0
+
+
+def test_the_redrive_command_moves_dead_letters_back_and_they_then_run(queue: QueuePair) -> None:
+    from backend.jobs import redrive
+
+    # given two messages that failed three times each and sit in the dead-letter queue
+    broken = True
+    ran: list[str] = []
+
+    def on_record(record: SQSRecord) -> None:
+        if broken:
+            raise RuntimeError("the job is broken")
+        ran.append(record.body)
+
+    handler = batch_handler(on_record)
+    for body in ("first", "second"):
+        queue.sqs.send_message(
+            QueueUrl=queue.url,
+            MessageBody=body,
+            MessageAttributes={"kind": {"DataType": "String", "StringValue": body.upper()}},
+        )
+    QueuePoller(queue.url, handler).drain()
+    assert queue.count(queue.url) == 0 and queue.count(queue.dlq_url) == 2
+
+    # when the job is fixed and the dead letters are moved back
+    broken = False
+    result = redrive.move(queue.sqs, queue.dlq_url, queue.url)
+
+    # then both are back with their attributes, the dead-letter queue is empty, and they run once each
+    assert result == redrive.Redriven(moved=2, left=0)
+    assert queue.count(queue.dlq_url) == 0
+    QueuePoller(queue.url, handler).drain()
+    assert sorted(ran) == ["first", "second"]
+    assert queue.count(queue.url) == 0
+
+
+def test_the_redrive_command_names_the_queue_and_reports_what_it_moved(
+    local_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backend.jobs import redrive
+
+    assert redrive.main(["--queue", "media"]) == 0
+    assert "moved 0 message(s) from media's dead-letter queue back to it; 0 left" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        redrive.main(["--queue", "no-such-queue"])
+    assert refused.value.code == 2
