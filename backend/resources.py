@@ -115,7 +115,8 @@ class Resources:
     queues: tuple[QueueShape, ...] = (
         QueueShape("notifications"),
         QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS),
-        QueueShape("affirmations"),
+        # A message holds up to 10 people: time for ten deliveries on a slow emulator.
+        QueueShape("affirmations", visibility_timeout_seconds=120),
     )
 
 

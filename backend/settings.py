@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     # forces many pages with a small one), and "send now" per person and hour.
     affirmations_max: int = Field(default=500, ge=1)
     affirmations_page_size: int = Field(default=500, ge=1, le=1000)
-    affirmations_people_per_message: int = Field(default=25, ge=1, le=100)
+    affirmations_people_per_message: int = Field(default=10, ge=1, le=100)
     rate_limit_affirmations_now_per_hour: int = 10
 
     @model_validator(mode="after")

@@ -5,8 +5,8 @@ local scheduler the same). For each zone anyone ever chose (one registry item) i
 the local quarter hours due at that instant (``backend.jobs.slots``: DST and the date line),
 Queries the due index (gsi3, ``AFFDUE#{zone}#{HH:MM}``) page after page with a ``Limit``,
 keeps the schedule items in force on that local date, and enqueues the people due on the
-``affirmations`` queue, up to 25 people a message, ten messages per ``SendMessageBatch``. Never a Scan: the cost follows
-the people due, plus one Query per zone and due slot.
+``affirmations`` queue, up to 10 people a message, ten messages per ``SendMessageBatch``.
+Never a Scan: the cost follows the people due, plus one Query per zone and due slot.
 
 :func:`handler` is the sender behind that queue (Powertools batch processing with
 partial-failure reports): each message is a local date and its people, each handled by

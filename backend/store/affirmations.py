@@ -83,10 +83,10 @@ def affirmation_from(item: Item) -> AffirmationRecord:
     )
 
 
-def add(relationship_id: str, writer_id: str, recipient_id: str, text: str, cap: int) -> AffirmationRecord:
-    """Put a new affirmation and count it for its writer, in one transaction (at most ``cap``)."""
+def affirmation_item(relationship_id: str, writer_id: str, recipient_id: str, text: str) -> Item:
+    """A new affirmation in its stored shape (a fresh time-ordered id)."""
     affirmation_id, created_at = records.time_ordered_id()
-    item: Item = {
+    return {
         **keys.affirmation(recipient_id, affirmation_id),
         **keys.tenant_key(relationship_id, "AFFIRMATION", affirmation_id),
         "type": AFFIRMATION,
@@ -99,6 +99,11 @@ def add(relationship_id: str, writer_id: str, recipient_id: str, text: str, cap:
         "delivered_count": 0,
         "hearts": 0,
     }
+
+
+def add(relationship_id: str, writer_id: str, recipient_id: str, text: str, cap: int) -> AffirmationRecord:
+    """Put a new affirmation and count it for its writer, in one transaction (at most ``cap``)."""
+    item = affirmation_item(relationship_id, writer_id, recipient_id, text)
     counter = table.tx_update(
         keys.affirmation_count(relationship_id, writer_id),
         "ADD #n :one SET #t = :type, gsi2pk = :gpk, gsi2sk = :gsk",
@@ -420,16 +425,19 @@ def due_page(zone: str, local_time: str, limit: int, next_token: str | None) -> 
     return [schedule_from(item) for item in result.items], result.next_token
 
 
-def put_schedules(schedules: list[Schedule]) -> None:
-    """Write many schedules at once (seeding, tests, benches), 25 per request, and their zones."""
-    client = table._dynamodb()
-    for start in range(0, len(schedules), 25):
-        chunk = schedules[start : start + 25]
+def put_many(items: list[Item]) -> None:
+    """Write many items at once (seeding, tests, benches), 25 per request, retrying what is left."""
+    for start in range(0, len(items), 25):
         pending: dict[str, Any] = {
-            table.table_name(): [{"PutRequest": {"Item": table.to_dynamo(schedule_item(s))}} for s in chunk]
+            table.table_name(): [{"PutRequest": {"Item": table.to_dynamo(item)}} for item in items[start : start + 25]]
         }
         while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            pending = table._dynamodb().batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def put_schedules(schedules: list[Schedule]) -> None:
+    """Write many schedules at once, and register their zones."""
+    put_many([schedule_item(s) for s in schedules])
     for zone in {s.time_zone for s in schedules}:
         table.update(keys.affirmation_zones(), "ADD zones :zone", {":zone": {zone}})
 
@@ -446,6 +454,7 @@ __all__ = [
     "due_page",
     "get_delivery",
     "page",
+    "put_many",
     "put_schedules",
     "received_before",
     "received_on",

@@ -93,9 +93,9 @@ def test_2500_due_people_over_many_pages_are_each_enqueued_once(empty_queue: str
     assert set(ours) == set(due)
     assert set(ours.values()) == {1}
     assert all(b["local_date"] == day and b["kind"] == "daily" for b in bodies if set(b["recipient_ids"]) & set(ours))
-    # 25 people a message, ten messages a SendMessageBatch
+    # 10 people a message, ten messages a SendMessageBatch
     assert result.enqueued == sum(len(b["recipient_ids"]) for b in bodies) and result.messages == len(bodies)
-    assert len([b for b in bodies if set(b["recipient_ids"]) & set(ours)]) == 100
+    assert len([b for b in bodies if set(b["recipient_ids"]) & set(ours)]) == 250
 
 
 def test_each_message_replayed_three_times_delivers_once_and_counts_exactly(
