@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from backend import contracts
 from backend.contracts import AFFIRMATION_TEXT_MAX
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
-from backend.domain.models import Caller, UserProfile
+from backend.domain.models import Caller, Notification, UserProfile
+from backend.domain.notifications import exists as notification_exists
 from backend.domain.notifications import notify
 from backend.jobs import slots
 from backend.settings import get_settings
@@ -286,7 +287,13 @@ def send_now(caller: Caller, text: str, save: bool) -> contracts.AffirmationSent
     )
 
 
-def _notify(delivery: Delivery):  # -> Notification
+def notification_identity(delivery: Delivery) -> tuple[str, datetime]:
+    """A delivery's one notification: its id follows from the delivery (and its time)."""
+    key = f"{delivery.recipient_id}#{delivery.delivery_id}"
+    return records.derived_time_ordered_id(delivery.delivered_at, key), delivery.delivered_at
+
+
+def _notify(delivery: Delivery) -> Notification:
     return notify(
         delivery.recipient_id,
         category="affirmations",
@@ -295,7 +302,21 @@ def _notify(delivery: Delivery):  # -> Notification
         body=delivery.text,
         link=LINK,
         relationship_id=delivery.relationship_id,
+        identity=notification_identity(delivery),
     )
+
+
+def _notify_if_missed(recipient_id: str, delivery_id: str) -> bool:
+    """A replay of a delivery already recorded: notify only if the run that recorded it did not
+    get that far (it crashed in between). Two reads, on replays only."""
+    delivery = store.get_delivery(recipient_id, delivery_id)
+    if delivery is None:
+        return False
+    notification_id, _ = notification_identity(delivery)
+    if notification_exists(recipient_id, notification_id):
+        return False
+    _notify(delivery)
+    return True
 
 
 def deliver_daily(recipient_id: str, local_date: str, rng: random.Random | None = None) -> str:
@@ -304,8 +325,9 @@ def deliver_daily(recipient_id: str, local_date: str, rng: random.Random | None 
     Four DynamoDB calls at most before notifying: the recipient's profile, their partner's
     affirmations (one Query page: the cap is 500), the writer's profile (the name, and that
     the two are still linked), and one transaction that records the delivery under
-    ``attribute_not_exists`` and counts the pick. A replay finds the delivery there and does
-    nothing more. Nothing to send (unpaired, none written) is not a failure.
+    ``attribute_not_exists`` and counts the pick. A replay finds the delivery there and only
+    checks that its notification (whose id follows from the delivery) was made, in case the
+    first run stopped in between. Nothing to send (unpaired, none written) is not a failure.
     """
     me = users.get(recipient_id)
     if me is None or not me.relationship_id:
@@ -333,6 +355,8 @@ def deliver_daily(recipient_id: str, local_date: str, rng: random.Random | None 
     outcome = store.record_daily(delivery)
     if outcome == "affirmation gone":
         raise RuntimeError(f"the affirmation picked for {recipient_id} went meanwhile; try again")
+    if outcome == "already":
+        return "notified late" if _notify_if_missed(recipient_id, delivery.delivery_id) else "already"
     if outcome != "recorded":
         return outcome
     _notify(delivery)

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from backend.aws import client
 from backend.jobs import affirmations as job
@@ -187,3 +188,39 @@ def ids(*people: Person) -> list[str]:
 
 def received_items(person: Person) -> list[dict[str, Any]]:
     return list(table.query_all(("pk", keys.user_partition(person.user_id)), ("sk", "AFFRECEIVED#")))
+
+
+def test_a_sender_that_stopped_before_notifying_notifies_on_the_retry_once(
+    api: Api, couple: MakeCouple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backend.domain.affirmations as domain
+
+    # given Ben is due today, and the first run records his delivery but fails to notify
+    ana, ben, _ = couple()
+    api.post("/affirmations", {"text": "Only one"}, token=ana.access_token)
+    day = datetime.now(UTC).date().isoformat()
+    message = {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": "r",
+        "Body": json.dumps({"recipient_ids": [ben.user_id], "local_date": day, "kind": "daily"}),
+    }
+    real_notify = domain.notify
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the function stopped here")
+
+    monkeypatch.setattr(domain, "notify", broken)
+    # (a batch whose every record failed fails whole: Powertools raises, SQS retries it)
+    with pytest.raises(BatchProcessingError):
+        job.handler(sqs_event(message), LocalLambdaContext("affirmations-sender"))
+    assert len(received_items(ben)) == 1
+    monkeypatch.setattr(domain, "notify", real_notify)
+
+    # when SQS brings the message back, twice
+    for _ in range(2):
+        assert job.handler(sqs_event(message), LocalLambdaContext("affirmations-sender")) == {"batchItemFailures": []}
+
+    # then Ben was notified once, and the pick counted once
+    notes = api.get("/notifications", token=ben.access_token)[1]["items"]
+    assert [n["body"] for n in notes if n["category"] == "affirmations"] == ["Only one"]
+    assert [a["times_delivered"] for a in api.get("/affirmations", token=ana.access_token)[1]["items"]] == [1]
