@@ -36,6 +36,7 @@ class TableShape:
     indexes: tuple[GlobalIndex, ...] = (
         GlobalIndex("gsi1", "gsi1pk", "gsi1sk"),
         GlobalIndex("gsi2", "gsi2pk", "gsi2sk"),
+        GlobalIndex("gsi3", "gsi3pk", "gsi3sk"),
     )
 
     def attribute_definitions(self) -> list[dict]:
@@ -112,10 +113,13 @@ class Resources:
     table: TableShape = field(default_factory=TableShape)
     bucket: BucketShape = field(default_factory=BucketShape)
     # notifications: the sender (Web Push or live); media: heavy media work off the request
-    # path (a photo's renditions), given six times its function's timeout as AWS advises.
+    # path (a photo's renditions), given six times its function's timeout as AWS advises;
+    # affirmations: the daily affirmation sender, fed by the quarter-hourly aggregator.
     queues: tuple[QueueShape, ...] = (
         QueueShape("notifications"),
         QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS, max_concurrency=2),
+        # A message holds up to 10 people: time for ten deliveries on a slow emulator.
+        QueueShape("affirmations", visibility_timeout_seconds=120),
     )
 
 

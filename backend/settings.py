@@ -127,6 +127,14 @@ class Settings(BaseSettings):
     # Queues (URLs), written by the local stack as LUMI_QUEUE_URL_{NAME}.
     queue_url_notifications: str = ""
     queue_url_media: str = ""
+    queue_url_affirmations: str = ""
+
+    # Affirmations: one writer's list for their partner, the aggregator's page size (a test
+    # forces many pages with a small one), and "send now" per person and hour.
+    affirmations_max: int = Field(default=500, ge=1)
+    affirmations_page_size: int = Field(default=500, ge=1, le=1000)
+    affirmations_people_per_message: int = Field(default=10, ge=1, le=100)
+    rate_limit_affirmations_now_per_hour: int = 10
 
     @model_validator(mode="after")
     def _presence_does_not_flicker(self) -> Settings:

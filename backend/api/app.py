@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from backend.api import errors
 from backend.api.auth import bearer_token_from, verify_access_token
 from backend.api.routers import (
+    affirmations,
     auth,
     chat,
     health,
@@ -56,7 +57,21 @@ def parse_json(text: str) -> Any:
 
 app = LambdaFunctionUrlResolver(enable_validation=True, json_body_deserializer=parse_json)
 # search before moments: /moments/search must not be taken for a moment id.
-for domain in (health, auth, users, relationships, presence, notifications, push, nudges, search, moments, tags, chat):
+for domain in (
+    health,
+    auth,
+    users,
+    relationships,
+    presence,
+    notifications,
+    push,
+    nudges,
+    search,
+    moments,
+    tags,
+    chat,
+    affirmations,
+):
     app.include_router(domain.router)
 
 _SECURITY_SCHEMES: dict[str, Any] = {
@@ -68,8 +83,8 @@ def openapi_document() -> str:
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
-        description="Accounts, profiles, pairing, presence, notifications, moments with tags and chat, and search. "
-        "Errors are always "
+        description="Accounts, profiles, pairing, presence, notifications, moments with tags and chat, "
+        "affirmations, and search. Errors are always "
         '`{"error": {"code", "message", "fields"}}`.',
         security_schemes=_SECURITY_SCHEMES,
     )

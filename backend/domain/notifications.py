@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
@@ -59,8 +60,13 @@ def notify(
     body: str,
     link: str,
     relationship_id: str | None = None,
+    identity: tuple[str, datetime] | None = None,
 ) -> Notification:
     """Store a notification for ``recipient_id`` and deliver it.
+
+    ``identity`` (an id and its time) replaces the fresh id a notification gets: a producer
+    that must notify once for something (a delivery) derives it, and checks with
+    :func:`exists` before notifying again after a crash.
 
     An online recipient gets it live from here, at once: it is stored already counted as
     unread (one transaction with the counter) and published with the exact count, and
@@ -75,7 +81,7 @@ def notify(
         raise ValueError(f"unknown notification category {category!r}")
     if not link.startswith("/") or link.startswith("//"):
         raise ValueError(f"a notification links to a path of the app, not {link!r}")
-    notification_id, created_at = store.new_notification_id()
+    notification_id, created_at = identity or store.new_notification_id()
     notification = Notification(
         notification_id=notification_id,
         recipient_id=recipient_id,
@@ -101,6 +107,10 @@ def notify(
         store.remove(notification)
         raise Unavailable() from error
     return notification
+
+
+def exists(recipient_id: str, notification_id: str) -> bool:
+    return store.get(recipient_id, notification_id) is not None
 
 
 def _is_online(user_id: str) -> bool:

@@ -20,6 +20,7 @@ log = logging.getLogger("lumi.local.pollers")
 QUEUE_HANDLERS: dict[str, str] = {
     "notifications": "backend.jobs.notifications:handler",
     "media": "backend.jobs.media:handler",
+    "affirmations": "backend.jobs.affirmations:handler",
 }
 
 STREAM_HANDLER = "backend.streams.handler:handler"

@@ -37,6 +37,8 @@ log = logging.getLogger("lumi.local.scheduler")
 # (EventBridge schedule expression, job name, "package.module:handler")
 SCHEDULED_JOBS: list[tuple[str, str, str]] = [
     ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler"),
+    # Who is due a daily affirmation at this quarter hour, in every zone (backend.jobs.affirmations.SCHEDULE).
+    ("cron(0/15 * * * ? *)", "affirmations", "backend.jobs.affirmations:aggregator_handler"),
 ]
 
 # job name → its interval in seconds locally, from the settings at start.

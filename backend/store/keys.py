@@ -30,6 +30,14 @@ TaggedMoment          REL#{relationship_id}   TAGGED#{slug}#{moment_id}    tenan
 ChatMessage           MOMENT#{moment_id}      MESSAGE#{message_id}         tenant key (MESSAGE)
 ChatClientId          MOMENT#{moment_id}      CLIENT#{client_id}           tenant key (CLIENT); expires_at
 ChatReceipt           MOMENT#{moment_id}      RECEIPT#{user_id}            tenant key (RECEIPT)
+Affirmation           USER#{recipient_id}     AFFIRMATION#{id}             tenant key (AFFIRMATION); written by the
+                                                                           recipient's partner (writer_id)
+AffirmationCount      REL#{relationship_id}   AFFCOUNT#{writer_id}         tenant key (AFFCOUNT): how many one wrote
+AffirmationDelivery   USER#{recipient_id}     AFFRECEIVED#{delivery_id}    tenant key (AFFRECEIVED); delivery_id =
+                                                                           {local_date}_daily | {local_date}_now_{id}
+AffirmationSchedule   USER#{user_id}          AFFSCHEDULE#{starts_on}      while on: gsi3pk=AFFDUE#{zone}#{HH:MM},
+                                                                           gsi3sk={user_id}#{starts_on}
+AffirmationZones      AFFZONES                ZONES                        — (string set: every zone ever chosen)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -66,6 +74,15 @@ moments with a tag, newest first         REL#{rel}, sk begins_with TAGGED#{slug}
 a moment's chat, newest first            MOMENT#{id}, sk begins_with MESSAGE#           Query backwards
 a moment's receipts                      MOMENT#{id}, sk begins_with RECEIPT#           Query
 everything of a moment (cascade)         MOMENT#{id}                                    Query
+affirmations for me / my partner         USER#{recipient}, sk begins_with AFFIRMATION#  Query backwards
+one affirmation                          USER#{recipient} / AFFIRMATION#{id}            Update/Delete cond.
+how many I wrote (cap of 500)            REL#{rel} / AFFCOUNT#{writer}                  ADD cond. in Tx
+what I received, newest first            USER#{me}, sk begins_with AFFRECEIVED#         Query backwards
+what I received on a local date          USER#{me}, sk begins_with AFFRECEIVED#{date}   Query
+a delivery once per person and date      USER#{me} / AFFRECEIVED#{date}_daily           Put attribute_not_exists
+my delivery schedules                    USER#{me}, sk begins_with AFFSCHEDULE#         Query
+who is due in a zone at a local time     gsi3: gsi3pk = AFFDUE#{zone}#{HH:MM}           Query, every page
+the zones to look at                     AFFZONES / ZONES                               GetItem; ADD on write
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -86,6 +103,16 @@ Rules that keep this true:
   orders them by time and a backwards Query lists the newest first.
 * Sparse index: only unread notifications carry gsi1 attributes; marking one read removes
   them, so listing unread items never reads the read ones.
+* Affirmation ids are time-ordered too (newest first backwards). A writer's count item moves
+  only in the transaction that puts (``ADD 1`` under ``count < cap``) or deletes (``ADD -1``
+  under the affirmation's existence) an affirmation.
+* A daily delivery's key is the recipient's local date: putting it under
+  ``attribute_not_exists`` in the transaction that counts the pick makes it happen once,
+  however often its message is replayed.
+* Schedules are personal (no tenant key). The one in force on a local date is the item with
+  the latest ``starts_on`` not after it (``until``, when set, ends it). Only enabled items
+  carry gsi3, keyed by the zone and the local quarter hour, so the cron's aggregator reads
+  exactly the people of a due slot.
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -265,3 +292,49 @@ def chat_client_id(moment_id: str, client_id: str) -> Key:
 
 def chat_receipt(moment_id: str, user_id: str) -> Key:
     return {"pk": moment_partition(moment_id), "sk": f"{RECEIPT_PREFIX}{user_id}"}
+
+
+# ---------------------------------------------------------------- affirmations
+
+AFFIRMATION_PREFIX = "AFFIRMATION#"
+RECEIVED_AFFIRMATION_PREFIX = "AFFRECEIVED#"
+SCHEDULE_PREFIX = "AFFSCHEDULE#"
+DUE_INDEX = "gsi3"
+
+
+def affirmation(recipient_id: str, affirmation_id: str) -> Key:
+    return {"pk": user_partition(recipient_id), "sk": f"{AFFIRMATION_PREFIX}{affirmation_id}"}
+
+
+def affirmation_count(relationship_id: str, writer_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"AFFCOUNT#{writer_id}"}
+
+
+def received_affirmation(recipient_id: str, delivery_id: str) -> Key:
+    return {"pk": user_partition(recipient_id), "sk": f"{RECEIVED_AFFIRMATION_PREFIX}{delivery_id}"}
+
+
+def daily_delivery_id(local_date: str) -> str:
+    """The one daily delivery a person can get on a local date (ISO ``YYYY-MM-DD``)."""
+    return f"{local_date}_daily"
+
+
+def now_delivery_id(local_date: str, item_id: str) -> str:
+    return f"{local_date}_now_{item_id}"
+
+
+def affirmation_schedule(user_id: str, starts_on: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": f"{SCHEDULE_PREFIX}{starts_on}"}
+
+
+def due_partition(zone: str, local_time: str) -> str:
+    return f"AFFDUE#{zone}#{local_time}"
+
+
+def due_index_key(zone: str, local_time: str, user_id: str, starts_on: str) -> Key:
+    """gsi3 attributes of an enabled schedule: who is due at this local quarter hour in this zone."""
+    return {"gsi3pk": due_partition(zone, local_time), "gsi3sk": f"{user_id}#{starts_on}"}
+
+
+def affirmation_zones() -> Key:
+    return {"pk": "AFFZONES", "sk": "ZONES"}

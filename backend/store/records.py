@@ -6,6 +6,7 @@ Timestamps are ISO-8601 strings in UTC (sortable, readable in the console).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,13 @@ def time_ordered_id(at: datetime | None = None) -> tuple[str, datetime]:
     created_at = (at or now()).astimezone(UTC)
     micros = (created_at - _EPOCH) // _MICROSECOND
     return f"{micros:014x}{secrets.token_hex(8)}", created_at
+
+
+def derived_time_ordered_id(at: datetime, of: str) -> str:
+    """The same shape as :func:`time_ordered_id`, but always the same for ``at`` and ``of``: the id
+    of something that must exist once (the notification of one delivery)."""
+    micros = (at.astimezone(UTC) - _EPOCH) // _MICROSECOND
+    return f"{micros:014x}{hashlib.sha256(of.encode()).hexdigest()[:16]}"
 
 
 def _parse_time(value: str) -> datetime:

@@ -65,6 +65,16 @@ EXPECTED = {
     ("put", "/moments/{moment_id}/messages/{message_id}/reaction"),
     ("post", "/moments/{moment_id}/typing"),
     ("post", "/moments/{moment_id}/receipts"),
+    ("get", "/affirmations"),
+    ("post", "/affirmations"),
+    ("patch", "/affirmations/{affirmation_id}"),
+    ("delete", "/affirmations/{affirmation_id}"),
+    ("get", "/affirmations/schedule"),
+    ("put", "/affirmations/schedule"),
+    ("get", "/affirmations/received"),
+    ("put", "/affirmations/received/{delivery_id}/heart"),
+    ("delete", "/affirmations/received/{delivery_id}/heart"),
+    ("post", "/affirmations/send-now"),
 }
 PUBLIC = {
     ("get", "/health"),
@@ -88,6 +98,9 @@ WITHOUT_A_BODY = {
     ("delete", "/moments/{moment_id}"): 204,
     ("delete", "/tags/{slug}"): 204,
     ("post", "/moments/{moment_id}/typing"): 202,
+    ("delete", "/affirmations/{affirmation_id}"): 204,
+    ("put", "/affirmations/received/{delivery_id}/heart"): 204,
+    ("delete", "/affirmations/received/{delivery_id}/heart"): 204,
 }
 ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
 
