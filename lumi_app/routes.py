@@ -18,6 +18,9 @@ MOMENT_NEW = "/moments/new"
 MOMENT_WATCH = "/moments/watch"
 MOMENT_TAGS = "/moments/tags"
 MOMENT_TAG = "/moments/tag"
+# Affirmations: what the partner wrote and you received (with when they come), and your own.
+AFFIRMATIONS = "/affirmations"
+AFFIRMATIONS_RECEIVED = "/affirmations/received"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -38,6 +41,8 @@ PROTECTED: frozenset[str] = frozenset(
         MOMENT_WATCH,
         MOMENT_TAGS,
         MOMENT_TAG,
+        AFFIRMATIONS,
+        AFFIRMATIONS_RECEIVED,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,

@@ -159,13 +159,16 @@ def submit_button(label: str, busy: rx.Var[bool], **props: Any) -> rx.Component:
     )
 
 
-def busy_button(label: str, busy: rx.Var[bool], **props: Any) -> rx.Component:
-    """Like :func:`submit_button` for a plain action button."""
+def busy_button(
+    label: str, busy: rx.Var[bool], type: str = "button", disabled: rx.Var[bool] | None = None, **props: Any
+) -> rx.Component:
+    """Like :func:`submit_button` for a plain action button (or a submit one, with ``type``);
+    ``disabled`` adds a reason to refuse clicks besides being busy."""
     return rx.button(
         rx.spinner(loading=busy, size="1"),
         label,
-        type="button",
-        disabled=busy,
+        type=type,
+        disabled=busy if disabled is None else busy | disabled,
         aria_busy=rx.cond(busy, "true", "false"),
         **props,
     )
@@ -188,7 +191,9 @@ def empty_state(icon: str, title: str, text: str, *actions: rx.Component) -> rx.
 
 
 def section(title: str, *children: rx.Component, **props: Any) -> rx.Component:
-    """A titled card grouping related content on a page."""
+    """A titled card grouping related content on a page (a named region when given an ``aria_label``)."""
+    if "aria_label" in props:
+        props.setdefault("role", "region")
     return rx.card(
         rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", align="stretch", width="100%"),
         width="100%",

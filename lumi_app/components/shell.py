@@ -38,6 +38,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", routes.HOME, "house"),
     NavItem("Moments", routes.MOMENTS, "clapperboard"),
+    NavItem("Affirmations", routes.AFFIRMATIONS_RECEIVED, "sparkles"),
     NavItem("Partner", routes.PAIRING, "heart"),
     NavItem("Settings", routes.SETTINGS, "settings"),
 )
@@ -47,6 +48,8 @@ def _is_current(route: str) -> rx.Var[bool]:
     path = SessionState.router.url.path
     if route in (routes.SETTINGS, routes.MOMENTS):
         return path.startswith(route)
+    if route == routes.AFFIRMATIONS_RECEIVED:
+        return path.startswith(routes.AFFIRMATIONS)
     return (path == route) | (path == f"{route}/")
 
 

@@ -1,6 +1,7 @@
 """One module per page; importing this package registers them all."""
 
 from lumi_app.pages import (
+    affirmations,
     forgot_password,
     home,
     landing,
@@ -14,6 +15,7 @@ from lumi_app.pages import (
 )
 
 __all__ = [
+    "affirmations",
     "forgot_password",
     "home",
     "landing",

@@ -10,18 +10,20 @@ from typing import Any
 
 import reflex as rx
 
-from backend.contracts import MomentChangedMessage
+from backend.contracts import MomentChangedMessage, NotificationMessage
 from lumi_app import routes
 from lumi_app.api_client import ApiError
+from lumi_app.components.affirmations import ReceivedView, local_today, received_card
 from lumi_app.components.avatar import avatar
 from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.invite import invite_text
 from lumi_app.components.moments import SMALL_CARD_MIN_WIDTH, MomentCard, loading, moment_grid
 from lumi_app.components.shell import page
 from lumi_app.components.together import together_summary
+from lumi_app.state.affirmations import toggle_heart
 from lumi_app.state.couple import unless_not_paired
 from lumi_app.state.page_data import begin_refresh, open_page, run_fetch
-from lumi_app.state.realtime import listen_to_live, refresh_on_couple_change, tab_shows
+from lumi_app.state.realtime import listen_to_live, listen_to_notifications, refresh_on_couple_change, tab_shows
 from lumi_app.state.session import (
     ApiOutsideLock,
     SessionEnded,
@@ -30,7 +32,8 @@ from lumi_app.state.session import (
     login_redirect,
     show_profile,
 )
-from lumi_app.state.views import RelationshipView
+from lumi_app.state.views import RelationshipView, zone_named
+from lumi_app.state.visit import VisitState
 
 LATEST_MOMENTS = 3
 
@@ -43,38 +46,60 @@ class HomeState(rx.State):
     partner: RelationshipView = RelationshipView()
     invites: int = 0
     latest_moments: list[MomentCard] = []
+    affirmations_today: list[ReceivedView] = []
+    heart_error: str = ""
 
     nudging: bool = False
     nudge_notice: str = ""
     nudge_error: str = ""
 
+    _zone: str = ""  # the browser's, for "today"
     _visit: str = ""
     _generation: int = 0
 
     async def _get(self, api: ApiOutsideLock) -> list[Any]:
         """Everything Home shows, in one round trip (the calls go out together)."""
+        zone = self._zone
         return await api.gather(
             lambda api, token: api.me(token),
             lambda api, token: api.current_relationship(token),
             lambda api, token: api.partner_requests(token),
             lambda api, token: unless_not_paired(api.moments(token, limit=LATEST_MOMENTS)),
+            lambda api, token: unless_not_paired(api.received_affirmations(token, zone=zone, limit=1)),
         )
 
     async def _show(self, data: list[Any]) -> None:
-        profile, current, requests, latest = data
+        profile, current, requests, latest, received = data
         await show_profile(self, profile)
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
         self.invites = len(requests.received)
         paired = current.relationship is not None and latest is not None
         self.latest_moments = [MomentCard.of(moment, profile.user_id) for moment in latest.items] if paired else []
+        zone = zone_named(self._zone)
+        today = local_today(zone)
+        self.affirmations_today = (
+            [ReceivedView.of(item, zone, today) for item in received.today] if paired and received else []
+        )
 
     def _reset(self) -> None:
-        self.nudge_notice = self.nudge_error = ""
+        self.nudge_notice = self.nudge_error = self.heart_error = ""
 
     @rx.event
     async def load(self):
+        self._zone = (await self.get_state(VisitState)).time_zone
         return await open_page(self, HomeState.fetch, reset=self._reset)
+
+    @rx.event
+    async def toggle_heart(self, delivery_id: str):
+        """Love today's affirmation (or take it back)."""
+        self.heart_error = ""
+        try:
+            await toggle_heart(self, delivery_id, ("affirmations_today",))
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.heart_error = failure.message
 
     @rx.event(background=True)
     async def fetch(self, generation: int):
@@ -133,6 +158,17 @@ async def _moment_changed(state: Any, message: MomentChangedMessage) -> Any:
 listen_to_live((MomentChangedMessage,), HomeState, _moment_changed)
 
 
+async def _affirmation_came(state: Any, message: Any) -> Any:
+    """Today's affirmation arrived (a live notification): fetch Home again if it is on screen."""
+    came = isinstance(message, NotificationMessage) and message.notification.category == "affirmations"
+    if came and state.loaded and state.has_partner and await tab_shows(state, routes.HOME):
+        return HomeState.refresh
+    return None
+
+
+listen_to_notifications(HomeState, _affirmation_came)
+
+
 def _nudge() -> rx.Component:
     return rx.vstack(
         rx.button(
@@ -182,6 +218,35 @@ def _partner_card() -> rx.Component:
         ),
         _nudge(),
         aria_label="Your partner",
+    )
+
+
+def _affirmation_today() -> rx.Component:
+    """Today's affirmation from the partner, when one came (a link to all of them either way)."""
+    return section(
+        "Today from " + HomeState.partner.partner_name,
+        rx.cond(
+            HomeState.affirmations_today.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    HomeState.affirmations_today,
+                    lambda view: received_card(view, HomeState.toggle_heart(view.delivery_id)),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            rx.text(
+                "Nothing yet today. Kind words from your partner come at the time you choose.", color_scheme="gray"
+            ),
+        ),
+        form_error(HomeState.heart_error),
+        rx.hstack(
+            rx.link("All your affirmations", href=routes.AFFIRMATIONS_RECEIVED, size="2"),
+            rx.link("Write yours", href=routes.AFFIRMATIONS, size="2"),
+            spacing="4",
+            wrap="wrap",
+        ),
+        aria_label="Today's affirmation",
     )
 
 
@@ -239,7 +304,9 @@ def home() -> rx.Component:
             HomeState.loaded & (HomeState.loaded_for == SessionState.context_key),
             rx.cond(
                 HomeState.has_partner,
-                rx.vstack(_partner_card(), _latest_moments(), spacing="4", width="100%", align="stretch"),
+                rx.vstack(
+                    _partner_card(), _affirmation_today(), _latest_moments(), spacing="4", width="100%", align="stretch"
+                ),
                 _invite_card(),
             ),
             loading(),

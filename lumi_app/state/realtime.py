@@ -82,7 +82,7 @@ COALESCE_SECONDS = 0.05
 # Pages that show pairing data register how to refresh it when the couple changes.
 _COUPLE_REFRESH: dict[str, EventHandler] = {}
 # Pages that show notifications register how to apply a live one: (their state, apply).
-_NOTIFICATION_LISTENERS: list[tuple[type[rx.State], Callable[[Any, Any], Awaitable[None]]]] = []
+_NOTIFICATION_LISTENERS: list[tuple[type[rx.State], Callable[[Any, Any], Awaitable[Any]]]] = []
 
 
 # Pages that show moments or a moment's chat register what to do with those live messages.
@@ -131,8 +131,9 @@ def shown_on_page(page: str, page_with_query: str, kind: str, link: str) -> bool
     return routes.same_page(link, page_with_query) if when_linked_here else True
 
 
-def listen_to_notifications(state_cls: type[rx.State], apply: Callable[[Any, Any], Awaitable[None]]) -> None:
-    """``await apply(state, message)`` for each NotificationMessage / NotificationsReadMessage of the tab."""
+def listen_to_notifications(state_cls: type[rx.State], apply: Callable[[Any, Any], Awaitable[Any]]) -> None:
+    """``await apply(state, message)`` for each NotificationMessage / NotificationsReadMessage of the tab,
+    under its state lock; ``apply`` may return an event to run next (a fetch)."""
     _NOTIFICATION_LISTENERS.append((state_cls, apply))
 
 
@@ -350,12 +351,14 @@ class LiveTab:
             if item.presence.user_id != self.user_id:
                 await self.show_partner(item.presence)
         elif isinstance(item, NotificationMessage):
-            await self.show_unread(item.unread_count, item)
+            for event in await self.show_unread(item.unread_count, item):
+                yield event
             alert = await self.alert_for(item.notification)
             if alert is not None:
                 yield alert
         elif isinstance(item, NotificationsReadMessage):
-            await self.show_unread(item.unread_count, item)
+            for event in await self.show_unread(item.unread_count, item):
+                yield event
         elif isinstance(item, CoupleChangedMessage):
             await self.read_identity(refetch=True)
             await self.sync()
@@ -457,11 +460,17 @@ class LiveTab:
         async with self.state:
             self.state.partner_last_seen = label
 
-    async def show_unread(self, unread_count: int, message: Any) -> None:
+    async def show_unread(self, unread_count: int, message: Any) -> list[EventSpec | EventHandler]:
+        """The bell's count, and what the pages listening to notifications do with it (under the
+        lock); returns the events they ask for next (a page fetching what the notification is about)."""
+        follow_ups: list[EventSpec | EventHandler] = []
         async with self.state:
             self.state.unread_count = max(0, unread_count)
             for state_cls, apply in _NOTIFICATION_LISTENERS:
-                await apply(await self.state.get_state(state_cls), message)
+                event = await apply(await self.state.get_state(state_cls), message)
+                if event is not None:
+                    follow_ups.append(event)
+        return follow_ups
 
     async def acknowledge_delivery(self, event: ChatMessageEvent) -> None:
         """A partner's chat message reached this person's device: tell the sender (delivered)."""
