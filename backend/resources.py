@@ -96,6 +96,8 @@ class BucketShape:
 
 # The media job's Lambda timeout (a 100 MP photo decodes, turns and resizes in seconds).
 MEDIA_JOB_TIMEOUT_SECONDS = 120
+# The affirmations sender's: one message holds up to ten people to deliver to.
+AFFIRMATIONS_SENDER_TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class QueueShape:
     # How many batches run at once (the event source mapping's maximum concurrency in AWS,
     # the local poller's workers): a burst is not served one batch after another.
     max_concurrency: int = 4
+    # Messages a consumer gets at once (1-10; the mapping's batch size, the local poller's).
+    batch_size: int = 10
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,10 @@ class Resources:
     # affirmations: the daily affirmation sender, fed by the quarter-hourly aggregator.
     queues: tuple[QueueShape, ...] = (
         QueueShape("notifications"),
-        QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS, max_concurrency=2),
-        # A message holds up to 10 people: time for ten deliveries on a slow emulator.
-        QueueShape("affirmations", visibility_timeout_seconds=120),
+        QueueShape("media", visibility_timeout_seconds=6 * MEDIA_JOB_TIMEOUT_SECONDS, max_concurrency=2, batch_size=1),
+        # A message holds up to 10 people: time for ten deliveries on a slow emulator, one
+        # message a batch (so a batch never outlasts the visibility timeout), several at once.
+        QueueShape("affirmations", visibility_timeout_seconds=6 * AFFIRMATIONS_SENDER_TIMEOUT_SECONDS, batch_size=1),
     )
 
 

@@ -134,6 +134,7 @@ def main() -> None:
     from backend.local.queue_poller import QueuePoller
     from backend.local.scheduler import scheduled_event
     from backend.local.stack import LocalStack
+    from backend.resources import queue_shape
 
     stack = LocalStack(stage="benchjobs", with_api=False, with_pollers=False).start()
     pollers: list[QueuePoller] = []
@@ -186,16 +187,16 @@ def main() -> None:
             ("affirmations", "backend.jobs.affirmations:handler"),
             ("notifications", "backend.jobs.notifications:handler"),
         ):
-            for _ in range(args.pollers):
-                # One message (ten people) a batch: on the emulator ten messages would outlast
-                # the visibility timeout, and SQS would hand them to another poller meanwhile.
-                poller = QueuePoller(
-                    stack.provisioned.queue_urls[queue],
-                    load_handler(path),
-                    batch_size=1 if queue == "affirmations" else 10,
-                    interval=0.05,
-                )
-                pollers.append(poller.start())
+            # As the stack runs them: the queue's batch size (one message of ten people for
+            # affirmations), with --pollers workers each.
+            poller = QueuePoller(
+                stack.provisioned.queue_urls[queue],
+                load_handler(path),
+                batch_size=queue_shape(queue).batch_size,
+                interval=0.05,
+                concurrency=args.pollers,
+            )
+            pollers.append(poller.start())
 
         cron = time.perf_counter()
         result = in_phase("aggregator", job.aggregator_handler)(

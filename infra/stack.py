@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend.resources import (
+    AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
     MEDIA_JOB_TIMEOUT_SECONDS,
     PASSWORD_POLICY,
     RESOURCES,
@@ -600,6 +601,7 @@ class Workers(Construct):
             "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
             "LUMI_QUEUE_URL_NOTIFICATIONS": queues.queues["notifications"].queue_url,
             "LUMI_QUEUE_URL_MEDIA": queues.queues["media"].queue_url,
+            "LUMI_QUEUE_URL_AFFIRMATIONS": queues.queues["affirmations"].queue_url,
         }
         # Stream records that still fail after three tries are parked here, not lost.
         self.stream_failures = sqs.Queue(
@@ -652,7 +654,7 @@ class Workers(Construct):
         self.notifications.add_event_source(
             lambda_event_sources.SqsEventSource(
                 queues.queues["notifications"],
-                batch_size=10,
+                batch_size=queue_shape("notifications").batch_size,
                 report_batch_item_failures=True,
                 max_concurrency=queue_shape("notifications").max_concurrency,
             )
@@ -672,7 +674,7 @@ class Workers(Construct):
         self.media.add_event_source(
             lambda_event_sources.SqsEventSource(
                 queues.queues["media"],
-                batch_size=1,
+                batch_size=queue_shape("media").batch_size,
                 report_batch_item_failures=True,
                 max_concurrency=queue_shape("media").max_concurrency,
             )
@@ -680,6 +682,41 @@ class Workers(Construct):
         queues.queues["media"].grant_send_messages(self.streams)
         data.table.grant_read_write_data(self.media)
         media.bucket.grant_read_write(self.media)
+
+        # Daily affirmations: every quarter hour the aggregator Queries who is due (the due
+        # index, every page) and queues them, ten to a message; the sender delivers each once.
+        from backend.local.scheduler import SCHEDULED_JOBS
+
+        expression, name, aggregator = next(job for job in SCHEDULED_JOBS if job[1] == "affirmations")
+        self.affirmations_aggregator = backend_function(
+            self, "AffirmationsAggregator", aggregator.replace(":", "."), environment, timeout_seconds=300
+        )
+        data.table.grant_read_data(self.affirmations_aggregator)
+        queues.queues["affirmations"].grant_send_messages(self.affirmations_aggregator)
+        self.affirmations_rule = events.Rule(
+            self,
+            "AffirmationsSchedule",
+            rule_name=f"lumi-{stage}-{name}",
+            schedule=events.Schedule.expression(expression),
+            targets=[targets.LambdaFunction(self.affirmations_aggregator, retry_attempts=2)],
+        )
+        self.affirmations = backend_function(
+            self,
+            "AffirmationsSender",
+            "backend.jobs.affirmations.handler",
+            environment,
+            timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
+        )
+        self.affirmations.add_event_source(
+            lambda_event_sources.SqsEventSource(
+                queues.queues["affirmations"],
+                batch_size=queue_shape("affirmations").batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=queue_shape("affirmations").max_concurrency,
+            )
+        )
+        data.table.grant_read_write_data(self.affirmations)
+        queues.queues["notifications"].grant_send_messages(self.affirmations)
 
 
 class Search(Construct):
@@ -835,9 +872,15 @@ class LumiStack(cdk.Stack):
         notifications = self.queues.queues["notifications"]
         notifications.grant_send_messages(self.api.function)
         self.api.function.add_environment("LUMI_QUEUE_URL_NOTIFICATIONS", notifications.queue_url)
-        for function in (self.workers.streams, self.workers.notifications, self.workers.media):
+        for function in (
+            self.workers.streams,
+            self.workers.notifications,
+            self.workers.media,
+            self.workers.affirmations,
+        ):
             self.realtime.grant_publish(function)
             suppress_function_findings(function)
+        suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.

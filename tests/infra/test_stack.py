@@ -102,6 +102,29 @@ def test_presence_cleanup_runs_every_minute_on_eventbridge(synthesized):
     assert cleanup["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
 
 
+def test_daily_affirmations_run_every_quarter_hour_into_their_queue_and_sender(synthesized):
+    template, _ = synthesized
+    aggregator_id, aggregator = _function_with_handler(template, "backend.jobs.affirmations.aggregator_handler")
+    (rule,) = [
+        r
+        for r in resources_of(template, "AWS::Events::Rule")
+        if r["Properties"].get("Name") == "lumi-test-affirmations"
+    ]
+    assert rule["Properties"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [aggregator_id, "Arn"]}
+    assert "LUMI_QUEUE_URL_AFFIRMATIONS" in aggregator["Properties"]["Environment"]["Variables"]
+
+    sender_id, _sender = _function_with_handler(template, "backend.jobs.affirmations.handler")
+    (mapping,) = [
+        m["Properties"]
+        for m in resources_of(template, "AWS::Lambda::EventSourceMapping")
+        if m["Properties"]["FunctionName"] == {"Ref": sender_id}
+    ]
+    assert mapping["BatchSize"] == 1 and mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] >= 2
+
+
 def test_the_iot_custom_authorizer_runs_the_realtime_authorizer(synthesized):
     template, _ = synthesized
     function_id, function = _function_with_handler(template, "backend.realtime.authorizer.handler")
@@ -136,7 +159,8 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
     statements = _publish_statements(template)
-    assert len(statements) == 5  # the API, the presence cleanup, the stream handlers, the sender, the media job
+    # the API, presence cleanup, stream handlers, notification sender, media job, affirmations sender
+    assert len(statements) == 6
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
         assert resource.endswith(":topic/lumi/test/*"), resource
