@@ -61,10 +61,12 @@ def start_pollers(
         for queue, handler_path in handlers.items():
             if queue not in provisioned.queue_urls:
                 raise KeyError(f"no queue named {queue!r} is provisioned (known: {sorted(provisioned.queue_urls)})")
+            shape = queue_shape(queue)
             poller = QueuePoller(
                 provisioned.queue_urls[queue],
                 load_handler(handler_path),
-                concurrency=queue_shape(queue).max_concurrency,
+                batch_size=shape.batch_size,
+                concurrency=shape.max_concurrency,
             )
             poller.start()
             started.append(poller)
