@@ -224,3 +224,60 @@ def test_a_sender_that_stopped_before_notifying_notifies_on_the_retry_once(
     notes = api.get("/notifications", token=ben.access_token)[1]["items"]
     assert [n["body"] for n in notes if n["category"] == "affirmations"] == ["Only one"]
     assert [a["times_delivered"] for a in api.get("/affirmations", token=ana.access_token)[1]["items"]] == [1]
+
+
+def dead_letter_queue_url() -> str:
+    from backend.resources import dead_letter_queue_name, queue_shape
+
+    return client("sqs").get_queue_url(
+        QueueName=dead_letter_queue_name(get_settings().stage, queue_shape("affirmations"))
+    )["QueueUrl"]
+
+
+def test_a_failing_sender_lands_in_the_dlq_after_three_tries_and_the_redrive_command_delivers_it(
+    api: Api, couple: MakeCouple, empty_queue: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import backend.domain.affirmations as domain
+    from backend.jobs import redrive
+    from backend.local.queue_poller import QueuePoller
+    from backend.resources import queue_shape
+
+    # given Ben due today, and a sender that fails every time (the table refuses its writes)
+    take_all(dead_letter_queue_url())
+    ana, ben, _ = couple()
+    api.post("/affirmations", {"text": "Worth the wait"}, token=ana.access_token)
+    day = datetime.now(UTC).date().isoformat()
+    body = json.dumps({"recipient_ids": [ben.user_id], "local_date": day, "kind": "daily"})
+    client("sqs").send_message(QueueUrl=empty_queue, MessageBody=body)
+    real_deliver = domain.deliver_daily
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the table is away")
+
+    monkeypatch.setattr(domain, "deliver_daily", broken)
+    shape = queue_shape("affirmations")
+    poller = QueuePoller(empty_queue, job.handler, batch_size=shape.batch_size, concurrency=shape.max_concurrency)
+
+    # when the poller runs it until the queue gives up on it
+    poller.drain(timeout=60)
+
+    # then after three tries it waits in the dead-letter queue, and nothing was delivered
+    assert shape.max_receive_count == 3
+    dead = client("sqs").receive_message(
+        QueueUrl=dead_letter_queue_url(), MessageSystemAttributeNames=["All"], VisibilityTimeout=0
+    )["Messages"]
+    assert [m["Body"] for m in dead] == [body]
+    assert dead[0]["Attributes"]["ApproximateReceiveCount"] in {"3", "4"}  # moto counts the DLQ's own receive
+    assert received_items(ben) == []
+
+    # when the sender is fixed and the operator redrives the queue with the README's command
+    monkeypatch.setattr(domain, "deliver_daily", real_deliver)
+    assert redrive.main(["--queue", "affirmations"]) == 0
+    assert "moved 1 message(s) from affirmations's dead-letter queue back to it; 0 left" in capsys.readouterr().out
+    poller.drain(timeout=60)
+
+    # then Ben gets it once, and both queues are empty
+    assert [d["text"] for d in received_items(ben)] == ["Worth the wait"]
+    notes = api.get("/notifications", token=ben.access_token)[1]["items"]
+    assert [n["body"] for n in notes if n["category"] == "affirmations"] == ["Worth the wait"]
+    assert take_all(empty_queue) == [] and take_all(dead_letter_queue_url()) == []
