@@ -128,3 +128,78 @@ def test_raw_moto_still_emits_stream_records_for_cancelled_transactions() -> Non
     phantom = [r.record["eventName"] for r in shard_before.items[records_before:]]
     assert phantom == ["REMOVE"], "moto no longer leaks stream records of cancelled transactions"
     assert backend.get_table("t").stream_shard is not shard_before  # and it swapped the shard object
+
+
+def _pages(**query: Any) -> list[tuple[list[dict[str, Any]], Any]]:
+    """Every page of a Query, as the API returns them (items and the key to go on from)."""
+    db = table._dynamodb()
+    pages, start = [], None
+    while True:
+        response = db.query(TableName=table.table_name(), **query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append((response["Items"], response.get("LastEvaluatedKey")))
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_queries_read_only_their_partition_and_answer_as_moto_does(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.table import Table
+
+    # given three partitions of items, some on an index, among the rest of the table
+    run = uuid.uuid4().hex[:8]
+    for p in range(3):
+        for n in range(12):
+            item = {"pk": f"QTEST#{run}#{p}", "sk": f"{'A' if n % 2 else 'B'}#{n:03d}", "n": n}
+            if n % 3:
+                item |= {"gsi1pk": f"QTESTIDX#{run}", "gsi1sk": f"{n:03d}#{p}"}
+            table.put(item)
+    queries = [
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": f"QTEST#{run}#1"}}},
+        {
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
+            "ExpressionAttributeValues": {":p": {"S": f"QTEST#{run}#2"}, ":s": {"S": "A#"}},
+            "ScanIndexForward": False,
+        },
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": f"QTEST#{run}#none"}}},
+        {
+            "KeyConditionExpression": "pk = :p",
+            "FilterExpression": "n > :n",
+            "ExpressionAttributeValues": {":p": {"S": f"QTEST#{run}#0"}, ":n": {"N": "4"}},
+        },
+        {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": f"QTESTIDX#{run}"}},
+        },
+        {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p AND gsi1sk > :s",
+            "ExpressionAttributeValues": {":p": {"S": f"QTESTIDX#{run}"}, ":s": {"S": "005"}},
+            "ScanIndexForward": False,
+        },
+    ]
+
+    # when each is read page by page (Limit 5) with the fix, and again with moto's own Query
+    fixed = [_pages(Limit=5, **query) for query in queries]
+    monkeypatch.setattr(Table, "query", moto_fixes.ORIGINAL_TABLE_QUERY)
+    monkeypatch.setattr(Table, "all_items", moto_fixes.ORIGINAL_ALL_ITEMS)
+    original = [_pages(Limit=5, **query) for query in queries]
+
+    # then every page and every key to go on from are the same, and they are right
+    assert fixed == original
+    assert sum(len(items) for items, _ in fixed[0]) == 12
+    assert [item["sk"]["S"] for items, _ in fixed[1] for item in items] == [f"A#{n:03d}" for n in (11, 9, 7, 5, 3, 1)]
+    assert fixed[2] == [([], None)]
+    assert sum(len(items) for items, _ in fixed[4]) == 3 * 8
+
+
+def test_moto_still_walks_the_whole_table_for_a_query(stack: LocalStack) -> None:
+    """Canary: when moto reads only the partition itself, the speed fix can go."""
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    assert moto_fixes.ORIGINAL_TABLE_QUERY is not None and Table.query is not moto_fixes.ORIGINAL_TABLE_QUERY
+    assert "self.all_items()" in inspect.getsource(moto_fixes.ORIGINAL_TABLE_QUERY)
