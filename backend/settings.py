@@ -7,7 +7,7 @@ Lambda environment. Any piece can be pointed at a real service by its setting.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -151,11 +151,35 @@ class Settings(BaseSettings):
         return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
 
-@lru_cache(maxsize=1)
+_cached: Settings | None = None
+_generation = 0
+_lock = threading.Lock()
+
+
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, read once from the environment (and ``.lumi/stack.env``) and kept.
+
+    Read outside the lock, and kept only if nobody reset them meanwhile: a thread that began
+    reading before a :func:`reset_settings` must not keep what it read (the environment it
+    saw is already out of date), or settings changed by a test or the local stack would be
+    lost to whichever poller thread happened to be reading at that moment.
+    """
+    global _cached
+    cached = _cached
+    if cached is not None:
+        return cached
+    with _lock:
+        generation = _generation
+    settings = Settings()
+    with _lock:
+        if _generation == generation and _cached is None:
+            _cached = settings
+        return _cached if _cached is not None and _generation == generation else settings
 
 
 def reset_settings() -> None:
     """Forget the cached settings (tests and the local stack change the environment)."""
-    get_settings.cache_clear()
+    global _cached, _generation
+    with _lock:
+        _cached = None
+        _generation += 1
