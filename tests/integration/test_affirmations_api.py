@@ -139,7 +139,9 @@ def test_a_first_choice_applies_today_and_a_change_from_tomorrow(api: Api, coupl
     ana, _, _ = couple()
     status, view = api.get("/affirmations/schedule", token=ana.access_token)
     assert status == 200 and view["chosen"] is False and view["local_time"] == "09:00"
-    zone = "Pacific/Kiritimati"
+    # (a zone on Paris's date at every hour of the day: with one a day ahead, such as Kiritimati,
+    # its "today" is Paris's "tomorrow" from 10:00 to 23:00 UTC and the change would replace it)
+    zone = "Europe/Berlin"
     today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
     status, view = api.put(
         "/affirmations/schedule", {"enabled": True, "local_time": "23:45", "time_zone": zone}, token=ana.access_token
