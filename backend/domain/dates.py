@@ -301,8 +301,6 @@ def update(caller: Caller, date_id: str, body: contracts.CoupleDateUpdate) -> co
             changes["time_zone"] = None
     if "time_zone" in sent and body.time_zone is not None:
         changes["time_zone"] = zone_of(body.time_zone)
-    elif "time" in sent and body.time is not None:
-        changes.setdefault("time_zone", "UTC")
     if not changes:
         return get(caller, date_id)
     record = store.update(relationship.relationship_id, date_id, changes)
