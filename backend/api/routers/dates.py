@@ -160,7 +160,8 @@ def ics(secret: str) -> Response[str]:
     hit("calendar-feed", dates.secret_hash(secret), get_settings().rate_limit_calendar_feed_per_hour, 3600)
     body = dates.ics(secret)
     if body is None:
-        return Response(status_code=404, content_type="text/plain", body="", headers={"Cache-Control": "no-store"})
+        # Like an answer without a body (a 204): no content type, nothing to read.
+        return Response(status_code=404, body="", headers={"Cache-Control": "no-store"})
     return Response(
         status_code=200,
         content_type=ICS_CONTENT_TYPE,
