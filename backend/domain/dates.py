@@ -233,6 +233,8 @@ def month(caller: Caller, month_text: str) -> contracts.CalendarMonth:
 def upcoming(caller: Caller, today: date | None, limit: int | None) -> contracts.UpcomingDates:
     _me, relationship = _couple(caller)
     today = today or datetime.now(UTC).date()
+    if not DATE_YEAR_MIN <= today.year <= DATE_YEAR_MAX:
+        raise ValidationFailed({"from": f"Give a day between {DATE_YEAR_MIN} and {DATE_YEAR_MAX}."})
     size = min(max(1, limit or UPCOMING_DEFAULT), UPCOMING_MAX)
     entries: list[contracts.CalendarEntry] = []
     for low, high in upcoming_ranges(today):

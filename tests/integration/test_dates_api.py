@@ -186,6 +186,8 @@ def test_what_a_date_may_be(api: Api, couple: MakeCouple) -> None:
         assert_error(api.post("/dates", body, token=ana.access_token), 422, "validation_error")
     assert_error(api.get("/dates", token=ana.access_token, query={"month": "2026-13"}), 422, "validation_error")
     assert_error(api.get("/dates", token=ana.access_token), 422, "validation_error")
+    for day in ("9999-12-31", "0001-01-01"):  # beyond the calendar's years: refused, never a 500
+        assert_error(api.get("/dates/upcoming", token=ana.access_token, query={"from": day}), 422, "validation_error")
     made = add(api, ana, notes="  bring flowers\n  ")
     assert made["notes"] == "bring flowers"
     assert_error(
