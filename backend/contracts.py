@@ -625,6 +625,127 @@ class AffirmationSent(Model):
     saved: Affirmation | None = None
 
 
+# ---------------------------------------------------------------- the couple's dates
+
+DATE_TITLE_MAX = 90
+DATE_NOTES_MAX = 1000
+DateKind = Literal["birthday", "anniversary", "date_night", "trip", "other"]
+DATE_KINDS: tuple[str, ...] = ("birthday", "anniversary", "date_night", "trip", "other")
+DateRepeat = Literal["once", "yearly"]
+ReminderDays = Literal[1, 3, 7, 14]
+REMINDER_DAYS: tuple[int, ...] = (1, 3, 7, 14)
+# A time of day, "00:00" … "23:59".
+TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+TimeOfDay = Annotated[str, StringConstraints(pattern=TIME_OF_DAY_PATTERN)]
+DateTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=DATE_TITLE_MAX)]
+DateNotes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=DATE_NOTES_MAX)]
+# The calendar's years: wide enough for any birthday, narrow enough for every key to sort as text.
+DATE_YEAR_MIN = 1900
+DATE_YEAR_MAX = 2200
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+Day = date  # a field named `date` would shadow the type in its own class's annotations
+
+
+def _calendar_day(value: date | None) -> date | None:
+    if value is not None and not DATE_YEAR_MIN <= value.year <= DATE_YEAR_MAX:
+        raise ValueError(f"Choose a date between {DATE_YEAR_MIN} and {DATE_YEAR_MAX}.")
+    return value
+
+
+def _reminder_set(value: list[int] | None) -> list[int] | None:
+    """The days before a date its reminders come: a set, kept in order (1, 3, 7, 14)."""
+    return sorted(set(value)) if value is not None else None
+
+
+class CoupleDateCreate(Model):
+    kind: DateKind
+    title: DateTitle
+    date: Day = Field(description="The day (for a yearly date, its first one: a birth date, a wedding day).")
+    time: TimeOfDay | None = Field(default=None, description="Local time `HH:MM`; none: all day.")
+    time_zone: TimeZoneName | None = Field(
+        default=None, description="The IANA zone of `time` (e.g. `Europe/Paris`); UTC when not given."
+    )
+    notes: DateNotes | None = None
+    repeats: DateRepeat = Field(default="once", description="`yearly`: every year (29 February → 28 February).")
+    reminders_before: list[ReminderDays] = Field(
+        default_factory=list, max_length=4, description="Also remind 1, 3, 7 or 14 days before (both partners)."
+    )
+
+    _day = field_validator("date")(_calendar_day)
+    _reminders = field_validator("reminders_before")(_reminder_set)
+
+
+class CoupleDateUpdate(Model):
+    """Only the fields sent change; `time` or `notes` sent as null are removed."""
+
+    kind: DateKind | None = None
+    title: DateTitle | None = None
+    date: Day | None = None
+    time: TimeOfDay | None = None
+    time_zone: TimeZoneName | None = None
+    notes: DateNotes | None = None
+    repeats: DateRepeat | None = None
+    reminders_before: list[ReminderDays] | None = Field(default=None, max_length=4)
+
+    _day = field_validator("date")(_calendar_day)
+    _reminders = field_validator("reminders_before")(_reminder_set)
+
+
+class CoupleDate(Model):
+    """One of the couple's dates, as both partners see it."""
+
+    date_id: str
+    kind: DateKind
+    title: str
+    date: Day
+    time: str | None = None
+    time_zone: str | None = Field(default=None, description="The IANA zone of `time` (set with a time).")
+    notes: str | None = None
+    repeats: DateRepeat
+    reminders_before: list[int] = Field(default_factory=list)
+    created_by: str = Field(description="The partner who added it (user id).")
+    created_at: datetime
+    updated_at: datetime | None = None
+
+
+class CalendarEntry(Model):
+    """A day something happens: one occurrence of a couple's date, or of the relationship's anniversary."""
+
+    occurs_on: Day = Field(description="This occurrence's day (a yearly 29 February: 28 February in other years).")
+    kind: DateKind
+    title: str
+    time: str | None = None
+    years: int | None = Field(
+        default=None, description="For a yearly date: years since its first day (the anniversary: years together)."
+    )
+    date_id: str | None = Field(
+        default=None, description="None: the relationship's own anniversary (not editable here)."
+    )
+    item: CoupleDate | None = None
+
+
+class CalendarMonth(Model):
+    month: str = Field(description="`YYYY-MM`.")
+    entries: list[CalendarEntry] = Field(description="Every occurrence in the month, by day and time.")
+
+
+class UpcomingDates(Model):
+    today: Day = Field(description="The day counted from (the caller's own).")
+    entries: list[CalendarEntry] = Field(description="The next occurrences from today on, soonest first.")
+
+
+class CalendarFeed(Model):
+    """The caller's private calendar subscription (an iCalendar URL), if they have one."""
+
+    active: bool = Field(default=False, description="Whether the caller has a working feed URL.")
+    url: str | None = Field(
+        default=None,
+        description="Subscribe to this URL in a calendar app; keep it private. Shown only when issued: "
+        "only a hash of its secret is kept.",
+    )
+    created_at: datetime | None = None
+
+
 # ---------------------------------------------------------------- search
 
 
@@ -657,6 +778,18 @@ class CoupleChangedMessage(Model):
 
     type: Literal["couple_changed"] = "couple_changed"
     reason: str
+
+
+DateChange = Literal["created", "updated", "deleted"]
+
+
+class DateChangedMessage(Model):
+    """One of the couple's dates was added, changed or deleted: refetch the calendar."""
+
+    type: Literal["date_changed"] = "date_changed"
+    date_id: str
+    change: DateChange
+    by_user_id: str | None = None
 
 
 MomentChange = Literal["created", "updated", "thumbnail_ready", "deleted"]
@@ -699,6 +832,7 @@ RealtimeMessage = Annotated[
     | NotificationsReadMessage
     | CoupleChangedMessage
     | MomentChangedMessage
+    | DateChangedMessage
     | ChatMessageEvent
     | ChatTypingMessage
     | ChatReceiptMessage,

@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     affirmations_people_per_message: int = Field(default=10, ge=1, le=100)
     rate_limit_affirmations_now_per_hour: int = 10
 
+    # The couple's dates: how many a couple keeps; the public address calendar apps fetch a
+    # person's .ics feed from (CloudFront in AWS; none: ``api_url``), and fetches per secret and hour.
+    dates_max: int = Field(default=1000, ge=1)
+    public_api_url: str | None = None
+    rate_limit_calendar_feed_per_hour: int = 120
+
     @model_validator(mode="after")
     def _presence_does_not_flicker(self) -> Settings:
         if self.presence_offline_seconds < 2.5 * self.presence_heartbeat_seconds:

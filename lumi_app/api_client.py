@@ -44,6 +44,8 @@ from backend.contracts import (
     AuthTokens,
     AvatarConfirmRequest,
     AvatarUploadRequest,
+    CalendarFeed,
+    CalendarMonth,
     ChangePasswordRequest,
     ChatMessage,
     ChatMessageCreate,
@@ -52,6 +54,9 @@ from backend.contracts import (
     ChatReactionSet,
     ChatReceipts,
     ChatReceiptUpdate,
+    CoupleDate,
+    CoupleDateCreate,
+    CoupleDateUpdate,
     CoupleTags,
     CurrentRelationship,
     DeleteAccountRequest,
@@ -90,6 +95,7 @@ from backend.contracts import (
     Relationship,
     ResetPasswordRequest,
     UnreadCount,
+    UpcomingDates,
     UpdateProfileRequest,
     UploadTicket,
     VapidPublicKey,
@@ -491,6 +497,40 @@ class LumiApi:
 
     async def send_affirmation_now(self, token: str, request: AffirmationSendNow) -> AffirmationSent:
         return await self._call("POST", "/affirmations/send-now", AffirmationSent, token=token, body=request)
+
+    # ------------------------------------------------------------ the couple's dates
+
+    async def dates_in_month(self, token: str, month: str) -> CalendarMonth:
+        """Everything in a month (``YYYY-MM``): the couple's dates and the anniversary, by day."""
+        return await self._call("GET", "/dates", CalendarMonth, token=token, params={"month": month})
+
+    async def upcoming_dates(self, token: str, *, today: date | None = None, limit: int | None = None) -> UpcomingDates:
+        """What comes next from ``today`` (the person's own; else today in UTC), soonest first."""
+        params = _page(None, limit, **({"from": today.isoformat()} if today else {}))
+        return await self._call("GET", "/dates/upcoming", UpcomingDates, token=token, params=params)
+
+    async def couple_date(self, token: str, date_id: str) -> CoupleDate:
+        return await self._call("GET", f"/dates/{_seg(date_id)}", CoupleDate, token=token)
+
+    async def add_date(self, token: str, request: CoupleDateCreate) -> CoupleDate:
+        return await self._call("POST", "/dates", CoupleDate, token=token, body=request)
+
+    async def update_date(self, token: str, date_id: str, request: CoupleDateUpdate) -> CoupleDate:
+        """Only the fields set on ``request`` change (``time=None`` set explicitly removes the time)."""
+        return await self._call("PATCH", f"/dates/{_seg(date_id)}", CoupleDate, token=token, body=request)
+
+    async def delete_date(self, token: str, date_id: str) -> None:
+        await self._send("DELETE", f"/dates/{_seg(date_id)}", token=token)
+
+    async def calendar_feed(self, token: str) -> CalendarFeed:
+        return await self._call("GET", "/calendar/feed", CalendarFeed, token=token)
+
+    async def issue_calendar_feed(self, token: str) -> CalendarFeed:
+        """A new feed URL (shown this once); the one before stops working."""
+        return await self._call("POST", "/calendar/feed", CalendarFeed, token=token)
+
+    async def revoke_calendar_feed(self, token: str) -> None:
+        await self._send("DELETE", "/calendar/feed", token=token)
 
     # ------------------------------------------------------------ tags
 

@@ -21,6 +21,7 @@ from backend.api.routers import (
     affirmations,
     auth,
     chat,
+    dates,
     health,
     moments,
     notifications,
@@ -71,6 +72,7 @@ for domain in (
     tags,
     chat,
     affirmations,
+    dates,
 ):
     app.include_router(domain.router)
 
@@ -84,7 +86,7 @@ def openapi_document() -> str:
         title=TITLE,
         version=VERSION,
         description="Accounts, profiles, pairing, presence, notifications, moments with tags and chat, "
-        "affirmations, and search. Errors are always "
+        "affirmations, the couple's dates with a calendar feed, and search. Errors are always "
         '`{"error": {"code", "message", "fields"}}`.',
         security_schemes=_SECURITY_SCHEMES,
     )

@@ -24,6 +24,7 @@ class Channel(StrEnum):
     EVENTS = "events"
     MOMENTS = "moments"  # r: a moment appeared, changed, got its thumbnail or was deleted
     CHAT = "chat"  # r: chat messages, reactions, typing and receipts of the couple's moments
+    DATES = "dates"  # r: one of the couple's dates was added, changed or deleted
 
 
 @dataclass(frozen=True)

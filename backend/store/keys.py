@@ -38,6 +38,12 @@ AffirmationDelivery   USER#{recipient_id}     AFFRECEIVED#{delivery_id}    tenan
 AffirmationSchedule   USER#{user_id}          AFFSCHEDULE#{starts_on}      while on: gsi3pk=AFFDUE#{zone}#{HH:MM},
                                                                            gsi3sk={user_id}#{starts_on}
 AffirmationZones      AFFZONES                ZONES                        — (string set: every zone ever chosen)
+CoupleDate            REL#{relationship_id}   DATE#{date_id}               gsi1pk=DATES#{rel_id}, gsi1sk=
+                                                                           YEARLY#{MM-DD}#{id} | ONCE#{YYYY-MM-DD}#{id};
+                                                                           tenant key (DATE)
+DateCount             REL#{relationship_id}   DATECOUNT                    tenant key (DATECOUNT): the couple's dates
+CalendarFeedClaim     CALFEED#{secret_hash}   CLAIM                        tenant key (CALFEED): whose feed it opens
+CalendarFeed          USER#{user_id}          CALFEED                      tenant key (CALFEEDOF): my feed's hash
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -83,6 +89,16 @@ a delivery once per person and date      USER#{me} / AFFRECEIVED#{date}_daily   
 my delivery schedules                    USER#{me}, sk begins_with AFFSCHEDULE#         Query
 who is due in a zone at a local time     gsi3: gsi3pk = AFFDUE#{zone}#{HH:MM}           Query, every page
 the zones to look at                     AFFZONES / ZONES                               GetItem; ADD on write
+one of the couple's dates                REL#{rel} / DATE#{id}                          Get, Update/Delete cond.
+how many dates a couple keeps (cap)      REL#{rel} / DATECOUNT                          ADD cond. in Tx
+yearly dates in a month                  gsi1: DATES#{rel}, begins_with YEARLY#{MM}-    Query
+one-off dates in a month                 gsi1: DATES#{rel}, begins_with ONCE#{YYYY-MM}-  Query
+upcoming yearly dates: today → 31 Dec    gsi1: DATES#{rel}, YEARLY#{MM-DD} … YEARLY#~   Query (BETWEEN)
+… then 1 Jan → today (next year's)       gsi1: DATES#{rel}, YEARLY# … YEARLY#{MM-DD}    Query (BETWEEN)
+upcoming one-off dates                   gsi1: DATES#{rel}, ONCE#{date} … ONCE#~        Query (BETWEEN)
+every date of a couple (the .ics feed)   gsi1: gsi1pk = DATES#{rel}                     Query, every page
+whose feed a secret opens                CALFEED#{sha256(secret)} / CLAIM               GetItem; Put/Delete Tx
+my feed                                  USER#{me} / CALFEED                            GetItem; Put/Delete Tx
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -113,6 +129,14 @@ Rules that keep this true:
   the latest ``starts_on`` not after it (``until``, when set, ends it). Only enabled items
   carry gsi3, keyed by the zone and the local quarter hour, so the cron's aggregator reads
   exactly the people of a due slot.
+* A couple's date lives at ``DATE#{id}`` (one conditional UpdateItem edits it, even when its
+  day moves); its gsi1 sort key is what the calendar reads by: ``YEARLY#{MM-DD}#{id}`` for
+  a date that repeats (month-day only, so one Query per month finds it in any year),
+  ``ONCE#{YYYY-MM-DD}#{id}`` for a one-off. A month is two Queries (``begins_with``), the
+  upcoming list three ranges (yearly from today to December, yearly from January up to
+  today, one-off from today on): December → January never wraps a range.
+* A calendar feed's secret is stored only as its SHA-256; the claim and the person's
+  pointer are written and removed together, both with the tenant key (a split removes them).
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -338,3 +362,45 @@ def due_index_key(zone: str, local_time: str, user_id: str, starts_on: str) -> K
 
 def affirmation_zones() -> Key:
     return {"pk": "AFFZONES", "sk": "ZONES"}
+
+
+# ---------------------------------------------------------------- the couple's dates and calendar feeds
+
+DATE_PREFIX = "DATE#"
+YEARLY_PREFIX = "YEARLY#"
+ONCE_PREFIX = "ONCE#"
+DATES_INDEX = "gsi1"
+# Sorts after every "MM-DD#…" and "YYYY-MM-DD#…": the open end of a range.
+RANGE_END = "~"
+
+
+def couple_date(relationship_id: str, date_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": f"{DATE_PREFIX}{date_id}"}
+
+
+def dates_partition(relationship_id: str) -> str:
+    return f"DATES#{relationship_id}"
+
+
+def date_index_sort_key(repeats: str, day: str, date_id: str) -> str:
+    """``YEARLY#{MM-DD}#{id}`` or ``ONCE#{YYYY-MM-DD}#{id}`` (``day`` is ISO ``YYYY-MM-DD``)."""
+    if repeats == "yearly":
+        return f"{YEARLY_PREFIX}{day[5:]}#{date_id}"
+    return f"{ONCE_PREFIX}{day}#{date_id}"
+
+
+def date_index_key(relationship_id: str, repeats: str, day: str, date_id: str) -> Key:
+    """gsi1 attributes of a couple's date: where the month and upcoming views find it."""
+    return {"gsi1pk": dates_partition(relationship_id), "gsi1sk": date_index_sort_key(repeats, day, date_id)}
+
+
+def date_count(relationship_id: str) -> Key:
+    return {"pk": tenant(relationship_id), "sk": "DATECOUNT"}
+
+
+def calendar_feed_claim(secret_hash: str) -> Key:
+    return {"pk": f"CALFEED#{secret_hash}", "sk": CLAIM}
+
+
+def calendar_feed(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": "CALFEED"}

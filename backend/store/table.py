@@ -263,6 +263,31 @@ def query_all(partition: tuple[str, str], sk_prefix: tuple[str, str] | None = No
         token = page.next_token
 
 
+def query_range(
+    partition: tuple[str, str], sort_key: tuple[str, str, str], *, index: str | None = None, limit: int = 100
+) -> list[Item]:
+    """Up to ``limit`` items whose sort key lies BETWEEN ``low`` and ``high`` (both included),
+    in key order: ``sort_key`` = (attribute, low, high). Reads page after page until it has them."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": "#p = :p AND #s BETWEEN :low AND :high",
+        "ExpressionAttributeNames": {"#p": partition[0], "#s": sort_key[0]},
+        "ExpressionAttributeValues": to_dynamo({":p": partition[1], ":low": sort_key[1], ":high": sort_key[2]}),
+    }
+    if index:
+        kwargs["IndexName"] = index
+    else:
+        kwargs["ConsistentRead"] = True
+    found: list[Item] = []
+    while len(found) < limit:
+        response = _dynamodb().query(**kwargs, Limit=limit - len(found))
+        found.extend(from_dynamo(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            break
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return found
+
+
 # ---------------------------------------------------------------- transactions
 
 
