@@ -566,6 +566,16 @@ class AffirmationPage(Model):
     count: int = Field(description="How many the writer has (at most 500).")
 
 
+def _known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("Choose a time zone from the list, like Europe/Paris.") from error
+    return value
+
+
 class AffirmationSchedule(Model):
     """When a person receives their daily affirmation: on or off, a quarter hour, an IANA zone."""
 
@@ -573,16 +583,7 @@ class AffirmationSchedule(Model):
     local_time: LocalTime = "09:00"
     time_zone: TimeZoneName = Field(description="An IANA time zone, e.g. `Europe/Paris`.")
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError("Choose a time zone from the list, like Europe/Paris.") from error
-        return value
+    _zone = field_validator("time_zone")(_known_zone)
 
 
 class AffirmationScheduleView(AffirmationSchedule):
@@ -744,6 +745,30 @@ class CalendarFeed(Model):
         "only a hash of its secret is kept.",
     )
     created_at: datetime | None = None
+
+
+class DateReminderTime(Model):
+    """When a person's date reminders come: a quarter hour in their zone (independent of affirmations)."""
+
+    local_time: LocalTime = "09:00"
+    time_zone: TimeZoneName = Field(description="An IANA time zone, e.g. `Europe/Paris`.")
+
+    _zone = field_validator("time_zone")(_known_zone)
+
+
+class DateReminderTimeView(DateReminderTime):
+    chosen: bool = Field(description="False until the person has chosen (09:00 in the zone their app last gave).")
+    set: bool = Field(
+        default=False, description="False while no zone is known: no reminders until the app or the person sets one."
+    )
+
+
+class DateReminderZone(Model):
+    """The app's zone for the default reminder time (09:00): never changes a time the person chose."""
+
+    time_zone: TimeZoneName
+
+    _zone = field_validator("time_zone")(_known_zone)
 
 
 # ---------------------------------------------------------------- search

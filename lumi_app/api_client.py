@@ -59,6 +59,9 @@ from backend.contracts import (
     CoupleDateUpdate,
     CoupleTags,
     CurrentRelationship,
+    DateReminderTime,
+    DateReminderTimeView,
+    DateReminderZone,
     DeleteAccountRequest,
     ForgotPasswordRequest,
     Health,
@@ -531,6 +534,18 @@ class LumiApi:
 
     async def revoke_calendar_feed(self, token: str) -> None:
         await self._send("DELETE", "/calendar/feed", token=token)
+
+    async def date_reminder_time(self, token: str) -> DateReminderTimeView:
+        """When the caller's date reminders come (``chosen=False``: the default, 09:00)."""
+        return await self._call("GET", "/dates/reminders", DateReminderTimeView, token=token)
+
+    async def set_date_reminder_time(self, token: str, request: DateReminderTime) -> DateReminderTimeView:
+        return await self._call("PUT", "/dates/reminders", DateReminderTimeView, token=token, body=request)
+
+    async def set_date_reminder_zone(self, token: str, time_zone: str) -> DateReminderTimeView:
+        """The browser's zone for the default reminder time; a time the person chose is kept."""
+        body = DateReminderZone(time_zone=time_zone)
+        return await self._call("PUT", "/dates/reminders/zone", DateReminderTimeView, token=token, body=body)
 
     # ------------------------------------------------------------ tags
 
