@@ -1,4 +1,5 @@
-"""Demo data for a fresh local stack: two people who are each other's partner, with a few moments.
+"""Demo data for a fresh local stack: two people who are each other's partner, with a few moments
+and dates.
 
 Everything goes through the public API over HTTP, exactly as the app would do it, so the
 seed exercises the same validation, Cognito calls and stream handlers as real sign-ups.
@@ -14,12 +15,14 @@ import logging
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from backend.contracts import (
     AuthSession,
+    CoupleDateCreate,
     CurrentRelationship,
     LoginRequest,
     MomentCreate,
@@ -30,6 +33,7 @@ from backend.contracts import (
     PartnerRequestCreate,
     PartnerRequests,
     RegisterRequest,
+    UpcomingDates,
 )
 
 log = logging.getLogger("lumi.local.seed")
@@ -189,6 +193,41 @@ def _add_moments(people: list[_Person], http: httpx.Client) -> None:
     log.info("shared %d demo moments", len(DEMO_MOMENTS))
 
 
+def _demo_dates(today: date) -> list[CoupleDateCreate]:
+    """A birthday in ten days (reminded a week and a day before), a dinner in three days at 19:30,
+    a trip next month, relative to ``today`` so the calendar and Home always have something near."""
+    birthday = today + timedelta(days=10)
+    return [
+        CoupleDateCreate(
+            kind="birthday",
+            title="Sam's birthday",
+            date=date(1994, birthday.month, min(birthday.day, 28)),
+            repeats="yearly",
+            reminders_before=[1, 7],
+        ),
+        CoupleDateCreate(
+            kind="date_night",
+            title="Dinner at Luigi's",
+            date=today + timedelta(days=3),
+            time="19:30",
+            time_zone="Europe/Paris",
+            notes="Table for two by the window.",
+            reminders_before=[1],
+        ),
+        CoupleDateCreate(kind="trip", title="Weekend in Lisbon", date=today + timedelta(days=33), reminders_before=[3]),
+    ]
+
+
+def _add_dates(people: list[_Person]) -> None:
+    upcoming = UpcomingDates.model_validate(_check(people[0].get("/dates/upcoming?limit=1"), "listing dates").json())
+    if any(entry.date_id for entry in upcoming.entries):
+        log.info("the demo couple already has dates")
+        return
+    for index, request in enumerate(_demo_dates(datetime.now(UTC).date())):
+        _check(people[index % 2].post("/dates", request.model_dump(mode="json")), f"adding {request.title!r}")
+    log.info("added %d demo dates", len(_demo_dates(datetime.now(UTC).date())))
+
+
 def seed(
     api_url: str,
     users: tuple[DemoUser, DemoUser] = DEMO_USERS,
@@ -202,6 +241,7 @@ def seed(
         _pair(people[0], people[1])
         if moments:
             _add_moments(people, http)
+            _add_dates(people)
         return [
             DemoUser(p.demo.username, p.demo.display_name, p.demo.email, p.demo.password, p.profile.user_id)
             for p in people

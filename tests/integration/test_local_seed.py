@@ -91,3 +91,10 @@ def test_seed_shares_demo_moments_once(api_url: str) -> None:
     assert all(m["duration_seconds"] > 2 and m["content_type"] == "video/webm" for m in moments)
     by_owner = {m["owner"]["username"] for m in moments}
     assert by_owner == {users[0].username, users[1].username}
+
+    # and the demo dates once each, the nearest within two weeks for Home's countdown
+    response = httpx.get(f"{api_url}/dates/upcoming", headers=login(api_url, users[1]), timeout=10)
+    response.raise_for_status()
+    entries = response.json()["entries"]
+    assert sorted(e["title"] for e in entries) == ["Dinner at Luigi's", "Sam's birthday", "Weekend in Lisbon"]
+    assert entries[0]["title"] == "Dinner at Luigi's"
