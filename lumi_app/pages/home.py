@@ -62,12 +62,14 @@ class HomeState(rx.State):
     nudge_error: str = ""
 
     _zone: str = ""  # the browser's, for "today"
+    _zone_told: str = ""  # the zone the API was last given for date reminders (once per tab)
     _visit: str = ""
     _generation: int = 0
 
     async def _get(self, api: ApiOutsideLock) -> list[Any]:
         """Everything Home shows, in one round trip (the calls go out together)."""
         zone = self._zone
+        tell = zone if zone != self._zone_told else ""
         today = local_today(zone_named(zone))
         return await api.gather(
             lambda api, token: api.me(token),
@@ -76,11 +78,12 @@ class HomeState(rx.State):
             lambda api, token: unless_not_paired(api.moments(token, limit=LATEST_MOMENTS)),
             lambda api, token: unless_not_paired(api.received_affirmations(token, zone=zone, limit=1)),
             lambda api, token: unless_not_paired(api.upcoming_dates(token, today=today, limit=1)),
-            lambda api, token: _tell_reminder_zone(api, token, zone),
+            lambda api, token: _tell_reminder_zone(api, token, tell),
         )
 
     async def _show(self, data: list[Any]) -> None:
         profile, current, requests, latest, received, upcoming, _ = data
+        self._zone_told = self._zone
         await show_profile(self, profile)
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
