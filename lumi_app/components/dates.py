@@ -130,7 +130,6 @@ class DateEntryView:
     title: str = ""
     kind: str = ""
     kind_label: str = ""
-    icon: str = "calendar-days"
     time: str = ""  # "19:30" or ""
     years: str = ""  # "turns 30", "3 years", ""
     notes: str = ""
@@ -151,7 +150,6 @@ class DateEntryView:
             title=entry.title,
             kind=entry.kind,
             kind_label="Your anniversary" if relationship else KIND_LABELS.get(entry.kind, "Other"),
-            icon=KIND_ICONS.get(entry.kind, "calendar-days"),
             time=entry.time or "",
             years=years_text(entry.kind, entry.years, relationship=relationship),
             notes=(item.notes or "") if item else "",
@@ -215,6 +213,15 @@ def day_url(day: date) -> str:
 # ---------------------------------------------------------------- pieces
 
 
+def kind_icon(kind: rx.Var[str], size: int = 20) -> rx.Component:
+    """The icon of a kind of date (static icons: a dynamic name would load lazily, row by row)."""
+
+    def icon(name: str) -> rx.Component:
+        return rx.icon(name, size=size, color=rx.color("accent", 10), flex_shrink="0")
+
+    return rx.match(kind, *[(each, icon(name)) for each, name in KIND_ICONS.items()], icon("calendar-days"))
+
+
 def next_date_card(entry: rx.Var, has_next: rx.Var[bool]) -> rx.Component:
     """Home's "Next date": what comes next and how soon, linking to its day in the calendar;
     the way to add one when there is none."""
@@ -224,7 +231,7 @@ def next_date_card(entry: rx.Var, has_next: rx.Var[bool]) -> rx.Component:
             has_next,
             rx.link(
                 rx.hstack(
-                    rx.icon(entry.icon, size=22, color=rx.color("accent", 10)),
+                    kind_icon(entry.kind, 22),
                     rx.vstack(
                         rx.text(entry.title, weight="bold", overflow_wrap="anywhere"),
                         rx.text(

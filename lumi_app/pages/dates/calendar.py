@@ -15,7 +15,7 @@ from reflex_base.event import EventChain, LiteralEventChainVar
 from reflex_base.vars import Var, VarData
 
 from lumi_app import routes
-from lumi_app.components.dates import WEEKDAYS, CalendarDayView, DateEntryView
+from lumi_app.components.dates import WEEKDAYS, CalendarDayView, DateEntryView, kind_icon
 from lumi_app.components.forms import empty_state, form_error, form_notice, link_button, section
 from lumi_app.components.moments import loading
 from lumi_app.components.shell import page
@@ -212,7 +212,7 @@ def _day_entry(entry: DateEntryView) -> rx.Component:
     state = DatesState
     return rx.el.li(
         rx.hstack(
-            rx.icon(entry.icon, size=20, color=rx.color("accent", 10), flex_shrink="0"),
+            kind_icon(entry.kind, 20),
             rx.vstack(
                 rx.text(entry.title, weight="bold", overflow_wrap="anywhere"),
                 _entry_meta(entry, with_day=False),
@@ -283,7 +283,7 @@ def _upcoming_entry(entry: DateEntryView) -> rx.Component:
     return rx.el.li(
         rx.el.button(
             rx.hstack(
-                rx.icon(entry.icon, size=18, color=rx.color("accent", 10), flex_shrink="0"),
+                kind_icon(entry.kind, 18),
                 rx.vstack(
                     rx.text(entry.title, weight="medium", overflow_wrap="anywhere"),
                     _entry_meta(entry, with_day=True),
