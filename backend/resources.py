@@ -125,6 +125,8 @@ class Resources:
         # A message holds up to 10 people: time for ten deliveries on a slow emulator, one
         # message a batch (so a batch never outlasts the visibility timeout), several at once.
         QueueShape("affirmations", visibility_timeout_seconds=6 * AFFIRMATIONS_SENDER_TIMEOUT_SECONDS, batch_size=1),
+        # date-reminders: the date reminder sender, fed by its quarter-hourly aggregator (the same shape).
+        QueueShape("date-reminders", visibility_timeout_seconds=6 * AFFIRMATIONS_SENDER_TIMEOUT_SECONDS, batch_size=1),
     )
 
 

@@ -128,6 +128,7 @@ class Settings(BaseSettings):
     queue_url_notifications: str = ""
     queue_url_media: str = ""
     queue_url_affirmations: str = ""
+    queue_url_date_reminders: str = ""
 
     # Affirmations: one writer's list for their partner, the aggregator's page size (a test
     # forces many pages with a small one), and "send now" per person and hour.
@@ -135,6 +136,9 @@ class Settings(BaseSettings):
     affirmations_page_size: int = Field(default=500, ge=1, le=1000)
     affirmations_people_per_message: int = Field(default=10, ge=1, le=100)
     rate_limit_affirmations_now_per_hour: int = 10
+    # Date reminders: the aggregator's page size and people per message (as for affirmations).
+    date_reminders_page_size: int = Field(default=500, ge=1, le=1000)
+    date_reminders_people_per_message: int = Field(default=10, ge=1, le=100)
 
     # The couple's dates: how many a couple keeps; the public address calendar apps fetch a
     # person's .ics feed from (CloudFront in AWS; none: ``api_url``), and fetches per secret and hour.

@@ -602,6 +602,7 @@ class Workers(Construct):
             "LUMI_QUEUE_URL_NOTIFICATIONS": queues.queues["notifications"].queue_url,
             "LUMI_QUEUE_URL_MEDIA": queues.queues["media"].queue_url,
             "LUMI_QUEUE_URL_AFFIRMATIONS": queues.queues["affirmations"].queue_url,
+            "LUMI_QUEUE_URL_DATE_REMINDERS": queues.queues["date-reminders"].queue_url,
         }
         # Stream records that still fail after three tries are parked here, not lost.
         self.stream_failures = sqs.Queue(
@@ -683,40 +684,57 @@ class Workers(Construct):
         data.table.grant_read_write_data(self.media)
         media.bucket.grant_read_write(self.media)
 
-        # Daily affirmations: every quarter hour the aggregator Queries who is due (the due
-        # index, every page) and queues them, ten to a message; the sender delivers each once.
+        # Daily affirmations and date reminders: every quarter hour an aggregator Queries who
+        # (and what) is due on its due index, every page, and queues them; the sender behind
+        # the queue delivers each once.
+        self.affirmations_aggregator, self.affirmations_rule, self.affirmations = self._scheduled_sender(
+            stage, data, queues, environment, "affirmations", "Affirmations", "backend.jobs.affirmations.handler"
+        )
+        self.date_reminders_aggregator, self.date_reminders_rule, self.date_reminders = self._scheduled_sender(
+            stage, data, queues, environment, "date-reminders", "DateReminders", "backend.jobs.date_reminders.handler"
+        )
+
+    def _scheduled_sender(
+        self,
+        stage: str,
+        data: Data,
+        queues: Queues,
+        environment: dict[str, str],
+        name: str,
+        construct: str,
+        sender: str,
+    ) -> tuple[lambda_.Function, events.Rule, lambda_.Function]:
+        """A scheduled job (``backend.local.scheduler.SCHEDULED_JOBS``): its aggregator on an
+        EventBridge rule, its queue, and the sender behind the queue."""
         from backend.local.scheduler import SCHEDULED_JOBS
 
-        expression, name, aggregator = next(job for job in SCHEDULED_JOBS if job[1] == "affirmations")
-        self.affirmations_aggregator = backend_function(
-            self, "AffirmationsAggregator", aggregator.replace(":", "."), environment, timeout_seconds=300
+        expression, _, aggregator_handler = next(job for job in SCHEDULED_JOBS if job[1] == name)
+        aggregator = backend_function(
+            self, f"{construct}Aggregator", aggregator_handler.replace(":", "."), environment, timeout_seconds=300
         )
-        data.table.grant_read_data(self.affirmations_aggregator)
-        queues.queues["affirmations"].grant_send_messages(self.affirmations_aggregator)
-        self.affirmations_rule = events.Rule(
+        data.table.grant_read_data(aggregator)  # Queries the due index and the zones
+        queues.queues[name].grant_send_messages(aggregator)
+        rule = events.Rule(
             self,
-            "AffirmationsSchedule",
+            f"{construct}Schedule",
             rule_name=f"lumi-{stage}-{name}",
             schedule=events.Schedule.expression(expression),
-            targets=[targets.LambdaFunction(self.affirmations_aggregator, retry_attempts=2)],
+            targets=[targets.LambdaFunction(aggregator, retry_attempts=2)],
         )
-        self.affirmations = backend_function(
-            self,
-            "AffirmationsSender",
-            "backend.jobs.affirmations.handler",
-            environment,
-            timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
+        function = backend_function(
+            self, f"{construct}Sender", sender, environment, timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS
         )
-        self.affirmations.add_event_source(
+        function.add_event_source(
             lambda_event_sources.SqsEventSource(
-                queues.queues["affirmations"],
-                batch_size=queue_shape("affirmations").batch_size,
+                queues.queues[name],
+                batch_size=queue_shape(name).batch_size,
                 report_batch_item_failures=True,
-                max_concurrency=queue_shape("affirmations").max_concurrency,
+                max_concurrency=queue_shape(name).max_concurrency,
             )
         )
-        data.table.grant_read_write_data(self.affirmations)
-        queues.queues["notifications"].grant_send_messages(self.affirmations)
+        data.table.grant_read_write_data(function)
+        queues.queues["notifications"].grant_send_messages(function)
+        return aggregator, rule, function
 
 
 class Search(Construct):
@@ -877,10 +895,12 @@ class LumiStack(cdk.Stack):
             self.workers.notifications,
             self.workers.media,
             self.workers.affirmations,
+            self.workers.date_reminders,
         ):
             self.realtime.grant_publish(function)
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
+        suppress_function_findings(self.workers.date_reminders_aggregator)
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.

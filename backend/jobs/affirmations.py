@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -39,9 +38,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.aws import client
 from backend.domain import affirmations
 from backend.domain.errors import Unavailable
+from backend.jobs.outbox import Outbox, PeopleOutbox
 from backend.jobs.slots import due_slots, floor_quarter
 from backend.settings import get_settings
 from backend.store import affirmations as store
@@ -49,7 +48,6 @@ from backend.store import affirmations as store
 log = logging.getLogger("lumi.jobs.affirmations")
 
 SCHEDULE = "cron(0/15 * * * ? *)"
-_SEND_ATTEMPTS = 5
 
 
 class AffirmationDue(BaseModel):
@@ -94,7 +92,7 @@ def aggregate(instant: datetime, page_size: int | None = None) -> AggregateResul
     instant = floor_quarter(instant)
     size = page_size or get_settings().affirmations_page_size
     result = AggregateResult(instant=instant)
-    outbox = _Outbox(result)
+    outbox = _outbox(result)
     for zone in store.zones():
         for slot in due_slots(instant, zone):
             local_date = slot.local_date.isoformat()
@@ -113,61 +111,20 @@ def aggregate(instant: datetime, page_size: int | None = None) -> AggregateResul
     return result
 
 
-class _Outbox:
-    """People grouped by local date, ``per_message`` to a message, ten messages per
-    ``SendMessageBatch``; entries SQS refuses are sent again."""
+def _outbox(result: AggregateResult) -> PeopleOutbox:
+    settings = get_settings()
+    if not settings.queue_url_affirmations:
+        raise Unavailable("Affirmations cannot be sent: no queue is configured (LUMI_QUEUE_URL_AFFIRMATIONS).")
 
-    def __init__(self, result: AggregateResult) -> None:
-        settings = get_settings()
-        self.result = result
-        self.per_message = settings.affirmations_people_per_message
-        self.people: dict[date, list[str]] = {}
-        self.ready: list[AffirmationDue] = []
-        self.seen: set[tuple[str, date]] = set()
-        self.queue_url = settings.queue_url_affirmations
-        if not self.queue_url:
-            raise Unavailable("Affirmations cannot be sent: no queue is configured (LUMI_QUEUE_URL_AFFIRMATIONS).")
+    def sent(message: BaseModel) -> None:
+        result.messages += 1
+        result.enqueued += len(message.people)  # type: ignore[attr-defined]
 
-    def add(self, recipient_id: str, local_date: date) -> None:
-        if (recipient_id, local_date) in self.seen:  # two items of one person in force: one delivery
-            return
-        self.seen.add((recipient_id, local_date))
-        waiting = self.people.setdefault(local_date, [])
-        waiting.append(recipient_id)
-        if len(waiting) == self.per_message:
-            self.ready.append(AffirmationDue(recipient_ids=waiting, local_date=local_date))
-            self.people[local_date] = []
-            if len(self.ready) == 10:
-                self._send()
-
-    def flush(self) -> None:
-        for local_date, waiting in self.people.items():
-            if waiting:
-                self.ready.append(AffirmationDue(recipient_ids=waiting, local_date=local_date))
-        self.people = {}
-        while self.ready:
-            self._send()
-
-    def _send(self) -> None:
-        batch, self.ready = self.ready[:10], self.ready[10:]
-        entries = {str(n): message for n, message in enumerate(batch)}
-        for attempt in range(_SEND_ATTEMPTS):
-            response = client("sqs").send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": entry_id, "MessageBody": m.model_dump_json(exclude_none=True)}
-                    for entry_id, m in entries.items()
-                ],
-            )
-            for sent in response.get("Successful", []):
-                message = entries.pop(sent["Id"], None)
-                if message is not None:
-                    self.result.messages += 1
-                    self.result.enqueued += len(message.people)
-            if not entries:
-                return
-            time.sleep(0.05 * 2**attempt)
-        raise Unavailable(f"SQS refused {len(entries)} affirmation messages")
+    return PeopleOutbox(
+        Outbox(settings.queue_url_affirmations, "affirmation", sent),
+        settings.affirmations_people_per_message,
+        lambda people, local_date: AffirmationDue(recipient_ids=people, local_date=local_date),
+    )
 
 
 def aggregator_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

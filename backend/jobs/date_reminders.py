@@ -1,71 +1,222 @@
-"""Reminders of the couple's dates: the pure rules (unit-tested). The aggregator, the sender
-and the index they read are designed in HANDOFF.md and not written yet.
+"""Reminders of the couple's dates: the quarter-hourly aggregator, the sender, the QA command.
 
-The plan, on the affirmations' job path (``backend.jobs.affirmations``, ``backend.jobs.slots``):
+The affirmations' job path (``backend.jobs.affirmations``): EventBridge runs
+:func:`aggregator_handler` every 15 minutes; for each zone in the registry (``DATEZONES``)
+and each local quarter hour due at that instant (``backend.jobs.slots.due_slots``: DST and
+the date line) it Queries gsi3, never scans:
 
-* **On the day and days before, at the person's reminder time.** Each person has a reminder
-  time (default 09:00) in their zone, indexed like the affirmation schedule on gsi3
-  (``DATEDUE#{zone}#{HH:MM}``). The quarter-hourly aggregator Queries the due slots of
-  :func:`backend.jobs.slots.due_slots` and enqueues (person, local date). The sender looks
-  at the days :func:`days_to_look_at` names (today for "on the day", today + 1/3/7/14 for
-  "days before"), Queries the couple's dates index for each (:func:`index_prefixes`: the
-  yearly month-day, 29 February's on a common year's 28 February, and the one-off date), and
-  keeps those whose ``reminders_before`` holds the offset (:func:`wants`).
-* **An hour before a date with a time.** :func:`hour_before_slot` names the local quarter
-  hour (and its local date) the reminder belongs to; the date carries it as its own gsi3 key
-  so the same aggregator finds it.
-* **Once.** Each reminder is recorded under ``attribute_not_exists`` with the key of
-  :func:`reminder_id` (person, date, occurrence, offset) in the transaction that stores its
-  notification: a replayed or redelivered message finds it and does nothing.
+* ``DATEDUE#{zone}#{HH:MM}``, every page: the people whose reminder time it is. They go,
+  several to a message, on the ``date-reminders`` queue with their local date; the sender
+  looks at their couple's dates 0-14 days ahead (``backend.domain.date_reminders``).
+* ``DATEHOUR#{zone}#{HH:MM}`` with the prefixes of the day an hour later
+  (:func:`backend.domain.date_reminders.index_prefixes`: yearly by month-day, 29 February on
+  a common year's 28 February, one-off by date): the dates with a time that starts within
+  the hour. One message per date occurrence; the sender reminds both partners.
+
+:func:`handler` is the sender behind the queue (Powertools batch processing, partial-failure
+reports). Each reminder is recorded once per person, date occurrence and offset, so a
+replayed or redelivered message (or a second run of the aggregator) reminds nobody twice. A
+message that fails three times goes to the dead-letter queue (``python -m
+backend.jobs.redrive --queue date-reminders`` sends it back).
+
+QA: ``python -m backend.jobs.date_reminders run --local 09:00 --zone Europe/Paris [--date
+2026-12-06]`` (or ``--at 2026-12-06T08:00Z``) runs the aggregator for that instant against the
+local stack; the running stack's poller delivers.
 """
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, datetime, timedelta
+import argparse
+import json
+import logging
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from backend.store import keys
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-OFFSETS: tuple[int, ...] = (0, 1, 3, 7, 14)
-HOUR_BEFORE = "hour"
+from backend.domain import date_reminders as reminders
+from backend.domain.errors import Unavailable
+from backend.jobs.affirmations import instant_of
+from backend.jobs.outbox import Outbox, PeopleOutbox
+from backend.jobs.slots import due_slots, floor_quarter
+from backend.settings import get_settings
+from backend.store import date_reminders as store
 
+log = logging.getLogger("lumi.jobs.date_reminders")
 
-def days_to_look_at(local_date: date) -> list[tuple[int, date]]:
-    """(offset, the day a date must fall on) for a reminder run on ``local_date``: on the day
-    itself, and 1, 3, 7 and 14 days ahead for dates that asked for it."""
-    return [(offset, local_date + timedelta(days=offset)) for offset in OFFSETS]
-
-
-def index_prefixes(day: date) -> list[str]:
-    """The dates-index prefixes holding every date that falls on ``day``: yearly ones by
-    month-day (and a yearly 29 February on a common year's 28 February), one-off ones by date."""
-    prefixes = [f"{keys.YEARLY_PREFIX}{day:%m-%d}#"]
-    if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
-        prefixes.append(f"{keys.YEARLY_PREFIX}02-29#")
-    prefixes.append(f"{keys.ONCE_PREFIX}{day.isoformat()}#")
-    return prefixes
-
-
-def wants(offset: int, reminders_before: tuple[int, ...] | list[int]) -> bool:
-    """Every date reminds on its day; days before only when the date asked for them."""
-    return offset == 0 or offset in reminders_before
+SCHEDULE = "cron(0/15 * * * ? *)"
 
 
-def hour_before_slot(day: date, at: str) -> tuple[date, str]:
-    """The local quarter hour (and its local date) of the reminder an hour before ``at`` on
-    ``day``: wall-clock time minus an hour, rounded down to the quarter (never later than an
-    hour before). A slot that a DST change skips or repeats is delivered once, at the first
-    valid time, by ``due_slots``."""
-    hours, minutes = (int(part) for part in at.split(":"))
-    wall = datetime(day.year, day.month, day.day, hours, minutes) - timedelta(hours=1)
-    wall -= timedelta(minutes=wall.minute % 15)
-    return wall.date(), wall.strftime("%H:%M")
+class PeopleDue(BaseModel):
+    """These people's reminders for their local date (at their reminder time)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["day"] = "day"
+    recipient_ids: list[str] = Field(min_length=1, max_length=100)
+    local_date: date
 
 
-def reminder_id(date_id: str, occurrence: date, offset: int | str) -> str:
-    """What makes a reminder happen once for a person: the date, its occurrence and the offset
-    (days before, or ``hour``)."""
-    return f"{date_id}#{occurrence.isoformat()}#{offset}"
+class HourDue(BaseModel):
+    """A timed date's occurrence starts within the hour: remind both partners."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["hour"] = "hour"
+    relationship_id: str
+    date_id: str
+    occurrence: date
 
 
-__all__ = ["OFFSETS", "days_to_look_at", "hour_before_slot", "index_prefixes", "reminder_id", "wants"]
+ReminderMessage = TypeAdapter(Annotated[PeopleDue | HourDue, Field(discriminator="kind")])
+
+
+class RemindersFailed(Exception):
+    """Some reminders of a message failed: the message is retried (what was done stays done)."""
+
+
+@dataclass
+class AggregateResult:
+    instant: datetime
+    people: int = 0
+    dates: int = 0  # hour-before occurrences
+    messages: int = 0
+    pages: int = 0
+    slots: list[tuple[str, str, str]] = field(default_factory=list)  # (zone, local date, HH:MM)
+
+
+# ---------------------------------------------------------------- the aggregator
+
+
+def aggregate(instant: datetime, page_size: int | None = None) -> AggregateResult:
+    """Enqueue everyone whose reminder time it is, and every timed date starting within the hour."""
+    instant = floor_quarter(instant)
+    settings = get_settings()
+    size = page_size or settings.date_reminders_page_size
+    result = AggregateResult(instant=instant)
+    if not settings.queue_url_date_reminders:
+        raise Unavailable("Date reminders cannot be sent: no queue is configured (LUMI_QUEUE_URL_DATE_REMINDERS).")
+
+    def sent(message: BaseModel) -> None:
+        result.messages += 1
+        if isinstance(message, PeopleDue):
+            result.people += len(message.recipient_ids)
+        else:
+            result.dates += 1
+
+    outbox = Outbox(settings.queue_url_date_reminders, "date reminder", sent)
+    people = PeopleOutbox(
+        outbox,
+        settings.date_reminders_people_per_message,
+        lambda ids, local_date: PeopleDue(recipient_ids=ids, local_date=local_date),
+    )
+    seen_dates: set[tuple[str, date]] = set()
+    for zone in store.zones():
+        for slot in due_slots(instant, zone):
+            result.slots.append((zone, slot.local_date.isoformat(), slot.local_time))
+            token: str | None = None
+            while True:
+                user_ids, token = store.due_page(zone, slot.local_time, size, token)
+                result.pages += 1
+                for user_id in user_ids:
+                    people.add(user_id, slot.local_date)
+                if token is None:
+                    break
+            occurrence = reminders.occurrence_of_slot(slot.local_date, slot.local_time)
+            timed = store.timed_dates_due(zone, slot.local_time, reminders.index_prefixes(occurrence))
+            result.pages += len(reminders.index_prefixes(occurrence))
+            for record in timed:
+                if reminders.falls_on(record, occurrence) and (record.date_id, occurrence) not in seen_dates:
+                    seen_dates.add((record.date_id, occurrence))
+                    outbox.add(
+                        HourDue(relationship_id=record.relationship_id, date_id=record.date_id, occurrence=occurrence)
+                    )
+    people.flush()
+    return result
+
+
+def aggregator_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The EventBridge target: ``event["time"]`` is the schedule's instant."""
+    stamp = event.get("time")
+    instant = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else datetime.now(UTC)
+    result = aggregate(instant)
+    log.info(
+        "date reminders due at %s: %d people, %d timed dates, %d messages (%d pages)",
+        result.instant,
+        result.people,
+        result.dates,
+        result.messages,
+        result.pages,
+    )
+    return _summary(result)
+
+
+def _summary(result: AggregateResult) -> dict[str, Any]:
+    return {
+        "instant": result.instant.strftime("%Y-%m-%dT%H:%MZ"),
+        "people": result.people,
+        "dates": result.dates,
+        "messages": result.messages,
+        "pages": result.pages,
+    }
+
+
+# ---------------------------------------------------------------- the sender
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def record_handler(record: SQSRecord) -> dict[str, int]:
+    """Every reminder of the message; if any person failed, raise after trying them all."""
+    message = ReminderMessage.validate_json(record.body)
+    if isinstance(message, HourDue):
+        return dict(reminders.remind_hour_before(message.relationship_id, message.date_id, message.occurrence))
+    outcomes: Counter[str] = Counter()
+    failed: list[str] = []
+    for user_id in message.recipient_ids:
+        try:
+            outcomes.update(reminders.remind_person(user_id, message.local_date))
+        except Exception:
+            log.exception("the date reminders of %s on %s failed", user_id, message.local_date)
+            failed.append(user_id)
+    if failed:
+        raise RemindersFailed(f"{len(failed)} of {len(message.recipient_ids)} people failed (first: {failed[0]})")
+    return dict(outcomes)
+
+
+# ---------------------------------------------------------------- the QA command
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend.jobs.date_reminders", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the aggregator for one instant against the local stack")
+    run.add_argument("--at", help="the UTC instant, e.g. 2026-12-06T08:00Z")
+    run.add_argument("--local", help="a local time HH:MM (with --zone)")
+    run.add_argument("--zone", help="an IANA zone, e.g. Europe/Paris")
+    run.add_argument("--date", help="the local date for --local (default: today there)")
+    args = parser.parse_args(argv)
+    try:
+        instant = instant_of(args.at, args.local, args.zone, args.date)
+    except ValueError as error:
+        parser.error(str(error))
+    result = aggregate(instant)
+    summary = _summary(result) | {"slots": [f"{zone} {day} {at}" for zone, day, at in result.slots]}
+    print(json.dumps(summary))
+    print(f"{result.people} people and {result.dates} timed dates enqueued for {summary['instant']}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["SCHEDULE", "HourDue", "PeopleDue", "aggregate", "aggregator_handler", "handler", "main"]

@@ -21,6 +21,7 @@ QUEUE_HANDLERS: dict[str, str] = {
     "notifications": "backend.jobs.notifications:handler",
     "media": "backend.jobs.media:handler",
     "affirmations": "backend.jobs.affirmations:handler",
+    "date-reminders": "backend.jobs.date_reminders:handler",
 }
 
 STREAM_HANDLER = "backend.streams.handler:handler"

@@ -39,6 +39,8 @@ SCHEDULED_JOBS: list[tuple[str, str, str]] = [
     ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler"),
     # Who is due a daily affirmation at this quarter hour, in every zone (backend.jobs.affirmations.SCHEDULE).
     ("cron(0/15 * * * ? *)", "affirmations", "backend.jobs.affirmations:aggregator_handler"),
+    # Whose date reminders are due, and which timed dates start within the hour (backend.jobs.date_reminders).
+    ("cron(0/15 * * * ? *)", "date-reminders", "backend.jobs.date_reminders:aggregator_handler"),
 ]
 
 # job name → its interval in seconds locally, from the settings at start.

@@ -124,7 +124,7 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": "lumi-local",
             "AWS_SECRET_ACCESS_KEY": "lumi-local",
             "AWS_DEFAULT_REGION": self.region,
-            **{f"LUMI_QUEUE_URL_{name.upper()}": url for name, url in p.queue_urls.items()},
+            **{f"LUMI_QUEUE_URL_{name.upper().replace('-', '_')}": url for name, url in p.queue_urls.items()},
             "LUMI_SEARCH_SQLITE_PATH": self._search_path(),
             **self._secrets(),
             # Our Reflex backend proves itself with this run's secret, so only its calls may

@@ -70,6 +70,30 @@ def date_from(item: Item) -> DateRecord:
     )
 
 
+def register_zone(zone: str) -> None:
+    """Add a zone to those the reminder aggregator looks at (idempotent; written before the item
+    that needs it, so a crash in between leaves an extra zone, never a missing one)."""
+    table.update(keys.date_reminder_zones(), "ADD zones :zone", {":zone": {zone}})
+
+
+def hour_before(at: str) -> str:
+    """The local quarter hour of the reminder an hour before ``HH:MM``: an hour earlier,
+    rounded down to the quarter (never later than an hour before; 00:30 → 23:30 the day before)."""
+    hours, minutes = (int(part) for part in at.split(":"))
+    total = (hours * 60 + minutes - 60) % (24 * 60)
+    total -= total % 15
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def hour_index_key(date_id: str, repeats: str, day: str, at: str, zone: str) -> Item:
+    """gsi3 attributes of a date with a time: the quarter hour an hour before it, in its zone,
+    sorted by its own calendar key (the day it happens on)."""
+    return {
+        "gsi3pk": keys.date_hour_partition(zone, hour_before(at)),
+        "gsi3sk": keys.date_index_sort_key(repeats, day, date_id),
+    }
+
+
 def date_item(relationship_id: str, created_by: str, fields: dict[str, Any]) -> Item:
     """A new date in its stored shape (a fresh time-ordered id); ``fields``: the editable ones, ISO date."""
     date_id, created_at = records.time_ordered_id()
@@ -77,6 +101,11 @@ def date_item(relationship_id: str, created_by: str, fields: dict[str, Any]) -> 
         **keys.couple_date(relationship_id, date_id),
         **keys.tenant_key(relationship_id, "DATE", date_id),
         **keys.date_index_key(relationship_id, fields["repeats"], fields["date"], date_id),
+        **(
+            hour_index_key(date_id, fields["repeats"], fields["date"], fields["time"], fields["time_zone"])
+            if fields.get("time")
+            else {}
+        ),
         "type": COUPLE_DATE,
         "date_id": date_id,
         "relationship_id": relationship_id,
@@ -91,6 +120,8 @@ def add(relationship_id: str, created_by: str, fields: dict[str, Any], cap: int)
     """Put a new date and count it for the couple, in one transaction (at most ``cap``), while
     its author is still in the couple."""
     item = date_item(relationship_id, created_by, fields)
+    if fields.get("time"):
+        register_zone(fields["time_zone"])
     counter = table.tx_update(
         keys.date_count(relationship_id),
         "ADD #n :one SET #t = :type, gsi2pk = :gpk, gsi2sk = :gsk",
@@ -136,15 +167,35 @@ def update(relationship_id: str, date_id: str, changes: dict[str, Any]) -> DateR
             raise _missing()
         day = changes.get("date") or current["date"]
         repeats = changes.get("repeats") or current["repeats"]
+        at = changes["time"] if "time" in changes else current.get("time")
+        zone = changes["time_zone"] if "time_zone" in changes else current.get("time_zone")
+        if at and not zone:  # a time without a zone is in UTC, as when added
+            zone = changes["time_zone"] = "UTC"
+        if at and zone:
+            register_zone(zone)
         sets = ["gsi1sk = :gsk", "updated_at = :at"]
         removes: list[str] = []
-        names: dict[str, str] = {"#d": "date", "#r": "repeats"}
+        names: dict[str, str] = {"#d": "date", "#r": "repeats", "#tm": "time", "#tz": "time_zone"}
         values: dict[str, Any] = {
             ":gsk": keys.date_index_sort_key(repeats, day, date_id),
             ":at": records.stored_time(records.now()),
             ":old_day": current["date"],
             ":old_repeats": current["repeats"],
         }
+        # The hour-before index follows the day, the repeat rule, the time and its zone, as read.
+        pinned = ["attribute_exists(pk)", "#d = :old_day", "#r = :old_repeats"]
+        for name, placeholder in (("time", "#tm"), ("time_zone", "#tz")):
+            if current.get(name) is None:
+                pinned.append(f"attribute_not_exists({placeholder})")
+            else:
+                pinned.append(f"{placeholder} = :old_{name}")
+                values[f":old_{name}"] = current[name]
+        if at and zone:
+            hour = hour_index_key(date_id, repeats, day, at, zone)
+            sets += ["gsi3pk = :hpk", "gsi3sk = :hsk"]
+            values.update({":hpk": hour["gsi3pk"], ":hsk": hour["gsi3sk"]})
+        else:
+            removes += ["gsi3pk", "gsi3sk"]
         for index, (name, value) in enumerate(changes.items()):
             names[f"#f{index}"] = name
             if value is None:
@@ -158,7 +209,7 @@ def update(relationship_id: str, date_id: str, changes: dict[str, Any]) -> DateR
             expression,
             values,
             names=names,
-            condition="attribute_exists(pk) AND #d = :old_day AND #r = :old_repeats",
+            condition=" AND ".join(pinned),
         )
         if item is not None:
             return date_from(item)

@@ -40,7 +40,16 @@ AffirmationSchedule   USER#{user_id}          AFFSCHEDULE#{starts_on}      while
 AffirmationZones      AFFZONES                ZONES                        — (string set: every zone ever chosen)
 CoupleDate            REL#{relationship_id}   DATE#{date_id}               gsi1pk=DATES#{rel_id}, gsi1sk=
                                                                            YEARLY#{MM-DD}#{id} | ONCE#{YYYY-MM-DD}#{id};
-                                                                           tenant key (DATE)
+                                                                           tenant key (DATE); with a time: gsi3pk=
+                                                                           DATEHOUR#{zone}#{HH:MM} (an hour before,
+                                                                           to the quarter), gsi3sk = its gsi1sk
+DateReminderTime      USER#{user_id}          DATEREMINDERS                once a zone is known: gsi3pk=
+                                                                           DATEDUE#{zone}#{HH:MM}, gsi3sk={user_id}
+DateReminderZones     DATEZONES               ZONES                        — (string set: reminder times' and timed
+                                                                           dates' zones)
+DateReminded          USER#{user_id}          DATEREMINDED#{reminder_id}   tenant key (DATEREMINDED); reminder_id =
+                                                                           {date_id}#{occurrence}#{0|1|3|7|14|hour@HH:MM};
+                                                                           expires_at
 DateCount             REL#{relationship_id}   DATECOUNT                    tenant key (DATECOUNT): the couple's dates
 CalendarFeedClaim     CALFEED#{secret_hash}   CLAIM                        tenant key (CALFEED): whose feed it opens
 CalendarFeed          USER#{user_id}          CALFEED                      tenant key (CALFEEDOF): my feed's hash
@@ -99,6 +108,13 @@ upcoming one-off dates                   gsi1: DATES#{rel}, ONCE#{date} … ONCE
 every date of a couple (the .ics feed)   gsi1: gsi1pk = DATES#{rel}                     Query, every page
 whose feed a secret opens                CALFEED#{sha256(secret)} / CLAIM               GetItem; Put/Delete Tx
 my feed                                  USER#{me} / CALFEED                            GetItem; Put/Delete Tx
+my date reminder time                    USER#{me} / DATEREMINDERS                      GetItem; Put cond.
+who is reminded in a zone at a time      gsi3: gsi3pk = DATEDUE#{zone}#{HH:MM}          Query, every page
+timed dates an hour ahead, on a day      gsi3: DATEHOUR#{zone}#{HH:MM}, begins_with      Query
+                                         YEARLY#{MM-DD}# | ONCE#{YYYY-MM-DD}#
+a person's dates 0-14 days ahead         gsi1: DATES#{rel}, ONCE#{d} … ONCE#{d+14}~,    Query (BETWEEN),
+                                         YEARLY#{MM-DD} … (two if it wraps the year)    2-3 a person
+a reminder once per person and occasion  USER#{me} / DATEREMINDED#{reminder_id}         Put attribute_not_exists
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -137,6 +153,12 @@ Rules that keep this true:
   today, one-off from today on): December → January never wraps a range.
 * A calendar feed's secret is stored only as its SHA-256; the claim and the person's
   pointer are written and removed together, both with the tenant key (a split removes them).
+* Date reminders ride the affirmations' job path. A person's reminder time is indexed on
+  gsi3 by zone and local quarter hour (``DATEDUE#``), as the affirmation schedule is; a date
+  with a time is indexed on gsi3 by the quarter hour an hour before it (``DATEHOUR#``) with
+  its own calendar key as sort key, so a due slot's Query with the day's prefixes finds it.
+  Each reminder is recorded once per person under ``attribute_not_exists`` in the
+  transaction that also checks the person is still in the couple.
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -404,3 +426,28 @@ def calendar_feed_claim(secret_hash: str) -> Key:
 
 def calendar_feed(user_id: str) -> Key:
     return {"pk": user_partition(user_id), "sk": "CALFEED"}
+
+
+# ---------------------------------------------------------------- date reminders
+
+DATE_REMINDED_PREFIX = "DATEREMINDED#"
+
+
+def date_reminder_time(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": "DATEREMINDERS"}
+
+
+def date_due_partition(zone: str, local_time: str) -> str:
+    return f"DATEDUE#{zone}#{local_time}"
+
+
+def date_hour_partition(zone: str, local_time: str) -> str:
+    return f"DATEHOUR#{zone}#{local_time}"
+
+
+def date_reminder_zones() -> Key:
+    return {"pk": "DATEZONES", "sk": "ZONES"}
+
+
+def date_reminded(user_id: str, reminder_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": f"{DATE_REMINDED_PREFIX}{reminder_id}"}

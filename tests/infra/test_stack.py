@@ -102,20 +102,25 @@ def test_presence_cleanup_runs_every_minute_on_eventbridge(synthesized):
     assert cleanup["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
 
 
-def test_daily_affirmations_run_every_quarter_hour_into_their_queue_and_sender(synthesized):
+@pytest.mark.parametrize(
+    ("job", "module", "variable"),
+    [
+        ("affirmations", "affirmations", "LUMI_QUEUE_URL_AFFIRMATIONS"),
+        ("date-reminders", "date_reminders", "LUMI_QUEUE_URL_DATE_REMINDERS"),
+    ],
+)
+def test_scheduled_jobs_run_every_quarter_hour_into_their_queue_and_sender(synthesized, job, module, variable):
     template, _ = synthesized
-    aggregator_id, aggregator = _function_with_handler(template, "backend.jobs.affirmations.aggregator_handler")
+    aggregator_id, aggregator = _function_with_handler(template, f"backend.jobs.{module}.aggregator_handler")
     (rule,) = [
-        r
-        for r in resources_of(template, "AWS::Events::Rule")
-        if r["Properties"].get("Name") == "lumi-test-affirmations"
+        r for r in resources_of(template, "AWS::Events::Rule") if r["Properties"].get("Name") == f"lumi-test-{job}"
     ]
     assert rule["Properties"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [aggregator_id, "Arn"]}
-    assert "LUMI_QUEUE_URL_AFFIRMATIONS" in aggregator["Properties"]["Environment"]["Variables"]
+    assert variable in aggregator["Properties"]["Environment"]["Variables"]
 
-    sender_id, _sender = _function_with_handler(template, "backend.jobs.affirmations.handler")
+    sender_id, _sender = _function_with_handler(template, f"backend.jobs.{module}.handler")
     (mapping,) = [
         m["Properties"]
         for m in resources_of(template, "AWS::Lambda::EventSourceMapping")
@@ -159,8 +164,9 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
     statements = _publish_statements(template)
-    # the API, presence cleanup, stream handlers, notification sender, media job, affirmations sender
-    assert len(statements) == 6
+    # the API, presence cleanup, stream handlers, notification sender, media job, affirmations
+    # and date reminder senders
+    assert len(statements) == 7
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
         assert resource.endswith(":topic/lumi/test/*"), resource

@@ -20,9 +20,12 @@ from backend.contracts import (
     CoupleDate,
     CoupleDateCreate,
     CoupleDateUpdate,
+    DateReminderTime,
+    DateReminderTimeView,
+    DateReminderZone,
     UpcomingDates,
 )
-from backend.domain import dates
+from backend.domain import date_reminders, dates
 from backend.settings import get_settings
 
 router = Router()
@@ -57,6 +60,39 @@ def upcoming(
     limit: Annotated[int, Query(ge=1, le=dates.UPCOMING_MAX)] = dates.UPCOMING_DEFAULT,
 ) -> UpcomingDates:
     return dates.upcoming(caller, from_day, limit)
+
+
+@router.get(
+    "/dates/reminders",
+    tags=TAGS,
+    security=BEARER,
+    summary="When my date reminders come (`chosen: false`: the default, 09:00 in the zone my app gave)",
+    responses=responses(200, DateReminderTimeView, 401),
+)
+def reminder_time(caller: CurrentCaller) -> DateReminderTimeView:
+    return date_reminders.reminder_time(caller)
+
+
+@router.put(
+    "/dates/reminders",
+    tags=TAGS,
+    security=BEARER,
+    summary="Choose when my date reminders come: a quarter hour in a time zone (independent of affirmations)",
+    responses=responses(200, DateReminderTimeView, 401, 422),
+)
+def set_reminder_time(body: DateReminderTime, caller: CurrentCaller) -> DateReminderTimeView:
+    return date_reminders.set_time(caller, body)
+
+
+@router.put(
+    "/dates/reminders/zone",
+    tags=TAGS,
+    security=BEARER,
+    summary="The app's time zone for the default reminder time (09:00); a time I chose is kept",
+    responses=responses(200, DateReminderTimeView, 401, 422),
+)
+def set_reminder_zone(body: DateReminderZone, caller: CurrentCaller) -> DateReminderTimeView:
+    return date_reminders.set_zone(caller, body)
 
 
 @router.post(
