@@ -92,7 +92,11 @@ class DateSettingsState(rx.State):
         self.local_time = reminder.local_time
         # The browser's zone is proposed until the person has chosen one.
         self.time_zone = reminder.time_zone if reminder.chosen else (self._zone or reminder.time_zone)
-        self.reminder_note = f"Reminders come at {reminder.local_time} ({reminder.time_zone})."
+        self.reminder_note = (
+            f"Reminders come at {reminder.local_time} ({reminder.time_zone})."
+            if reminder.set
+            else "Lumi doesn't know your time zone yet: save one, and your reminders come at the time you choose."
+        )
 
     def _show_feed(self, feed: Any) -> None:
         self.feed_active = bool(feed and feed.active)
