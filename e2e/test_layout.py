@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from e2e.date_pages import CalendarPage, DateSettingsPage
 from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
 from e2e.pages import (
     AppPage,
@@ -39,6 +40,8 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     NotificationSettingsPage,
     SettingsAppearancePage,
     SettingsRelationshipPage,
+    DateSettingsPage,
+    CalendarPage,
     FeedPage,
     UploadPage,
     TagsPage,

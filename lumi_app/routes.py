@@ -21,12 +21,15 @@ MOMENT_TAG = "/moments/tag"
 # Affirmations: what the partner wrote and you received (with when they come), and your own.
 AFFIRMATIONS = "/affirmations"
 AFFIRMATIONS_RECEIVED = "/affirmations/received"
+# The couple's dates: a month (``?month=YYYY-MM``) or a day (``?day=YYYY-MM-DD``, reminders link there).
+DATES = "/dates"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
 SETTINGS_APPEARANCE = "/settings/appearance"
 SETTINGS_RELATIONSHIP = "/settings/relationship"
 SETTINGS_NOTIFICATIONS = "/settings/notifications"
+SETTINGS_DATES = "/settings/dates"
 # Shown by the service worker when a page cannot be fetched (a static file, not a Reflex page).
 OFFLINE = "/offline.html"
 
@@ -43,12 +46,14 @@ PROTECTED: frozenset[str] = frozenset(
         MOMENT_TAG,
         AFFIRMATIONS,
         AFFIRMATIONS_RECEIVED,
+        DATES,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
         SETTINGS_APPEARANCE,
         SETTINGS_RELATIONSHIP,
         SETTINGS_NOTIFICATIONS,
+        SETTINGS_DATES,
     }
 )
 

@@ -39,6 +39,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", routes.HOME, "house"),
     NavItem("Moments", routes.MOMENTS, "clapperboard"),
     NavItem("Affirmations", routes.AFFIRMATIONS_RECEIVED, "sparkles"),
+    NavItem("Dates", routes.DATES, "calendar-heart"),
     NavItem("Partner", routes.PAIRING, "heart"),
     NavItem("Settings", routes.SETTINGS, "settings"),
 )
@@ -169,7 +170,7 @@ def _bottom_link(item: NavItem) -> rx.Component:
     return rx.link(
         rx.vstack(
             rx.icon(item.icon, size=22),
-            rx.text(item.label, size="1", weight=rx.cond(current, "bold", "regular")),
+            rx.text(item.label, size="1", weight=rx.cond(current, "bold", "regular"), white_space="nowrap"),
             align="center",
             spacing="1",
         ),
@@ -177,7 +178,9 @@ def _bottom_link(item: NavItem) -> rx.Component:
         underline="none",
         color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 11)),
         aria_current=rx.cond(current, "page", "false"),
-        flex="1",
+        # Six items on a 390 px phone: each as wide as its label, the room left shared out.
+        flex="1 1 auto",
+        min_width="0",
         display="flex",
         justify_content="center",
         padding_y="0.5rem",

@@ -2,6 +2,7 @@
 
 from lumi_app.pages import (
     affirmations,
+    dates,
     forgot_password,
     home,
     landing,
@@ -16,6 +17,7 @@ from lumi_app.pages import (
 
 __all__ = [
     "affirmations",
+    "dates",
     "forgot_password",
     "home",
     "landing",

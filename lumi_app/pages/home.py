@@ -1,20 +1,24 @@
-"""Home: a greeting, your partner (or the way to pair with one), "Thinking of you", and the
-couple's latest moments (kept current by live moment messages while Home is open).
+"""Home: a greeting, your partner (or the way to pair with one), "Thinking of you", the next of
+the couple's dates with its countdown, and the couple's latest moments (kept current by live
+moment and date messages while Home is open).
 
-What Home shows comes from four API calls made together, outside the tab's state lock: the
-page costs one round trip, and the tab's other events go on meanwhile."""
+What Home shows comes from API calls made together, outside the tab's state lock: the page
+costs one round trip, and the tab's other events go on meanwhile. The same round trip gives
+the API the browser's zone for the default (09:00) date reminder time."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import reflex as rx
 
-from backend.contracts import MomentChangedMessage, NotificationMessage
+from backend.contracts import DateChangedMessage, MomentChangedMessage, NotificationMessage
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.affirmations import ReceivedView, local_today, received_card
 from lumi_app.components.avatar import avatar
+from lumi_app.components.dates import DateEntryView, next_date_card
 from lumi_app.components.forms import form_error, form_notice, link_button, section
 from lumi_app.components.invite import invite_text
 from lumi_app.components.moments import SMALL_CARD_MIN_WIDTH, MomentCard, loading, moment_grid
@@ -35,6 +39,8 @@ from lumi_app.state.session import (
 from lumi_app.state.views import RelationshipView, zone_named
 from lumi_app.state.visit import VisitState
 
+log = logging.getLogger("lumi.app.home")
+
 LATEST_MOMENTS = 3
 
 
@@ -47,6 +53,8 @@ class HomeState(rx.State):
     invites: int = 0
     latest_moments: list[MomentCard] = []
     affirmations_today: list[ReceivedView] = []
+    next_date: DateEntryView = DateEntryView()
+    has_next_date: bool = False
     heart_error: str = ""
 
     nudging: bool = False
@@ -54,22 +62,28 @@ class HomeState(rx.State):
     nudge_error: str = ""
 
     _zone: str = ""  # the browser's, for "today"
+    _zone_told: str = ""  # the zone the API was last given for date reminders (once per tab)
     _visit: str = ""
     _generation: int = 0
 
     async def _get(self, api: ApiOutsideLock) -> list[Any]:
         """Everything Home shows, in one round trip (the calls go out together)."""
         zone = self._zone
+        tell = zone if zone != self._zone_told else ""
+        today = local_today(zone_named(zone))
         return await api.gather(
             lambda api, token: api.me(token),
             lambda api, token: api.current_relationship(token),
             lambda api, token: api.partner_requests(token),
             lambda api, token: unless_not_paired(api.moments(token, limit=LATEST_MOMENTS)),
             lambda api, token: unless_not_paired(api.received_affirmations(token, zone=zone, limit=1)),
+            lambda api, token: unless_not_paired(api.upcoming_dates(token, today=today, limit=1)),
+            lambda api, token: _tell_reminder_zone(api, token, tell),
         )
 
     async def _show(self, data: list[Any]) -> None:
-        profile, current, requests, latest, received = data
+        profile, current, requests, latest, received, upcoming, _ = data
+        self._zone_told = self._zone
         await show_profile(self, profile)
         self.has_partner = current.relationship is not None
         self.partner = RelationshipView.of(current.relationship) if current.relationship else RelationshipView()
@@ -81,6 +95,9 @@ class HomeState(rx.State):
         self.affirmations_today = (
             [ReceivedView.of(item, zone, today) for item in received.today] if paired and received else []
         )
+        next_entries = upcoming.entries if paired and upcoming else []
+        self.has_next_date = bool(next_entries)
+        self.next_date = DateEntryView.of(next_entries[0], today) if next_entries else DateEntryView()
 
     def _reset(self) -> None:
         self.nudge_notice = self.nudge_error = self.heart_error = ""
@@ -130,6 +147,19 @@ class HomeState(rx.State):
             self.nudging = False
 
 
+async def _tell_reminder_zone(api: Any, token: str, zone: str) -> None:
+    """The browser's zone for the default date reminder time (a time the person chose is kept).
+    Not worth failing Home for: a failure is only logged."""
+    if not zone:
+        return
+    try:
+        await api.set_date_reminder_zone(token, zone)
+    except ApiError as failure:
+        if isinstance(failure, SessionEnded) or failure.status == 401:
+            raise  # the token is renewed (or the session ended) as for any other call
+        log.info("could not set the date reminder zone: %s %s", failure.status, failure.code)
+
+
 def _nudge_error(failure: ApiError) -> str:
     if failure.status == 429:
         if failure.retry_after:
@@ -149,13 +179,13 @@ refresh_on_couple_change(routes.HOME, HomeState.refresh)
 
 
 async def _moment_changed(state: Any, message: MomentChangedMessage) -> Any:
-    """A moment of the couple appeared, changed or went: fetch Home again if it is on screen."""
+    """A moment or a date of the couple appeared, changed or went: fetch Home again if it is on screen."""
     if state.loaded and state.has_partner and await tab_shows(state, routes.HOME):
         return HomeState.refresh
     return None
 
 
-listen_to_live((MomentChangedMessage,), HomeState, _moment_changed)
+listen_to_live((MomentChangedMessage, DateChangedMessage), HomeState, _moment_changed)
 
 
 async def _affirmation_came(state: Any, message: Any) -> Any:
@@ -305,7 +335,13 @@ def home() -> rx.Component:
             rx.cond(
                 HomeState.has_partner,
                 rx.vstack(
-                    _partner_card(), _affirmation_today(), _latest_moments(), spacing="4", width="100%", align="stretch"
+                    _partner_card(),
+                    next_date_card(HomeState.next_date, HomeState.has_next_date),
+                    _affirmation_today(),
+                    _latest_moments(),
+                    spacing="4",
+                    width="100%",
+                    align="stretch",
                 ),
                 _invite_card(),
             ),

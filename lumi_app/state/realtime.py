@@ -39,6 +39,7 @@ from backend.contracts import (
     ChatReceiptMessage,
     ChatTypingMessage,
     CoupleChangedMessage,
+    DateChangedMessage,
     MomentChangedMessage,
     Notification,
     NotificationMessage,
@@ -85,10 +86,16 @@ _COUPLE_REFRESH: dict[str, EventHandler] = {}
 _NOTIFICATION_LISTENERS: list[tuple[type[rx.State], Callable[[Any, Any], Awaitable[Any]]]] = []
 
 
-# Pages that show moments or a moment's chat register what to do with those live messages.
+# Pages that show moments, a moment's chat or the couple's dates register what to do with those live messages.
 LiveApply = Callable[[Any, Any], Awaitable[EventSpec | EventHandler | None]]
 _LIVE_LISTENERS: list[tuple[tuple[type, ...], type[rx.State], LiveApply]] = []
-LIVE_MESSAGE_TYPES = (MomentChangedMessage, ChatMessageEvent, ChatTypingMessage, ChatReceiptMessage)
+LIVE_MESSAGE_TYPES = (
+    MomentChangedMessage,
+    DateChangedMessage,
+    ChatMessageEvent,
+    ChatTypingMessage,
+    ChatReceiptMessage,
+)
 
 
 def listen_to_live(message_types: tuple[type, ...], state_cls: type[rx.State], apply: LiveApply) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import available_timezones
 
 import reflex as rx
 from pydantic import ValidationError
@@ -29,6 +28,7 @@ from lumi_app.components.affirmations import (
 from lumi_app.components.forms import empty_state, form_error, form_notice, section
 from lumi_app.components.moments import load_more, loading, not_paired_state
 from lumi_app.components.shell import page
+from lumi_app.components.zones import zone_datalist
 from lumi_app.state.affirmations import toggle_heart
 from lumi_app.state.couple import unless_not_paired
 from lumi_app.state.page_data import ApiUnderLock, begin_refresh, load_next_page, open_page, run_fetch
@@ -38,7 +38,6 @@ from lumi_app.state.views import long_date, zone_named
 from lumi_app.state.visit import VisitState
 
 PAGE_SIZE = 20
-ZONES: tuple[str, ...] = tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
 ZONE_LIST_ID = "affirmation-zones"
 
 
@@ -265,7 +264,7 @@ def _schedule_form() -> rx.Component:
                             border=f"1px solid {rx.color('gray', 7)}",
                             max_width="100%",
                         ),
-                        rx.el.datalist(*[rx.el.option(value=zone) for zone in ZONES], id=ZONE_LIST_ID),
+                        zone_datalist(ZONE_LIST_ID),
                         rx.cond(
                             state.schedule_error != "",
                             rx.text(state.schedule_error, id="affirmation-zone-error", size="2", color_scheme="red"),

@@ -13,6 +13,7 @@ SETTINGS_PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Notifications", routes.SETTINGS_NOTIFICATIONS, "bell", "Push notifications on this device, and what they cover"),
     ("Appearance", routes.SETTINGS_APPEARANCE, "sun-moon", "Light, dark or like your device"),
     ("Relationship", routes.SETTINGS_RELATIONSHIP, "heart", "Your partner, anniversary, leaving"),
+    ("Dates", routes.SETTINGS_DATES, "calendar-heart", "When date reminders come, and your calendar link"),
 )
 
 

@@ -33,7 +33,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("moments", "Moments", "New moments and messages in them."),
     ("affirmations", "Affirmations", "The affirmations your partner schedules for you."),
     ("music", "Music", "Songs your partner recommends and shared playlists."),
-    ("reminders", "Reminders", "Important dates coming up."),
+    ("reminders", "Reminders", "Your dates coming up: birthdays, anniversaries and plans."),
 )
 assert tuple(c for c, _, _ in CATEGORIES) == NOTIFICATION_CATEGORIES
 
