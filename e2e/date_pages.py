@@ -138,11 +138,11 @@ class CalendarPage(AppPage):
         expect(added).to_be_visible()
         expect(self.dialog).to_have_count(0)
 
-    def edit(self, title: str, **fields: object) -> None:
-        """Edit a date of the chosen day."""
-        self.chosen.get_by_role("button", name=f"Edit {title}", exact=True).click()
+    def edit(self, current_title: str, **fields: object) -> None:
+        """Edit a date of the chosen day (``fields`` as :meth:`fill_form` takes them)."""
+        self.chosen.get_by_role("button", name=f"Edit {current_title}", exact=True).click()
         expect(self.dialog.get_by_role("heading", name="Edit date")).to_be_visible()
-        expect(self.dialog.get_by_label("Title")).to_have_value(title)
+        expect(self.dialog.get_by_label("Title")).to_have_value(current_title)
         self.fill_form(**fields)  # type: ignore[arg-type]
         saved = from_now_on(self.page.get_by_role("status").filter(has_text=re.compile(r"” saved\.$")))
         self.dialog.get_by_role("button", name="Save changes").click()
