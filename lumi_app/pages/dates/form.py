@@ -131,7 +131,9 @@ def date_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(editing, "Edit date", "Add a date")),
-            rx.dialog.description("Both of you see it in your calendar.", size="2", color_scheme="gray"),
+            rx.dialog.description(
+                "Both of you see it in your calendar.", size="2", color=rx.color("gray", 11), margin_bottom="1rem"
+            ),
             rx.form(
                 rx.vstack(
                     _kind(),
