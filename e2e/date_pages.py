@@ -113,6 +113,7 @@ class CalendarPage(AppPage):
         dialog = self.dialog
         if kind is not None:
             dialog.get_by_label("Kind").select_option(label=kind)
+            expect(dialog.get_by_label("Kind")).to_have_value(re.compile("."))
         if title is not None:
             dialog.get_by_label("Title").fill(title)
         if day is not None:
@@ -122,7 +123,10 @@ class CalendarPage(AppPage):
         if notes is not None:
             dialog.get_by_label("Notes (optional)").fill(notes)
         if yearly is not None:
-            dialog.get_by_role("radio", name="Every year" if yearly else "Once").check()
+            # A click, not check(): the choice shows once the app took it (choosing a kind proposes one).
+            radio = dialog.get_by_role("radio", name="Every year" if yearly else "Once")
+            radio.click()
+            expect(radio).to_be_checked()
         if remind is not None:
             for days in (1, 3, 7, 14):
                 box = dialog.get_by_role("checkbox", name=f"{days} {'day' if days == 1 else 'days'} before")
@@ -138,11 +142,11 @@ class CalendarPage(AppPage):
         expect(added).to_be_visible()
         expect(self.dialog).to_have_count(0)
 
-    def edit(self, title: str, **fields: object) -> None:
-        """Edit a date of the chosen day."""
-        self.chosen.get_by_role("button", name=f"Edit {title}", exact=True).click()
+    def edit(self, current_title: str, **fields: object) -> None:
+        """Edit a date of the chosen day (``fields`` as :meth:`fill_form` takes them)."""
+        self.chosen.get_by_role("button", name=f"Edit {current_title}", exact=True).click()
         expect(self.dialog.get_by_role("heading", name="Edit date")).to_be_visible()
-        expect(self.dialog.get_by_label("Title")).to_have_value(title)
+        expect(self.dialog.get_by_label("Title")).to_have_value(current_title)
         self.fill_form(**fields)  # type: ignore[arg-type]
         saved = from_now_on(self.page.get_by_role("status").filter(has_text=re.compile(r"” saved\.$")))
         self.dialog.get_by_role("button", name="Save changes").click()

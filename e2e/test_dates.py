@@ -53,11 +53,13 @@ def test_partners_keep_their_dates_together_live_across_the_new_year(new_person:
         "Ben's birthday", date(BIRTH_YEAR, 12, 24), kind="Birthday", yearly=True, remind=(3,), notes="Cake!"
     )
     ana_calendar.expect_marked(birthday, "Ben's birthday")
-    ana_calendar.add("New year dinner", dinner, kind="Date night", time="19:30", yearly=False)
+    # (a date night is proposed as "Once", a birthday as "Every year")
+    ana_calendar.add("New year dinner", dinner, kind="Date night", time="19:30")
     # (the page shows a saved date's day: January now)
     ana_calendar.expect_month(dinner)
     ana_calendar.expect_marked(dinner, "New year dinner")
     expect(ana_calendar.entry("New year dinner")).to_contain_text("19:30")
+    expect(ana_calendar.entry("New year dinner")).not_to_contain_text("every year")
     expect_no_horizontal_scroll(ana.page)
 
     # then Ben, without reloading, has the birthday marked in December and both in "Upcoming"

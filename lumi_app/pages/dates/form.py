@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from backend.contracts import DATE_KINDS, DATE_NOTES_MAX, DATE_TITLE_MAX, REMINDER_DAYS
@@ -24,7 +26,8 @@ def _kind() -> rx.Component:
             *[rx.el.option(KIND_LABELS[kind], value=kind) for kind in DATE_KINDS],
             id="date-kind",
             name="kind",
-            default_value=state.form_kind,
+            value=state.form_kind,
+            on_change=state.set_form_kind,
             aria_invalid=rx.cond(state.kind_error != "", "true", "false"),
             aria_describedby="date-kind-error",
             padding="0.5rem",
@@ -58,10 +61,12 @@ def _notes() -> rx.Component:
     )
 
 
-def _choice(type: str, name: str, value: str, label: str, checked: rx.Var[bool]) -> rx.Component:
+def _choice(type: str, name: str, value: str, label: str, checked: rx.Var[bool], on_change: Any = None) -> rx.Component:
+    """A labelled checkbox or radio button; controlled by the state when given ``on_change``."""
     id = f"date-{name}-{value}"
+    state = {"default_checked": checked} if on_change is None else {"checked": checked, "on_change": on_change}
     return rx.hstack(
-        rx.el.input(type=type, id=id, name=name, value=value, default_checked=checked, margin="0"),
+        rx.el.input(type=type, id=id, name=name, value=value, margin="0", **state),
         rx.el.label(label, html_for=id),
         align="center",
         spacing="2",
@@ -86,8 +91,14 @@ def _repeats() -> rx.Component:
     state = DatesState
     return _fieldset(
         "Repeats",
-        _choice("radio", "repeats", "once", "Once", ~state.form_yearly),
-        _choice("radio", "repeats", "yearly", "Every year", state.form_yearly),
+        # Controlled: choosing a kind proposes its usual answer (a birthday: every year).
+        *[
+            _choice("radio", "repeats", value, label, yearly, on_change=state.set_form_repeats(value))
+            for value, label, yearly in (
+                ("once", "Once", ~state.form_yearly),
+                ("yearly", "Every year", state.form_yearly),
+            )
+        ],
         hint="A 29 February date falls on 28 February in other years.",
         error=state.repeats_error,
         id="date-repeats",
@@ -120,7 +131,9 @@ def date_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.cond(editing, "Edit date", "Add a date")),
-            rx.dialog.description("Both of you see it in your calendar.", size="2", color_scheme="gray"),
+            rx.dialog.description(
+                "Both of you see it in your calendar.", size="2", color=rx.color("gray", 11), margin_bottom="1rem"
+            ),
             rx.form(
                 rx.vstack(
                     _kind(),

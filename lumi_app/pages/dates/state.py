@@ -19,6 +19,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from backend.contracts import (
+    DATE_KINDS,
     DATE_TITLE_MAX,
     REMINDER_DAYS,
     CoupleDate,
@@ -51,6 +52,7 @@ from lumi_app.state.visit import VisitState
 log = logging.getLogger("lumi.app.dates")
 
 UPCOMING_LIMIT = 10
+YEARLY_KINDS = frozenset({"birthday", "anniversary"})
 FIELDS = {
     "kind": "kind_error",
     "title": "title_error",
@@ -116,6 +118,7 @@ class DatesState(rx.State):
     delete_error: str = ""
 
     _zone: str = ""
+    _repeats_chosen: bool = False  # the person chose once / every year: a kind no longer proposes it
     _edit_zone: str = ""  # the zone of the edited date's time (kept unless it had none)
     _visit: str = ""
     _generation: int = 0
@@ -253,6 +256,7 @@ class DatesState(rx.State):
         self.form_kind, self.form_title, self.form_time, self.form_notes = "birthday", "", "", ""
         self.form_date = self.chosen_day
         self.form_yearly, self.form_reminders = True, []
+        self._repeats_chosen = False
         self._edit_zone = ""
         self.form_key += 1
         self.form_open = True
@@ -280,8 +284,23 @@ class DatesState(rx.State):
         self.form_date, self.form_time = item.date.isoformat(), item.time or ""
         self.form_notes = item.notes or ""
         self.form_yearly = item.repeats == "yearly"
+        self._repeats_chosen = True
         self.form_reminders = list(item.reminders_before)
         self._edit_zone = item.time_zone or ""
+
+    @rx.event
+    def set_form_kind(self, kind: str):
+        """A kind proposes how often it comes (birthdays and anniversaries every year), until the
+        person chooses themselves."""
+        if kind in DATE_KINDS:
+            self.form_kind = kind
+            if not self._repeats_chosen:
+                self.form_yearly = kind in YEARLY_KINDS
+
+    @rx.event
+    def set_form_repeats(self, repeats: str):
+        self.form_yearly = repeats == "yearly"
+        self._repeats_chosen = True
 
     @rx.event
     def set_form_open(self, open: bool):
@@ -292,13 +311,14 @@ class DatesState(rx.State):
         time = str(form.get("time") or "").strip()
         notes = str(form.get("notes") or "").strip()
         fields = {
-            "kind": str(form.get("kind") or ""),
+            # Kind and repeats are the state's (controlled: a kind proposes repeats), the rest the form's.
+            "kind": self.form_kind,
             "title": str(form.get("title") or ""),
             "date": str(form.get("date") or "").strip() or None,
             "time": time or None,
             "time_zone": (self._edit_zone or self._zone or "UTC") if time else None,
             "notes": notes or None,
-            "repeats": "yearly" if form.get("repeats") == "yearly" else "once",
+            "repeats": "yearly" if self.form_yearly else "once",
             "reminders_before": [days for days in REMINDER_DAYS if form.get(f"remind_{days}")],
         }
         if fields["time_zone"] is None:
