@@ -845,6 +845,107 @@ class ChatTypingMessage(Model):
     user_id: str
 
 
+# ---------------------------------------------------------------- music (a person's songs)
+
+# What a browser calls the files a song may come in (MP3, AAC/M4A, FLAC, Ogg Vorbis/Opus, WAV).
+# One literal, so a wrong type is refused in one sentence naming them all. What a file *is*
+# is decided by its bytes (``backend.media.audio``), not by this.
+MusicContentType = Literal[
+    "audio/mpeg",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/x-m4a",
+    "audio/m4a",
+    "audio/aac",
+    "audio/x-aac",
+    "audio/flac",
+    "audio/x-flac",
+    "audio/ogg",
+    "audio/opus",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/wave",
+    "audio/vnd.wave",
+]
+# processing: checked, tagged and given its rendition by the music job; ready: playable;
+# refused: it could not be (``refused_reason`` says why; its file is gone).
+SongStatus = Literal["processing", "ready", "refused"]
+# Who can hear a song: only its owner, or the owner's partner too. ("public" comes with
+# artist profiles; the API refuses it until then.)
+SongVisibility = Literal["private", "partner"]
+SongId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class MusicUploadRequest(Model):
+    """Ask for a presigned POST for one song's file."""
+
+    content_type: MusicContentType
+    size: int = Field(gt=0, description="Size of the file in bytes.")
+    file_name: Annotated[str, StringConstraints(max_length=255)] | None = Field(
+        default=None, description="The file's name: the song's title until its tags are read (and if it has none)."
+    )
+
+
+class MusicUploadTicket(UploadTicket):
+    """Where the browser posts the file; ``song_id`` then confirms the upload."""
+
+    song_id: str
+    min_bytes: int
+
+
+class SongConfirm(Model):
+    """The file has been sent: check it and make it a song (processing until the music job is done)."""
+
+    song_id: SongId
+
+
+class Song(Model):
+    song_id: str
+    owner_id: str
+    mine: bool = Field(description="True for my own song; false for one my partner shared with me.")
+    status: SongStatus
+    refused_reason: str | None = Field(default=None, description="Why the song was refused (status `refused`).")
+    visibility: SongVisibility = "private"
+    title: str = Field(description="From the file's tags, else its file name.")
+    artist: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    track_number: int | None = None
+    disc_number: int | None = None
+    year: int | None = None
+    genre: str | None = None
+    duration_seconds: float | None = Field(default=None, description="Known once the song is ready.")
+    content_type: str = Field(description="Of the original, as uploaded.")
+    size: int = Field(description="Of the original, in bytes (what counts against the quota).")
+    loudness_lufs: float | None = Field(default=None, description="Integrated loudness (EBU R128), once ready.")
+    created_at: datetime
+    updated_at: datetime | None = None
+    stream_url: str | None = Field(
+        default=None,
+        description="Signed URL of the streaming rendition (AAC in MP4, index first; serves HTTP Range); "
+        "null until the song is ready.",
+    )
+    cover_url: str | None = Field(default=None, description="Signed URL of the cover art, if the file had one.")
+
+
+class MusicUsage(Model):
+    bytes_used: int
+    quota_bytes: int
+    song_count: int
+
+
+SongChange = Literal["created", "ready", "refused", "updated", "deleted"]
+
+
+class SongChangedMessage(Model):
+    """One of my songs (or one shared with me) appeared, became ready or refused, changed or went:
+    refetch it (or drop it)."""
+
+    type: Literal["song_changed"] = "song_changed"
+    song_id: str
+    change: SongChange
+
+
 class ChatReceiptMessage(Model):
     type: Literal["chat_receipt"] = "chat_receipt"
     moment_id: str
@@ -860,6 +961,7 @@ RealtimeMessage = Annotated[
     | DateChangedMessage
     | ChatMessageEvent
     | ChatTypingMessage
-    | ChatReceiptMessage,
+    | ChatReceiptMessage
+    | SongChangedMessage,
     Field(discriminator="type"),
 ]

@@ -96,6 +96,9 @@ class BucketShape:
 
 # The media job's Lambda timeout (a 100 MP photo decodes, turns and resizes in seconds).
 MEDIA_JOB_TIMEOUT_SECONDS = 120
+# The music job's: a 30-minute song is downloaded, probed, transcoded once (AAC), measured
+# (EBU R128) and decoded for its waveform: about a minute of ffmpeg on one core.
+MUSIC_JOB_TIMEOUT_SECONDS = 300
 # The affirmations sender's: one message holds up to ten people to deliver to.
 AFFIRMATIONS_SENDER_TIMEOUT_SECONDS = 30
 
@@ -127,6 +130,9 @@ class Resources:
         QueueShape("affirmations", visibility_timeout_seconds=6 * AFFIRMATIONS_SENDER_TIMEOUT_SECONDS, batch_size=1),
         # date-reminders: the date reminder sender, fed by its quarter-hourly aggregator (the same shape).
         QueueShape("date-reminders", visibility_timeout_seconds=6 * AFFIRMATIONS_SENDER_TIMEOUT_SECONDS, batch_size=1),
+        # music: a song's checks, tags, rendition, loudness and peaks (``backend.jobs.music``), one
+        # song a batch; two at once at most (each runs ffmpeg on a core).
+        QueueShape("music", visibility_timeout_seconds=6 * MUSIC_JOB_TIMEOUT_SECONDS, max_concurrency=2, batch_size=1),
     )
 
 

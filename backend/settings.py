@@ -117,6 +117,13 @@ class Settings(BaseSettings):
     photo_min_bytes: int = 100
     photo_max_bytes: int = 40 * 1024 * 1024
     photo_max_pixels: int = 110_000_000
+    # Music: what one song's upload may be (MP3, AAC/M4A, FLAC, Ogg Vorbis/Opus, WAV), how long
+    # it may play, and how many bytes of originals one person may keep.
+    music_min_bytes: int = 1024
+    music_max_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    music_max_seconds: float = 1800.0
+    music_quota_bytes: int = Field(default=5 * 1024 * 1024 * 1024, ge=0)
+    music_upload_ttl_seconds: int = 24 * 3600
 
     # Search: "sqlite" (FTS5 file, the local stack) or "opensearch" (an endpoint in AWS).
     search_backend: str = Field(default="sqlite", pattern="^(sqlite|opensearch)$")
@@ -129,6 +136,7 @@ class Settings(BaseSettings):
     queue_url_media: str = ""
     queue_url_affirmations: str = ""
     queue_url_date_reminders: str = ""
+    queue_url_music: str = ""
 
     # Affirmations: one writer's list for their partner, the aggregator's page size (a test
     # forces many pages with a small one), and "send now" per person and hour.

@@ -394,7 +394,9 @@ class Queues(Construct):
 class Api(Construct):
     """The API Lambda (the same ``backend.api.app.handler`` the local adapter calls)."""
 
-    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+    ) -> None:
         super().__init__(scope, id)
         self.function = lambda_.Function(
             self,
@@ -416,11 +418,14 @@ class Api(Construct):
                 "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
                 "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
                 "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
+                # Confirming a song's upload queues its music job.
+                "LUMI_QUEUE_URL_MUSIC": queues.queues["music"].queue_url,
                 "POWERTOOLS_SERVICE_NAME": "lumi-api",
             },
         )
         data.table.grant_read_write_data(self.function)
         media.bucket.grant_read_write(self.function)
+        queues.queues["music"].grant_send_messages(self.function)
         # What the API asks of the user pool as an administrator: a new account joins the default
         # group; a password reset signs the person out everywhere (and so does deleting them).
         auth.user_pool.grant(
@@ -875,7 +880,7 @@ class LumiStack(cdk.Stack):
         )
         self.auth = Auth(self, "Auth", stage=stage)
         self.queues = Queues(self, "Queues", stage=stage)
-        self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth)
+        self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues)
         self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth)
         self.realtime.grant_publish(self.api.function)  # presence heartbeats and pairing changes publish
         self.workers = Workers(

@@ -24,6 +24,7 @@ from backend.api.routers import (
     dates,
     health,
     moments,
+    music,
     notifications,
     nudges,
     presence,
@@ -73,6 +74,7 @@ for domain in (
     chat,
     affirmations,
     dates,
+    music,
 ):
     app.include_router(domain.router)
 

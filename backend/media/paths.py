@@ -47,3 +47,28 @@ def moment_photo_key(relationship_id: str, moment_id: str) -> str:
     """The photo as the viewer shows it: upright, at most 1600 px on its long side, no metadata.
     (The feed's 480 px rendition is the moment's thumbnail, as for a video.)"""
     return f"{moment_prefix(relationship_id, moment_id)}photo.jpg"
+
+
+def music_prefix(user_id: str) -> str:
+    """A person's songs (their own: songs belong to a person, never to the couple)."""
+    return f"{user_prefix(user_id)}music/"
+
+
+def song_prefix(user_id: str, song_id: str) -> str:
+    """Everything stored for one song: what its deletion empties."""
+    return f"{music_prefix(user_id)}{song_id}/"
+
+
+def song_original_key(user_id: str, song_id: str) -> str:
+    """The file as uploaded (kept for download; the quota counts it)."""
+    return f"{song_prefix(user_id, song_id)}original"
+
+
+def song_rendition_key(user_id: str, song_id: str) -> str:
+    """The streaming rendition: AAC in MP4 with its index first, made once by the music job."""
+    return f"{song_prefix(user_id, song_id)}stream.m4a"
+
+
+def song_cover_key(user_id: str, song_id: str) -> str:
+    """The cover art found in the file, as a small JPEG without metadata."""
+    return f"{song_prefix(user_id, song_id)}cover.jpg"

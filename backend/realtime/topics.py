@@ -25,6 +25,7 @@ class Channel(StrEnum):
     MOMENTS = "moments"  # r: a moment appeared, changed, got its thumbnail or was deleted
     CHAT = "chat"  # r: chat messages, reactions, typing and receipts of the couple's moments
     DATES = "dates"  # r: one of the couple's dates was added, changed or deleted
+    MUSIC = "music"  # u: one of my songs (or one shared with me) appeared, became ready or refused, changed
 
 
 @dataclass(frozen=True)

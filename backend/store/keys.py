@@ -53,6 +53,13 @@ DateReminded          USER#{user_id}          DATEREMINDED#{reminder_id}   tenan
 DateCount             REL#{relationship_id}   DATECOUNT                    tenant key (DATECOUNT): the couple's dates
 CalendarFeedClaim     CALFEED#{secret_hash}   CLAIM                        tenant key (CALFEED): whose feed it opens
 CalendarFeed          USER#{user_id}          CALFEED                      tenant key (CALFEEDOF): my feed's hash
+SongUpload            USER#{owner_id}         SONGUPLOAD#{song_id}         — (expires_at: a ticket not (yet) confirmed)
+Song                  USER#{owner_id}         SONG#{song_id}               gsi1pk=SONGS#{owner}#TITLE,
+                                                                           gsi1sk={fold(title)}#{fold(artist)}#{id};
+                                                                           gsi3pk=SONGS#{owner}#ARTIST, gsi3sk=
+                                                                           {fold(artist)}#{fold(album)}#{disc:03}
+                                                                           #{track:04}#{id} (none while refused)
+MusicUsage            USER#{owner_id}         MUSICUSAGE                   — (bytes_used, song_count: the quota)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -115,6 +122,12 @@ timed dates an hour ahead, on a day      gsi3: DATEHOUR#{zone}#{HH:MM}, begins_w
 a person's dates 0-14 days ahead         gsi1: DATES#{rel}, ONCE#{d} … ONCE#{d+14}~,    Query (BETWEEN),
                                          YEARLY#{MM-DD} … (two if it wraps the year)    2-3 a person
 a reminder once per person and occasion  USER#{me} / DATEREMINDED#{reminder_id}         Put attribute_not_exists
+a pending song upload                    USER#{me} / SONGUPLOAD#{id}                    Put, Delete cond. in Tx
+one of my songs                          USER#{me} / SONG#{id}                          GetItem; Put cond. in Tx
+my songs by date added, newest first     USER#{me}, sk begins_with SONG#                Query backwards
+my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE                Query
+my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
+my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -159,6 +172,15 @@ Rules that keep this true:
   its own calendar key as sort key, so a due slot's Query with the day's prefixes finds it.
   Each reminder is recorded once per person under ``attribute_not_exists`` in the
   transaction that also checks the person is still in the couple.
+* Songs belong to a person, not the couple: no tenant key (a split leaves them), and an
+  account deletion takes them with the person's partition. Song ids are time-ordered, so
+  "date added" is the base table's order; each other order (title, artist) is an index whose
+  partition names the order (``SONGS#{owner}#TITLE``), sharing the overloaded gsi1 and gsi3.
+  Sort keys are folded (:func:`sort_text`: no case, no accents) and end with the id, so they
+  are unique and stable. A refused song carries none of them (it lists only by date added).
+* A person's ``MusicUsage.bytes_used`` moves only in the transactions that put (``ADD`` under
+  ``bytes_used <= quota - size``), refuse or delete a song (``ADD -size`` under the song's
+  state), so it always equals the sum of their songs' originals.
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -166,6 +188,7 @@ Rules that keep this true:
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 Key = dict[str, str]
@@ -451,3 +474,63 @@ def date_reminder_zones() -> Key:
 
 def date_reminded(user_id: str, reminder_id: str) -> Key:
     return {"pk": user_partition(user_id), "sk": f"{DATE_REMINDED_PREFIX}{reminder_id}"}
+
+
+# ---------------------------------------------------------------- music (a person's songs)
+
+SONG_PREFIX = "SONG#"
+SONG_UPLOAD_PREFIX = "SONGUPLOAD#"
+SONG_TITLE_INDEX = "gsi1"
+SONG_ARTIST_INDEX = "gsi3"
+SORT_TEXT_MAX = 80
+# Sorts after every letter and digit: where a song without an artist (or album) goes.
+UNKNOWN_SORTS_LAST = "~"
+
+
+def song(owner_id: str, song_id: str) -> Key:
+    return {"pk": user_partition(owner_id), "sk": f"{SONG_PREFIX}{song_id}"}
+
+
+def song_upload(owner_id: str, song_id: str) -> Key:
+    return {"pk": user_partition(owner_id), "sk": f"{SONG_UPLOAD_PREFIX}{song_id}"}
+
+
+def music_usage(owner_id: str) -> Key:
+    return {"pk": user_partition(owner_id), "sk": "MUSICUSAGE"}
+
+
+def sort_text(value: str | None) -> str:
+    """How a title, artist or album sorts: no case, no accents, single spaces, no ``#`` (the
+    separator), at most SORT_TEXT_MAX characters; nothing sorts last."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().replace("#", " ")
+    folded = " ".join(plain.split())[:SORT_TEXT_MAX].rstrip()
+    return folded or UNKNOWN_SORTS_LAST
+
+
+def song_title_partition(owner_id: str) -> str:
+    return f"SONGS#{owner_id}#TITLE"
+
+
+def song_artist_partition(owner_id: str) -> str:
+    return f"SONGS#{owner_id}#ARTIST"
+
+
+def song_index_keys(
+    owner_id: str,
+    song_id: str,
+    title: str,
+    artist: str | None,
+    album: str | None,
+    disc_number: int | None,
+    track_number: int | None,
+) -> Key:
+    """gsi1 (by title) and gsi3 (by artist, then album, disc and track) attributes of a song."""
+    disc = min(max(disc_number or 0, 0), 999)
+    track = min(max(track_number or 0, 0), 9999)
+    return {
+        "gsi1pk": song_title_partition(owner_id),
+        "gsi1sk": f"{sort_text(title)}#{sort_text(artist)}#{song_id}",
+        "gsi3pk": song_artist_partition(owner_id),
+        "gsi3sk": f"{sort_text(artist)}#{sort_text(album)}#{disc:03d}#{track:04d}#{song_id}",
+    }

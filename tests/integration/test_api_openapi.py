@@ -88,6 +88,9 @@ EXPECTED = {
     ("post", "/calendar/feed"),
     ("delete", "/calendar/feed"),
     ("get", "/calendar/{secret}.ics"),
+    ("post", "/music/uploads"),
+    ("post", "/music/songs"),
+    ("get", "/music/usage"),
 }
 PUBLIC = {
     ("get", "/health"),

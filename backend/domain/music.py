@@ -1,0 +1,251 @@
+"""Music: a person's songs, from upload ticket to "processing" (the music job does the rest).
+
+Upload: the caller gets a ticket (a ``SongUpload`` item plus a presigned POST that pins the
+key under the owner's private prefix, the type and the size range), after a quick look at
+their quota; the browser sends the file to S3; then :func:`confirm` looks at what arrived
+(there, its size, the magic bytes of an audio container) and one transaction consumes the
+ticket, puts the song ("processing", titled after its file name) and counts its bytes under
+the quota's condition. Then the song's job goes to the ``music`` queue
+(``backend.jobs.music``), which checks the file with ffmpeg, reads its tags, makes its
+rendition and marks it ready or refused; the owner's screens hear of each step on their
+``music`` topic. A file that fails here is deleted with its ticket, and the person is told
+why in words.
+
+Songs belong to a person: everything here reads within the caller's own partition, so
+another person's song is not even read (a 404, like one that does not exist).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+from backend import contracts
+from backend.contracts import SongChange, SongChangedMessage
+from backend.domain.errors import Conflict, NotFound, ValidationFailed
+from backend.domain.models import Caller
+from backend.domain.music_jobs import SongJob, enqueue
+from backend.media import audio, objects, paths, urls
+from backend.realtime.publisher import try_publish
+from backend.realtime.topics import Channel, user_topic
+from backend.settings import get_settings
+from backend.store import music as store
+from backend.store import records, users
+from backend.store.music import SongRecord, SongUpload
+
+log = logging.getLogger("lumi.music")
+
+INVALID_AUDIO = "invalid_audio"
+NOT_AUDIO = "This file is not a song we can play"
+UNTITLED = "Untitled"
+TITLE_MAX = 200
+
+
+def _missing() -> NotFound:
+    return NotFound("We could not find that song.")
+
+
+# ---------------------------------------------------------------- pure rules
+
+
+def size_words(size: int) -> str:
+    """ "200 MB", "4.9 GB", "12 KB": a size as people say it."""
+    if size >= 1024**3:
+        return f"{size / 1024**3:.1f} GB".replace(".0 GB", " GB")
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def check_declared_size(size: int, min_bytes: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise ValidationFailed({"size": f"Songs can be up to {size_words(max_bytes)}."})
+    if size < min_bytes:
+        raise ValidationFailed({"size": "This file is too small to be a song."})
+
+
+def quota_problem(used: int, size: int, quota: int) -> str | None:
+    """Why a file of ``size`` bytes does not fit (None: it does)."""
+    if used + size <= quota:
+        return None
+    left = max(0, quota - used)
+    return (
+        f"This song ({size_words(size)}) does not fit in your music storage: {size_words(left)} of "
+        f"{size_words(quota)} left. Delete some songs to make room."
+    )
+
+
+def title_from_file_name(file_name: str | None) -> str:
+    """A song's title until its tags are read, and when it has none: its file name, without
+    the folder and the extension, with underscores as spaces."""
+    if not file_name:
+        return UNTITLED
+    base = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, extension = os.path.splitext(base)
+    if not stem:  # ".mp3"
+        stem = extension
+    text = "".join(ch for ch in stem.replace("_", " ") if ch.isprintable())
+    text = " ".join(text.split())[:TITLE_MAX]
+    return text or UNTITLED
+
+
+def object_problem(size: int, head: bytes, min_bytes: int, max_bytes: int) -> str | None:
+    """Why the uploaded bytes cannot be a song, before ffmpeg looks (None: go on)."""
+    if size < min_bytes:
+        return "This file is too small to be a song"
+    if size > max_bytes:
+        return f"Songs can be up to {size_words(max_bytes)}"
+    if audio.sniff_container(head) is None:
+        return NOT_AUDIO
+    return None
+
+
+# ---------------------------------------------------------------- views and live messages
+
+
+def view(song: SongRecord, caller_id: str) -> contracts.Song:
+    ready = song.status == "ready"
+    signed = urls.signed_urls([song.rendition_key if ready else None, song.cover_key if ready else None])
+    return contracts.Song(
+        song_id=song.song_id,
+        owner_id=song.owner_id,
+        mine=song.owner_id == caller_id,
+        status=song.status if song.status in ("processing", "ready", "refused") else "processing",  # type: ignore[arg-type]
+        refused_reason=song.refused_reason if song.status == "refused" else None,
+        visibility="partner" if song.visibility == "partner" else "private",
+        title=song.title,
+        artist=song.artist,
+        album=song.album,
+        album_artist=song.album_artist,
+        track_number=song.track_number,
+        disc_number=song.disc_number,
+        year=song.year,
+        genre=song.genre,
+        duration_seconds=song.duration_seconds,
+        content_type=song.content_type,
+        size=song.size,
+        loudness_lufs=song.loudness_lufs,
+        created_at=song.created_at,
+        updated_at=song.updated_at,
+        stream_url=signed.get(song.rendition_key) if ready and song.rendition_key else None,
+        cover_url=signed.get(song.cover_key) if ready and song.cover_key else None,
+    )
+
+
+def publish(user_id: str, song_id: str, change: SongChange) -> None:
+    """Tell one person's open screens (a courtesy: they re-read from the API)."""
+    topic = user_topic(get_settings().stage, user_id, Channel.MUSIC)
+    try_publish(topic, SongChangedMessage(song_id=song_id, change=change))
+
+
+# ---------------------------------------------------------------- upload and confirm
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    song_id: str
+    post: objects.PresignedPost
+
+
+def upload_ticket(caller: Caller, content_type: str, size: int, file_name: str | None = None) -> UploadTicket:
+    """Remember who may make this upload a song, and let the browser send it straight to S3.
+
+    Refused (409 ``quota_exceeded``) when the declared size would not fit in the person's
+    storage; the confirm checks the real size again, atomically."""
+    settings = get_settings()
+    me = users.require(caller.user_id)
+    check_declared_size(size, settings.music_min_bytes, settings.music_max_bytes)
+    problem = quota_problem(store.usage(me.user_id).bytes_used, size, settings.music_quota_bytes)
+    if problem:
+        raise Conflict(problem, code=store.QUOTA_EXCEEDED)
+    song_id = store.new_song_id()
+    store.put_upload(
+        SongUpload(
+            owner_id=me.user_id,
+            song_id=song_id,
+            content_type=content_type,
+            size=size,
+            created_at=records.now(),
+            expires_at=int(time.time()) + settings.music_upload_ttl_seconds,
+            file_name=file_name,
+        )
+    )
+    post = objects.presigned_post(
+        paths.song_original_key(me.user_id, song_id),
+        content_type,
+        settings.music_max_bytes,
+        settings.upload_url_ttl_seconds,
+        min_bytes=settings.music_min_bytes,
+    )
+    return UploadTicket(song_id, post)
+
+
+def _invalid(reason: str) -> ValidationFailed:
+    return ValidationFailed({"file": f"{reason}."}, "That file is not a song we can use.", code=INVALID_AUDIO)
+
+
+def _discard(owner_id: str, song_id: str) -> None:
+    objects.delete_prefix(paths.song_prefix(owner_id, song_id))
+    store.delete_upload(owner_id, song_id)
+
+
+def confirm(caller: Caller, song_id: str) -> contracts.Song:
+    """Make an uploaded file a song ("processing") and queue its job; 201 with the song.
+
+    A retry of a confirm that went through answers the song again (and, while it is still
+    processing, sends its job again: the job does the work once)."""
+    settings = get_settings()
+    me = users.require(caller.user_id)
+    upload = store.get_upload(me.user_id, song_id)
+    if upload is None:
+        existing = store.get(me.user_id, song_id)
+        if existing is None:
+            raise NotFound("We could not find that upload. Please upload the song again.")
+        if existing.status == "processing":
+            enqueue(SongJob(owner_id=me.user_id, song_id=song_id))
+        return view(existing, me.user_id)
+    key = paths.song_original_key(me.user_id, song_id)
+    info = objects.inspect(key, audio.SNIFF_BYTES)
+    if info is None:
+        raise ValidationFailed(
+            {"file": "We could not find the uploaded file. Let the upload finish, or upload it again."},
+            "The song has not arrived yet.",
+            code="upload_missing",
+        )
+    reason = object_problem(info.size, info.head, settings.music_min_bytes, settings.music_max_bytes)
+    if reason is not None:
+        _discard(me.user_id, song_id)
+        raise _invalid(reason)
+    song = SongRecord(
+        owner_id=me.user_id,
+        song_id=song_id,
+        status="processing",
+        title=title_from_file_name(upload.file_name),
+        file_name=upload.file_name,
+        content_type=upload.content_type,
+        size=info.size,
+        created_at=records.now(),
+    )
+    try:
+        store.create(song, settings.music_quota_bytes)
+    except Conflict as conflict:
+        if conflict.code == store.QUOTA_EXCEEDED:
+            _discard(me.user_id, song_id)
+            used = store.usage(me.user_id).bytes_used
+            raise Conflict(
+                quota_problem(used, info.size, settings.music_quota_bytes) or conflict.message, code=conflict.code
+            ) from conflict
+        raise
+    enqueue(SongJob(owner_id=me.user_id, song_id=song_id))
+    publish(me.user_id, song_id, "created")
+    return view(song, me.user_id)
+
+
+def usage(caller: Caller) -> contracts.MusicUsage:
+    me = users.require(caller.user_id)
+    found = store.usage(me.user_id)
+    return contracts.MusicUsage(
+        bytes_used=found.bytes_used, quota_bytes=get_settings().music_quota_bytes, song_count=found.song_count
+    )

@@ -1,0 +1,252 @@
+"""A person's songs, their upload tickets and their storage counter in the single table.
+
+A ``SongUpload`` is the server's memory of a ticket it handed out; confirming consumes it in
+the transaction that puts the ``Song`` (status "processing") and adds the original's size to
+the owner's ``MusicUsage`` under the quota's condition, so an upload becomes at most one song
+and the counter always equals the sum of the person's originals.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from backend.domain.errors import Conflict, NotFound
+from backend.store import keys, records, table
+from backend.store.table import Item, TransactionFailed
+
+SONG = "Song"
+SONG_UPLOAD = "SongUpload"
+MUSIC_USAGE = "MusicUsage"
+
+QUOTA_EXCEEDED = "quota_exceeded"
+
+
+@dataclass(frozen=True)
+class SongUpload:
+    owner_id: str
+    song_id: str
+    content_type: str
+    size: int
+    created_at: datetime
+    expires_at: int
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SongRecord:
+    owner_id: str
+    song_id: str
+    status: str  # "processing" | "ready" | "refused"
+    title: str
+    content_type: str
+    size: int
+    created_at: datetime
+    visibility: str = "private"
+    file_name: str | None = None
+    refused_reason: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    album_artist: str | None = None
+    track_number: int | None = None
+    disc_number: int | None = None
+    year: int | None = None
+    genre: str | None = None
+    duration_seconds: float | None = None
+    loudness_lufs: float | None = None
+    rendition_key: str | None = None
+    cover_key: str | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Usage:
+    bytes_used: int = 0
+    song_count: int = 0
+
+
+def new_song_id(now: float | None = None) -> str:
+    """An id that sorts by time: "date added" is the base table's order."""
+    return records.time_ordered_id(datetime.fromtimestamp(now, UTC) if now is not None else None)[0]
+
+
+def _number(value: float | None) -> Decimal | None:
+    return Decimal(str(round(float(value), 3))) if value is not None else None
+
+
+# ---------------------------------------------------------------- upload tickets
+
+
+def upload_item(upload: SongUpload) -> Item:
+    return {
+        **keys.song_upload(upload.owner_id, upload.song_id),
+        "type": SONG_UPLOAD,
+        "owner_id": upload.owner_id,
+        "song_id": upload.song_id,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        "file_name": upload.file_name,
+        "created_at": records.stored_time(upload.created_at),
+        "expires_at": upload.expires_at,
+    }
+
+
+def upload_from(item: Item) -> SongUpload:
+    return SongUpload(
+        owner_id=item["owner_id"],
+        song_id=item["song_id"],
+        content_type=item["content_type"],
+        size=int(item["size"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        expires_at=int(item["expires_at"]),
+        file_name=item.get("file_name"),
+    )
+
+
+def put_upload(upload: SongUpload) -> None:
+    table.transact([table.tx_put(upload_item(upload), "attribute_not_exists(pk)")])
+
+
+def get_upload(owner_id: str, song_id: str) -> SongUpload | None:
+    """A ticket still usable: there, and not past its expiry (TTL deletion lags behind)."""
+    item = table.get(keys.song_upload(owner_id, song_id))
+    if item is None or int(item.get("expires_at", 0)) <= int(time.time()):
+        return None
+    return upload_from(item)
+
+
+def delete_upload(owner_id: str, song_id: str) -> bool:
+    return table.delete(keys.song_upload(owner_id, song_id), "attribute_exists(pk)")
+
+
+# ---------------------------------------------------------------- songs
+
+
+def song_item(song: SongRecord) -> Item:
+    item: Item = {
+        **keys.song(song.owner_id, song.song_id),
+        "type": SONG,
+        "owner_id": song.owner_id,
+        "song_id": song.song_id,
+        "status": song.status,
+        "visibility": song.visibility,
+        "title": song.title,
+        "file_name": song.file_name,
+        "refused_reason": song.refused_reason,
+        "artist": song.artist,
+        "album": song.album,
+        "album_artist": song.album_artist,
+        "track_number": song.track_number,
+        "disc_number": song.disc_number,
+        "year": song.year,
+        "genre": song.genre,
+        "duration_seconds": _number(song.duration_seconds),
+        "loudness_lufs": _number(song.loudness_lufs),
+        "content_type": song.content_type,
+        "size": song.size,
+        "rendition_key": song.rendition_key,
+        "cover_key": song.cover_key,
+        "created_at": records.stored_time(song.created_at),
+        "updated_at": records.stored_time(song.updated_at) if song.updated_at else None,
+    }
+    if song.status != "refused":
+        item.update(
+            keys.song_index_keys(
+                song.owner_id,
+                song.song_id,
+                song.title,
+                song.artist,
+                song.album,
+                song.disc_number,
+                song.track_number,
+            )
+        )
+    return item
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def song_from(item: Item) -> SongRecord:
+    updated = item.get("updated_at")
+    return SongRecord(
+        owner_id=item["owner_id"],
+        song_id=item["song_id"],
+        status=str(item.get("status") or "processing"),
+        title=str(item.get("title") or ""),
+        content_type=item["content_type"],
+        size=int(item["size"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        visibility=str(item.get("visibility") or "private"),
+        file_name=item.get("file_name"),
+        refused_reason=item.get("refused_reason"),
+        artist=item.get("artist"),
+        album=item.get("album"),
+        album_artist=item.get("album_artist"),
+        track_number=_int(item.get("track_number")),
+        disc_number=_int(item.get("disc_number")),
+        year=_int(item.get("year")),
+        genre=item.get("genre"),
+        duration_seconds=_float(item.get("duration_seconds")),
+        loudness_lufs=_float(item.get("loudness_lufs")),
+        rendition_key=item.get("rendition_key"),
+        cover_key=item.get("cover_key"),
+        updated_at=datetime.fromisoformat(updated) if updated else None,
+    )
+
+
+def get(owner_id: str, song_id: str) -> SongRecord | None:
+    item = table.get(keys.song(owner_id, song_id))
+    return song_from(item) if item and item.get("type") == SONG else None
+
+
+def create(song: SongRecord, quota_bytes: int) -> None:
+    """Consume the owner's upload ticket, put the song and count its bytes, all or nothing.
+
+    Raises ``Conflict(quota_exceeded)`` when the song does not fit in the owner's quota,
+    ``Conflict(song_exists)`` when it was made before, ``NotFound`` when the ticket is gone."""
+    owner, song_id = song.owner_id, song.song_id
+    room = quota_bytes - song.size
+    if room < 0:
+        raise Conflict("This song is larger than your whole music storage.", code=QUOTA_EXCEEDED)
+    try:
+        table.transact(
+            [
+                table.tx_delete(
+                    keys.song_upload(owner, song_id),
+                    "attribute_exists(pk) AND expires_at > :now",
+                    {":now": int(time.time())},
+                ),
+                table.tx_put(song_item(song), "attribute_not_exists(pk)"),
+                table.tx_update(
+                    keys.music_usage(owner),
+                    "SET #type = :type, owner_id = :owner ADD bytes_used :size, song_count :one",
+                    "attribute_not_exists(bytes_used) OR bytes_used <= :room",
+                    {":type": MUSIC_USAGE, ":owner": owner, ":size": song.size, ":one": 1, ":room": room},
+                    {"#type": "type"},
+                ),
+                table.tx_check(keys.profile(owner), "attribute_exists(pk)"),
+            ]
+        )
+    except TransactionFailed as failure:
+        if failure.failed(2):
+            raise Conflict("This song does not fit in your music storage.", code=QUOTA_EXCEEDED) from failure
+        if failure.failed(1):
+            raise Conflict("That song has already been made.", code="song_exists") from failure
+        raise NotFound("We could not find that upload. Please upload the song again.") from failure
+
+
+def usage(owner_id: str) -> Usage:
+    item = table.get(keys.music_usage(owner_id))
+    if item is None:
+        return Usage()
+    return Usage(bytes_used=max(0, int(item.get("bytes_used", 0))), song_count=max(0, int(item.get("song_count", 0))))
