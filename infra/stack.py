@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from backend.resources import (
     AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
     MEDIA_JOB_TIMEOUT_SECONDS,
+    MUSIC_JOB_TIMEOUT_SECONDS,
     PASSWORD_POLICY,
     RESOURCES,
     USER_GROUPS,
@@ -52,6 +53,8 @@ STREAM_TIMEOUT_SECONDS = 300
 STREAM_EPHEMERAL_STORAGE_MIB = 2048
 # A 100 MP photo is 300 MB of pixels, held two or three times while it is turned and converted.
 MEDIA_JOB_MEMORY_MIB = 3008
+# A 200 MB original, its rendition and the PCM of its waveform fit with room to spare.
+MUSIC_JOB_EPHEMERAL_STORAGE_MIB = 2048
 # Where the binary of an ffmpeg layer lands (layers unpack under /opt).
 FFMPEG_LAYER_PATH = "/opt/bin/ffmpeg"
 
@@ -689,6 +692,29 @@ class Workers(Construct):
         data.table.grant_read_write_data(self.media)
         media.bucket.grant_read_write(self.media)
 
+        # A song's checks, tags, rendition, loudness and waveform (ffmpeg and mutagen): its own
+        # queue and function (the API's confirm queues the jobs); room on disk for a 200 MB
+        # original, its rendition and ffmpeg.
+        self.music = backend_function(
+            self,
+            "MusicJobs",
+            "backend.jobs.music.handler",
+            environment,
+            timeout_seconds=MUSIC_JOB_TIMEOUT_SECONDS,
+            memory_mib=MEDIA_JOB_MEMORY_MIB,
+            ephemeral_storage_mib=MUSIC_JOB_EPHEMERAL_STORAGE_MIB,
+        )
+        self.music.add_event_source(
+            lambda_event_sources.SqsEventSource(
+                queues.queues["music"],
+                batch_size=queue_shape("music").batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=queue_shape("music").max_concurrency,
+            )
+        )
+        data.table.grant_read_write_data(self.music)
+        media.bucket.grant_read_write(self.music)
+
         # Daily affirmations and date reminders: every quarter hour an aggregator Queries who
         # (and what) is due on its due index, every page, and queues them; the sender behind
         # the queue delivers each once.
@@ -889,7 +915,7 @@ class LumiStack(cdk.Stack):
         self.search = Search(self, "Search", stage=stage)
         self.search.allow_search(self.api.function)
         self.search.allow_indexing(self.workers.streams)
-        self._attach_ffmpeg_layer(self.api.function, self.workers.streams)
+        self._attach_ffmpeg_layer(self.api.function, self.workers.streams, self.workers.music)
         for function in (self.api.function, self.workers.streams):
             self.media.serve_signed_urls(function)
         notifications = self.queues.queues["notifications"]
@@ -901,6 +927,7 @@ class LumiStack(cdk.Stack):
             self.workers.media,
             self.workers.affirmations,
             self.workers.date_reminders,
+            self.workers.music,
         ):
             self.realtime.grant_publish(function)
             suppress_function_findings(function)

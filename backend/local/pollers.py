@@ -22,6 +22,7 @@ QUEUE_HANDLERS: dict[str, str] = {
     "media": "backend.jobs.media:handler",
     "affirmations": "backend.jobs.affirmations:handler",
     "date-reminders": "backend.jobs.date_reminders:handler",
+    "music": "backend.jobs.music:handler",
 }
 
 STREAM_HANDLER = "backend.streams.handler:handler"

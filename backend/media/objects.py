@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -74,6 +76,44 @@ def read_bytes(key: str, max_bytes: int) -> bytes | None:
         raise
     with body:
         return bytes(body.read(max_bytes))
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    size: int
+    sha256: str
+    truncated: bool  # the object is larger than was allowed (only that much was written)
+
+
+def download(key: str, path: Path, max_bytes: int, chunk_bytes: int = 1024 * 1024) -> Downloaded | None:
+    """Copy an object to a local file (at most ``max_bytes``), hashing it on the way; None if
+    it is not there. The music job works on a local copy: ffmpeg reads it several times."""
+    try:
+        body = _s3().get_object(Bucket=_bucket(), Key=key)["Body"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
+            return None
+        raise
+    digest = hashlib.sha256()
+    size = 0
+    truncated = False
+    with body, path.open("wb") as out:
+        while chunk := body.read(chunk_bytes):
+            if size + len(chunk) > max_bytes:
+                chunk = chunk[: max_bytes - size]
+                truncated = True
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+            if truncated:
+                break
+    return Downloaded(size, digest.hexdigest(), truncated)
+
+
+def put_file(key: str, path: Path, content_type: str) -> None:
+    """Store a file the server made (a song's rendition) under a server-made key."""
+    with path.open("rb") as data:
+        _s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
 
 
 def put_bytes(key: str, data: bytes, content_type: str) -> None:

@@ -60,6 +60,7 @@ Song                  USER#{owner_id}         SONG#{song_id}               gsi1p
                                                                            {fold(artist)}#{fold(album)}#{disc:03}
                                                                            #{track:04}#{id} (none while refused)
 MusicUsage            USER#{owner_id}         MUSICUSAGE                   — (bytes_used, song_count: the quota)
+SongHash              USER#{owner_id}         SONGHASH#{sha256}            — (song_id: the one song of this content)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -128,6 +129,7 @@ my songs by date added, newest first     USER#{me}, sk begins_with SONG#        
 my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE                Query
 my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
 my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
+do I have this file already (dedup)      USER#{me} / SONGHASH#{sha256}                  GetItem; Put cond. in Tx
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -181,6 +183,9 @@ Rules that keep this true:
 * A person's ``MusicUsage.bytes_used`` moves only in the transactions that put (``ADD`` under
   ``bytes_used <= quota - size``), refuse or delete a song (``ADD -size`` under the song's
   state), so it always equals the sum of their songs' originals.
+* One song per person and content: the ``SongHash`` claim (SHA-256 of the original) is put
+  under ``attribute_not_exists`` in the transaction that makes a song ready, and deleted with
+  the song; a second upload of the same file is refused by the music job.
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -482,6 +487,7 @@ SONG_PREFIX = "SONG#"
 SONG_UPLOAD_PREFIX = "SONGUPLOAD#"
 SONG_TITLE_INDEX = "gsi1"
 SONG_ARTIST_INDEX = "gsi3"
+SONG_INDEX_ATTRIBUTES = ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk")
 SORT_TEXT_MAX = 80
 # Sorts after every letter and digit: where a song without an artist (or album) goes.
 UNKNOWN_SORTS_LAST = "~"
@@ -493,6 +499,10 @@ def song(owner_id: str, song_id: str) -> Key:
 
 def song_upload(owner_id: str, song_id: str) -> Key:
     return {"pk": user_partition(owner_id), "sk": f"{SONG_UPLOAD_PREFIX}{song_id}"}
+
+
+def song_hash(owner_id: str, sha256: str) -> Key:
+    return {"pk": user_partition(owner_id), "sk": f"SONGHASH#{sha256}"}
 
 
 def music_usage(owner_id: str) -> Key:
@@ -525,7 +535,8 @@ def song_index_keys(
     disc_number: int | None,
     track_number: int | None,
 ) -> Key:
-    """gsi1 (by title) and gsi3 (by artist, then album, disc and track) attributes of a song."""
+    """gsi1 (by title) and gsi3 (by artist, then album, disc and track) attributes of a song
+    (a refused song has none: :data:`SONG_INDEX_ATTRIBUTES` are removed)."""
     disc = min(max(disc_number or 0, 0), 999)
     track = min(max(track_number or 0, 0), 9999)
     return {

@@ -21,6 +21,7 @@ from backend.store.table import Item, TransactionFailed
 SONG = "Song"
 SONG_UPLOAD = "SongUpload"
 MUSIC_USAGE = "MusicUsage"
+SONG_HASH = "SongHash"
 
 QUOTA_EXCEEDED = "quota_exceeded"
 
@@ -60,6 +61,9 @@ class SongRecord:
     rendition_key: str | None = None
     cover_key: str | None = None
     updated_at: datetime | None = None
+    peaks: bytes | None = None  # the waveform: PEAK_COUNT values of 0-255
+    content_hash: str | None = None  # SHA-256 of the original, once checked
+    expires_at: int | None = None  # a refused song goes after a while
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -152,6 +156,9 @@ def song_item(song: SongRecord) -> Item:
         "cover_key": song.cover_key,
         "created_at": records.stored_time(song.created_at),
         "updated_at": records.stored_time(song.updated_at) if song.updated_at else None,
+        "peaks": song.peaks,
+        "content_hash": song.content_hash,
+        "expires_at": song.expires_at,
     }
     if song.status != "refused":
         item.update(
@@ -201,7 +208,17 @@ def song_from(item: Item) -> SongRecord:
         rendition_key=item.get("rendition_key"),
         cover_key=item.get("cover_key"),
         updated_at=datetime.fromisoformat(updated) if updated else None,
+        peaks=_bytes(item.get("peaks")),
+        content_hash=item.get("content_hash"),
+        expires_at=_int(item.get("expires_at")),
     )
+
+
+def _bytes(value: Any) -> bytes | None:
+    """A Binary attribute (boto3 hands back a ``Binary``) as bytes."""
+    if value is None:
+        return None
+    return bytes(getattr(value, "value", value))
 
 
 def get(owner_id: str, song_id: str) -> SongRecord | None:
@@ -250,3 +267,76 @@ def usage(owner_id: str) -> Usage:
     if item is None:
         return Usage()
     return Usage(bytes_used=max(0, int(item.get("bytes_used", 0))), song_count=max(0, int(item.get("song_count", 0))))
+
+
+# ---------------------------------------------------------------- the music job's decision
+
+
+def hash_claim(owner_id: str, sha256: str) -> str | None:
+    """The song that holds this content for this person, if one does."""
+    item = table.get(keys.song_hash(owner_id, sha256))
+    return str(item["song_id"]) if item else None
+
+
+def release_hash(owner_id: str, sha256: str, song_id: str) -> bool:
+    """Drop a claim whose song is gone (only if it is still that song's)."""
+    return table.delete(keys.song_hash(owner_id, sha256), "song_id = :id", {":id": song_id})
+
+
+def set_ready(song: SongRecord) -> str:
+    """Store the job's result (``song`` is the ready song with its hash) and claim its content,
+    only while it is processing: "ready", "not processing" (done before, or deleted), or
+    "duplicate" (the person already has a song of this content)."""
+    assert song.status == "ready" and song.content_hash
+    try:
+        table.transact(
+            [
+                table.tx_put(
+                    song_item(song),
+                    "attribute_exists(pk) AND #status = :processing",
+                    {":processing": "processing"},
+                    {"#status": "status"},
+                ),
+                table.tx_put(
+                    {
+                        **keys.song_hash(song.owner_id, song.content_hash),
+                        "type": SONG_HASH,
+                        "owner_id": song.owner_id,
+                        "song_id": song.song_id,
+                    },
+                    "attribute_not_exists(pk) OR song_id = :id",
+                    {":id": song.song_id},
+                ),
+            ]
+        )
+    except TransactionFailed as failure:
+        if failure.failed(0):
+            return "not processing"
+        return "duplicate"
+    return "ready"
+
+
+def set_refused(song: SongRecord) -> bool:
+    """Store why a processing song was refused and give its bytes back to the quota, together;
+    False when it is not processing (done before, or deleted)."""
+    assert song.status == "refused"
+    try:
+        table.transact(
+            [
+                table.tx_put(
+                    song_item(song),
+                    "attribute_exists(pk) AND #status = :processing",
+                    {":processing": "processing"},
+                    {"#status": "status"},
+                ),
+                table.tx_update(
+                    keys.music_usage(song.owner_id),
+                    "ADD bytes_used :minus, song_count :minus_one",
+                    "attribute_exists(pk)",
+                    {":minus": -song.size, ":minus_one": -1},
+                ),
+            ]
+        )
+    except TransactionFailed:
+        return False
+    return True

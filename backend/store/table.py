@@ -291,8 +291,12 @@ def query_range(
 # ---------------------------------------------------------------- transactions
 
 
-def tx_put(item: Item, condition: str | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def tx_put(
+    item: Item, condition: str | None = None, values: dict[str, Any] | None = None, names: dict[str, str] | None = None
+) -> dict[str, Any]:
     op: dict[str, Any] = {"TableName": table_name(), "Item": to_dynamo(item)}
+    if names:
+        op["ExpressionAttributeNames"] = names
     return {"Put": _with_condition(op, condition, values)}
 
 
