@@ -928,6 +928,26 @@ class Song(Model):
     cover_url: str | None = Field(default=None, description="Signed URL of the cover art, if the file had one.")
 
 
+class SongDetail(Song):
+    """One song with what only its own page and the player need."""
+
+    peaks: list[int] = Field(
+        default_factory=list,
+        description="The waveform for the seek bar: evenly spaced peak levels (0-255) over the whole song; "
+        "empty until the song is ready.",
+    )
+
+
+# How the library lists songs: newest first, or A→Z by title, or by artist (then album,
+# disc and track). Case and accents do not change the order.
+SongSort = Literal["added", "title", "artist"]
+
+
+class SongPage(Model):
+    items: list[Song]
+    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+
+
 class MusicUsage(Model):
     bytes_used: int
     quota_bytes: int

@@ -105,9 +105,24 @@ def object_problem(size: int, head: bytes, min_bytes: int, max_bytes: int) -> st
 # ---------------------------------------------------------------- views and live messages
 
 
+def views(songs: list[SongRecord], caller_id: str) -> list[contracts.Song]:
+    """Response models for a page: all URLs in one cache lookup (only ready songs have any)."""
+    ready = [song for song in songs if song.status == "ready"]
+    signed = urls.signed_urls([*(song.rendition_key for song in ready), *(song.cover_key for song in ready)])
+    return [_view(song, caller_id, signed) for song in songs]
+
+
 def view(song: SongRecord, caller_id: str) -> contracts.Song:
+    return views([song], caller_id)[0]
+
+
+def detail(song: SongRecord, caller_id: str) -> contracts.SongDetail:
+    found = view(song, caller_id)
+    return contracts.SongDetail(**found.model_dump(), peaks=list(song.peaks or b"") if song.status == "ready" else [])
+
+
+def _view(song: SongRecord, caller_id: str, signed: dict[str, str]) -> contracts.Song:
     ready = song.status == "ready"
-    signed = urls.signed_urls([song.rendition_key if ready else None, song.cover_key if ready else None])
     return contracts.Song(
         song_id=song.song_id,
         owner_id=song.owner_id,
@@ -249,3 +264,32 @@ def usage(caller: Caller) -> contracts.MusicUsage:
     return contracts.MusicUsage(
         bytes_used=found.bytes_used, quota_bytes=get_settings().music_quota_bytes, song_count=found.song_count
     )
+
+
+# ---------------------------------------------------------------- the library
+
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 100
+
+
+@dataclass(frozen=True)
+class SongList:
+    items: list[contracts.Song]
+    next_token: str | None
+
+
+def library(caller: Caller, sort: str, limit: int | None, next_token: str | None) -> SongList:
+    """The caller's songs, a page at a time, in one of the library's orders."""
+    me = users.require(caller.user_id)
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    found, token = store.page(me.user_id, sort, size, next_token)
+    return SongList(views(found, me.user_id), token)
+
+
+def get_one(caller: Caller, song_id: str) -> contracts.SongDetail:
+    """One of the caller's songs (anyone else's is a 404, exactly like one that does not exist)."""
+    song = store.get(caller.user_id, song_id)
+    if song is None:
+        raise _missing()
+    return detail(song, caller.user_id)

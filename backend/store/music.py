@@ -340,3 +340,34 @@ def set_refused(song: SongRecord) -> bool:
     except TransactionFailed:
         return False
     return True
+
+
+# ---------------------------------------------------------------- the library
+
+
+def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[list[SongRecord], str | None]:
+    """One page of a person's songs: newest first ("added"), by title or by artist (then album,
+    disc, track); ``query_page`` refuses tokens of other listings."""
+    if sort == "title":
+        result = table.query_page(
+            ("gsi1pk", keys.song_title_partition(owner_id)),
+            index=keys.SONG_TITLE_INDEX,
+            limit=limit,
+            next_token=next_token,
+        )
+    elif sort == "artist":
+        result = table.query_page(
+            ("gsi3pk", keys.song_artist_partition(owner_id)),
+            index=keys.SONG_ARTIST_INDEX,
+            limit=limit,
+            next_token=next_token,
+        )
+    else:
+        result = table.query_page(
+            ("pk", keys.user_partition(owner_id)),
+            ("sk", keys.SONG_PREFIX),
+            limit=limit,
+            next_token=next_token,
+            forward=False,
+        )
+    return [song_from(item) for item in result.items if item.get("type") == SONG], result.next_token

@@ -91,6 +91,8 @@ EXPECTED = {
     ("post", "/music/uploads"),
     ("post", "/music/songs"),
     ("get", "/music/usage"),
+    ("get", "/music/songs"),
+    ("get", "/music/songs/{song_id}"),
 }
 PUBLIC = {
     ("get", "/health"),

@@ -1,4 +1,5 @@
-"""Music: a person's songs. Upload tickets, confirming an upload, and the storage used.
+"""Music: a person's songs. Upload tickets, confirming an upload, the library, one song, and the
+storage used.
 
 ``/music/uploads`` and ``/music/usage`` are static paths, matched before any
 ``/music/songs/<song_id>`` route.
@@ -6,11 +7,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from backend.api.auth import BEARER, CurrentCaller
-from backend.api.docs import responses
-from backend.contracts import MusicUploadRequest, MusicUploadTicket, MusicUsage, Song, SongConfirm
+from backend.api.docs import PathId, responses
+from backend.contracts import (
+    MusicUploadRequest,
+    MusicUploadTicket,
+    MusicUsage,
+    Song,
+    SongConfirm,
+    SongDetail,
+    SongPage,
+    SongSort,
+)
 from backend.domain import music
 
 router = Router()
@@ -62,3 +75,33 @@ def confirm(body: SongConfirm, caller: CurrentCaller) -> Song:
 )
 def usage(caller: CurrentCaller) -> MusicUsage:
     return music.usage(caller)
+
+
+@router.get(
+    "/music/songs",
+    tags=TAGS,
+    security=BEARER,
+    summary="My songs, a page at a time: newest first, by title, or by artist (then album, disc and track)",
+    responses=responses(200, SongPage, 401),
+)
+def library(
+    caller: CurrentCaller,
+    sort: Annotated[SongSort, Query(description="`added` (newest first), `title` or `artist`")] = "added",
+    limit: Annotated[int, Query(ge=1, le=music.PAGE_MAX)] = music.PAGE_DEFAULT,
+    next_token: Annotated[
+        str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
+    ] = None,
+) -> SongPage:
+    page = music.library(caller, sort, limit, next_token)
+    return SongPage(items=page.items, next=page.next_token)
+
+
+@router.get(
+    "/music/songs/<song_id>",
+    tags=TAGS,
+    security=BEARER,
+    summary="One of my songs with its waveform and a signed URL of its rendition (404 for anyone else's)",
+    responses=responses(200, SongDetail, 401, 404),
+)
+def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
+    return music.get_one(caller, song_id)
