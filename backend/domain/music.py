@@ -293,3 +293,15 @@ def get_one(caller: Caller, song_id: str) -> contracts.SongDetail:
     if song is None:
         raise _missing()
     return detail(song, caller.user_id)
+
+
+def delete(caller: Caller, song_id: str) -> None:
+    """The owner deletes a song (whatever its state); its files go on the stream."""
+    for _ in range(3):
+        song = store.get(caller.user_id, song_id)
+        if song is None:
+            raise _missing()
+        if store.delete(song):
+            publish(caller.user_id, song_id, "deleted")
+            return
+    raise Conflict("The song kept changing while it was deleted. Please try again.", code="conflict")

@@ -371,3 +371,56 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
             forward=False,
         )
     return [song_from(item) for item in result.items if item.get("type") == SONG], result.next_token
+
+
+# ---------------------------------------------------------------- deleting
+
+
+MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE})
+
+
+def delete(song: SongRecord) -> bool:
+    """Delete a song as it was read, with its content claim, giving its bytes back to the quota
+    (a refused song gave them back already), all or nothing; False when it changed meanwhile
+    (its job finished, or it is gone): read it again."""
+    operations = [
+        table.tx_delete(
+            keys.song(song.owner_id, song.song_id),
+            "attribute_exists(pk) AND #status = :status",
+            {":status": song.status},
+            {"#status": "status"},
+        )
+    ]
+    if song.status != "refused":
+        operations.append(
+            table.tx_update(
+                keys.music_usage(song.owner_id),
+                "ADD bytes_used :minus, song_count :minus_one",
+                "attribute_exists(pk)",
+                {":minus": -song.size, ":minus_one": -1},
+            )
+        )
+    if song.content_hash and song.status == "ready":
+        operations.append(
+            table.tx_delete(
+                keys.song_hash(song.owner_id, song.content_hash),
+                "attribute_not_exists(pk) OR song_id = :id",
+                {":id": song.song_id},
+            )
+        )
+    try:
+        table.transact(operations)
+    except TransactionFailed:
+        return False
+    return True
+
+
+def forget_person(owner_id: str) -> int:
+    """Delete a deleted account's songs, tickets, content claims and counter (their files go with
+    the person's prefix)."""
+    doomed = [
+        keys.key_of(item)
+        for item in table.query_all(("pk", keys.user_partition(owner_id)))
+        if item.get("type") in MUSIC_TYPES
+    ]
+    return table.batch_delete(doomed)

@@ -300,8 +300,12 @@ def tx_put(
     return {"Put": _with_condition(op, condition, values)}
 
 
-def tx_delete(key: Key, condition: str | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def tx_delete(
+    key: Key, condition: str | None = None, values: dict[str, Any] | None = None, names: dict[str, str] | None = None
+) -> dict[str, Any]:
     op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key)}
+    if names:
+        op["ExpressionAttributeNames"] = names
     return {"Delete": _with_condition(op, condition, values)}
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from backend.domain.errors import NotFound
 from backend.domain.notifications import notify
 from backend.media import objects, paths, urls
-from backend.store import keys, notifications, records, relationships, table, user_pool, users
+from backend.store import keys, music, notifications, records, relationships, table, user_pool, users
 from backend.streams import search
 
 log = logging.getLogger("lumi.streams")
@@ -90,6 +90,7 @@ def user_removed(old: Image) -> None:
     urls.forget(old.get("avatar_key"))
     objects.delete_prefix(paths.user_prefix(user_id))
     notifications.forget_person(user_id)  # notifications, count, settings, push subscriptions
+    music.forget_person(user_id)  # songs, upload tickets, content claims, the quota counter
     if old.get("relationship_id"):
         end_relationship_without(user_id, old["relationship_id"])
 

@@ -12,10 +12,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from backend.store import music as music_store
 from backend.store import notifications as notification_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades, chat, moments, notifications, search
+from backend.streams import cascades, chat, moments, music, notifications, search
 
 Image = dict[str, Any]
 
@@ -57,6 +58,8 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (TAG, "REMOVE"): lambda old, new: moments.tag_removed(old),
     (CHAT_MESSAGE, "INSERT"): lambda old, new: chat.message_inserted(new),
     (CHAT_MESSAGE, "REMOVE"): lambda old, new: chat.message_removed(old),
+    (music_store.SONG, "REMOVE"): lambda old, new: music.song_removed(old),
+    (music_store.SONG_UPLOAD, "REMOVE"): lambda old, new: music.upload_removed(old),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

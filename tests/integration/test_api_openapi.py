@@ -93,6 +93,7 @@ EXPECTED = {
     ("get", "/music/usage"),
     ("get", "/music/songs"),
     ("get", "/music/songs/{song_id}"),
+    ("delete", "/music/songs/{song_id}"),
 }
 PUBLIC = {
     ("get", "/health"),
@@ -122,6 +123,7 @@ WITHOUT_A_BODY = {
     ("delete", "/affirmations/received/{delivery_id}/heart"): 204,
     ("delete", "/dates/{date_id}"): 204,
     ("delete", "/calendar/feed"): 204,
+    ("delete", "/music/songs/{song_id}"): 204,
 }
 # The calendar feed: iCalendar, not JSON, and a 404 that says nothing (not even in JSON).
 FEED = ("get", "/calendar/{secret}.ics")

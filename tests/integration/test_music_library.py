@@ -5,6 +5,8 @@ the middle and at the end), and nobody else (a partner included, until songs are
 any of it: a 404 like a song that does not exist.
 """
 
+# ruff: noqa: F811 - the music fixtures imported from test_music_job are requested by parameter name
+
 from __future__ import annotations
 
 from typing import Any
@@ -62,7 +64,7 @@ def titles(api: Api, person: Person, sort: str, limit: int = 50) -> list[str]:
 def test_the_library_lists_in_each_order_a_page_at_a_time(
     api: Api,
     register: Register,
-    music: QueuePoller,  # noqa: F811
+    music: QueuePoller,
 ) -> None:
     ana = register("ana")
     library_of(ana, api, music)
@@ -83,7 +85,7 @@ def test_the_library_lists_in_each_order_a_page_at_a_time(
 def test_a_token_continues_only_its_own_listing(
     api: Api,
     register: Register,
-    music: QueuePoller,  # noqa: F811
+    music: QueuePoller,
 ) -> None:
     ana, ben = register("ana"), register("ben")
     library_of(ana, api, music)
@@ -112,7 +114,7 @@ def json_fields(body: dict[str, Any]) -> str:
 def test_a_refused_song_is_listed_by_date_added_only(
     api: Api,
     register: Register,
-    music: QueuePoller,  # noqa: F811
+    music: QueuePoller,
 ) -> None:
     ana = register("ana")
     ok = add_song(api, ana, make_song("mp3", seconds=1, frequency=500), file_name="fine.mp3")
@@ -132,7 +134,7 @@ def test_one_song_with_its_waveform_and_rendition_and_nobody_elses(
     api: Api,
     register: Register,
     couple: MakeCouple,
-    music: QueuePoller,  # noqa: F811
+    music: QueuePoller,
 ) -> None:
     ana, ben, _ = couple()
     stranger = register("cleo")
@@ -157,7 +159,7 @@ def test_one_song_with_its_waveform_and_rendition_and_nobody_elses(
 def test_the_rendition_answers_range_requests_at_the_start_middle_and_end(
     api: Api,
     register: Register,
-    music: QueuePoller,  # noqa: F811
+    music: QueuePoller,
 ) -> None:
     ana = register("ana")
     song = add_song(api, ana, make_song("wav", seconds=3, frequency=520))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 
@@ -105,3 +106,16 @@ def library(
 )
 def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
     return music.get_one(caller, song_id)
+
+
+@router.delete(
+    "/music/songs/<song_id>",
+    status_code=204,
+    tags=TAGS,
+    security=BEARER,
+    summary="Delete one of my songs with its files, giving its storage back (404 for anyone else's)",
+    responses=responses(204, None, 401, 404, 409, description="Deleted"),
+)
+def delete_song(song_id: PathId, caller: CurrentCaller) -> Response[None]:
+    music.delete(caller, song_id)
+    return Response(status_code=204)
