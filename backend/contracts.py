@@ -938,6 +938,14 @@ class SongDetail(Song):
     )
 
 
+class SongUpdate(Model):
+    """The owner changes who can hear a song (a field left out stays)."""
+
+    visibility: SongVisibility | None = Field(
+        default=None, description="`private` (only me) or `partner` (my partner can play it too; a ready song)."
+    )
+
+
 # How the library lists songs: newest first, or A→Z by title, or by artist (then album,
 # disc and track). Case and accents do not change the order.
 SongSort = Literal["added", "title", "artist"]

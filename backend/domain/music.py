@@ -17,6 +17,7 @@ another person's song is not even read (a 404, like one that does not exist).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 
 from backend import contracts
 from backend.contracts import SongChange, SongChangedMessage
-from backend.domain.errors import Conflict, NotFound, ValidationFailed
+from backend.domain import tenancy
+from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.domain.models import Caller
 from backend.domain.music_jobs import SongJob, enqueue
 from backend.media import audio, objects, paths, urls
@@ -32,7 +34,7 @@ from backend.realtime.publisher import try_publish
 from backend.realtime.topics import Channel, user_topic
 from backend.settings import get_settings
 from backend.store import music as store
-from backend.store import records, users
+from backend.store import records, relationships, users
 from backend.store.music import SongRecord, SongUpload
 
 log = logging.getLogger("lumi.music")
@@ -280,19 +282,76 @@ class SongList:
 
 
 def library(caller: Caller, sort: str, limit: int | None, next_token: str | None) -> SongList:
-    """The caller's songs, a page at a time, in one of the library's orders."""
+    """The caller's songs and those their partner shares with them, a page at a time, in one of
+    the library's orders. (A copy left from a couple that split is not shown: its clean-up on
+    the stream may not have run yet.)"""
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     found, token = store.page(me.user_id, sort, size, next_token)
-    return SongList(views(found, me.user_id), token)
+    visible = [
+        song
+        for song in found
+        if not song.is_copy or (song.shared_rel == me.relationship_id and song.shared_with == me.user_id)
+    ]
+    return SongList(views(visible, me.user_id), token)
+
+
+def _readable(caller: Caller, song_id: str) -> SongRecord:
+    """The song as the caller may hear it: their own, or their partner's shared with them now
+    (read from the original, never from the listing copy); anything else is ``NotFound``."""
+    listed = store.get_listed(caller.user_id, song_id)
+    if listed is None:
+        raise _missing()
+    if not listed.is_copy:
+        return listed
+    me = users.require(caller.user_id)
+    original = store.get(listed.owner_id, song_id)
+    if original is None:
+        raise _missing()
+    tenancy.shared_song(me, original.visibility, original.shared_rel, original.shared_with)
+    return original
 
 
 def get_one(caller: Caller, song_id: str) -> contracts.SongDetail:
-    """One of the caller's songs (anyone else's is a 404, exactly like one that does not exist)."""
+    """One of the caller's songs, or one shared with them (anyone else's is a 404, exactly like
+    one that does not exist)."""
+    return detail(_readable(caller, song_id), caller.user_id)
+
+
+def update(caller: Caller, song_id: str, visibility: str | None) -> contracts.Song:
+    """The owner shares a song with their partner, or makes it private again."""
     song = store.get(caller.user_id, song_id)
     if song is None:
-        raise _missing()
-    return detail(song, caller.user_id)
+        _readable(caller, song_id)  # a 404, unless it is the partner's song shared with the caller
+        raise Forbidden("Only the person who uploaded this song can change it.")
+    if visibility is None or (visibility == "private" and song.visibility == "private"):
+        return view(song, caller.user_id)
+    me = users.require(caller.user_id)
+    now = records.now()
+    if song.visibility == "partner":
+        if visibility == "partner" and song.shared_rel == me.relationship_id:
+            return view(song, caller.user_id)
+        if not store.unshare(song, now):
+            raise Conflict("The song changed meanwhile. Please try again.", code="conflict")
+        if song.shared_with:
+            publish(song.shared_with, song_id, "deleted")
+        song = dataclasses.replace(song, visibility="private", shared_rel=None, shared_with=None, updated_at=now)
+    if visibility == "partner":
+        if song.status != "ready":
+            raise Conflict("A song can be shared once it is ready to play.", code="song_not_ready")
+        if not me.relationship_id:
+            raise Conflict("You need a partner to share songs.", code="not_paired")
+        relationship = relationships.get_relationship(me.relationship_id)
+        if relationship is None or me.user_id not in relationship.partner_ids:
+            raise Conflict("You need a partner to share songs.", code="not_paired")
+        partner_id = relationship.partner_of(me.user_id)
+        store.share(song, partner_id, relationship.relationship_id, now)
+        song = dataclasses.replace(
+            song, visibility="partner", shared_rel=relationship.relationship_id, shared_with=partner_id, updated_at=now
+        )
+        publish(partner_id, song_id, "created")
+    publish(caller.user_id, song_id, "updated")
+    return view(song, caller.user_id)
 
 
 def delete(caller: Caller, song_id: str) -> None:

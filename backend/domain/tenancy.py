@@ -46,3 +46,15 @@ def couple_item(caller: UserProfile, item_relationship_id: str | None) -> str:
     if not caller.relationship_id or item_relationship_id != caller.relationship_id:
         raise NotFound()
     return item_relationship_id
+
+
+def shared_song(caller: UserProfile, visibility: str, shared_rel: str | None, shared_with: str | None) -> None:
+    """A partner's song is audible to the caller only while it is shared with them in the
+    couple they are in now (a split ends it at once, before any clean-up has run)."""
+    if (
+        visibility != "partner"
+        or not caller.relationship_id
+        or shared_rel != caller.relationship_id
+        or shared_with != caller.user_id
+    ):
+        raise NotFound("We could not find that song.")

@@ -61,6 +61,9 @@ Song                  USER#{owner_id}         SONG#{song_id}               gsi1p
                                                                            #{track:04}#{id} (none while refused)
 MusicUsage            USER#{owner_id}         MUSICUSAGE                   — (bytes_used, song_count: the quota)
 SongHash              USER#{owner_id}         SONGHASH#{sha256}            — (song_id: the one song of this content)
+SharedSong            USER#{partner_id}       SONG#{song_id}               the partner's listing copy: gsi1/gsi3 as a
+                                                                           Song's, keyed by the partner; tenant key
+                                                                           (SHAREDSONG); owner_id, shared_rel
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -130,6 +133,10 @@ my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE        
 my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
 my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
 do I have this file already (dedup)      USER#{me} / SONGHASH#{sha256}                  GetItem; Put cond. in Tx
+songs my partner shares with me, listed  the same listings as mine (their SharedSong       Query (with mine)
+                                         copies live in my partition and indexes)
+share / unshare a song                   USER#{owner} / SONG#{id} + USER#{partner} /    Tx (update, put/delete,
+                                         SONG#{id}                                      checks)
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -183,6 +190,13 @@ Rules that keep this true:
 * A person's ``MusicUsage.bytes_used`` moves only in the transactions that put (``ADD`` under
   ``bytes_used <= quota - size``), refuse or delete a song (``ADD -size`` under the song's
   state), so it always equals the sum of their songs' originals.
+* Sharing a song with the partner writes, in one transaction, the original's ``visibility``,
+  ``shared_rel`` and ``shared_with`` and a ``SharedSong`` copy in the partner's partition (so
+  their library lists it among their own songs in every order). The copy only lists: every
+  read of a song checks the original against the caller's current relationship
+  (``tenancy.shared_song``), so a split ends access at once; the copy carries the tenant key,
+  so the split's cascade deletes it, and its REMOVE record makes the original private again
+  (only if still shared in that relationship and no copy is back).
 * One song per person and content: the ``SongHash`` claim (SHA-256 of the original) is put
   under ``attribute_not_exists`` in the transaction that makes a song ready, and deleted with
   the song; a second upload of the same file is refused by the music job.

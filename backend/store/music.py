@@ -8,6 +8,7 @@ and the counter always equals the sum of the person's originals.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,8 @@ SONG = "Song"
 SONG_UPLOAD = "SongUpload"
 MUSIC_USAGE = "MusicUsage"
 SONG_HASH = "SongHash"
+# The partner's listing copy of a song shared with them (the truth stays on the original).
+SHARED_SONG = "SharedSong"
 
 QUOTA_EXCEEDED = "quota_exceeded"
 
@@ -64,6 +67,9 @@ class SongRecord:
     peaks: bytes | None = None  # the waveform: PEAK_COUNT values of 0-255
     content_hash: str | None = None  # SHA-256 of the original, once checked
     expires_at: int | None = None  # a refused song goes after a while
+    shared_rel: str | None = None  # visibility "partner": the relationship it was shared in
+    shared_with: str | None = None  # … and the partner it was shared with
+    is_copy: bool = False  # read from the partner's listing copy, not the original
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -159,6 +165,8 @@ def song_item(song: SongRecord) -> Item:
         "peaks": song.peaks,
         "content_hash": song.content_hash,
         "expires_at": song.expires_at,
+        "shared_rel": song.shared_rel,
+        "shared_with": song.shared_with,
     }
     if song.status != "refused":
         item.update(
@@ -211,6 +219,9 @@ def song_from(item: Item) -> SongRecord:
         peaks=_bytes(item.get("peaks")),
         content_hash=item.get("content_hash"),
         expires_at=_int(item.get("expires_at")),
+        shared_rel=item.get("shared_rel"),
+        shared_with=item.get("shared_with"),
+        is_copy=item.get("type") == SHARED_SONG,
     )
 
 
@@ -370,13 +381,14 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
             next_token=next_token,
             forward=False,
         )
-    return [song_from(item) for item in result.items if item.get("type") == SONG], result.next_token
+    listed = [song_from(item) for item in result.items if item.get("type") in (SONG, SHARED_SONG)]
+    return listed, result.next_token
 
 
 # ---------------------------------------------------------------- deleting
 
 
-MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE})
+MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE, SHARED_SONG})
 
 
 def delete(song: SongRecord) -> bool:
@@ -400,6 +412,8 @@ def delete(song: SongRecord) -> bool:
                 {":minus": -song.size, ":minus_one": -1},
             )
         )
+    if song.visibility == "partner" and song.shared_with:
+        operations.append(table.tx_delete(keys.song(song.shared_with, song.song_id)))
     if song.content_hash and song.status == "ready":
         operations.append(
             table.tx_delete(
@@ -424,3 +438,105 @@ def forget_person(owner_id: str) -> int:
         if item.get("type") in MUSIC_TYPES
     ]
     return table.batch_delete(doomed)
+
+
+# ---------------------------------------------------------------- sharing with the partner
+
+
+def shared_copy_item(song: SongRecord, partner_id: str, relationship_id: str) -> Item:
+    """What the partner's library lists of a song shared with them: the song's own fields under
+    the partner's keys and sort indexes, with the tenant key (a split deletes it)."""
+    item = song_item(song)
+    for private in ("peaks", "content_hash", "file_name", "expires_at"):
+        item.pop(private, None)
+    item.update(keys.song(partner_id, song.song_id))
+    item.update(
+        keys.song_index_keys(
+            partner_id, song.song_id, song.title, song.artist, song.album, song.disc_number, song.track_number
+        )
+    )
+    item.update(keys.tenant_key(relationship_id, "SHAREDSONG", song.song_id))
+    item.update({"type": SHARED_SONG, "shared_rel": relationship_id, "shared_with": partner_id})
+    return item
+
+
+def get_listed(user_id: str, song_id: str) -> SongRecord | None:
+    """What a person's library holds under this id: their own song, or a copy shared with them."""
+    item = table.get(keys.song(user_id, song_id))
+    return song_from(item) if item and item.get("type") in (SONG, SHARED_SONG) else None
+
+
+def share(song: SongRecord, partner_id: str, relationship_id: str, at: datetime) -> None:
+    """Share a ready private song with the partner: the original says so and the partner's copy
+    appears, together, while both are still in this relationship. Raises ``Conflict``."""
+    shared = dataclasses.replace(
+        song, visibility="partner", shared_rel=relationship_id, shared_with=partner_id, updated_at=at
+    )
+    try:
+        table.transact(
+            [
+                table.tx_update(
+                    keys.song(song.owner_id, song.song_id),
+                    "SET visibility = :partner, shared_rel = :rel, shared_with = :with, updated_at = :at",
+                    "attribute_exists(pk) AND #status = :ready AND visibility = :private",
+                    {
+                        ":partner": "partner",
+                        ":rel": relationship_id,
+                        ":with": partner_id,
+                        ":at": records.stored_time(at),
+                        ":ready": "ready",
+                        ":private": "private",
+                    },
+                    {"#status": "status"},
+                ),
+                table.tx_put(shared_copy_item(shared, partner_id, relationship_id), "attribute_not_exists(pk)"),
+                table.tx_check(keys.relationship(relationship_id), "attribute_exists(pk)"),
+                table.tx_check(keys.profile(song.owner_id), "relationship_id = :rel", {":rel": relationship_id}),
+                table.tx_check(keys.profile(partner_id), "relationship_id = :rel", {":rel": relationship_id}),
+            ]
+        )
+    except TransactionFailed as failure:
+        if failure.failed(2) or failure.failed(3) or failure.failed(4):
+            raise Conflict("You need a partner to share songs.", code="not_paired") from failure
+        raise Conflict("The song changed meanwhile. Please try again.", code="conflict") from failure
+
+
+def unshare(song: SongRecord, at: datetime) -> bool:
+    """Make a shared song private again and take the partner's copy away, together; False when
+    it was not shared as read (changed meanwhile)."""
+    operations = [
+        table.tx_update(
+            keys.song(song.owner_id, song.song_id),
+            "SET visibility = :private, updated_at = :at REMOVE shared_rel, shared_with",
+            "attribute_exists(pk) AND visibility = :partner AND shared_rel = :rel",
+            {":private": "private", ":at": records.stored_time(at), ":partner": "partner", ":rel": song.shared_rel},
+        )
+    ]
+    if song.shared_with:
+        operations.append(table.tx_delete(keys.song(song.shared_with, song.song_id)))
+    try:
+        table.transact(operations)
+    except TransactionFailed:
+        return False
+    return True
+
+
+def share_ended(owner_id: str, song_id: str, partner_id: str, relationship_id: str) -> bool:
+    """The partner's copy went (a split, an unshare, a deletion): the original is private again,
+    if it is still shared in that relationship and no copy is back (a replayed record, a share
+    made again since, or a share in a later couple is left alone)."""
+    try:
+        table.transact(
+            [
+                table.tx_update(
+                    keys.song(owner_id, song_id),
+                    "SET visibility = :private REMOVE shared_rel, shared_with",
+                    "attribute_exists(pk) AND shared_rel = :rel",
+                    {":private": "private", ":rel": relationship_id},
+                ),
+                table.tx_check(keys.song(partner_id, song_id), "attribute_not_exists(pk)"),
+            ]
+        )
+    except TransactionFailed:
+        return False
+    return True

@@ -60,6 +60,7 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (CHAT_MESSAGE, "REMOVE"): lambda old, new: chat.message_removed(old),
     (music_store.SONG, "REMOVE"): lambda old, new: music.song_removed(old),
     (music_store.SONG_UPLOAD, "REMOVE"): lambda old, new: music.upload_removed(old),
+    (music_store.SHARED_SONG, "REMOVE"): lambda old, new: music.shared_copy_removed(old),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

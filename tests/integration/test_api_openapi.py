@@ -94,6 +94,7 @@ EXPECTED = {
     ("get", "/music/songs"),
     ("get", "/music/songs/{song_id}"),
     ("delete", "/music/songs/{song_id}"),
+    ("patch", "/music/songs/{song_id}"),
 }
 PUBLIC = {
     ("get", "/health"),

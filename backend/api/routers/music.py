@@ -24,6 +24,7 @@ from backend.contracts import (
     SongDetail,
     SongPage,
     SongSort,
+    SongUpdate,
 )
 from backend.domain import music
 
@@ -82,7 +83,8 @@ def usage(caller: CurrentCaller) -> MusicUsage:
     "/music/songs",
     tags=TAGS,
     security=BEARER,
-    summary="My songs, a page at a time: newest first, by title, or by artist (then album, disc and track)",
+    summary="My songs and those my partner shares with me, a page at a time: newest first, by title, or by "
+    "artist (then album, disc and track)",
     responses=responses(200, SongPage, 401),
 )
 def library(
@@ -101,11 +103,24 @@ def library(
     "/music/songs/<song_id>",
     tags=TAGS,
     security=BEARER,
-    summary="One of my songs with its waveform and a signed URL of its rendition (404 for anyone else's)",
+    summary="One of my songs, or one my partner shares with me, with its waveform and a signed URL of its "
+    "rendition (404 for anyone else's)",
     responses=responses(200, SongDetail, 401, 404),
 )
 def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
     return music.get_one(caller, song_id)
+
+
+@router.patch(
+    "/music/songs/<song_id>",
+    tags=TAGS,
+    security=BEARER,
+    summary="Share my song with my partner, or make it private again (403 for my partner's; 409 `not_paired`, "
+    "`song_not_ready`)",
+    responses=responses(200, Song, 401, 403, 404, 409),
+)
+def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Song:
+    return music.update(caller, song_id, body.visibility)
 
 
 @router.delete(
