@@ -165,8 +165,8 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLISHER"] == "iot"
     statements = _publish_statements(template)
     # the API, presence cleanup, stream handlers, notification sender, media job, affirmations
-    # and date reminder senders
-    assert len(statements) == 7
+    # and date reminder senders, music job
+    assert len(statements) == 8
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
         assert resource.endswith(":topic/lumi/test/*"), resource
@@ -296,6 +296,25 @@ def test_the_stream_handler_has_room_and_time_for_ffmpeg_thumbnails(synthesized)
     assert "LUMI_FFMPEG_PATH" not in props["Environment"]["Variables"]
 
 
+def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
+    template, _ = synthesized
+    music_id, music = _function_with_handler(template, "backend.jobs.music.handler")
+    props = music["Properties"]
+    assert props["Timeout"] == 300 and props["MemorySize"] >= 2048 and props["EphemeralStorage"] == {"Size": 2048}
+    (mapping,) = [
+        m
+        for m in resources_of(template, "AWS::Lambda::EventSourceMapping")
+        if m["Properties"]["FunctionName"] == {"Ref": music_id}
+    ]
+    assert "Music" in json.dumps(mapping["Properties"]["EventSourceArn"])
+    assert mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
+    queues = {q["Properties"]["QueueName"]: q for q in resources_of(template, "AWS::SQS::Queue")}
+    assert queues["lumi-test-music"]["Properties"]["VisibilityTimeout"] == 6 * 300
+    _, api = _function_with_handler(template, "backend.api.app.handler")
+    assert "LUMI_QUEUE_URL_MUSIC" in api["Properties"]["Environment"]["Variables"]
+
+
 def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_handler():
     from aws_cdk.assertions import Template
 
@@ -307,7 +326,7 @@ def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_hand
     assembly = build(stage="test", app_origins=["https://app.example"], context={"ffmpegLayerArn": layer_arn}).synth()
     template = Template.from_json(assembly.get_stack_by_name("Lumi-test").template)
     # then
-    for handler in ("backend.api.app.handler", "backend.streams.handler.handler"):
+    for handler in ("backend.api.app.handler", "backend.streams.handler.handler", "backend.jobs.music.handler"):
         _, function = _function_with_handler(template, handler)
         assert function["Properties"]["Layers"] == [layer_arn]
         assert function["Properties"]["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/bin/ffmpeg"
