@@ -946,9 +946,9 @@ class SongUpdate(Model):
     )
 
 
-# How the library lists songs: newest first, or A→Z by title, or by artist (then album,
-# disc and track). Case and accents do not change the order.
-SongSort = Literal["added", "title", "artist"]
+# How the library lists songs: newest first, or A→Z by title, by artist (then album, disc and
+# track), or by album (then its artist, disc and track). Case and accents do not change the order.
+SongSort = Literal["added", "title", "artist", "album"]
 
 
 class SongPage(Model):

@@ -58,10 +58,13 @@ Song                  USER#{owner_id}         SONG#{song_id}               gsi1p
                                                                            gsi1sk={fold(title)}#{fold(artist)}#{id};
                                                                            gsi3pk=SONGS#{owner}#ARTIST, gsi3sk=
                                                                            {fold(artist)}#{fold(album)}#{disc:03}
-                                                                           #{track:04}#{id} (none while refused)
+                                                                           #{track:04}#{id}; gsi4pk=SONGS#{owner}#ALBUM,
+                                                                           gsi4sk={fold(album)}#{fold(album_artist)}
+                                                                           #{disc:03}#{track:04}#{id} (none of them
+                                                                           while refused)
 MusicUsage            USER#{owner_id}         MUSICUSAGE                   — (bytes_used, song_count: the quota)
 SongHash              USER#{owner_id}         SONGHASH#{sha256}            — (song_id: the one song of this content)
-SharedSong            USER#{partner_id}       SONG#{song_id}               the partner's listing copy: gsi1/gsi3 as a
+SharedSong            USER#{partner_id}       SONG#{song_id}               the partner's listing copy: gsi1/3/4 as a
                                                                            Song's, keyed by the partner; tenant key
                                                                            (SHAREDSONG); owner_id, shared_rel
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
@@ -131,6 +134,7 @@ one of my songs                          USER#{me} / SONG#{id}                  
 my songs by date added, newest first     USER#{me}, sk begins_with SONG#                Query backwards
 my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE                Query
 my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
+my songs by album (then disc, track)     gsi4: gsi4pk = SONGS#{me}#ALBUM                Query
 my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
 do I have this file already (dedup)      USER#{me} / SONGHASH#{sha256}                  GetItem; Put cond. in Tx
 songs my partner shares with me, listed  the same listings as mine (their SharedSong       Query (with mine)
@@ -184,7 +188,8 @@ Rules that keep this true:
 * Songs belong to a person, not the couple: no tenant key (a split leaves them), and an
   account deletion takes them with the person's partition. Song ids are time-ordered, so
   "date added" is the base table's order; each other order (title, artist) is an index whose
-  partition names the order (``SONGS#{owner}#TITLE``), sharing the overloaded gsi1 and gsi3.
+  partition names the order (``SONGS#{owner}#TITLE``), sharing the overloaded gsi1 and gsi3;
+  gsi4 (songs by album) is the music's own.
   Sort keys are folded (:func:`sort_text`: no case, no accents) and end with the id, so they
   are unique and stable. A refused song carries none of them (it lists only by date added).
 * A person's ``MusicUsage.bytes_used`` moves only in the transactions that put (``ADD`` under
@@ -501,7 +506,8 @@ SONG_PREFIX = "SONG#"
 SONG_UPLOAD_PREFIX = "SONGUPLOAD#"
 SONG_TITLE_INDEX = "gsi1"
 SONG_ARTIST_INDEX = "gsi3"
-SONG_INDEX_ATTRIBUTES = ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk")
+SONG_ALBUM_INDEX = "gsi4"
+SONG_INDEX_ATTRIBUTES = ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk")
 SORT_TEXT_MAX = 80
 # Sorts after every letter and digit: where a song without an artist (or album) goes.
 UNKNOWN_SORTS_LAST = "~"
@@ -540,6 +546,10 @@ def song_artist_partition(owner_id: str) -> str:
     return f"SONGS#{owner_id}#ARTIST"
 
 
+def song_album_partition(owner_id: str) -> str:
+    return f"SONGS#{owner_id}#ALBUM"
+
+
 def song_index_keys(
     owner_id: str,
     song_id: str,
@@ -548,8 +558,10 @@ def song_index_keys(
     album: str | None,
     disc_number: int | None,
     track_number: int | None,
+    album_artist: str | None = None,
 ) -> Key:
-    """gsi1 (by title) and gsi3 (by artist, then album, disc and track) attributes of a song
+    """gsi1 (by title), gsi3 (by artist, then album, disc and track) and gsi4 (by album, then its
+    artist, disc and track) attributes of a song
     (a refused song has none: :data:`SONG_INDEX_ATTRIBUTES` are removed)."""
     disc = min(max(disc_number or 0, 0), 999)
     track = min(max(track_number or 0, 0), 9999)
@@ -558,4 +570,6 @@ def song_index_keys(
         "gsi1sk": f"{sort_text(title)}#{sort_text(artist)}#{song_id}",
         "gsi3pk": song_artist_partition(owner_id),
         "gsi3sk": f"{sort_text(artist)}#{sort_text(album)}#{disc:03d}#{track:04d}#{song_id}",
+        "gsi4pk": song_album_partition(owner_id),
+        "gsi4sk": f"{sort_text(album)}#{sort_text(album_artist or artist)}#{disc:03d}#{track:04d}#{song_id}",
     }

@@ -178,6 +178,7 @@ def song_item(song: SongRecord) -> Item:
                 song.album,
                 song.disc_number,
                 song.track_number,
+                song.album_artist,
             )
         )
     return item
@@ -357,8 +358,9 @@ def set_refused(song: SongRecord) -> bool:
 
 
 def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[list[SongRecord], str | None]:
-    """One page of a person's songs: newest first ("added"), by title or by artist (then album,
-    disc, track); ``query_page`` refuses tokens of other listings."""
+    """One page of a person's songs: newest first ("added"), by title, by artist (then album,
+    disc, track) or by album (then its artist, disc, track); ``query_page`` refuses tokens of
+    other listings."""
     if sort == "title":
         result = table.query_page(
             ("gsi1pk", keys.song_title_partition(owner_id)),
@@ -370,6 +372,13 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
         result = table.query_page(
             ("gsi3pk", keys.song_artist_partition(owner_id)),
             index=keys.SONG_ARTIST_INDEX,
+            limit=limit,
+            next_token=next_token,
+        )
+    elif sort == "album":
+        result = table.query_page(
+            ("gsi4pk", keys.song_album_partition(owner_id)),
+            index=keys.SONG_ALBUM_INDEX,
             limit=limit,
             next_token=next_token,
         )
@@ -452,7 +461,14 @@ def shared_copy_item(song: SongRecord, partner_id: str, relationship_id: str) ->
     item.update(keys.song(partner_id, song.song_id))
     item.update(
         keys.song_index_keys(
-            partner_id, song.song_id, song.title, song.artist, song.album, song.disc_number, song.track_number
+            partner_id,
+            song.song_id,
+            song.title,
+            song.artist,
+            song.album,
+            song.disc_number,
+            song.track_number,
+            song.album_artist,
         )
     )
     item.update(keys.tenant_key(relationship_id, "SHAREDSONG", song.song_id))

@@ -75,6 +75,8 @@ def test_the_library_lists_in_each_order_a_page_at_a_time(
     assert titles(api, ana, "title", limit=1) == ["Apple Tree", "banana", "Éclair", "zebra crossing"]
     # by artist, then album and track; a song without an artist last
     assert titles(api, ana, "artist", limit=2) == ["Apple Tree", "Éclair", "zebra crossing", "banana"]
+    # by album, then its artist, disc and track; a song without an album last
+    assert titles(api, ana, "album", limit=3) == ["Apple Tree", "Éclair", "zebra crossing", "banana"]
     status, page = api.get("/music/songs", token=ana.access_token)
     assert status == 200 and page["next"] is None
     first = page["items"][0]
@@ -127,7 +129,7 @@ def test_a_refused_song_is_listed_by_date_added_only(
         (ok["song_id"], "ready"),
     ]
     assert page["items"][0]["refused_reason"] and page["items"][0]["stream_url"] is None
-    assert titles(api, ana, "title") == ["fine"] and titles(api, ana, "artist") == ["fine"]
+    assert titles(api, ana, "title") == titles(api, ana, "artist") == titles(api, ana, "album") == ["fine"]
 
 
 def test_one_song_with_its_waveform_and_rendition_and_nobody_elses(

@@ -83,6 +83,10 @@ def test_song_index_keys_order_by_title_and_by_artist_album_disc_track() -> None
     found = keys.song_index_keys("u1", "s1", "Hello", "Adele", "25", 1, 1)
     assert found["gsi1pk"] == "SONGS#u1#TITLE" and found["gsi1sk"] == "hello#adele#s1"
     assert found["gsi3pk"] == "SONGS#u1#ARTIST" and found["gsi3sk"] == "adele#25#001#0001#s1"
+    assert found["gsi4pk"] == "SONGS#u1#ALBUM" and found["gsi4sk"] == "25#adele#001#0001#s1"
+    # an album is sorted by its album artist when it has one (a compilation stays together)
+    various = keys.song_index_keys("u1", "s2", "t", "Someone", "Hits", 2, 7, album_artist="Various Artists")
+    assert various["gsi4sk"] == "hits#various artists#002#0007#s2"
     ordered = [
         artist_key("Adele", "21", 1, 2, "a"),
         artist_key("Adele", "21", 1, 10, "b"),

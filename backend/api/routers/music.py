@@ -84,12 +84,12 @@ def usage(caller: CurrentCaller) -> MusicUsage:
     tags=TAGS,
     security=BEARER,
     summary="My songs and those my partner shares with me, a page at a time: newest first, by title, or by "
-    "artist (then album, disc and track)",
+    "artist (then album, disc and track) or by album (then disc and track)",
     responses=responses(200, SongPage, 401),
 )
 def library(
     caller: CurrentCaller,
-    sort: Annotated[SongSort, Query(description="`added` (newest first), `title` or `artist`")] = "added",
+    sort: Annotated[SongSort, Query(description="`added` (newest first), `title`, `artist` or `album`")] = "added",
     limit: Annotated[int, Query(ge=1, le=music.PAGE_MAX)] = music.PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
