@@ -938,9 +938,24 @@ class SongDetail(Song):
     )
 
 
-class SongUpdate(Model):
-    """The owner changes who can hear a song (a field left out stays)."""
+SONG_TEXT_MAX = 200
+SongTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SONG_TEXT_MAX)]
+# Empty clears the field.
+SongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SONG_TEXT_MAX)]
 
+
+class SongUpdate(Model):
+    """The owner changes a ready song's details or who can hear it. A field left out stays; an
+    empty text or a null number clears it (the title cannot be cleared)."""
+
+    title: SongTitle | None = None
+    artist: SongText | None = None
+    album: SongText | None = None
+    album_artist: SongText | None = None
+    track_number: int | None = Field(default=None, ge=1, le=9999)
+    disc_number: int | None = Field(default=None, ge=1, le=999)
+    year: int | None = Field(default=None, ge=1000, le=2999)
+    genre: SongText | None = None
     visibility: SongVisibility | None = Field(
         default=None, description="`private` (only me) or `partner` (my partner can play it too; a ready song)."
     )

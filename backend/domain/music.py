@@ -318,14 +318,55 @@ def get_one(caller: Caller, song_id: str) -> contracts.SongDetail:
     return detail(_readable(caller, song_id), caller.user_id)
 
 
-def update(caller: Caller, song_id: str, visibility: str | None) -> contracts.Song:
-    """The owner shares a song with their partner, or makes it private again."""
+DETAIL_FIELDS = ("title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre")
+
+
+def check_text(value: str, field: str) -> str:
+    """Song details are shown to a partner: printable text only."""
+    if any(not ch.isprintable() for ch in value):
+        raise ValidationFailed({field: "Use letters, digits, spaces and punctuation only."})
+    return value
+
+
+def update(caller: Caller, song_id: str, changes: dict[str, object]) -> contracts.Song:
+    """The owner changes a ready song's details (``changes``: only the fields sent; "" or None
+    clears one), shares it with their partner or makes it private again."""
     song = store.get(caller.user_id, song_id)
     if song is None:
         _readable(caller, song_id)  # a 404, unless it is the partner's song shared with the caller
         raise Forbidden("Only the person who uploaded this song can change it.")
+    details = {name: changes[name] for name in DETAIL_FIELDS if name in changes}
+    if details:
+        song = _change_details(caller, song, details)
+    visibility = changes.get("visibility")
     if visibility is None or (visibility == "private" and song.visibility == "private"):
         return view(song, caller.user_id)
+    return _change_visibility(caller, song, str(visibility))
+
+
+def _change_details(caller: Caller, song: SongRecord, details: dict[str, object]) -> SongRecord:
+    if song.status != "ready":
+        raise Conflict("A song's details can be changed once it is ready to play.", code="song_not_ready")
+    if "title" in details and details["title"] is None:
+        raise ValidationFailed({"title": "A song needs a title."})
+    for name, value in details.items():
+        if isinstance(value, str):
+            check_text(value, name)
+    cleaned = {name: (value if value != "" else None) for name, value in details.items()}
+    me = users.require(caller.user_id)
+    changed = dataclasses.replace(song, **cleaned, updated_at=records.now())  # type: ignore[arg-type]
+    if changed == dataclasses.replace(song, updated_at=changed.updated_at):
+        return song
+    if not store.update_details(song, changed, me.relationship_id):
+        raise Conflict("The song changed meanwhile. Please try again.", code="conflict")
+    publish(caller.user_id, song.song_id, "updated")
+    if changed.visibility == "partner" and changed.shared_with and changed.shared_rel == me.relationship_id:
+        publish(changed.shared_with, song.song_id, "updated")
+    return changed
+
+
+def _change_visibility(caller: Caller, song: SongRecord, visibility: str) -> contracts.Song:
+    song_id = song.song_id
     me = users.require(caller.user_id)
     now = records.now()
     if song.visibility == "partner":

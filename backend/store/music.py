@@ -476,6 +476,29 @@ def shared_copy_item(song: SongRecord, partner_id: str, relationship_id: str) ->
     return item
 
 
+def update_details(seen: SongRecord, changed: SongRecord, partner_rel: str | None) -> bool:
+    """Store a ready song's new details (``changed``) if it is still as it was read (``seen``),
+    with its sort keys, and the partner's copy when it is shared in ``partner_rel`` (the couple
+    the owner is in now), together; False when it changed meanwhile."""
+    operations = [
+        table.tx_put(
+            song_item(changed),
+            "attribute_exists(pk) AND #status = :ready AND updated_at = :seen",
+            {":ready": "ready", ":seen": records.stored_time(seen.updated_at or seen.created_at)},
+            {"#status": "status"},
+        )
+    ]
+    if changed.visibility == "partner" and changed.shared_with and changed.shared_rel == partner_rel:
+        operations.append(
+            table.tx_put(shared_copy_item(changed, changed.shared_with, partner_rel), "attribute_exists(pk)")
+        )
+    try:
+        table.transact(operations)
+    except TransactionFailed:
+        return False
+    return True
+
+
 def get_listed(user_id: str, song_id: str) -> SongRecord | None:
     """What a person's library holds under this id: their own song, or a copy shared with them."""
     item = table.get(keys.song(user_id, song_id))

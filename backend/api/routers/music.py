@@ -115,12 +115,12 @@ def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
     "/music/songs/<song_id>",
     tags=TAGS,
     security=BEARER,
-    summary="Share my song with my partner, or make it private again (403 for my partner's; 409 `not_paired`, "
-    "`song_not_ready`)",
+    summary="Change my song's details, share it with my partner or make it private again (403 for my partner's; "
+    "409 `not_paired`, `song_not_ready`)",
     responses=responses(200, Song, 401, 403, 404, 409),
 )
 def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Song:
-    return music.update(caller, song_id, body.visibility)
+    return music.update(caller, song_id, {name: getattr(body, name) for name in body.model_fields_set})
 
 
 @router.delete(
