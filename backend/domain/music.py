@@ -247,6 +247,11 @@ def confirm(caller: Caller, song_id: str) -> contracts.Song:
     )
     try:
         store.create(song, settings.music_quota_bytes)
+    except NotFound:
+        existing = store.get(me.user_id, song_id)  # a confirm sent twice at once: the other one made it
+        if existing is None:
+            raise
+        return view(existing, me.user_id)
     except Conflict as conflict:
         if conflict.code == store.QUOTA_EXCEEDED:
             _discard(me.user_id, song_id)
