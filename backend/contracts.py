@@ -971,6 +971,35 @@ class SongPage(Model):
     next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
 
 
+class Album(Model):
+    album_id: str = Field(description="Opaque: names the album in `/music/albums/{album_id}/songs`.")
+    name: str
+    artist: str | None = Field(default=None, description="The album artist (else the first song's artist).")
+    year: int | None = None
+    song_count: int
+    cover_url: str | None = Field(default=None, description="Signed URL of a cover found in one of its songs.")
+
+
+class AlbumPage(Model):
+    items: list[Album]
+    next: str | None = Field(
+        default=None, description="Opaque token for the next page; null on the last one (a page may be short)."
+    )
+
+
+class Artist(Model):
+    artist_id: str = Field(description="Opaque: names the artist in `/music/artists/{artist_id}/songs`.")
+    name: str
+    song_count: int
+
+
+class ArtistPage(Model):
+    items: list[Artist]
+    next: str | None = Field(
+        default=None, description="Opaque token for the next page; null on the last one (a page may be short)."
+    )
+
+
 class MusicUsage(Model):
     bytes_used: int
     quota_bytes: int

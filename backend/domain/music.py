@@ -17,6 +17,7 @@ another person's song is not even read (a 404, like one that does not exist).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
 import os
@@ -27,14 +28,15 @@ from backend import contracts
 from backend.contracts import SongChange, SongChangedMessage
 from backend.domain import tenancy
 from backend.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.domain.models import Caller
+from backend.domain.models import Caller, UserProfile
 from backend.domain.music_jobs import SongJob, enqueue
 from backend.media import audio, objects, paths, urls
 from backend.realtime.publisher import try_publish
 from backend.realtime.topics import Channel, user_topic
 from backend.settings import get_settings
+from backend.store import albums as album_store
+from backend.store import keys, records, relationships, users
 from backend.store import music as store
-from backend.store import records, relationships, users
 from backend.store.music import SongRecord, SongUpload
 
 log = logging.getLogger("lumi.music")
@@ -293,12 +295,82 @@ def library(caller: Caller, sort: str, limit: int | None, next_token: str | None
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     found, token = store.page(me.user_id, sort, size, next_token)
-    visible = [
+    return SongList(views(_visible(me, found), me.user_id), token)
+
+
+def _visible(me: UserProfile, found: list[SongRecord]) -> list[SongRecord]:
+    """Leave out copies from a couple that split (their clean-up may not have run yet)."""
+    return [
         song
         for song in found
         if not song.is_copy or (song.shared_rel == me.relationship_id and song.shared_with == me.user_id)
     ]
-    return SongList(views(visible, me.user_id), token)
+
+
+def _encode_id(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def _decode_id(value: str) -> str:
+    try:
+        return base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+@dataclass(frozen=True)
+class AlbumList:
+    items: list[contracts.Album]
+    next_token: str | None
+
+
+@dataclass(frozen=True)
+class ArtistList:
+    items: list[contracts.Artist]
+    next_token: str | None
+
+
+def albums(caller: Caller, limit: int | None, next_token: str | None) -> AlbumList:
+    """The albums of the caller's library (their songs and those shared with them), A→Z."""
+    me = users.require(caller.user_id)
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    found, token = album_store.albums_page(me.user_id, size, next_token)
+    signed = urls.signed_urls([album.cover_key for album in found])
+    items = [
+        contracts.Album(
+            album_id=_encode_id(album.album_key),
+            name=album.name,
+            artist=album.artist,
+            year=album.year,
+            song_count=album.song_count,
+            cover_url=signed.get(album.cover_key) if album.cover_key else None,
+        )
+        for album in found
+    ]
+    return AlbumList(items, token)
+
+
+def artists(caller: Caller, limit: int | None, next_token: str | None) -> ArtistList:
+    me = users.require(caller.user_id)
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    found, token = album_store.artists_page(me.user_id, size, next_token)
+    items = [
+        contracts.Artist(artist_id=_encode_id(artist.artist_key), name=artist.name, song_count=artist.song_count)
+        for artist in found
+    ]
+    return ArtistList(items, token)
+
+
+def songs_of(caller: Caller, kind: str, opaque_id: str, limit: int | None, next_token: str | None) -> SongList:
+    """An album's songs (disc, track) or an artist's (album, disc, track) in the caller's library;
+    an id that names nothing is an empty list, one that cannot be read a 404."""
+    key = _decode_id(opaque_id)
+    if not key or "\n" in key or len(key) > 2 * keys.SORT_TEXT_MAX + 1:
+        raise NotFound("We could not find that album." if kind == "album" else "We could not find that artist.")
+    me = users.require(caller.user_id)
+    size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
+    found, token = store.page_of(me.user_id, kind, key, size, next_token)
+    return SongList(views(_visible(me, found), me.user_id), token)
 
 
 def _readable(caller: Caller, song_id: str) -> SongRecord:

@@ -67,6 +67,12 @@ SongHash              USER#{owner_id}         SONGHASH#{sha256}            — (
 SharedSong            USER#{partner_id}       SONG#{song_id}               the partner's listing copy: gsi1/3/4 as a
                                                                            Song's, keyed by the partner; tenant key
                                                                            (SHAREDSONG); owner_id, shared_rel
+Album                 USER#{person}           ALBUM#{album_key}            — (song_count kept by the stream; name,
+                                                                           artist, cover_key); album_key = {fold(album)}
+                                                                           #{fold(album_artist or artist)}
+Artist                USER#{person}           ARTIST#{fold(artist)}        — (song_count kept by the stream; name)
+AlbumSong             USER#{person}           INALBUM#{album_key}#{song}   — (the link that counted a song once)
+ArtistSong            USER#{person}           BYARTIST#{artist_key}#{song} — (the link that counted a song once)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -136,6 +142,10 @@ my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE        
 my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
 my songs by album (then disc, track)     gsi4: gsi4pk = SONGS#{me}#ALBUM                Query
 my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
+my albums (A→Z), with at least a song    USER#{me}, sk begins_with ALBUM#, filter count  Query
+an album's songs (disc, track)           gsi4: SONGS#{me}#ALBUM, begins_with {album_key}#  Query
+my artists (A→Z), with at least a song   USER#{me}, sk begins_with ARTIST#, filter count Query
+an artist's songs (album, disc, track)   gsi3: SONGS#{me}#ARTIST, begins_with {artist}#  Query
 do I have this file already (dedup)      USER#{me} / SONGHASH#{sha256}                  GetItem; Put cond. in Tx
 songs my partner shares with me, listed  the same listings as mine (their SharedSong       Query (with mine)
                                          copies live in my partition and indexes)
@@ -202,6 +212,12 @@ Rules that keep this true:
   (``tenancy.shared_song``), so a split ends access at once; the copy carries the tenant key,
   so the split's cascade deletes it, and its REMOVE record makes the original private again
   (only if still shared in that relationship and no copy is back).
+* Albums and artists are summaries the stream keeps for each person (their own ready songs and
+  those shared with them): a song counts in an album (an artist) only through its link item,
+  put under ``attribute_not_exists`` in the transaction that adds 1 and deleted under
+  ``attribute_exists`` in the one that takes it away, so a replayed record cannot count twice.
+  The handler compares the links with the song as it is now (not the record's image), so
+  records arriving late or twice converge. Summaries are not deleted at zero; lists skip them.
 * One song per person and content: the ``SongHash`` claim (SHA-256 of the original) is put
   under ``attribute_not_exists`` in the transaction that makes a song ready, and deleted with
   the song; a second upload of the same file is refused by the music job.
@@ -523,6 +539,37 @@ def song_upload(owner_id: str, song_id: str) -> Key:
 
 def song_hash(owner_id: str, sha256: str) -> Key:
     return {"pk": user_partition(owner_id), "sk": f"SONGHASH#{sha256}"}
+
+
+ALBUM_PREFIX = "ALBUM#"
+ARTIST_PREFIX = "ARTIST#"
+
+
+def album_key_of(album: str | None, album_artist: str | None, artist: str | None) -> str | None:
+    """Which album a song belongs to (None without an album name): its folded name and artist."""
+    if not album or not album.strip():
+        return None
+    return f"{sort_text(album)}#{sort_text(album_artist or artist)}"
+
+
+def artist_key_of(artist: str | None) -> str | None:
+    return sort_text(artist) if artist and artist.strip() else None
+
+
+def album(person_id: str, album_key: str) -> Key:
+    return {"pk": user_partition(person_id), "sk": f"{ALBUM_PREFIX}{album_key}"}
+
+
+def artist(person_id: str, artist_key: str) -> Key:
+    return {"pk": user_partition(person_id), "sk": f"{ARTIST_PREFIX}{artist_key}"}
+
+
+def album_song(person_id: str, album_key: str, song_id: str) -> Key:
+    return {"pk": user_partition(person_id), "sk": f"INALBUM#{album_key}#{song_id}"}
+
+
+def artist_song(person_id: str, artist_key: str, song_id: str) -> Key:
+    return {"pk": user_partition(person_id), "sk": f"BYARTIST#{artist_key}#{song_id}"}
 
 
 def music_usage(owner_id: str) -> Key:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domain.errors import Conflict, NotFound
-from backend.store import keys, records, table
+from backend.store import albums, keys, records, table
 from backend.store.table import Item, TransactionFailed
 
 SONG = "Song"
@@ -394,10 +394,24 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
     return listed, result.next_token
 
 
+def page_of(
+    owner_id: str, sort: str, prefix: str, limit: int, next_token: str | None
+) -> tuple[list[SongRecord], str | None]:
+    """One page of an album's songs (``sort="album"``: its disc and track order) or an artist's
+    (``sort="artist"``: album, disc, track), in a person's library; ``prefix`` is its key."""
+    if sort == "album":
+        partition, index = ("gsi4pk", keys.song_album_partition(owner_id)), keys.SONG_ALBUM_INDEX
+    else:
+        partition, index = ("gsi3pk", keys.song_artist_partition(owner_id)), keys.SONG_ARTIST_INDEX
+    result = table.query_page(partition, (f"{index}sk", f"{prefix}#"), index=index, limit=limit, next_token=next_token)
+    listed = [song_from(item) for item in result.items if item.get("type") in (SONG, SHARED_SONG)]
+    return listed, result.next_token
+
+
 # ---------------------------------------------------------------- deleting
 
 
-MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE, SHARED_SONG})
+MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE, SHARED_SONG}) | albums.TYPES
 
 
 def delete(song: SongRecord) -> bool:

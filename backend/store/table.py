@@ -322,8 +322,12 @@ def tx_update(
     return {"Update": _with_condition(op, condition, values)}
 
 
-def tx_check(key: Key, condition: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+def tx_check(
+    key: Key, condition: str, values: dict[str, Any] | None = None, names: dict[str, str] | None = None
+) -> dict[str, Any]:
     op: dict[str, Any] = {"TableName": table_name(), "Key": to_dynamo(key)}
+    if names:
+        op["ExpressionAttributeNames"] = names
     return {"ConditionCheck": _with_condition(op, condition, values)}
 
 

@@ -44,6 +44,16 @@ def _moment_removed(old: Image, new: Image) -> None:
     moments.moment_removed(old)
 
 
+def _song_removed(old: Image, new: Image) -> None:
+    music.library_changed(old, new)
+    music.song_removed(old)
+
+
+def _shared_copy_removed(old: Image, new: Image) -> None:
+    music.library_changed(old, new)
+    music.shared_copy_removed(old)
+
+
 HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (records.RELATIONSHIP, "REMOVE"): lambda old, new: cascades.relationship_removed(old),
     (records.RELATIONSHIP, "INSERT"): lambda old, new: cascades.relationship_created(new),
@@ -58,9 +68,13 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (TAG, "REMOVE"): lambda old, new: moments.tag_removed(old),
     (CHAT_MESSAGE, "INSERT"): lambda old, new: chat.message_inserted(new),
     (CHAT_MESSAGE, "REMOVE"): lambda old, new: chat.message_removed(old),
-    (music_store.SONG, "REMOVE"): lambda old, new: music.song_removed(old),
+    (music_store.SONG, "INSERT"): music.library_changed,
+    (music_store.SONG, "MODIFY"): music.library_changed,
+    (music_store.SONG, "REMOVE"): _song_removed,
     (music_store.SONG_UPLOAD, "REMOVE"): lambda old, new: music.upload_removed(old),
-    (music_store.SHARED_SONG, "REMOVE"): lambda old, new: music.shared_copy_removed(old),
+    (music_store.SHARED_SONG, "INSERT"): music.library_changed,
+    (music_store.SHARED_SONG, "MODIFY"): music.library_changed,
+    (music_store.SHARED_SONG, "REMOVE"): _shared_copy_removed,
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.media import objects, paths, urls
+from backend.store import albums, keys, table
 from backend.store import music as store
 
 Image = dict[str, Any]
@@ -22,6 +23,30 @@ def song_removed(old: Image) -> None:
     for key in (old.get("rendition_key"), old.get("cover_key")):
         urls.forget(key)
     objects.delete_prefix(paths.song_prefix(owner_id, song_id))
+
+
+def library_changed(old: Image, new: Image) -> None:
+    """A song (or a shared copy) appeared, changed or went: make its album and artist links in
+    its person's library match the song as it is now (so late or repeated records converge)."""
+    image = new or old
+    person = image.get("shared_with") if image.get("type") == store.SHARED_SONG else image.get("owner_id")
+    if not person:
+        return
+    before, after = albums.membership_of(old) if old else None, albums.membership_of(new) if new else None
+    if old and new and before == after:
+        return  # a change that moves nothing (a share, a play count…)
+    song_id = image["song_id"]
+    current_item = table.get(keys.song(person, song_id))
+    current = albums.membership_of(current_item) if current_item else None
+    if current is not None:
+        albums.link(person, song_id, current)
+    for found in (before, after):
+        if found is None:
+            continue
+        if found.album_key and found.album_key != (current.album_key if current else None):
+            albums.unlink_album(person, found.album_key, song_id)
+        if found.artist_key and found.artist_key != (current.artist_key if current else None):
+            albums.unlink_artist(person, found.artist_key, song_id)
 
 
 def shared_copy_removed(old: Image) -> None:

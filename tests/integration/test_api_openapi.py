@@ -95,6 +95,10 @@ EXPECTED = {
     ("get", "/music/songs/{song_id}"),
     ("delete", "/music/songs/{song_id}"),
     ("patch", "/music/songs/{song_id}"),
+    ("get", "/music/albums"),
+    ("get", "/music/albums/{album_id}/songs"),
+    ("get", "/music/artists"),
+    ("get", "/music/artists/{artist_id}/songs"),
 }
 PUBLIC = {
     ("get", "/health"),

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import Router
 
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    AlbumPage,
+    ArtistPage,
     MusicUploadRequest,
     MusicUploadTicket,
     MusicUsage,
@@ -27,6 +29,11 @@ from backend.contracts import (
     SongUpdate,
 )
 from backend.domain import music
+
+# An album's or artist's opaque id (base64url of its folded name).
+LibraryId = Annotated[str, Path(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$")]
+Limit = Annotated[int, Query(ge=1, le=music.PAGE_MAX)]
+NextToken = Annotated[str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")]
 
 router = Router()
 TAGS = ["music"]
@@ -134,3 +141,55 @@ def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Son
 def delete_song(song_id: PathId, caller: CurrentCaller) -> Response[None]:
     music.delete(caller, song_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/music/albums",
+    tags=TAGS,
+    security=BEARER,
+    summary="The albums of my library (my songs and those my partner shares with me), A to Z",
+    responses=responses(200, AlbumPage, 401),
+)
+def albums(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None) -> AlbumPage:
+    page = music.albums(caller, limit, next_token)
+    return AlbumPage(items=page.items, next=page.next_token)
+
+
+@router.get(
+    "/music/albums/<album_id>/songs",
+    tags=TAGS,
+    security=BEARER,
+    summary="An album's songs in my library, by disc and track",
+    responses=responses(200, SongPage, 401, 404),
+)
+def album_songs(
+    album_id: LibraryId, caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None
+) -> SongPage:
+    page = music.songs_of(caller, "album", album_id, limit, next_token)
+    return SongPage(items=page.items, next=page.next_token)
+
+
+@router.get(
+    "/music/artists",
+    tags=TAGS,
+    security=BEARER,
+    summary="The artists of my library, A to Z",
+    responses=responses(200, ArtistPage, 401),
+)
+def artists(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None) -> ArtistPage:
+    page = music.artists(caller, limit, next_token)
+    return ArtistPage(items=page.items, next=page.next_token)
+
+
+@router.get(
+    "/music/artists/<artist_id>/songs",
+    tags=TAGS,
+    security=BEARER,
+    summary="An artist's songs in my library, by album, disc and track",
+    responses=responses(200, SongPage, 401, 404),
+)
+def artist_songs(
+    artist_id: LibraryId, caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None
+) -> SongPage:
+    page = music.songs_of(caller, "artist", artist_id, limit, next_token)
+    return SongPage(items=page.items, next=page.next_token)
