@@ -16,8 +16,9 @@ refused one with a reason:
 
 Safe to run any number of times: the object keys are fixed, and only a song still processing
 is written, once. A song deleted meanwhile loses what the job wrote. A file that is not a song
-is refused (trying again would not help); anything else (storage or ffmpeg away) raises, SQS
-brings the message back, and after three tries it lands in the dead-letter queue.
+is refused (trying again would not help); anything else (storage or ffmpeg away) raises and SQS
+brings the message back; on its last try (before the dead-letter queue) the song is refused
+with a reason instead, so no song stays "processing" for ever.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from backend.domain import music as domain
 from backend.domain.music_jobs import SongJob
 from backend.media import audio, objects, paths
 from backend.media.tags import cover_jpeg, read_tags
+from backend.resources import queue_shape
 from backend.settings import get_settings
 from backend.store import music as store
 from backend.store import records
@@ -49,6 +51,7 @@ REFUSED_KEEP_SECONDS = 7 * 24 * 3600
 NOT_AUDIO = "This file is not a song we can play"
 DAMAGED = "This file seems damaged: we could not play it"
 MISSING = "The uploaded file was not found; please upload it again"
+GAVE_UP = "We could not process this file; please upload it again later"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -58,7 +61,25 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def record_handler(record: SQSRecord) -> str:
     job = SongJob.model_validate_json(record.body)
-    return process_song(job.owner_id, job.song_id)
+    try:
+        return process_song(job.owner_id, job.song_id)
+    except Exception:
+        if _receive_count(record) < queue_shape("music").max_receive_count:
+            raise  # SQS brings it back: storage or ffmpeg may be back by then
+        # The last try: the message goes to the dead-letter queue, so the song must not stay
+        # "processing" forever. The person is told (and can upload it again).
+        log.exception("song %s failed on its last try", job.song_id)
+        song = store.get(job.owner_id, job.song_id)
+        if song is None or song.status != "processing":
+            return "gone" if song is None else f"already {song.status}"
+        return _refuse(song, GAVE_UP)
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(record.attributes.approximate_receive_count)
+    except (TypeError, ValueError):
+        return 1
 
 
 def too_long_words(max_seconds: float) -> str:

@@ -227,3 +227,54 @@ def test_a_song_deleted_before_its_job_leaves_no_file(api: Api, register: Regist
     table.delete(keys.song(ana.user_id, song["song_id"]))  # as a delete route will
     music.drain(timeout=60)
     assert object_keys(song_prefix(ana.user_id, song["song_id"])) == []
+
+
+def _sqs_event(body: str, receive_count: int) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": "m1",
+                "receiptHandle": "r1",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": str(receive_count)},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:lumi-apitest-music",
+                "awsRegion": "us-east-1",
+            }
+        ]
+    }
+
+
+def test_a_song_that_keeps_failing_is_refused_on_its_last_try(
+    api: Api, register: Register, music: QueuePoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from backend.domain.music_jobs import SongJob
+    from backend.local.lambda_context import LocalLambdaContext
+    from backend.media import audio
+
+    ana = register("ana")
+    song = add_song(api, ana, make_song("mp3", seconds=1, frequency=1110))
+    music.drain(timeout=60)
+    # as if the job had not run yet
+    table.update(keys.song(ana.user_id, song["song_id"]), "SET #s = :p", {":p": "processing"}, {"#s": "status"})
+
+    def ffmpeg_away(*args: Any, **kwargs: Any) -> None:
+        raise audio.AudioError("ffmpeg took longer than 120s")
+
+    monkeypatch.setattr(audio, "process", ffmpeg_away)
+    body = SongJob(owner_id=ana.user_id, song_id=song["song_id"]).model_dump_json()
+    context = LocalLambdaContext(function_name="lumi-music")
+    # the first tries fail (SQS brings the message back) and the song stays processing
+    with pytest.raises(BatchProcessingError):  # the whole batch failed: Lambda reports it, SQS retries
+        music_job.handler(_sqs_event(body, 1), context)
+    assert stored(ana, song["song_id"])["status"] == "processing"
+    # the last one refuses it with a reason and gives its storage back
+    assert music_job.handler(_sqs_event(body, 3), context) == {"batchItemFailures": []}
+    item = stored(ana, song["song_id"])
+    assert (item["status"], item["refused_reason"]) == ("refused", music_job.GAVE_UP)
+    assert object_keys(song_prefix(ana.user_id, song["song_id"])) == []
+    assert usage(api, ana)["bytes_used"] == 0
