@@ -1,12 +1,14 @@
-"""Demo data for a fresh local stack: two people who are each other's partner, with a few moments
-and dates.
+"""Demo data for a fresh local stack: two people who are each other's partner, with a few moments,
+dates and songs.
 
 Everything goes through the public API over HTTP, exactly as the app would do it, so the
 seed exercises the same validation, Cognito calls and stream handlers as real sign-ups.
 Running it again is harmless: existing people log in instead, the pairing is only
 completed if it is not there yet, and moments are only added to a couple that has none.
 The moments' videos are made on the spot by ffmpeg (test patterns, a few seconds each) and
-uploaded with the same presigned POST the browser uses.
+uploaded with the same presigned POST the browser uses; so are the songs
+(``backend.local.demo_music``), which the stack's music job then makes playable (the seed
+waits for it before sharing some with the partner). Songs are only added to a person who has none.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,10 +32,15 @@ from backend.contracts import (
     MomentPage,
     MomentUploadRequest,
     MomentUploadTicket,
+    MusicUploadRequest,
+    MusicUploadTicket,
     PartnerRequest,
     PartnerRequestCreate,
     PartnerRequests,
     RegisterRequest,
+    SongConfirm,
+    SongDetail,
+    SongPage,
     UpcomingDates,
 )
 
@@ -85,6 +93,9 @@ class _Person:
 
     def post(self, path: str, json: dict | None = None) -> httpx.Response:
         return self.http.post(path, json=json, headers=self.headers)
+
+    def patch(self, path: str, json: dict) -> httpx.Response:
+        return self.http.patch(path, json=json, headers=self.headers)
 
     def current_partner(self) -> str | None:
         response = _check(self.get("/relationships/current"), "reading the pairing")
@@ -228,20 +239,70 @@ def _add_dates(people: list[_Person]) -> None:
     log.info("added %d demo dates", len(_demo_dates(datetime.now(UTC).date())))
 
 
+def _upload_song(person: _Person, http: httpx.Client, path: Path, content_type: str) -> str:
+    upload = MusicUploadRequest(content_type=content_type, size=path.stat().st_size, file_name=path.name)  # type: ignore[arg-type]
+    ticket = MusicUploadTicket.model_validate(
+        _check(person.post("/music/uploads", upload.model_dump(mode="json")), "asking for a song upload").json()
+    )
+    with path.open("rb") as file:
+        posted = http.post(ticket.url, data=ticket.fields, files={"file": (path.name, file, content_type)})
+    _check(posted, "uploading a demo song")
+    confirm = SongConfirm(song_id=ticket.song_id)
+    _check(person.post("/music/songs", confirm.model_dump(mode="json")), f"adding {path.name!r}")
+    return ticket.song_id
+
+
+def _wait_until_processed(person: _Person, song_id: str, deadline: float) -> str:
+    """The song's status once the music job is done with it (or "processing" at the deadline)."""
+    while True:
+        song = SongDetail.model_validate(_check(person.get(f"/music/songs/{song_id}"), "reading a song").json())
+        if song.status != "processing" or time.monotonic() >= deadline:
+            return song.status
+        time.sleep(0.25)
+
+
+def _add_songs(people: list[_Person], http: httpx.Client, wait_seconds: float) -> None:
+    from backend.local.demo_music import CONTENT_TYPES, DEMO_SONGS, make_demo_song
+
+    have = [SongPage.model_validate(_check(p.get("/music/songs?limit=1"), "listing songs").json()) for p in people]
+    if any(page.items for page in have):
+        log.info("the demo people already have songs")
+        return
+    added: list[tuple[_Person, str, bool]] = []
+    with tempfile.TemporaryDirectory(prefix="lumi-seed-songs-") as directory:
+        for index, song in enumerate(DEMO_SONGS):
+            path = make_demo_song(Path(directory), index, song)
+            person = people[song.by]
+            added.append((person, _upload_song(person, http, path, CONTENT_TYPES[song.fmt]), song.shared))
+    deadline = time.monotonic() + wait_seconds
+    for person, song_id, shared in added:
+        status = _wait_until_processed(person, song_id, deadline)
+        if status != "ready":
+            log.warning("demo song %s is %s (is the music job running?)", song_id, status)
+        elif shared:
+            _check(person.patch(f"/music/songs/{song_id}", {"visibility": "partner"}), "sharing a demo song")
+    log.info("added %d demo songs", len(added))
+
+
 def seed(
     api_url: str,
     users: tuple[DemoUser, DemoUser] = DEMO_USERS,
     timeout: float = 30.0,
     *,
     moments: bool = True,
+    music: bool = True,
+    music_wait_seconds: float = 120.0,
 ) -> list[DemoUser]:
-    """Make sure the demo users exist and are partners (with a few moments); return them with their ids."""
+    """Make sure the demo users exist and are partners (with a few moments, dates and songs);
+    return them with their ids."""
     with httpx.Client(base_url=api_url, timeout=timeout) as http:
         people = [_sign_in(http, demo) for demo in users]
         _pair(people[0], people[1])
-        if moments:
+        if moments:  # the demo content (``moments=False``: only the pair)
             _add_moments(people, http)
             _add_dates(people)
+            if music:
+                _add_songs(people, http, music_wait_seconds)
         return [
             DemoUser(p.demo.username, p.demo.display_name, p.demo.email, p.demo.password, p.profile.user_id)
             for p in people

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from backend.local.demo_music import DEMO_SONGS
 from backend.local.seed import DEMO_MOMENTS, DemoUser, seed
 
 pytest.importorskip("backend.api.app", reason="the API is written in parallel")
@@ -98,3 +99,19 @@ def test_seed_shares_demo_moments_once(api_url: str) -> None:
     entries = response.json()["entries"]
     assert sorted(e["title"] for e in entries) == ["Dinner at Luigi's", "Sam's birthday", "Weekend in Lisbon"]
     assert entries[0]["title"] == "Dinner at Luigi's"
+
+    # and the demo songs once each, playable, tagged, some with a cover, two shared with the partner
+    libraries = [songs_of(api_url, user) for user in users]
+    for person, library in enumerate(libraries):
+        own = {song.title for song in DEMO_SONGS if song.by == person}
+        shared = {song.title for song in DEMO_SONGS if song.by != person and song.shared}
+        assert sorted(s["title"] for s in library) == sorted(own | shared)
+        assert {s["title"] for s in library if not s["mine"]} == shared
+        assert all(s["status"] == "ready" and s["stream_url"] and s["artist"] for s in library)
+    assert any(s["cover_url"] for s in libraries[0])
+
+
+def songs_of(api_url: str, user: DemoUser) -> list[dict]:
+    response = httpx.get(f"{api_url}/music/songs", headers=login(api_url, user), timeout=10)
+    response.raise_for_status()
+    return response.json()["items"]
