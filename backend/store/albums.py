@@ -120,7 +120,9 @@ def _album_update(found: Membership, song_id: str) -> Update:
         names["#year"] = "year"
     if found.cover_key:
         sets.append("cover_key = if_not_exists(cover_key, :cover)")
+        sets.append("cover_song = if_not_exists(cover_song, :song)")
         values[":cover"] = found.cover_key
+        values[":song"] = song_id
     return Update("SET " + ", ".join(sets) + " ADD song_count :one", values, names)
 
 
@@ -153,6 +155,32 @@ def link(person_id: str, song_id: str, found: Membership) -> None:
 
 def unlink_album(person_id: str, album_key: str, song_id: str) -> bool:
     return _unlink(keys.album_song(person_id, album_key, song_id), keys.album(person_id, album_key))
+
+
+def cover_song(person_id: str, album_key: str) -> str | None:
+    """The song whose cover the album shows, if any."""
+    item = table.get(keys.album(person_id, album_key))
+    return str(item["cover_song"]) if item and item.get("cover_song") else None
+
+
+def replace_cover(
+    person_id: str, album_key: str, gone_song_id: str, cover_key: str | None, song_id: str | None
+) -> bool:
+    """The album's cover came from a song that left it: show another one's (or none), unless
+    the cover changed meanwhile."""
+    key = keys.album(person_id, album_key)
+    if cover_key and song_id:
+        item = table.update(
+            key,
+            "SET cover_key = :cover, cover_song = :song",
+            {":cover": cover_key, ":song": song_id, ":gone": gone_song_id},
+            condition="cover_song = :gone",
+        )
+    else:
+        item = table.update(
+            key, "REMOVE cover_key, cover_song", {":gone": gone_song_id}, condition="cover_song = :gone"
+        )
+    return item is not None
 
 
 def unlink_artist(person_id: str, artist_key: str, song_id: str) -> bool:

@@ -45,8 +45,22 @@ def library_changed(old: Image, new: Image) -> None:
             continue
         if found.album_key and found.album_key != (current.album_key if current else None):
             albums.unlink_album(person, found.album_key, song_id)
+            if albums.cover_song(person, found.album_key) == song_id:
+                _another_cover(person, found.album_key, song_id)
         if found.artist_key and found.artist_key != (current.artist_key if current else None):
             albums.unlink_artist(person, found.artist_key, song_id)
+
+
+def _another_cover(person: str, album_key: str, gone_song_id: str) -> None:
+    """The album showed the cover of a song that left it: take the next of its songs with one."""
+    candidates, _ = store.page_of(person, "album", album_key, 50, None)
+    other = next(
+        (song for song in candidates if song.song_id != gone_song_id and song.status == "ready" and song.cover_key),
+        None,
+    )
+    albums.replace_cover(
+        person, album_key, gone_song_id, other.cover_key if other else None, other.song_id if other else None
+    )
 
 
 def shared_copy_removed(old: Image) -> None:

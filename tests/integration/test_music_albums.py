@@ -99,3 +99,33 @@ def test_albums_and_artists_follow_the_library(
     assert albums_of(api, ben) == [] and artists_of(api, ben) == []
     assert albums_of(api, ana) == [("Night Songs", "Ana & the Lights", 1), ("Post", "Björk", 1)]
     assert table.get(keys.song(ana.user_id, first))["visibility"] == "private"
+
+
+def test_an_album_shows_another_cover_when_its_cover_song_goes(
+    api: Api, register: Register, music: QueuePoller, stream: Any
+) -> None:
+    ana = register("ana")
+    tags = Tags(album="Covers", album_artist="Ana", artist="Ana")
+    first = song_with(
+        api, ana, Tags(**{**tags.__dict__, "title": "First", "track": 1}), 1210, cover_art(color=(1, 2, 3))
+    )
+    music.drain(timeout=60)
+    stream.drain()
+    second = song_with(api, ana, Tags(**{**tags.__dict__, "title": "Second", "track": 2}), 1220, cover_art())
+    plain = song_with(api, ana, Tags(**{**tags.__dict__, "title": "Plain", "track": 3}), 1230)
+    music.drain(timeout=60)
+    stream.drain()
+    album_key = keys.album_key_of("Covers", "Ana", "Ana")
+    assert album_key is not None
+    assert table.get(keys.album(ana.user_id, album_key))["cover_song"] == first
+    # the cover's song goes: the album shows the next song's cover
+    assert api.delete(f"/music/songs/{first}", token=ana.access_token)[0] == 204
+    stream.drain()
+    album = table.get(keys.album(ana.user_id, album_key))
+    assert album["cover_song"] == second and album["cover_key"].endswith(f"/{second}/cover.jpg")
+    # and none when no song left has one
+    assert api.delete(f"/music/songs/{second}", token=ana.access_token)[0] == 204
+    stream.drain()
+    album = table.get(keys.album(ana.user_id, album_key))
+    assert "cover_key" not in album and album["song_count"] == 1
+    assert albums_of(api, ana) == [("Covers", "Ana", 1)] and plain
