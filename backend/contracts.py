@@ -964,6 +964,8 @@ class SongUpdate(Model):
 # How the library lists songs: newest first, or A→Z by title, by artist (then album, disc and
 # track), or by album (then its artist, disc and track). Case and accents do not change the order.
 SongSort = Literal["added", "title", "artist", "album"]
+# Whose songs: all of my library, only mine, or only those my partner shares with me.
+SongFilter = Literal["all", "mine", "shared"]
 
 
 class SongPage(Model):

@@ -288,13 +288,13 @@ class SongList:
     next_token: str | None
 
 
-def library(caller: Caller, sort: str, limit: int | None, next_token: str | None) -> SongList:
+def library(caller: Caller, sort: str, limit: int | None, next_token: str | None, which: str = "all") -> SongList:
     """The caller's songs and those their partner shares with them, a page at a time, in one of
     the library's orders. (A copy left from a couple that split is not shown: its clean-up on
     the stream may not have run yet.)"""
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
-    found, token = store.page(me.user_id, sort, size, next_token)
+    found, token = store.page(me.user_id, sort, size, next_token, which)
     return SongList(views(_visible(me, found), me.user_id), token)
 
 

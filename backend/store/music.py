@@ -357,16 +357,26 @@ def set_refused(song: SongRecord) -> bool:
 # ---------------------------------------------------------------- the library
 
 
-def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[list[SongRecord], str | None]:
-    """One page of a person's songs: newest first ("added"), by title, by artist (then album,
-    disc, track) or by album (then its artist, disc, track); ``query_page`` refuses tokens of
-    other listings."""
+def page(
+    owner_id: str, sort: str, limit: int, next_token: str | None, which: str = "all"
+) -> tuple[list[SongRecord], str | None]:
+    """One page of a person's library: newest first ("added"), by title, by artist (then album,
+    disc, track) or by album (then its artist, disc, track); ``which`` keeps only their own
+    songs ("mine") or only those shared with them ("shared"), as a filter (a page may be short).
+    ``query_page`` refuses tokens of other listings."""
+    filters: dict[str, Any] = {}
+    if which in ("mine", "shared"):
+        filters = {
+            "filter_expression": "owner_id = :me" if which == "mine" else "owner_id <> :me",
+            "filter_values": {":me": owner_id},
+        }
     if sort == "title":
         result = table.query_page(
             ("gsi1pk", keys.song_title_partition(owner_id)),
             index=keys.SONG_TITLE_INDEX,
             limit=limit,
             next_token=next_token,
+            **filters,
         )
     elif sort == "artist":
         result = table.query_page(
@@ -374,6 +384,7 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
             index=keys.SONG_ARTIST_INDEX,
             limit=limit,
             next_token=next_token,
+            **filters,
         )
     elif sort == "album":
         result = table.query_page(
@@ -381,6 +392,7 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
             index=keys.SONG_ALBUM_INDEX,
             limit=limit,
             next_token=next_token,
+            **filters,
         )
     else:
         result = table.query_page(
@@ -389,6 +401,7 @@ def page(owner_id: str, sort: str, limit: int, next_token: str | None) -> tuple[
             limit=limit,
             next_token=next_token,
             forward=False,
+            **filters,
         )
     listed = [song_from(item) for item in result.items if item.get("type") in (SONG, SHARED_SONG)]
     return listed, result.next_token

@@ -53,6 +53,11 @@ def test_a_shared_song_is_listed_and_played_by_the_partner_only(
     listed = page["items"][1]
     assert (listed["song_id"], listed["mine"], listed["owner_id"]) == (ours, False, ana.user_id)
     assert listed["stream_url"]
+    # filtered: only his own, or only what is shared with him
+    status, page = api.get("/music/songs", token=ben.access_token, query={"sort": "title", "filter": "mine"})
+    assert [song["title"] for song in page["items"]] == ["Aaa mine", "Zzz mine"]
+    status, page = api.get("/music/songs", token=ben.access_token, query={"filter": "shared"})
+    assert [song["title"] for song in page["items"]] == ["Middle"]
     # and plays it, but cannot change or delete it
     status, found = api.get(f"/music/songs/{ours}", token=ben.access_token)
     assert status == 200 and found["mine"] is False and len(found["peaks"]) == 400 and found["stream_url"]

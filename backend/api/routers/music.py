@@ -24,6 +24,7 @@ from backend.contracts import (
     Song,
     SongConfirm,
     SongDetail,
+    SongFilter,
     SongPage,
     SongSort,
     SongUpdate,
@@ -97,12 +98,16 @@ def usage(caller: CurrentCaller) -> MusicUsage:
 def library(
     caller: CurrentCaller,
     sort: Annotated[SongSort, Query(description="`added` (newest first), `title`, `artist` or `album`")] = "added",
+    which: Annotated[
+        SongFilter,
+        Query(alias="filter", description="`all`, `mine` or `shared` (with me); filtered pages may be short"),
+    ] = "all",
     limit: Annotated[int, Query(ge=1, le=music.PAGE_MAX)] = music.PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
 ) -> SongPage:
-    page = music.library(caller, sort, limit, next_token)
+    page = music.library(caller, sort, limit, next_token, which)
     return SongPage(items=page.items, next=page.next_token)
 
 
