@@ -1002,6 +1002,47 @@ class ArtistPage(Model):
     )
 
 
+QUEUE_MAX = 500
+RepeatMode = Literal["off", "all", "one"]
+
+
+class PlayerStateUpdate(Model):
+    """Where I am: what plays (a queue entry), how far into it, and how the player plays."""
+
+    current_entry_id: SongId | None = None
+    position_seconds: float = Field(default=0.0, ge=0, le=24 * 3600)
+    shuffle: bool = False
+    repeat: RepeatMode = "off"
+    volume: float = Field(default=1.0, ge=0, le=1)
+
+
+class PlayerState(PlayerStateUpdate):
+    updated_at: datetime | None = Field(default=None, description="When it was last saved (null: never).")
+
+
+class QueueEntry(Model):
+    entry_id: str
+    song: Song
+
+
+class PlayerView(Model):
+    state: PlayerState
+    queue: list[QueueEntry] = Field(description="In play order; songs I can no longer hear are left out.")
+
+
+class QueueAdd(Model):
+    """Add songs to my queue: right after what plays now (`next`) or at its end."""
+
+    song_ids: list[SongId] = Field(min_length=1, max_length=100)
+    where: Literal["next", "end"] = "end"
+
+
+class QueueMove(Model):
+    """Move an entry right after another (null: to the start)."""
+
+    after_entry_id: SongId | None = None
+
+
 class MusicUsage(Model):
     bytes_used: int
     quota_bytes: int

@@ -295,10 +295,10 @@ def library(caller: Caller, sort: str, limit: int | None, next_token: str | None
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     found, token = store.page(me.user_id, sort, size, next_token, which)
-    return SongList(views(_visible(me, found), me.user_id), token)
+    return SongList(views(visible_songs(me, found), me.user_id), token)
 
 
-def _visible(me: UserProfile, found: list[SongRecord]) -> list[SongRecord]:
+def visible_songs(me: UserProfile, found: list[SongRecord]) -> list[SongRecord]:
     """Leave out copies from a couple that split (their clean-up may not have run yet)."""
     return [
         song
@@ -370,10 +370,10 @@ def songs_of(caller: Caller, kind: str, opaque_id: str, limit: int | None, next_
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     found, token = store.page_of(me.user_id, kind, key, size, next_token)
-    return SongList(views(_visible(me, found), me.user_id), token)
+    return SongList(views(visible_songs(me, found), me.user_id), token)
 
 
-def _readable(caller: Caller, song_id: str) -> SongRecord:
+def readable(caller: Caller, song_id: str) -> SongRecord:
     """The song as the caller may hear it: their own, or their partner's shared with them now
     (read from the original, never from the listing copy); anything else is ``NotFound``."""
     listed = store.get_listed(caller.user_id, song_id)
@@ -392,7 +392,7 @@ def _readable(caller: Caller, song_id: str) -> SongRecord:
 def get_one(caller: Caller, song_id: str) -> contracts.SongDetail:
     """One of the caller's songs, or one shared with them (anyone else's is a 404, exactly like
     one that does not exist)."""
-    return detail(_readable(caller, song_id), caller.user_id)
+    return detail(readable(caller, song_id), caller.user_id)
 
 
 DETAIL_FIELDS = ("title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre")
@@ -410,7 +410,7 @@ def update(caller: Caller, song_id: str, changes: dict[str, object]) -> contract
     clears one), shares it with their partner or makes it private again."""
     song = store.get(caller.user_id, song_id)
     if song is None:
-        _readable(caller, song_id)  # a 404, unless it is the partner's song shared with the caller
+        readable(caller, song_id)  # a 404, unless it is the partner's song shared with the caller
         raise Forbidden("Only the person who uploaded this song can change it.")
     details = {name: changes[name] for name in DETAIL_FIELDS if name in changes}
     if details:

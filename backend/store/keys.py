@@ -73,6 +73,11 @@ Album                 USER#{person}           ALBUM#{album_key}            — (
 Artist                USER#{person}           ARTIST#{fold(artist)}        — (song_count kept by the stream; name)
 AlbumSong             USER#{person}           INALBUM#{album_key}#{song}   — (the link that counted a song once)
 ArtistSong            USER#{person}           BYARTIST#{artist_key}#{song} — (the link that counted a song once)
+PlayerState           USER#{user_id}          PLAYER                       — (current entry, position, shuffle, repeat,
+                                                                           volume: "resume where I left off")
+QueueEntry            USER#{user_id}          QUEUEENTRY#{entry_id}        gsi1pk=QUEUE#{user_id},
+                                                                           gsi1sk={position}#{id} (a fractional
+                                                                           position: a move writes one item)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -142,6 +147,8 @@ my songs by title                        gsi1: gsi1pk = SONGS#{me}#TITLE        
 my songs by artist (then album, track)   gsi3: gsi3pk = SONGS#{me}#ARTIST               Query
 my songs by album (then disc, track)     gsi4: gsi4pk = SONGS#{me}#ALBUM                Query
 my music storage (the quota)             USER#{me} / MUSICUSAGE                         GetItem; ADD cond. in Tx
+my player (state and queue)              USER#{me} / PLAYER; gsi1: QUEUE#{me} in order    GetItem, Query
+add / move / remove a queue entry        USER#{me} / QUEUEENTRY#{id} (its gsi1sk moves)   Put, Update, Delete
 my albums (A→Z), with at least a song    USER#{me}, sk begins_with ALBUM#, filter count  Query
 an album's songs (disc, track)           gsi4: SONGS#{me}#ALBUM, begins_with {album_key}#  Query
 my artists (A→Z), with at least a song   USER#{me}, sk begins_with ARTIST#, filter count Query
@@ -570,6 +577,27 @@ def album_song(person_id: str, album_key: str, song_id: str) -> Key:
 
 def artist_song(person_id: str, artist_key: str, song_id: str) -> Key:
     return {"pk": user_partition(person_id), "sk": f"BYARTIST#{artist_key}#{song_id}"}
+
+
+QUEUE_INDEX = "gsi1"
+
+
+def player_state(user_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": "PLAYER"}
+
+
+def queue_entry(user_id: str, entry_id: str) -> Key:
+    return {"pk": user_partition(user_id), "sk": f"QUEUEENTRY#{entry_id}"}
+
+
+def queue_partition(user_id: str) -> str:
+    return f"QUEUE#{user_id}"
+
+
+def queue_index_key(user_id: str, position: str, entry_id: str) -> Key:
+    """gsi1 attributes of a queue entry: the person's queue in order (``#`` sorts below every
+    position digit, so a shorter position sorts first as it should)."""
+    return {"gsi1pk": queue_partition(user_id), "gsi1sk": f"{position}#{entry_id}"}
 
 
 def music_usage(owner_id: str) -> Key:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.media import objects, paths, urls
-from backend.store import albums, keys, table
+from backend.store import albums, keys, player, table
 from backend.store import music as store
 
 Image = dict[str, Any]
@@ -20,6 +20,7 @@ Image = dict[str, Any]
 
 def song_removed(old: Image) -> None:
     owner_id, song_id = old["owner_id"], old["song_id"]
+    player.remove_all(owner_id, song_id)  # out of the owner's queue
     for key in (old.get("rendition_key"), old.get("cover_key")):
         urls.forget(key)
     objects.delete_prefix(paths.song_prefix(owner_id, song_id))
@@ -66,6 +67,7 @@ def _another_cover(person: str, album_key: str, gone_song_id: str) -> None:
 def shared_copy_removed(old: Image) -> None:
     """A partner's copy went: when the couple split (the cascade deleted it), the song is
     private to its owner again; after an unshare or a deletion there is nothing left to do."""
+    player.remove_all(old["shared_with"], old["song_id"])  # out of the partner's queue
     store.share_ended(old["owner_id"], old["song_id"], old["shared_with"], old["shared_rel"])
 
 

@@ -99,6 +99,12 @@ EXPECTED = {
     ("get", "/music/albums/{album_id}/songs"),
     ("get", "/music/artists"),
     ("get", "/music/artists/{artist_id}/songs"),
+    ("get", "/music/player"),
+    ("put", "/music/player/state"),
+    ("post", "/music/player/queue"),
+    ("patch", "/music/player/queue/{entry_id}"),
+    ("delete", "/music/player/queue/{entry_id}"),
+    ("delete", "/music/player/queue"),
 }
 PUBLIC = {
     ("get", "/health"),
@@ -129,6 +135,8 @@ WITHOUT_A_BODY = {
     ("delete", "/dates/{date_id}"): 204,
     ("delete", "/calendar/feed"): 204,
     ("delete", "/music/songs/{song_id}"): 204,
+    ("delete", "/music/player/queue/{entry_id}"): 204,
+    ("delete", "/music/player/queue"): 204,
 }
 # The calendar feed: iCalendar, not JSON, and a 404 that says nothing (not even in JSON).
 FEED = ("get", "/calendar/{secret}.ics")

@@ -21,6 +21,10 @@ from backend.contracts import (
     MusicUploadRequest,
     MusicUploadTicket,
     MusicUsage,
+    PlayerStateUpdate,
+    PlayerView,
+    QueueAdd,
+    QueueMove,
     Song,
     SongConfirm,
     SongDetail,
@@ -29,7 +33,7 @@ from backend.contracts import (
     SongSort,
     SongUpdate,
 )
-from backend.domain import music
+from backend.domain import music, player
 
 # An album's or artist's opaque id (base64url of its folded name).
 LibraryId = Annotated[str, Path(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -198,3 +202,74 @@ def artist_songs(
 ) -> SongPage:
     page = music.songs_of(caller, "artist", artist_id, limit, next_token)
     return SongPage(items=page.items, next=page.next_token)
+
+
+@router.get(
+    "/music/player",
+    tags=TAGS,
+    security=BEARER,
+    summary="My player: what plays, where, how, and the queue (to resume where I left off, on any device)",
+    responses=responses(200, PlayerView, 401),
+)
+def get_player(caller: CurrentCaller) -> PlayerView:
+    return player.view(caller)
+
+
+@router.put(
+    "/music/player/state",
+    tags=TAGS,
+    security=BEARER,
+    summary="Save what plays (a queue entry), how far into it, shuffle, repeat and volume",
+    responses=responses(200, PlayerView, 401),
+)
+def save_player_state(body: PlayerStateUpdate, caller: CurrentCaller) -> PlayerView:
+    return player.save_state(caller, body)
+
+
+@router.post(
+    "/music/player/queue",
+    tags=TAGS,
+    security=BEARER,
+    summary="Queue songs I can hear, after what plays now (`next`) or at the end (409 `queue_full`, "
+    "`song_not_ready`; 404 for a song I cannot hear)",
+    responses=responses(200, PlayerView, 401, 404, 409),
+)
+def queue_songs(body: QueueAdd, caller: CurrentCaller) -> PlayerView:
+    return player.add(caller, body.song_ids, body.where)
+
+
+@router.patch(
+    "/music/player/queue/<entry_id>",
+    tags=TAGS,
+    security=BEARER,
+    summary="Move a queue entry right after another (null: to the start)",
+    responses=responses(200, PlayerView, 401, 404),
+)
+def move_queued(entry_id: PathId, body: QueueMove, caller: CurrentCaller) -> PlayerView:
+    return player.move(caller, entry_id, body.after_entry_id)
+
+
+@router.delete(
+    "/music/player/queue/<entry_id>",
+    status_code=204,
+    tags=TAGS,
+    security=BEARER,
+    summary="Take an entry out of my queue",
+    responses=responses(204, None, 401, 404, description="Removed"),
+)
+def unqueue(entry_id: PathId, caller: CurrentCaller) -> Response[None]:
+    player.remove(caller, entry_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/music/player/queue",
+    status_code=204,
+    tags=TAGS,
+    security=BEARER,
+    summary="Clear my queue",
+    responses=responses(204, None, 401, description="Cleared"),
+)
+def clear_queue(caller: CurrentCaller) -> Response[None]:
+    player.clear(caller)
+    return Response(status_code=204)
