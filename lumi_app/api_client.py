@@ -39,7 +39,9 @@ from backend.contracts import (
     AffirmationSendNow,
     AffirmationSent,
     AffirmationUpdate,
+    AlbumPage,
     AnniversaryUpdate,
+    ArtistPage,
     AuthSession,
     AuthTokens,
     AvatarConfirmRequest,
@@ -76,6 +78,9 @@ from backend.contracts import (
     MomentUpdate,
     MomentUploadRequest,
     MomentUploadTicket,
+    MusicUploadRequest,
+    MusicUploadTicket,
+    MusicUsage,
     Notification,
     NotificationFilter,
     NotificationPage,
@@ -86,17 +91,28 @@ from backend.contracts import (
     PartnerRequestCreate,
     PartnerRequests,
     PasswordResetRequested,
+    PlayerStateUpdate,
+    PlayerView,
     PresenceDisconnect,
     PresenceHeartbeat,
     PresenceStatus,
     Profile,
     PushSubscriptionCreate,
     PushSubscriptionDelete,
+    QueueAdd,
+    QueueMove,
     ReceivedAffirmationPage,
     RefreshRequest,
     RegisterRequest,
     Relationship,
     ResetPasswordRequest,
+    Song,
+    SongConfirm,
+    SongDetail,
+    SongFilter,
+    SongPage,
+    SongSort,
+    SongUpdate,
     UnreadCount,
     UpcomingDates,
     UpdateProfileRequest,
@@ -596,6 +612,82 @@ class LumiApi:
         path = f"/moments/{_seg(moment_id)}/receipts"
         body = ChatReceiptUpdate(up_to=up_to, read=read)
         return await self._call("POST", path, ChatReceipts, token=token, body=body)
+
+    # ------------------------------------------------------------ music: uploads and the library
+
+    async def music_upload_ticket(self, token: str, request: MusicUploadRequest) -> MusicUploadTicket:
+        """409 ``quota_exceeded`` when the file would not fit in the person's storage."""
+        return await self._call("POST", "/music/uploads", MusicUploadTicket, token=token, body=request)
+
+    async def confirm_song(self, token: str, song_id: str) -> Song:
+        """The file is in storage: the song is ``processing`` until the music job makes it ready or
+        refuses it (422 ``invalid_audio`` at once when it is not an audio file at all)."""
+        return await self._call("POST", "/music/songs", Song, token=token, body=SongConfirm(song_id=song_id))
+
+    async def music_usage(self, token: str) -> MusicUsage:
+        return await self._call("GET", "/music/usage", MusicUsage, token=token)
+
+    async def songs(
+        self,
+        token: str,
+        *,
+        sort: SongSort = "added",
+        filter: SongFilter = "all",
+        next: str | None = None,
+        limit: int | None = None,
+    ) -> SongPage:
+        params = _page(next, limit, sort=sort, filter=filter)
+        return await self._call("GET", "/music/songs", SongPage, token=token, params=params)
+
+    async def song(self, token: str, song_id: str) -> SongDetail:
+        return await self._call("GET", f"/music/songs/{_seg(song_id)}", SongDetail, token=token)
+
+    async def update_song(self, token: str, song_id: str, request: SongUpdate) -> Song:
+        return await self._call("PATCH", f"/music/songs/{_seg(song_id)}", Song, token=token, body=request)
+
+    async def delete_song(self, token: str, song_id: str) -> None:
+        await self._send("DELETE", f"/music/songs/{_seg(song_id)}", token=token)
+
+    async def albums(self, token: str, *, next: str | None = None, limit: int | None = None) -> AlbumPage:
+        return await self._call("GET", "/music/albums", AlbumPage, token=token, params=_page(next, limit))
+
+    async def album_songs(
+        self, token: str, album_id: str, *, next: str | None = None, limit: int | None = None
+    ) -> SongPage:
+        path = f"/music/albums/{_seg(album_id)}/songs"
+        return await self._call("GET", path, SongPage, token=token, params=_page(next, limit))
+
+    async def artists(self, token: str, *, next: str | None = None, limit: int | None = None) -> ArtistPage:
+        return await self._call("GET", "/music/artists", ArtistPage, token=token, params=_page(next, limit))
+
+    async def artist_songs(
+        self, token: str, artist_id: str, *, next: str | None = None, limit: int | None = None
+    ) -> SongPage:
+        path = f"/music/artists/{_seg(artist_id)}/songs"
+        return await self._call("GET", path, SongPage, token=token, params=_page(next, limit))
+
+    # ------------------------------------------------------------ music: the player (queue and where I am)
+
+    async def player(self, token: str) -> PlayerView:
+        return await self._call("GET", "/music/player", PlayerView, token=token)
+
+    async def save_player_state(self, token: str, state: PlayerStateUpdate) -> PlayerView:
+        return await self._call("PUT", "/music/player/state", PlayerView, token=token, body=state)
+
+    async def queue_songs(self, token: str, request: QueueAdd) -> PlayerView:
+        """409 ``song_not_ready`` / ``queue_full``; 404 for a song the person cannot hear."""
+        return await self._call("POST", "/music/player/queue", PlayerView, token=token, body=request)
+
+    async def move_queued(self, token: str, entry_id: str, after_entry_id: str | None) -> PlayerView:
+        path = f"/music/player/queue/{_seg(entry_id)}"
+        body = QueueMove(after_entry_id=after_entry_id)
+        return await self._call("PATCH", path, PlayerView, token=token, body=body)
+
+    async def unqueue(self, token: str, entry_id: str) -> None:
+        await self._send("DELETE", f"/music/player/queue/{_seg(entry_id)}", token=token)
+
+    async def clear_queue(self, token: str) -> None:
+        await self._send("DELETE", "/music/player/queue", token=token)
 
 
 def _page(next: str | None, limit: int | None, **params: str) -> dict[str, str]:

@@ -23,6 +23,14 @@ AFFIRMATIONS = "/affirmations"
 AFFIRMATIONS_RECEIVED = "/affirmations/received"
 # The couple's dates: a month (``?month=YYYY-MM``) or a day (``?day=YYYY-MM-DD``, reminders link there).
 DATES = "/dates"
+# Music: my library (songs; albums; artists; one album or artist by ``?id=``), uploading, the queue.
+MUSIC = "/music"
+MUSIC_UPLOAD = "/music/upload"
+MUSIC_ALBUMS = "/music/albums"
+MUSIC_ALBUM = "/music/album"
+MUSIC_ARTISTS = "/music/artists"
+MUSIC_ARTIST = "/music/artist"
+MUSIC_QUEUE = "/music/queue"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -30,6 +38,7 @@ SETTINGS_APPEARANCE = "/settings/appearance"
 SETTINGS_RELATIONSHIP = "/settings/relationship"
 SETTINGS_NOTIFICATIONS = "/settings/notifications"
 SETTINGS_DATES = "/settings/dates"
+SETTINGS_MUSIC = "/settings/music"
 # Shown by the service worker when a page cannot be fetched (a static file, not a Reflex page).
 OFFLINE = "/offline.html"
 
@@ -47,6 +56,13 @@ PROTECTED: frozenset[str] = frozenset(
         AFFIRMATIONS,
         AFFIRMATIONS_RECEIVED,
         DATES,
+        MUSIC,
+        MUSIC_UPLOAD,
+        MUSIC_ALBUMS,
+        MUSIC_ALBUM,
+        MUSIC_ARTISTS,
+        MUSIC_ARTIST,
+        MUSIC_QUEUE,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
@@ -54,6 +70,7 @@ PROTECTED: frozenset[str] = frozenset(
         SETTINGS_RELATIONSHIP,
         SETTINGS_NOTIFICATIONS,
         SETTINGS_DATES,
+        SETTINGS_MUSIC,
     }
 )
 
@@ -64,6 +81,14 @@ def moment_url(moment_id: str) -> str:
 
 def tag_url(slug: str) -> str:
     return f"{MOMENT_TAG}?slug={quote(slug, safe='')}"
+
+
+def album_url(album_id: str) -> str:
+    return f"{MUSIC_ALBUM}?id={quote(album_id, safe='')}"
+
+
+def artist_url(artist_id: str) -> str:
+    return f"{MUSIC_ARTIST}?id={quote(artist_id, safe='')}"
 
 
 def normalize(path: str) -> str:

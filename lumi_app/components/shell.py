@@ -40,6 +40,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Moments", routes.MOMENTS, "clapperboard"),
     NavItem("Affirmations", routes.AFFIRMATIONS_RECEIVED, "sparkles"),
     NavItem("Dates", routes.DATES, "calendar-heart"),
+    NavItem("Music", routes.MUSIC, "music"),
     NavItem("Partner", routes.PAIRING, "heart"),
     NavItem("Settings", routes.SETTINGS, "settings"),
 )
@@ -47,7 +48,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 
 def _is_current(route: str) -> rx.Var[bool]:
     path = SessionState.router.url.path
-    if route in (routes.SETTINGS, routes.MOMENTS):
+    if route in (routes.SETTINGS, routes.MOMENTS, routes.MUSIC):
         return path.startswith(route)
     if route == routes.AFFIRMATIONS_RECEIVED:
         return path.startswith(routes.AFFIRMATIONS)
