@@ -961,6 +961,24 @@ class SongUpdate(Model):
     )
 
 
+class SongCoverUploadRequest(Model):
+    """Ask for a presigned POST for a new cover picture of my song (the avatar's types and limit)."""
+
+    content_type: Literal["image/jpeg", "image/png", "image/webp"]
+    size: int = Field(gt=0, description="Size of the file in bytes.")
+
+
+class SongCoverConfirm(Model):
+    """The picture has been sent (``key`` from the ticket): check it and make it the song's cover."""
+
+    key: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+# The library's text filter: folded (no case, no accents) and matched inside the title, artist,
+# album or album artist.
+SONG_QUERY_MAX = 100
+
+
 # How the library lists songs: newest first, or A→Z by title, by artist (then album, disc and
 # track), or by album (then its artist, disc and track). Case and accents do not change the order.
 SongSort = Literal["added", "title", "artist", "album"]

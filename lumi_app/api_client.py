@@ -108,6 +108,8 @@ from backend.contracts import (
     ResetPasswordRequest,
     Song,
     SongConfirm,
+    SongCoverConfirm,
+    SongCoverUploadRequest,
     SongDetail,
     SongFilter,
     SongPage,
@@ -635,8 +637,13 @@ class LumiApi:
         filter: SongFilter = "all",
         next: str | None = None,
         limit: int | None = None,
+        q: str | None = None,
     ) -> SongPage:
+        """A page of my library; ``q`` keeps the songs whose title, artist or album contain it
+        (case and accents aside): such a page may be short, even empty, while ``next`` goes on."""
         params = _page(next, limit, sort=sort, filter=filter)
+        if q and q.strip():
+            params["q"] = q.strip()
         return await self._call("GET", "/music/songs", SongPage, token=token, params=params)
 
     async def song(self, token: str, song_id: str) -> SongDetail:
@@ -647,6 +654,19 @@ class LumiApi:
 
     async def delete_song(self, token: str, song_id: str) -> None:
         await self._send("DELETE", f"/music/songs/{_seg(song_id)}", token=token)
+
+    async def song_cover_ticket(self, token: str, song_id: str, request: SongCoverUploadRequest) -> UploadTicket:
+        """A presigned POST for a new cover picture of my ready song (post the file, then confirm)."""
+        path = f"/music/songs/{_seg(song_id)}/cover"
+        return await self._call("POST", path, UploadTicket, token=token, body=request)
+
+    async def confirm_song_cover(self, token: str, song_id: str, key: str) -> Song:
+        """The picture is in storage (``key`` from the ticket): it becomes the song's cover."""
+        path = f"/music/songs/{_seg(song_id)}/cover"
+        return await self._call("PUT", path, Song, token=token, body=SongCoverConfirm(key=key))
+
+    async def remove_song_cover(self, token: str, song_id: str) -> Song:
+        return await self._call("DELETE", f"/music/songs/{_seg(song_id)}/cover", Song, token=token)
 
     async def albums(self, token: str, *, next: str | None = None, limit: int | None = None) -> AlbumPage:
         return await self._call("GET", "/music/albums", AlbumPage, token=token, params=_page(next, limit))

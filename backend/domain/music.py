@@ -288,13 +288,16 @@ class SongList:
     next_token: str | None
 
 
-def library(caller: Caller, sort: str, limit: int | None, next_token: str | None, which: str = "all") -> SongList:
+def library(
+    caller: Caller, sort: str, limit: int | None, next_token: str | None, which: str = "all", text: str | None = None
+) -> SongList:
     """The caller's songs and those their partner shares with them, a page at a time, in one of
-    the library's orders. (A copy left from a couple that split is not shown: its clean-up on
-    the stream may not have run yet.)"""
+    the library's orders; ``text`` keeps those whose title, artist or album contain it (case and
+    accents aside; a page may then be short). (A copy left from a couple that split is not
+    shown: its clean-up on the stream may not have run yet.)"""
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
-    found, token = store.page(me.user_id, sort, size, next_token, which)
+    found, token = store.page(me.user_id, sort, size, next_token, which, keys.fold_text(text) or None)
     return SongList(views(visible_songs(me, found), me.user_id), token)
 
 

@@ -72,3 +72,20 @@ def song_rendition_key(user_id: str, song_id: str) -> str:
 def song_cover_key(user_id: str, song_id: str) -> str:
     """The cover art found in the file, as a small JPEG without metadata."""
     return f"{song_prefix(user_id, song_id)}cover.jpg"
+
+
+def song_cover_upload_prefix(user_id: str, song_id: str) -> str:
+    """Where the owner's browser posts a new cover picture for one song (unchecked until its
+    confirm, which deletes it once the cover is made from it); a new key per upload."""
+    return f"{song_prefix(user_id, song_id)}cover-uploads/"
+
+
+def new_song_cover_upload_key(user_id: str, song_id: str) -> str:
+    return f"{song_cover_upload_prefix(user_id, song_id)}{uuid.uuid4().hex}"
+
+
+def song_edited_cover_key(user_id: str, song_id: str, upload_key: str) -> str:
+    """The cover made from an uploaded picture (a ≤ 600 px JPEG without metadata), named after
+    its upload: a new object per edit, so no cached URL ever shows the old picture, and a
+    confirm sent again finds the cover it made."""
+    return f"{song_prefix(user_id, song_id)}cover-{upload_key.rsplit('/', 1)[-1]}.jpg"

@@ -163,6 +163,17 @@ def cover_song(person_id: str, album_key: str) -> str | None:
     return str(item["cover_song"]) if item and item.get("cover_song") else None
 
 
+def follow_cover(person_id: str, album_key: str, song_id: str, cover_key: str) -> bool:
+    """A song's edited cover: the album shows it if it showed this song's cover or none."""
+    item = table.update(
+        keys.album(person_id, album_key),
+        "SET cover_key = :cover, cover_song = :song",
+        {":cover": cover_key, ":song": song_id},
+        condition="attribute_exists(pk) AND (attribute_not_exists(cover_song) OR cover_song = :song)",
+    )
+    return item is not None
+
+
 def replace_cover(
     person_id: str, album_key: str, gone_song_id: str, cover_key: str | None, song_id: str | None
 ) -> bool:

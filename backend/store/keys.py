@@ -158,6 +158,9 @@ songs my partner shares with me, listed  the same listings as mine (their Shared
                                          copies live in my partition and indexes)
 share / unshare a song                   USER#{owner} / SONG#{id} + USER#{partner} /    Tx (update, put/delete,
                                          SONG#{id}                                      checks)
+my songs containing a text (any order)   a song listing above, filter contains(gsi1sk or  Query + filter
+                                         gsi4sk, fold(q)) (:func:`song_text_filter`)    (pages may be short)
+edit / remove a song's cover             USER#{owner} / SONG#{id} (+ the partner's copy)  Put cond. in Tx
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -209,6 +212,16 @@ Rules that keep this true:
   gsi4 (songs by album) is the music's own.
   Sort keys are folded (:func:`sort_text`: no case, no accents) and end with the id, so they
   are unique and stable. A refused song carries none of them (it lists only by date added).
+  The library's text filter (``q``) needs no item of its own: the folded title and artist
+  (gsi1sk) and album and album artist (gsi4sk) are already on every listed song and copy, so
+  it is a ``contains`` filter on the Query of any order (a page may be short; its ``next``
+  goes on); the id and numbers in those keys are checked again in code (a hex ``q`` must not
+  match an id). A refused song has no sort keys, so ``q`` never finds it.
+* A song's cover is a new object per edit (``cover-{upload}.jpg`` under the song's prefix);
+  the confirm puts the song (and the partner's copy) under ``updated_at`` as read, then
+  deletes the old object. An album shows the cover of the song named in ``cover_song``: the
+  stream moves it with that song's edited or removed cover (a song's first cover fills an
+  album without one).
 * A person's ``MusicUsage.bytes_used`` moves only in the transactions that put (``ADD`` under
   ``bytes_used <= quota - size``), refuse or delete a song (``ADD -size`` under the song's
   state), so it always equals the sum of their songs' originals.
@@ -607,10 +620,34 @@ def music_usage(owner_id: str) -> Key:
 def sort_text(value: str | None) -> str:
     """How a title, artist or album sorts: no case, no accents, single spaces, no ``#`` (the
     separator), at most SORT_TEXT_MAX characters; nothing sorts last."""
+    folded = fold_text(value)[:SORT_TEXT_MAX].rstrip()
+    return folded or UNKNOWN_SORTS_LAST
+
+
+def fold_text(value: str | None) -> str:
+    """Text as the library compares it: no case, no accents, single spaces, no ``#``; "" for
+    nothing. (:func:`sort_text` is this, cut to SORT_TEXT_MAX characters.)"""
     decomposed = unicodedata.normalize("NFKD", value or "")
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().replace("#", " ")
-    folded = " ".join(plain.split())[:SORT_TEXT_MAX].rstrip()
-    return folded or UNKNOWN_SORTS_LAST
+    return " ".join(plain.split())
+
+
+# The sort keys that hold a song's folded title and artist (gsi1sk) and album and album artist
+# (gsi4sk): what the library's text filter looks into.
+SONG_TEXT_ATTRIBUTES = ("gsi1sk", "gsi4sk")
+
+
+def song_text_filter(folded_query: str) -> tuple[str, dict[str, str]]:
+    """A FilterExpression (and its values) keeping the songs whose folded title, artist, album
+    or album artist contain ``folded_query`` (already :func:`fold_text`-ed, not empty).
+    The keys also hold the id, disc and track: :func:`song_text_matches` checks again."""
+    expression = " OR ".join(f"contains({name}, :q)" for name in SONG_TEXT_ATTRIBUTES)
+    return f"({expression})", {":q": folded_query}
+
+
+def song_text_matches(folded_query: str, *texts: str | None) -> bool:
+    """Whether the query is inside one of the song's texts, as the sort keys hold them."""
+    return any(text and folded_query in sort_text(text) for text in texts)
 
 
 def song_title_partition(owner_id: str) -> str:

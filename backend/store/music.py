@@ -358,18 +358,26 @@ def set_refused(song: SongRecord) -> bool:
 
 
 def page(
-    owner_id: str, sort: str, limit: int, next_token: str | None, which: str = "all"
+    owner_id: str, sort: str, limit: int, next_token: str | None, which: str = "all", text: str | None = None
 ) -> tuple[list[SongRecord], str | None]:
     """One page of a person's library: newest first ("added"), by title, by artist (then album,
     disc, track) or by album (then its artist, disc, track); ``which`` keeps only their own
-    songs ("mine") or only those shared with them ("shared"), as a filter (a page may be short).
+    songs ("mine") or only those shared with them ("shared"), and ``text`` (folded, see
+    ``keys.fold_text``) only those whose title, artist, album or album artist contain it, as
+    filters (a page may be short, even empty, with a ``next``).
     ``query_page`` refuses tokens of other listings."""
-    filters: dict[str, Any] = {}
+    conditions: list[str] = []
+    values: dict[str, Any] = {}
     if which in ("mine", "shared"):
-        filters = {
-            "filter_expression": "owner_id = :me" if which == "mine" else "owner_id <> :me",
-            "filter_values": {":me": owner_id},
-        }
+        conditions.append("owner_id = :me" if which == "mine" else "owner_id <> :me")
+        values[":me"] = owner_id
+    if text:
+        expression, text_values = keys.song_text_filter(text)
+        conditions.append(expression)
+        values.update(text_values)
+    filters: dict[str, Any] = (
+        {"filter_expression": " AND ".join(conditions), "filter_values": values} if conditions else {}
+    )
     if sort == "title":
         result = table.query_page(
             ("gsi1pk", keys.song_title_partition(owner_id)),
@@ -404,6 +412,12 @@ def page(
             **filters,
         )
     listed = [song_from(item) for item in result.items if item.get("type") in (SONG, SHARED_SONG)]
+    if text:  # the keys also hold the id, disc and track: a hex text must not match those
+        listed = [
+            song
+            for song in listed
+            if keys.song_text_matches(text, song.title, song.artist, song.album, song.album_artist)
+        ]
     return listed, result.next_token
 
 

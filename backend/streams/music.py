@@ -41,6 +41,8 @@ def library_changed(old: Image, new: Image) -> None:
     current = albums.membership_of(current_item) if current_item else None
     if current is not None:
         albums.link(person, song_id, current)
+        if current.album_key and before and after and before.cover_key != after.cover_key:
+            _cover_edited(person, current.album_key, song_id, current.cover_key)
     for found in (before, after):
         if found is None:
             continue
@@ -50,6 +52,17 @@ def library_changed(old: Image, new: Image) -> None:
                 _another_cover(person, found.album_key, song_id)
         if found.artist_key and found.artist_key != (current.artist_key if current else None):
             albums.unlink_artist(person, found.artist_key, song_id)
+
+
+def _cover_edited(person: str, album_key: str, song_id: str, cover_key: str | None) -> None:
+    """A song's cover was edited or removed: the album that shows this song's cover shows the
+    new one (or the next song's, when it has none now); an album without a cover takes it. An
+    album showing another song's cover keeps it. (``cover_key`` is the song's as it is now, so
+    a late or repeated record converges.)"""
+    if cover_key:
+        albums.follow_cover(person, album_key, song_id, cover_key)
+    elif albums.cover_song(person, album_key) == song_id:
+        _another_cover(person, album_key, song_id)
 
 
 def _another_cover(person: str, album_key: str, gone_song_id: str) -> None:

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    SONG_QUERY_MAX,
     AlbumPage,
     ArtistPage,
     MusicUploadRequest,
@@ -27,13 +28,16 @@ from backend.contracts import (
     QueueMove,
     Song,
     SongConfirm,
+    SongCoverConfirm,
+    SongCoverUploadRequest,
     SongDetail,
     SongFilter,
     SongPage,
     SongSort,
     SongUpdate,
+    UploadTicket,
 )
-from backend.domain import music, player
+from backend.domain import music, player, song_covers
 
 # An album's or artist's opaque id (base64url of its folded name).
 LibraryId = Annotated[str, Path(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -96,7 +100,8 @@ def usage(caller: CurrentCaller) -> MusicUsage:
     tags=TAGS,
     security=BEARER,
     summary="My songs and those my partner shares with me, a page at a time: newest first, by title, or by "
-    "artist (then album, disc and track) or by album (then disc and track)",
+    "artist (then album, disc and track) or by album (then disc and track); filtered by whose they are or by "
+    "a text (`q`)",
     responses=responses(200, SongPage, 401),
 )
 def library(
@@ -110,8 +115,18 @@ def library(
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
+    text: Annotated[
+        str | None,
+        Query(
+            alias="q",
+            max_length=SONG_QUERY_MAX,
+            description="Only songs whose title, artist, album or album artist contain this text (case and "
+            "accents ignored), in any order. A filtered page may be short, even empty: follow `next` until "
+            "it is null.",
+        ),
+    ] = None,
 ) -> SongPage:
-    page = music.library(caller, sort, limit, next_token, which)
+    page = music.library(caller, sort, limit, next_token, which, text)
     return SongPage(items=page.items, next=page.next_token)
 
 
@@ -150,6 +165,46 @@ def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Son
 def delete_song(song_id: PathId, caller: CurrentCaller) -> Response[None]:
     music.delete(caller, song_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/music/songs/<song_id>/cover",
+    status_code=201,
+    tags=TAGS,
+    security=BEARER,
+    summary="A presigned POST for uploading a new cover picture (JPEG, PNG or WebP, the avatar's size limit) "
+    "of my ready song (403 for my partner's; 409 `song_not_ready`)",
+    responses=responses(201, UploadTicket, 401, 403, 404, 409, description="Ticket made"),
+)
+def cover_ticket(song_id: PathId, body: SongCoverUploadRequest, caller: CurrentCaller) -> UploadTicket:
+    post = song_covers.cover_ticket(caller, song_id, body.content_type, body.size)
+    return UploadTicket(
+        url=post.url, fields=post.fields, key=post.key, max_bytes=post.max_bytes, expires_in=post.expires_in
+    )
+
+
+@router.put(
+    "/music/songs/<song_id>/cover",
+    tags=TAGS,
+    security=BEARER,
+    summary="Make the uploaded picture my song's cover (at most 600 px, a JPEG without metadata), replacing "
+    "the old one, for my partner too when shared (422 `invalid_image` for a file that is not a picture; "
+    "403 for my partner's song; 409 `song_not_ready`, `conflict`)",
+    responses=responses(200, Song, 401, 403, 404, 409),
+)
+def confirm_cover(song_id: PathId, body: SongCoverConfirm, caller: CurrentCaller) -> Song:
+    return song_covers.confirm_cover(caller, song_id, body.key)
+
+
+@router.delete(
+    "/music/songs/<song_id>/cover",
+    tags=TAGS,
+    security=BEARER,
+    summary="Remove my song's cover (403 for my partner's song; 409 `song_not_ready`, `conflict`)",
+    responses=responses(200, Song, 401, 403, 404, 409),
+)
+def remove_cover(song_id: PathId, caller: CurrentCaller) -> Song:
+    return song_covers.remove_cover(caller, song_id)
 
 
 @router.get(
