@@ -17,10 +17,13 @@ from typing import Any
 import httpx
 
 from backend.aws import client
+from backend.contracts import SongCoverUploadRequest
+from backend.local.http_adapter import LocalApiServer
 from backend.local.queue_poller import QueuePoller
 from backend.media import paths
 from backend.settings import get_settings
 from backend.store import keys, table
+from lumi_app.api_client import LumiApi
 from tests.audio import Tags, cover_art, make_song, tagged_song
 from tests.integration.conftest import Api, MakeCouple, Person, Register
 from tests.integration.test_api_auth import assert_error
@@ -257,3 +260,28 @@ def test_what_cannot_become_a_cover(api: Api, register: Register, music: QueuePo
     assert stored(ana, song_id).get("cover_key") is None
     status, detail = api.get(f"/music/songs/{song_id}", token=ana.access_token)
     assert status == 200 and detail["status"] == "ready" and detail["cover_url"] is None
+
+
+async def test_the_app_client_changes_a_cover_and_filters_the_library(
+    api: Api, register: Register, music: QueuePoller
+) -> None:
+    ana = register("ana")
+    song_id = ready(api, ana, music, "Client Cover Ünique", 1150)
+    server = LocalApiServer().start()
+    lumi = LumiApi(server.url)
+    try:
+        data = picture((64, 64), "PNG")
+        found = await lumi.song_cover_ticket(
+            ana.access_token, song_id, SongCoverUploadRequest(content_type="image/png", size=len(data))
+        )
+        assert upload(found.model_dump(), data).status_code in (200, 201, 204)
+        song = await lumi.confirm_song_cover(ana.access_token, song_id, found.key)
+        assert song.song_id == song_id and song.cover_url
+        page = await lumi.songs(ana.access_token, sort="artist", q="cover UNIQUE")
+        assert [(item.song_id, bool(item.cover_url)) for item in page.items] == [(song_id, True)]
+        assert (await lumi.songs(ana.access_token, q="nothing like it")).items == []
+        song = await lumi.remove_song_cover(ana.access_token, song_id)
+        assert song.cover_url is None
+    finally:
+        await lumi.aclose()
+        server.stop()
