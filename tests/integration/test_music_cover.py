@@ -211,13 +211,17 @@ def test_the_partner_sees_the_new_cover_of_a_shared_song_and_cannot_change_it(
 
 def test_what_cannot_become_a_cover(api: Api, register: Register, music: QueuePoller) -> None:
     ana, cleo = register("ana"), register("cleo")
-    # a song still processing cannot have its cover changed yet
+    # a song still processing (or refused) cannot have its cover changed
     early = add_song(api, ana, make_song("mp3", seconds=1, frequency=1140))["song_id"]
     data = picture((50, 50))
     assert_error(ticket(api, ana, early, data), 409, "song_not_ready")
     assert_error(confirm(api, ana, early, paths.new_song_cover_upload_key(ana.user_id, early)), 409, "song_not_ready")
     assert_error(remove(api, ana, early), 409, "song_not_ready")
+    refused = add_song(api, ana, b"fLaC" + bytes(range(256)) * 40, "flac")["song_id"]
     music.drain(timeout=60)
+    assert stored(ana, refused)["status"] == "refused"
+    assert_error(ticket(api, ana, refused, data), 409, "song_not_ready")
+    assert_error(remove(api, ana, refused), 409, "song_not_ready")
     song_id = str(early)
     # a ticket outside the rules
     assert_error(ticket(api, ana, song_id, data, "image/gif"), 422, "validation_error")
