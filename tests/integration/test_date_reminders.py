@@ -252,7 +252,7 @@ def test_leaving_removes_the_reminders_state_and_nothing_comes_after(
     add(api, ana, title="Christmas Eve", repeats="yearly", date="2020-12-24")
     assert Counter(domain.remind_person(ana.user_id, today))["reminded"] == 1
     assert len(reminded(ana)) == 1
-    stream.drain()
+    stream.drain(timeout=120)  # the records of the tests before (hundreds) come first
 
     assert api.delete(f"/relationships/{rel}", token=ana.access_token)[0] == 204
     stream.drain()
@@ -294,3 +294,51 @@ def test_the_reminder_time_a_person_chooses_and_the_default_the_app_sets(api: Ap
     assert api.put("/dates/reminders/zone", {"time_zone": "Nowhere"}, token=token)[0] == 422
     assert api.get("/dates/reminders", token=token)[1]["local_time"] == "07:45"
     assert api.get("/dates/reminders")[0] == 401
+
+
+def set_anniversary(api: Api, person: Person, relationship_id: str, day: date | None) -> None:
+    body = {"anniversary": day.isoformat() if day else None}
+    status, found = api.put(f"/relationships/{relationship_id}/anniversary", body, token=person.access_token)
+    assert status == 200, found
+
+
+def test_the_anniversary_is_wished_on_its_day_once_to_both_partners(api: Api, couple: MakeCouple, queue: str) -> None:
+    # given Ana and Ben, together since three years before a day ahead, reminded at 09:00 in Lima
+    zone = "America/Lima"  # UTC-5, no DST
+    the_day = datetime.now(UTC).astimezone(ZoneInfo(zone)).date() + timedelta(days=4)
+    if the_day.month == 2 and the_day.day == 29:
+        the_day += timedelta(days=1)
+    ana, ben, rel = couple()
+    cat, dan, other_rel = couple()  # another couple, together since the next day
+    set_anniversary(api, ana, rel, the_day.replace(year=the_day.year - 3))
+    set_anniversary(api, dan, other_rel, (the_day + timedelta(days=1)).replace(year=the_day.year - 2))
+    for person in (ana, ben, cat, dan):
+        reminder_time(api, person, zone)
+
+    # when the aggregator runs for 09:00 there on that day, twice, and its messages are handled
+    # three times over
+    for _ in range(2):
+        job.aggregate(at_local(the_day, "09:00", zone))
+    messages = ours(take_all(queue), [ana, ben, cat, dan], [])
+    handle(messages)
+
+    # then both are wished a happy anniversary once, with their years together; the other
+    # couple nothing (theirs is tomorrow)
+    for person in (ana, ben):
+        assert reminder_notes(api, person) == [("Happy anniversary", "Today: 3 years together")]
+        assert [item["title"] for item in reminded(person)] == ["Happy anniversary"]
+    for person in (cat, dan):
+        assert reminder_notes(api, person) == [] and reminded(person) == []
+
+    # and not the day before, and not on the day it began; "1 year" on the first one
+    assert domain.remind_person(ana.user_id, the_day - timedelta(days=1)) == Counter({"nothing due": 1})
+    set_anniversary(api, ana, rel, the_day - timedelta(days=365 * 2))
+    began = the_day - timedelta(days=365 * 2)
+    assert domain.remind_person(ana.user_id, began) == Counter({"nothing due": 1})
+    first = began.replace(year=began.year + 1) if not (began.month == 2 and began.day == 29) else None
+    if first is not None:
+        assert domain.remind_person(ben.user_id, first) == Counter({"reminded": 1})
+        assert ("Happy anniversary", "Today: 1 year together") in reminder_notes(api, ben)
+    # a couple without an anniversary is wished nothing
+    set_anniversary(api, ana, rel, None)
+    assert domain.remind_person(ana.user_id, the_day + timedelta(days=365)) == Counter({"nothing due": 1})
