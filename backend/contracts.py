@@ -988,7 +988,11 @@ SongFilter = Literal["all", "mine", "shared"]
 
 class SongPage(Model):
     items: list[Song]
-    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+    next: str | None = Field(
+        default=None,
+        description="Opaque token for the next page; null on the last one (a filtered page may be short, even "
+        "empty, with a `next`).",
+    )
 
 
 class Album(Model):
