@@ -519,16 +519,23 @@ def run_browser_part(args: argparse.Namespace) -> None:
             except PlaywrightError as error:
                 raise SystemExit(PLAYER_MISSING) from error
             play = page.get_by_role("button", name="Play", exact=True).first
-            expect(play).to_be_visible(timeout=15_000)
+            try:
+                expect(play).to_be_visible(timeout=15_000)
+            except AssertionError as error:
+                raise SystemExit("the player bar's Play button did not show with a queue of three songs") from error
             play.click()
-            page.wait_for_function("() => window.lumiPlayer.stats.first_audio_ms.length >= 1", timeout=30_000)
-            # One seek in the first song (the player's ArrowRight shortcut), so seek_ms has a sample.
-            page.evaluate("() => document.activeElement?.blur()")
-            page.keyboard.press("ArrowRight")
             total_seconds = sum(args.short_seconds + i for i in range(3))
-            page.wait_for_function(
-                "() => window.lumiPlayer.stats.gaps_ms.length >= 2", timeout=(total_seconds + 30) * 1000
-            )
+            try:
+                page.wait_for_function("() => window.lumiPlayer.stats.first_audio_ms.length >= 1", timeout=30_000)
+                # One seek in the first song (the player's ArrowRight shortcut), so seek_ms has a sample.
+                page.evaluate("() => document.activeElement?.blur()")
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(
+                    "() => window.lumiPlayer.stats.gaps_ms.length >= 2", timeout=(total_seconds + 30) * 1000
+                )
+            except PlaywrightError as error:
+                seen = page.evaluate("() => JSON.stringify(window.lumiPlayer.stats ?? null)")
+                raise SystemExit(f"the three songs did not play through (window.lumiPlayer.stats: {seen})") from error
             stats = page.evaluate("() => JSON.parse(JSON.stringify(window.lumiPlayer.stats))")
             state = page.evaluate("() => JSON.parse(JSON.stringify(window.lumiPlayer.state()))")
             browser.close()
