@@ -55,6 +55,7 @@ bench: setup
 	$(PY) -m bench.api
 	$(PY) -m bench.realtime
 	$(PY) -m bench.moments
+	$(PY) -m bench.music
 	$(PY) -m bench.snapshot
 	$(PY) -m bench.lighthouse
 
