@@ -293,11 +293,21 @@ def library(
 ) -> SongList:
     """The caller's songs and those their partner shares with them, a page at a time, in one of
     the library's orders; ``text`` keeps those whose title, artist or album contain it (case and
-    accents aside; a page may then be short). (A copy left from a couple that split is not
-    shown: its clean-up on the stream may not have run yet.)"""
+    accents aside; a page may then be short). ``which="shared"`` lists only the songs shared
+    with the caller, newest first whatever ``sort`` says (one Query over just those copies: a
+    Query has one order, and the other orders would read the caller's whole library). (A copy
+    left from a couple that split is not shown: its clean-up on the stream may not have run yet.)"""
     me = users.require(caller.user_id)
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
-    found, token = store.page(me.user_id, sort, size, next_token, which, keys.fold_text(text) or None)
+    folded = keys.fold_text(text) or None
+    if which == "shared":  # newest first whatever the sort: one Query over just the shared copies
+        if not me.relationship_id:
+            if next_token:
+                raise ValidationFailed({"next": "This page token is not valid here. Start again from the first page."})
+            return SongList([], None)
+        found, token = store.shared_page(me.user_id, me.relationship_id, size, next_token, folded)
+        return SongList(views(visible_songs(me, found), me.user_id), token)
+    found, token = store.page(me.user_id, sort, size, next_token, which, folded)
     return SongList(views(visible_songs(me, found), me.user_id), token)
 
 

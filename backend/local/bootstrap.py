@@ -5,6 +5,7 @@ A kept data directory holds resources made by an older Lumi, so what exists is b
 to the definition rather than skipped: missing GSIs are added to the table (one per
 ``UpdateTable``, as DynamoDB allows; existing items appear in the new index), missing
 queues, dead-letter queues and groups are created, and queue attributes that changed are set.
+Items whose key shape changed since are rewritten once (:func:`migrate_shared_song_keys`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from backend.resources import (
     dead_letter_queue_name,
     queue_name,
 )
+from backend.store import keys
 
 log = logging.getLogger("lumi.local.bootstrap")
 
@@ -61,6 +63,7 @@ def provision(endpoint_url: str, region: str, stage: str, app_origins: list[str]
         dynamodb.create_table(**RESOURCES.table.create_table_kwargs(table_name))
     except dynamodb.exceptions.ResourceInUseException:
         add_missing_indexes(dynamodb, table_name, RESOURCES.table)
+        migrate_shared_song_keys(dynamodb, table_name)
     if _ttl_disabled(dynamodb, table_name):
         dynamodb.update_time_to_live(
             TableName=table_name,
@@ -161,6 +164,59 @@ def add_missing_indexes(dynamodb: Any, table_name: str, shape: TableShape, timeo
         _wait_for_index(dynamodb, table_name, index.name, timeout)
         added.append(index.name)
     return added
+
+
+SHARED_SONG_KEYS = "shared-song-recipient"
+
+
+def migrate_shared_song_keys(dynamodb: Any, table_name: str) -> int:
+    """Give the partner's song copies of a kept table the tenant sort key that names their
+    recipient (``SHAREDSONG#{song_id}`` → ``SHAREDSONG#{recipient}#{song_id}``), once: a
+    ``Migration`` item marks it done. Returns how many copies it rewrote.
+
+    A one-off of the local bootstrap, so it may Scan (no route does); each rewrite is
+    conditioned on the key it read, so a copy changed or deleted meanwhile is left alone."""
+    mark = keys.migration(SHARED_SONG_KEYS)
+    marked = {name: {"S": value} for name, value in mark.items()}
+    if "Item" in dynamodb.get_item(TableName=table_name, Key=marked, ConsistentRead=True):
+        return 0
+    rewritten = 0
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "FilterExpression": "#type = :shared",
+        "ExpressionAttributeNames": {"#type": "type"},
+        "ExpressionAttributeValues": {":shared": {"S": "SharedSong"}},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = dynamodb.scan(**kwargs)
+        for item in page.get("Items", []):
+            old = item.get("gsi2sk", {}).get("S")
+            rel, recipient, song_id = (item.get(name, {}).get("S") for name in ("shared_rel", "shared_with", "song_id"))
+            if not (old and rel and recipient and song_id):
+                continue
+            new = keys.shared_song_tenant_key(rel, recipient, song_id)["gsi2sk"]
+            if old == new:
+                continue
+            try:
+                dynamodb.update_item(
+                    TableName=table_name,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="SET gsi2sk = :new",
+                    ConditionExpression="gsi2sk = :old",
+                    ExpressionAttributeValues={":new": {"S": new}, ":old": {"S": old}},
+                )
+                rewritten += 1
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    dynamodb.put_item(TableName=table_name, Item={**marked, "type": {"S": "Migration"}})
+    if rewritten:
+        log.info("gave %d shared song copies of %s their recipient's tenant key", rewritten, table_name)
+    return rewritten
 
 
 def _wait_for_index(dynamodb: Any, table_name: str, index_name: str, timeout: float) -> None:

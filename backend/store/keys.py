@@ -65,8 +65,9 @@ Song                  USER#{owner_id}         SONG#{song_id}               gsi1p
 MusicUsage            USER#{owner_id}         MUSICUSAGE                   — (bytes_used, song_count: the quota)
 SongHash              USER#{owner_id}         SONGHASH#{sha256}            — (song_id: the one song of this content)
 SharedSong            USER#{partner_id}       SONG#{song_id}               the partner's listing copy: gsi1/3/4 as a
-                                                                           Song's, keyed by the partner; tenant key
-                                                                           (SHAREDSONG); owner_id, shared_rel
+                                                                           Song's, keyed by the partner; gsi2pk=
+                                                                           REL#{rel}, gsi2sk=SHAREDSONG#{partner_id}
+                                                                           #{song_id}; owner_id, shared_rel
 Album                 USER#{person}           ALBUM#{album_key}            — (song_count kept by the stream; name,
                                                                            artist, cover_key); album_key = {fold(album)}
                                                                            #{fold(album_artist or artist)}
@@ -78,6 +79,8 @@ PlayerState           USER#{user_id}          PLAYER                       — (
 QueueEntry            USER#{user_id}          QUEUEENTRY#{entry_id}        gsi1pk=QUEUE#{user_id},
                                                                            gsi1sk={position}#{id} (a fractional
                                                                            position: a move writes one item)
+Migration             MIGRATION#{name}        DONE                         — (a one-off migration of a kept local
+                                                                           table ran: ``backend.local.bootstrap``)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
 ====================  ======================  ===========================  ===========================================
 
@@ -156,6 +159,8 @@ an artist's songs (album, disc, track)   gsi3: SONGS#{me}#ARTIST, begins_with {a
 do I have this file already (dedup)      USER#{me} / SONGHASH#{sha256}                  GetItem; Put cond. in Tx
 songs my partner shares with me, listed  the same listings as mine (their SharedSong       Query (with mine)
                                          copies live in my partition and indexes)
+only the songs shared with me, newest    gsi2: REL#{rel}, begins_with SHAREDSONG#{me}#  Query backwards
+  first (``filter=shared``, any sort)    (:func:`shared_songs_prefix`)
 share / unshare a song                   USER#{owner} / SONG#{id} + USER#{partner} /    Tx (update, put/delete,
                                          SONG#{id}                                      checks)
 my songs containing a text (any order)   a song listing above, filter contains(gsi1sk or  Query + filter
@@ -231,7 +236,13 @@ Rules that keep this true:
   read of a song checks the original against the caller's current relationship
   (``tenancy.shared_song``), so a split ends access at once; the copy carries the tenant key,
   so the split's cascade deletes it, and its REMOVE record makes the original private again
-  (only if still shared in that relationship and no copy is back).
+  (only if still shared in that relationship and no copy is back). The copy's tenant sort key
+  names its recipient (``SHAREDSONG#{recipient}#{song_id}``), so "only what is shared with me"
+  is one Query over just those copies, newest first (ids are time-ordered), whatever the
+  library's size; it has that one order (the other orders would read the whole library), so
+  ``filter=shared`` lists newest first whatever ``sort`` says. The cascade reads the tenant
+  partition whole (no sort-key prefix), so the key's shape is free. Copies written before the
+  recipient was in the key are rewritten once by the local bootstrap (``Migration`` mark).
 * Albums and artists are summaries the stream keeps for each person (their own ready songs and
   those shared with them): a song counts in an album (an artist) only through its link item,
   put under ``attribute_not_exists`` in the transaction that adds 1 and deleted under
@@ -559,6 +570,26 @@ def song_upload(owner_id: str, song_id: str) -> Key:
 
 def song_hash(owner_id: str, sha256: str) -> Key:
     return {"pk": user_partition(owner_id), "sk": f"SONGHASH#{sha256}"}
+
+
+SHARED_SONG_KIND = "SHAREDSONG"
+
+
+def shared_songs_prefix(recipient_id: str) -> str:
+    """The tenant sort keys of the copies shared *with* ``recipient_id`` in a couple
+    (``SHAREDSONG#{recipient}#``): "shared with me", newest first, is one Query."""
+    return f"{SHARED_SONG_KIND}#{recipient_id}#"
+
+
+def shared_song_tenant_key(relationship_id: str, recipient_id: str, song_id: str) -> Key:
+    """gsi2 attributes of a partner's copy: the couple's tenant key (a split deletes it) whose sort
+    key names the recipient, then the time-ordered song id."""
+    return {"gsi2pk": tenant(relationship_id), "gsi2sk": f"{shared_songs_prefix(recipient_id)}{song_id}"}
+
+
+def migration(name: str) -> Key:
+    """The mark a one-off data migration of a kept local table leaves once it is done."""
+    return {"pk": f"MIGRATION#{name}", "sk": "DONE"}
 
 
 ALBUM_PREFIX = "ALBUM#"

@@ -421,6 +421,36 @@ def page(
     return listed, result.next_token
 
 
+def shared_page(
+    recipient_id: str, relationship_id: str, limit: int, next_token: str | None, text: str | None = None
+) -> tuple[list[SongRecord], str | None]:
+    """One page of the songs shared with ``recipient_id`` in their couple, newest first: one Query
+    over just those copies (the couple's tenant index, ``SHAREDSONG#{recipient}#``), never over
+    the person's own songs. ``text`` (folded) keeps those containing it, as a filter (a page may
+    be short). Copies of an earlier couple live under its tenant key: never read here."""
+    filters: dict[str, Any] = {}
+    if text:
+        expression, values = keys.song_text_filter(text)
+        filters = {"filter_expression": expression, "filter_values": values}
+    result = table.query_page(
+        ("gsi2pk", keys.tenant(relationship_id)),
+        ("gsi2sk", keys.shared_songs_prefix(recipient_id)),
+        index=keys.TENANT_INDEX,
+        limit=limit,
+        next_token=next_token,
+        forward=False,
+        **filters,
+    )
+    listed = [song_from(item) for item in result.items if item.get("type") == SHARED_SONG]
+    if text:
+        listed = [
+            song
+            for song in listed
+            if keys.song_text_matches(text, song.title, song.artist, song.album, song.album_artist)
+        ]
+    return listed, result.next_token
+
+
 def page_of(
     owner_id: str, sort: str, prefix: str, limit: int, next_token: str | None
 ) -> tuple[list[SongRecord], str | None]:
@@ -512,7 +542,7 @@ def shared_copy_item(song: SongRecord, partner_id: str, relationship_id: str) ->
             song.album_artist,
         )
     )
-    item.update(keys.tenant_key(relationship_id, "SHAREDSONG", song.song_id))
+    item.update(keys.shared_song_tenant_key(relationship_id, partner_id, song.song_id))
     item.update({"type": SHARED_SONG, "shared_rel": relationship_id, "shared_with": partner_id})
     return item
 

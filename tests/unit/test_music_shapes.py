@@ -58,7 +58,8 @@ def test_the_partners_copy_lists_under_the_partner_with_the_tenant_key() -> None
     copy = store.shared_copy_item(shared, "ben", "r1")
     assert (copy["pk"], copy["sk"], copy["type"]) == ("USER#ben", "SONG#0001", "SharedSong")
     assert copy["gsi1pk"] == "SONGS#ben#TITLE" and copy["gsi4pk"] == "SONGS#ben#ALBUM"
-    assert (copy["gsi2pk"], copy["gsi2sk"]) == ("REL#r1", "SHAREDSONG#0001")
+    assert (copy["gsi2pk"], copy["gsi2sk"]) == ("REL#r1", "SHAREDSONG#ben#0001")
+    assert copy["gsi2sk"].startswith(keys.shared_songs_prefix("ben"))
     assert copy["owner_id"] == "ana" and copy["shared_rel"] == "r1" and copy["shared_with"] == "ben"
     assert not {"peaks", "content_hash", "file_name"} & set(copy)
     listed = store.song_from(copy)
@@ -74,3 +75,15 @@ def test_a_songs_files_sit_under_its_owners_private_prefix() -> None:
     # the date-added listing's prefix matches songs only, not tickets or claims
     assert not keys.song_upload("ana", "1")["sk"].startswith(keys.SONG_PREFIX)
     assert not keys.song_hash("ana", "1")["sk"].startswith(keys.SONG_PREFIX)
+
+
+def test_the_copies_shared_with_one_person_share_a_tenant_key_prefix() -> None:
+    assert keys.shared_songs_prefix("ben") == "SHAREDSONG#ben#"
+    key = keys.shared_song_tenant_key("r1", "ben", "0002")
+    assert key == {"gsi2pk": "REL#r1", "gsi2sk": "SHAREDSONG#ben#0002"}
+    # the other direction of the same couple is not under Ben's prefix (nor a longer id's)
+    assert not keys.shared_song_tenant_key("r1", "ana", "0002")["gsi2sk"].startswith(keys.shared_songs_prefix("ben"))
+    assert not keys.shared_song_tenant_key("r1", "benny", "0002")["gsi2sk"].startswith(keys.shared_songs_prefix("ben"))
+    # newer ids sort after older ones: a backwards Query lists newest first
+    assert keys.shared_song_tenant_key("r1", "ben", "0003")["gsi2sk"] > key["gsi2sk"]
+    assert keys.migration("x") == {"pk": "MIGRATION#x", "sk": "DONE"}

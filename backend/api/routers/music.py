@@ -109,7 +109,11 @@ def library(
     sort: Annotated[SongSort, Query(description="`added` (newest first), `title`, `artist` or `album`")] = "added",
     which: Annotated[
         SongFilter,
-        Query(alias="filter", description="`all`, `mine` or `shared` (with me); filtered pages may be short"),
+        Query(
+            alias="filter",
+            description="`all`, `mine` or `shared` (with me); a `mine` page may be short. `shared` lists the "
+            "songs my partner shares with me newest first, whatever `sort` says (one read of just those songs)",
+        ),
     ] = "all",
     limit: Annotated[int, Query(ge=1, le=music.PAGE_MAX)] = music.PAGE_DEFAULT,
     next_token: Annotated[
