@@ -361,15 +361,15 @@ def page(
     owner_id: str, sort: str, limit: int, next_token: str | None, which: str = "all", text: str | None = None
 ) -> tuple[list[SongRecord], str | None]:
     """One page of a person's library: newest first ("added"), by title, by artist (then album,
-    disc, track) or by album (then its artist, disc, track); ``which`` keeps only their own
-    songs ("mine") or only those shared with them ("shared"), and ``text`` (folded, see
+    disc, track) or by album (then its artist, disc, track); ``which="mine"`` keeps only their
+    own songs (only those shared with them: :func:`shared_page`), and ``text`` (folded, see
     ``keys.fold_text``) only those whose title, artist, album or album artist contain it, as
     filters (a page may be short, even empty, with a ``next``).
     ``query_page`` refuses tokens of other listings."""
     conditions: list[str] = []
     values: dict[str, Any] = {}
-    if which in ("mine", "shared"):
-        conditions.append("owner_id = :me" if which == "mine" else "owner_id <> :me")
+    if which == "mine":
+        conditions.append("owner_id = :me")
         values[":me"] = owner_id
     if text:
         expression, text_values = keys.song_text_filter(text)

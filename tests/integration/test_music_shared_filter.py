@@ -160,7 +160,7 @@ def test_the_shared_listing_reads_only_the_shared_copies(
     # one page in at most 2 Queries, reading the 3 copies and none of Ben's own songs
     assert counted.counts["queries"] <= 2, counted.counts
     assert counted.counts["read"] <= 3, counted.counts
-    stream.drain()  # the 1,000 songs' records, here rather than in a later test
+    stream.drain(timeout=120)  # the 1,000 songs' records, here rather than in a later test
 
 
 def test_the_bootstrap_gives_old_copies_their_recipients_key_once(api: Api, couple: MakeCouple, stream: Any) -> None:
