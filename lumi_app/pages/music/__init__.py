@@ -1,0 +1,5 @@
+"""The music pages: songs, uploading, albums and an album, artists and an artist."""
+
+from lumi_app.pages.music import songs
+
+__all__ = ["songs"]
