@@ -200,48 +200,65 @@
     },
 
     post: function (id, ticket) {
-      return new Promise(function (resolve) {
-        var file = files[id];
-        if (!file) {
-          resolve({ id: id, ok: false, status: 0, reason: "no_file" });
-          return;
-        }
-        var form = new FormData();
-        Object.keys(ticket.fields || {}).forEach(function (name) {
-          form.append(name, ticket.fields[name]);
-        });
-        form.append("file", file); // S3 ignores every field after the file: it goes last
-        var xhr = new XMLHttpRequest();
-        active[id] = xhr;
-        function done(result) {
-          delete active[id];
-          if (result.ok || result.reason === "cancelled") {
-            delete files[id];
+      // The row's progress bar is rendered with the state that asked for this post: give React
+      // a moment (up to half a second) to put it on the page, so the bar shows the upload from its first byte.
+      return new Promise(function (ready) {
+        var frames = 0;
+        (function wait() {
+          if (document.getElementById("music-upload-progress-" + id) || frames++ > 30) {
+            ready();
+          } else {
+            window.setTimeout(wait, 16); // not a frame: a hidden tab has none
           }
-          resolve(result);
-        }
-        xhr.open("POST", ticket.url, true);
-        showProgress(id, 0);
-        xhr.upload.onprogress = function (event) {
-          if (event.lengthComputable) {
-            showProgress(id, Math.round((event.loaded / event.total) * 100));
-          }
-        };
-        xhr.onload = function () {
-          var ok = xhr.status >= 200 && xhr.status < 300;
-          if (ok) {
-            showProgress(id, 100);
-          }
-          done({ id: id, ok: ok, status: xhr.status, reason: ok ? "" : "rejected" });
-        };
-        xhr.onerror = function () {
-          done({ id: id, ok: false, status: 0, reason: "network" });
-        };
-        xhr.onabort = function () {
-          done({ id: id, ok: false, status: 0, reason: xhr.__lumiCancelled ? "cancelled" : "network" });
-        };
-        xhr.send(form);
+        })();
+      }).then(function () {
+        return send(id, ticket);
       });
     },
   };
+
+  function send(id, ticket) {
+    return new Promise(function (resolve) {
+      var file = files[id];
+      if (!file) {
+        resolve({ id: id, ok: false, status: 0, reason: "no_file" });
+        return;
+      }
+      var form = new FormData();
+      Object.keys(ticket.fields || {}).forEach(function (name) {
+        form.append(name, ticket.fields[name]);
+      });
+      form.append("file", file); // S3 ignores every field after the file: it goes last
+      var xhr = new XMLHttpRequest();
+      active[id] = xhr;
+      function done(result) {
+        delete active[id];
+        if (result.ok || result.reason === "cancelled") {
+          delete files[id];
+        }
+        resolve(result);
+      }
+      xhr.open("POST", ticket.url, true);
+      showProgress(id, 0);
+      xhr.upload.onprogress = function (event) {
+        if (event.lengthComputable) {
+          showProgress(id, Math.round((event.loaded / event.total) * 100));
+        }
+      };
+      xhr.onload = function () {
+        var ok = xhr.status >= 200 && xhr.status < 300;
+        if (ok) {
+          showProgress(id, 100);
+        }
+        done({ id: id, ok: ok, status: xhr.status, reason: ok ? "" : "rejected" });
+      };
+      xhr.onerror = function () {
+        done({ id: id, ok: false, status: 0, reason: "network" });
+      };
+      xhr.onabort = function () {
+        done({ id: id, ok: false, status: 0, reason: xhr.__lumiCancelled ? "cancelled" : "network" });
+      };
+      xhr.send(form);
+    });
+  }
 })();
