@@ -31,10 +31,6 @@ def make_not_a_song(directory: Path, name: str = "notes.mp3") -> Path:
     return path
 
 
-def row_title(row: Locator) -> Locator:
-    return row.locator(".song-title")
-
-
 class SongsPage(AppPage):
     path = "/music"
 
@@ -54,7 +50,10 @@ class SongsPage(AppPage):
         return self.rows.filter(has=self.page.get_by_role("button", name=f"More for {title}", exact=True))
 
     def expect_titles(self, *titles: str) -> None:
-        expect(self.rows.locator(".song-title")).to_have_text(list(titles))
+        """The list shows exactly these songs, in this order."""
+        expect(self.rows).to_have_count(len(titles))
+        for index, title in enumerate(titles):
+            expect(self.rows.nth(index).get_by_role("button", name=f"More for {title}", exact=True)).to_be_visible()
 
     def sort_by(self, label: str) -> None:
         self.sort.select_option(label=label)
