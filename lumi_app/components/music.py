@@ -119,7 +119,7 @@ def _row_body(row: rx.Var[SongRow]) -> list[rx.Component]:
         cover(row.cover_url),
         rx.vstack(
             rx.hstack(
-                rx.text(row.title, weight="medium", size="3", trim="both", truncate=True, class_name="song-title"),
+                rx.text(row.title, weight="medium", size="3", trim="both", truncate=True),
                 _badge(row),
                 align="center",
                 spacing="2",
