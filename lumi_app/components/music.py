@@ -48,7 +48,8 @@ def music_tabs() -> rx.Component:
             display="inline-flex",
             align_items="center",
             gap="0.35rem",
-            padding="0.4rem 0.8rem",
+            # four on one line at 390 px: tighter on a phone
+            padding=rx.breakpoints(initial="0.4rem 0.55rem", sm="0.4rem 0.8rem"),
             min_height="36px",
             border_radius="var(--radius-5)",
             color=rx.cond(current, rx.color("accent", 11), rx.color("gray", 11)),
@@ -57,7 +58,7 @@ def music_tabs() -> rx.Component:
         )
 
     return rx.el.nav(
-        rx.flex(*[tab(*item) for item in MUSIC_TABS], gap="0.5rem", wrap="wrap"),
+        rx.flex(*[tab(*item) for item in MUSIC_TABS], gap=rx.breakpoints(initial="0.35rem", sm="0.5rem"), wrap="wrap"),
         aria_label="Music",
         width="100%",
     )
