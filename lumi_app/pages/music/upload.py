@@ -32,14 +32,13 @@ from lumi_app.state.music import (
     audio_type,
     file_problem,
     listen_to_songs,
-    refetch_song,
     size_words,
     usage_percent,
     usage_words,
 )
 from lumi_app.state.page_data import open_page, run_fetch
 from lumi_app.state.player import PlayerState
-from lumi_app.state.session import ApiOutsideLock, SessionEnded, api_call, login_redirect
+from lumi_app.state.session import ApiOutsideLock, SessionEnded, login_redirect
 
 FILES_INPUT_ID = "music-files"
 DROP_ZONE_ID = "music-drop-zone"
@@ -139,10 +138,6 @@ class MusicUploadState(rx.State):
         async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
 
-    async def _refresh_usage(self) -> None:
-        with contextlib.suppress(ApiError):  # the figure shown stays until the next load
-            await self._show(await api_call(self, lambda api, token: api.music_usage(token)))
-
     def _row(self, file_id: str) -> UploadRow | None:
         return next((row for row in self.rows if row.id == file_id), None)
 
@@ -203,33 +198,37 @@ class MusicUploadState(rx.State):
 
     # ------------------------------------------------------------ sending one file
 
-    @rx.event
+    @rx.event(background=True)
     async def start_file(self, file_id: str):
-        row = self._row(file_id)
-        if row is None or row.status != "starting":
-            return
+        """A ticket for the file (outside the tab's lock: Cancel stays quick), then the browser posts it."""
+        async with self:
+            row = self._row(file_id)
+            if row is None or row.status != "starting":
+                return
+            name, content_type, size = row.name, row.content_type, row.bytes
+        events: list[Any] = []
         try:
-            request = MusicUploadRequest(
-                content_type=row.content_type,  # type: ignore[arg-type]
-                size=row.bytes,
-                file_name=row.name,
-            )
-            ticket = await api_call(self, lambda api, token: api.music_upload_ticket(token, request))
+            request = MusicUploadRequest(content_type=content_type, size=size, file_name=name)  # type: ignore[arg-type]
+            ticket = await ApiOutsideLock(self).call(lambda api, token: api.music_upload_ticket(token, request))
         except SessionEnded:
-            yield await login_redirect(self)
+            async with self:
+                redirect = await login_redirect(self)
+            yield redirect
             return
-        except ApiError as failure:
-            self._set(file_id, status="failed", message=_failure_words(failure))
+        except (ApiError, ValueError) as failure:  # ValueError: the request's own checks
+            words = _failure_words(failure) if isinstance(failure, ApiError) else file_problem(name, "", size)
+            async with self:
+                self._set(file_id, status="failed", message=words)
+                events = self._pump()
             yield rx.call_script(f"window.lumiMusicUpload.forget({json.dumps(file_id)})")
-            for event in self._pump():
+            for event in events:
                 yield event
             return
-        except ValueError:  # the request's own checks (a type the API does not take)
-            self._set(file_id, status="failed", message=file_problem(row.name, "", row.bytes))
-            for event in self._pump():
-                yield event
-            return
-        self._set(file_id, status="uploading", song_id=ticket.song_id)
+        async with self:
+            row = self._row(file_id)
+            if row is None or row.status != "starting":  # cancelled meanwhile
+                return
+            self._set(file_id, status="uploading", song_id=ticket.song_id)
         yield rx.call_script(
             f"window.lumiMusicUpload.post({json.dumps(file_id)}, "
             f"{json.dumps({'url': ticket.url, 'fields': ticket.fields})})",
@@ -245,65 +244,93 @@ class MusicUploadState(rx.State):
             return rx.call_script(f"window.lumiMusicUpload.cancel({json.dumps(file_id)})")
         if row.status in ("waiting", "starting"):
             self._set(file_id, status="cancelled")
-            return rx.call_script(f"window.lumiMusicUpload.forget({json.dumps(file_id)})")
+            return [rx.call_script(f"window.lumiMusicUpload.forget({json.dumps(file_id)})"), *self._pump()]
         return None
 
-    @rx.event
+    @rx.event(background=True)
     async def upload_sent(self, result: dict[str, Any] | None):
+        """The browser finished (or stopped) posting a file: confirm it (outside the tab's lock)."""
         result = result or {}
         file_id = str(result.get("id") or "")
-        row = self._row(file_id)
-        if row is None or row.status != "uploading":
-            return
-        if not result.get("ok"):
-            reason = result.get("reason")
-            if reason == "cancelled":
-                self._set(file_id, status="cancelled")
-            elif reason == "network":
-                self._set(file_id, status="failed", message="Lumi's storage can't be reached. Check your connection.")
+        async with self:
+            row = self._row(file_id)
+            if row is None or row.status != "uploading":
+                return
+            song_id, events = row.song_id, []
+            if not result.get("ok"):
+                reason = result.get("reason")
+                if reason == "cancelled":
+                    self._set(file_id, status="cancelled")
+                elif reason == "network":
+                    self._set(
+                        file_id, status="failed", message="Lumi's storage can't be reached. Check your connection."
+                    )
+                else:
+                    self._set(
+                        file_id, status="failed", message="Storage refused the file (too large, or not what it said)."
+                    )
+                events = self._pump()
             else:
-                self._set(
-                    file_id, status="failed", message="Storage refused the file (too large, or not what it said)."
-                )
-            for event in self._pump():
+                self._set(file_id, status="confirming")
+        if not result.get("ok"):
+            for event in events:
                 yield event
             return
-        self._set(file_id, status="confirming")
-        yield
-        song_id = row.song_id
+        api = ApiOutsideLock(self)
         try:
-            song = await api_call(self, lambda api, token: api.confirm_song(token, song_id))
+            song = await api.call(lambda api, token: api.confirm_song(token, song_id))
         except SessionEnded:
-            yield await login_redirect(self)
+            async with self:
+                redirect = await login_redirect(self)
+            yield redirect
             return
         except ApiError as failure:
-            status = "refused" if failure.code == "invalid_audio" else "failed"
-            self._set(file_id, status=status, message=_failure_words(failure))
+            changes = {"status": "refused" if failure.code == "invalid_audio" else "failed"}
+            changes["message"] = _failure_words(failure)
         else:
-            self._set(file_id, status=song.status, message=song.refused_reason or "")
-        await self._refresh_usage()
-        for event in self._pump():
+            changes = {"status": song.status, "message": song.refused_reason or ""}
+        usage = None
+        with contextlib.suppress(ApiError):  # the figure shown stays until the next load
+            usage = await api.call(lambda api, token: api.music_usage(token))
+        async with self:
+            row = self._row(file_id)
+            if row is not None and row.status == "confirming":  # not settled live meanwhile
+                self._set(file_id, **changes)
+            if usage is not None:
+                await self._show(usage)
+            events = self._pump()
+        for event in events:
             yield event
 
     # ------------------------------------------------------------ live
 
-    @rx.event
+    @rx.event(background=True)
     async def song_settled(self, song_id: str):
         """The music job is done with one of these songs: ready, or refused (and why)."""
+        api = ApiOutsideLock(self)
         try:
-            song = await refetch_song(self, song_id)
+            song = await api.call(lambda api, token: api.song(token, song_id))
         except SessionEnded:
-            yield await login_redirect(self)
+            async with self:
+                redirect = await login_redirect(self)
+            yield redirect
             return
-        except ApiError:
-            return
-        for row in self.rows:
-            if row.song_id == song_id and row.status in ("processing", "confirming"):
-                if song is None:
-                    self._set(row.id, status="refused", message="It was deleted.")
-                else:
-                    self._set(row.id, status=song.status, message=song.refused_reason or "")
-        await self._refresh_usage()
+        except ApiError as failure:
+            if failure.status != 404:
+                return  # the row stays "Processing…" until the next message or visit
+            song = None
+        usage = None
+        with contextlib.suppress(ApiError):
+            usage = await api.call(lambda api, token: api.music_usage(token))
+        async with self:
+            for row in self.rows:
+                if row.song_id == song_id and row.status in ("processing", "confirming"):
+                    if song is None:
+                        self._set(row.id, status="refused", message="It was deleted.")
+                    else:
+                        self._set(row.id, status=song.status, message=song.refused_reason or "")
+            if usage is not None:
+                await self._show(usage)
 
 
 async def _apply(state: Any, message: SongChangedMessage) -> Any:
