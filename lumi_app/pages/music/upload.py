@@ -126,8 +126,12 @@ class MusicUploadState(rx.State):
     async def _get(self, api: ApiOutsideLock) -> Any:
         return await api.call(lambda api, token: api.music_usage(token))
 
-    async def _show(self, usage: Any) -> None:
+    async def _show(self, usage: Any) -> list[Any] | None:
+        """The storage figure; on a visit or a reconnect, also check the songs still processing
+        here (a live message may have been missed meanwhile)."""
         self.used, self.quota, self.song_count = usage.bytes_used, usage.quota_bytes, usage.song_count
+        waiting = [row.song_id for row in self.rows if row.status == "processing" and row.song_id]
+        return [MusicUploadState.song_settled(song_id) for song_id in waiting] or None
 
     @rx.event
     async def load(self):
