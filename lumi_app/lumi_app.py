@@ -24,6 +24,7 @@ from lumi_app import pages  # noqa: F401  (importing registers every page)
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 THEME_COLOR = "#d6336c"
 HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
+HELPERS += ("lumi-music-upload.js",)  # the music upload page: several files, progress and cancel each
 
 
 def inline_script(path: Path) -> str:

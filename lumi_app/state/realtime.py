@@ -46,6 +46,7 @@ from backend.contracts import (
     NotificationsReadMessage,
     PresenceMessage,
     PresenceStatus,
+    SongChangedMessage,
 )
 from backend.settings import get_settings
 from lumi_app import routes
@@ -95,6 +96,7 @@ LIVE_MESSAGE_TYPES = (
     ChatMessageEvent,
     ChatTypingMessage,
     ChatReceiptMessage,
+    SongChangedMessage,  # the person's music channel: their songs and those shared with them
 )
 
 

@@ -14,6 +14,7 @@ SETTINGS_PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("Appearance", routes.SETTINGS_APPEARANCE, "sun-moon", "Light, dark or like your device"),
     ("Relationship", routes.SETTINGS_RELATIONSHIP, "heart", "Your partner, anniversary, leaving"),
     ("Dates", routes.SETTINGS_DATES, "calendar-heart", "When date reminders come, and your calendar link"),
+    ("Music", routes.SETTINGS_MUSIC, "music", "The storage your songs use"),
 )
 
 
