@@ -8,7 +8,8 @@ the app's first event) gives each page visit a key (``lumi_app/state/visit.py``)
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
 ``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
-``lumi-toasts.js`` holds an alert while the person types where it would show.
+``lumi-toasts.js`` holds an alert while the person types where it would show,
+``lumi-player.js`` plays music outside React (``lumi_app/components/player.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from lumi_app import pages  # noqa: F401  (importing registers every page)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 THEME_COLOR = "#d6336c"
-HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
+HELPERS = (
+    "lumi-pwa.js",
+    "lumi-presence.js",
+    "lumi-autoload.js",
+    "lumi-upload.js",
+    "lumi-chat.js",
+    "lumi-toasts.js",
+    "lumi-player.js",
+)
 
 
 def inline_script(path: Path) -> str:
