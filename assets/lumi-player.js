@@ -189,18 +189,21 @@
       audio().pause();
       cur = 1 - cur;
       el = audio();
+      el._startAt = 0;
       try {
         el.currentTime = position || 0;
       } catch (error) {
-        /* not seekable yet: loadedmetadata applies it */
-        el._startAt = position;
+        el._startAt = position; // not seekable yet: loadedmetadata applies it
       }
     } else {
       audio().pause();
       el = audio();
       el._startAt = position || 0;
       setSource(el, song);
-      if (el.readyState >= 1 && position) el.currentTime = position;
+      if (el.readyState >= 1) {
+        el.currentTime = position || 0;
+        el._startAt = 0;
+      }
     }
     preloadedIndex = -1;
     other().pause();
@@ -248,7 +251,9 @@
           if (el.paused || el.readyState >= 3) finishSeek(t);
         }
         break;
-      case "waiting":
+      case "timeupdate":
+        // Seeked while playing, without a "playing" after it: audio flows again now.
+        if (pending.seek && pending.seeked && !el.paused) finishSeek(t);
         break;
       case "pause":
         if (!el.ended) save();
@@ -704,14 +709,21 @@
 
   // ------------------------------------------------------------ keyboard
 
+  // Where keys mean something else: typing, and widgets that move with arrows (the calendar's
+  // grid, menus, lists, tabs, sliders, the volume).
+  var OWN_KEYS = '[role="grid"],[role="listbox"],[role="menu"],[role="menubar"],[role="tablist"],' +
+    '[role="radiogroup"],[role="slider"],[role="tree"],[role="dialog"]';
+
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName;
     if (tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) return true;
-    if (tag === "INPUT") {
-      return ["button", "checkbox", "radio", "range", "submit", "reset"].indexOf(target.type) < 0;
-    }
+    if (tag === "INPUT") return ["button", "checkbox", "radio", "submit", "reset"].indexOf(target.type) < 0;
     return false;
+  }
+
+  function ownsKeys(target) {
+    return !!(target && target.closest && target.closest(OWN_KEYS));
   }
 
   document.addEventListener("keydown", function (event) {
@@ -724,12 +736,13 @@
     }
     if (!current()) return;
     var tag = event.target && event.target.tagName;
+    var arrowsOrSpace = /^(Arrow| |Spacebar)/.test(event.key);
+    if (arrowsOrSpace && ownsKeys(event.target)) return;
     var step = event.shiftKey ? 30 : 10;
     switch (event.key) {
       case " ":
       case "Spacebar":
-        if (tag === "BUTTON" || tag === "A" || (event.target && event.target.getAttribute("role") === "slider"))
-          return;
+        if (tag === "BUTTON" || tag === "A" || tag === "SUMMARY") return; // Space clicks these
         api.toggle();
         break;
       case "ArrowLeft":

@@ -68,7 +68,7 @@ def _icon_button(label: str, icon: str, call: str, element_id: str = "", **props
         variant="ghost",
         color_scheme="gray",
         size="2",
-        id=element_id or None,
+        **({"id": element_id} if element_id else {}),
         **props,
     )
 
@@ -82,7 +82,7 @@ def _toggle_button(element_id: str = "", size: str = "3") -> rx.Component:
         aria_label="Play",
         size=size,
         radius="full",
-        id=element_id or None,
+        **({"id": element_id} if element_id else {}),
         custom_attrs={"data-lumi-toggle": "", "data-playing": "false"},
         style={
             "& .lumi-icon-pause": {"display": "none"},
@@ -134,10 +134,14 @@ def _seek_bar() -> rx.Component:
         rx.box(
             rx.el.canvas(
                 id="lumi-player-wave",
-                width="100%",
-                height="28px",
-                display="block",
-                style={"--lumi-played": rx.color("accent", 9), "--lumi-rest": rx.color("gray", 6)},
+                aria_hidden="true",
+                style={
+                    "display": "block",
+                    "width": "100%",
+                    "height": "28px",
+                    "--lumi-played": rx.color("accent", 9),
+                    "--lumi-rest": rx.color("gray", 6),
+                },
             ),
             id="lumi-player-seek",
             role="slider",

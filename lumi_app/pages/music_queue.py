@@ -117,7 +117,12 @@ def _empty() -> rx.Component:
 def _queue() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.text(PlayerState.queue.length(), " songs", color_scheme="gray", size="2"),
+            rx.text(
+                PlayerState.queue.length(),
+                rx.cond(PlayerState.queue.length() == 1, " song", " songs"),
+                color_scheme="gray",
+                size="2",
+            ),
             rx.spacer(),
             rx.button(
                 rx.icon("list-x", size=16, aria_hidden="true"),
