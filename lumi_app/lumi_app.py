@@ -9,7 +9,7 @@ the app's first event) gives each page visit a key (``lumi_app/state/visit.py``)
 the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
 ``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
 ``lumi-toasts.js`` holds an alert while the person types where it would show,
-``lumi-player.js`` plays music outside React (``lumi_app/components/player.py``).
+``lumi-player.js`` fetches the music player (``lumi-player-core.js``) once there is something to play.
 """
 
 from __future__ import annotations

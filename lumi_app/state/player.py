@@ -2,8 +2,9 @@
 
 Any page starts music through these events: ``play_songs`` (replace the queue with these songs
 and play the one at ``start_index``), ``play_next`` and ``add_to_queue``. The player bar in the
-shell shows this state; the audio elements belong to ``assets/lumi-player.js``, outside React,
-so music keeps playing while the person moves between pages.
+shell shows this state; the audio elements belong to ``assets/lumi-player-core.js`` (fetched
+by ``lumi-player.js`` once there is a queue), outside React, so music keeps playing while the
+person moves between pages.
 
 The queue lives in the API; this state keeps what the bar and the queue page show (ids, titles,
 covers), and hands the JS the songs with their signed URLs through ``rx.call_script``. The JS
