@@ -219,6 +219,7 @@
     if (!el || !el._song) return;
     if (el.ended && repeat !== "one") el.currentTime = 0;
     pending.play = now();
+    el._wantedPlay = true;
     var played = el.play();
     if (played && played.catch) {
       played.catch(function () {
@@ -255,7 +256,10 @@
         if (pending.seek && pending.seeked && !el.paused) finishSeek(t);
         break;
       case "pause":
-        if (!el.ended) save();
+        if (!el.ended && !el.error) {
+          el._wantedPlay = false;
+          save();
+        }
         break;
       case "ended":
         onEnded(t);
@@ -601,7 +605,7 @@
       if (el) {
         el._startAt = s.position;
         setSource(el, queue[keep]);
-        if (wasPlaying || el._wantedPlay) requestPlay();
+        if (wasPlaying || el._wantedPlay) requestPlay(); // an error may have paused it
       }
       paint();
     },
