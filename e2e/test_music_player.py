@@ -95,6 +95,8 @@ def test_music_plays_on_across_pages_seeks_skips_reorders_and_resumes(
     queue.expect_order([first, third, second])
     assert player.state()["playing"] is True
 
+    print(f"player stats: {player.stats()}")  # the gap, first audio and seek figures (-s shows them)
+
     # paused, saved; a reload resumes there, not playing until asked
     player.play_button.click()
     player.wait_for("!s.playing")
@@ -132,10 +134,13 @@ def test_on_a_phone_the_bar_sits_above_the_bottom_navigation(
     nav = home.shell.main_nav.bounding_box()
     assert bar is not None and nav is not None
     assert abs(bar["y"] + bar["height"] - nav["y"]) <= 1, (bar, nav)
+    # (a page longer than the screen, scrolled to its end: its last line shows above the bar)
+    sam.page.evaluate("document.getElementById('main').style.minHeight = '2000px'")
     sam.page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
-    main = home.ready.bounding_box()
+    main = sam.page.get_by_role("main").bounding_box()
     assert main is not None and main["y"] + main["height"] <= bar["y"] + 1, (main, bar)
     expect_no_horizontal_scroll(sam.page)
+    sam.page.evaluate("document.getElementById('main').style.minHeight = ''")
     expect_every_control_named(sam.page)
 
     # the compact bar plays, and its song opens the queue
