@@ -24,15 +24,8 @@ from lumi_app import pages  # noqa: F401  (importing registers every page)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 THEME_COLOR = "#d6336c"
-HELPERS = (
-    "lumi-pwa.js",
-    "lumi-presence.js",
-    "lumi-autoload.js",
-    "lumi-upload.js",
-    "lumi-chat.js",
-    "lumi-toasts.js",
-    "lumi-player.js",
-)
+HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
+HELPERS += ("lumi-player.js",)
 
 
 def inline_script(path: Path) -> str:
