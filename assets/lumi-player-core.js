@@ -778,6 +778,45 @@
     event.preventDefault();
   });
 
+  // ------------------------------------------------------------ drag to reorder (the queue page)
+
+  // The queue page's items carry data-queue-entry; a drop sends one move (the buttons do the same).
+  var dragged = null;
+
+  function queueItem(event) {
+    return event.target && event.target.closest ? event.target.closest("[data-queue-entry]") : null;
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    var item = queueItem(event);
+    if (!item) return;
+    dragged = item.getAttribute("data-queue-entry");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", dragged);
+  });
+  document.addEventListener("dragover", function (event) {
+    if (dragged && queueItem(event)) event.preventDefault();
+  });
+  document.addEventListener("dragend", function () {
+    dragged = null;
+  });
+  document.addEventListener("drop", function (event) {
+    var item = dragged && queueItem(event);
+    if (!item) return;
+    event.preventDefault();
+    var ids = Array.prototype.map.call(document.querySelectorAll("[data-queue-entry]"), function (node) {
+      return node.getAttribute("data-queue-entry");
+    });
+    var from = ids.indexOf(dragged);
+    var to = ids.indexOf(item.getAttribute("data-queue-entry"));
+    var moved = dragged;
+    dragged = null;
+    if (from < 0 || to < 0 || from === to) return;
+    ids.splice(from, 1);
+    ids.splice(to, 0, moved);
+    tell("move", { entry_id: moved, after_entry_id: to > 0 ? ids[to - 1] : null });
+  });
+
   window.addEventListener("pagehide", save);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") save();

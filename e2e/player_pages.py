@@ -139,5 +139,9 @@ class QueuePage(AppPage):
     def move_up(self, title: str) -> None:
         self.list.get_by_role("button", name=f"Move {title} up", exact=True).click()
 
+    def drag(self, title: str, onto: str) -> None:
+        """Drag ``title``'s entry onto ``onto``'s place."""
+        self.entries.filter(has_text=title).drag_to(self.entries.filter(has_text=onto))
+
     def expect_order(self, titles: list[str]) -> None:
         expect(self.entries).to_have_text([re.compile(re.escape(title)) for title in titles])

@@ -1,7 +1,7 @@
 """The queue: what plays now and what comes next, in order; move a song up or down (one API
-call per move, focus staying on the moved song's button), remove one, clear them all, or play
-any of them. The player's state (``lumi_app/state/player.py``) holds it, so the bar and this
-page always agree."""
+call per move, focus staying on the moved song's button) or drag it to its place, remove one,
+clear them all, or play any of them. The player's state (``lumi_app/state/player.py``) holds it,
+so the bar and this page always agree."""
 
 from __future__ import annotations
 
@@ -94,6 +94,9 @@ def _entry(song: QueuedSong, index: rx.Var[int]) -> rx.Component:
             width="100%",
         ),
         aria_current=rx.cond(playing, "true", "false"),
+        draggable=True,
+        custom_attrs={"data-queue-entry": song.entry_id},
+        cursor="grab",
         padding="0.25rem 0.5rem",
         border_radius="var(--radius-3)",
         background=rx.cond(playing, rx.color("accent", 3), "transparent"),

@@ -11,7 +11,8 @@ covers), and hands the JS the songs with their signed URLs through ``rx.call_scr
 talks back through :meth:`PlayerState.from_player` (the shell's player bridge): "hello" once per
 page load (the saved queue and position are handed over without playing: resume where I left
 off, on any device), "song" when another song plays, "save" (every ~15 s while playing, on
-pause, on pagehide), "expired" when the signed URLs went stale.
+pause, on pagehide), "move" (a song dragged on the queue page), "expired" when the signed URLs
+went stale.
 """
 
 from __future__ import annotations
@@ -308,6 +309,8 @@ class PlayerState(rx.State):
                     update = _update_from(data, entry_id)
                     await self._call(lambda api, token: api.save_player_state(token, update))
                 return None
+            if kind == "move":
+                return await self._moved(data)
             if kind == "expired":
                 view = await self._call(lambda api, token: api.player(token))
                 self._show(view)
@@ -317,6 +320,23 @@ class PlayerState(rx.State):
         except ApiError as failure:
             log.info("player: %s failed: %s", kind, failure.message)
         return None
+
+    async def _moved(self, data: dict[str, Any]):
+        """A song dragged to another place on the queue page: one ``move_queued``."""
+        ids = {song.entry_id for song in self.queue}
+        entry_id = str(data.get("entry_id") or "")
+        after = data.get("after_entry_id")
+        after = str(after) if after else None
+        if entry_id not in ids or (after is not None and after not in ids) or after == entry_id:
+            return None
+        try:
+            view = await self._call(lambda api, token: api.move_queued(token, entry_id, after))
+        except SessionEnded:
+            raise
+        except ApiError as failure:
+            return await self._failed(failure, "move the song")
+        self._show(view)
+        return rx.call_script(queue_script(view))
 
     async def _song_changed(self, data: dict[str, Any]):
         entry_id = str(data.get("entry_id") or "")
