@@ -22,7 +22,16 @@ from tools.system import LumiSystem
 SENT_BUDGET = 260 * 1024
 DECODED_BUDGET = 1400 * 1024
 EXPORT_COMPRESSES_FROM = 256  # bytes (MIN_SIZE of Reflex's compress-static.js)
-HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
+HELPERS = (
+    "lumi-pwa.js",
+    "lumi-presence.js",
+    "lumi-autoload.js",
+    "lumi-upload.js",
+    "lumi-chat.js",
+    "lumi-toasts.js",
+    "lumi-music-upload.js",
+    "lumi-player.js",
+)
 
 
 def test_the_landing_page_sends_its_scripts_and_styles_compressed_within_budget(

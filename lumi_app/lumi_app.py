@@ -6,9 +6,11 @@ HTML so that the browser fetches them at once, ``defer`` so that none holds up t
 the app's first event) gives each page visit a key (``lumi_app/state/visit.py``),
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
-the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel),
+the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel;
+``lumi-music-upload.js`` many songs at once),
 ``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
-``lumi-toasts.js`` holds an alert while the person types where it would show.
+``lumi-toasts.js`` holds an alert while the person types where it would show,
+``lumi-player.js`` fetches the music player (``lumi-player-core.js``) once there is something to play.
 """
 
 from __future__ import annotations
@@ -23,8 +25,16 @@ from lumi_app import pages  # noqa: F401  (importing registers every page)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 THEME_COLOR = "#d6336c"
-HELPERS = ("lumi-pwa.js", "lumi-presence.js", "lumi-autoload.js", "lumi-upload.js", "lumi-chat.js", "lumi-toasts.js")
-HELPERS += ("lumi-music-upload.js",)  # the music upload page: several files, progress and cancel each
+HELPERS = (
+    "lumi-pwa.js",
+    "lumi-presence.js",
+    "lumi-autoload.js",
+    "lumi-upload.js",
+    "lumi-chat.js",
+    "lumi-toasts.js",
+    "lumi-music-upload.js",
+    "lumi-player.js",
+)
 
 
 def inline_script(path: Path) -> str:

@@ -17,6 +17,7 @@ import reflex as rx
 from lumi_app import routes
 from lumi_app.components.avatar import avatar
 from lumi_app.components.live import notification_bell, presence_badge, presence_bridge
+from lumi_app.components.player import player_bar, player_bridge
 from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
 from lumi_app.state.visit import VisitState, visit_open
@@ -69,8 +70,12 @@ def notification_bell_slot() -> rx.Component:
 
 
 def player_bar_slot() -> rx.Component:
-    """Above the bottom navigation (phone) / at the bottom of the content (desktop): the music player bar."""
-    return rx.fragment()
+    """Above the bottom navigation (phone) / at the bottom of the content (desktop): the music player bar
+    (once there is a queue), its bridge to ``lumi-player.js`` and the shortcuts help."""
+    return rx.cond(
+        SessionState.signed_in,
+        rx.fragment(player_bar(SIDEBAR_WIDTH, BOTTOM_NAV_HEIGHT), player_bridge()),
+    )
 
 
 # ---------------------------------------------------------------- building blocks
