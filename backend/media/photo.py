@@ -140,8 +140,10 @@ class Renditions:
 def renditions(data: bytes, found: PhotoFormat, max_pixels: int) -> Renditions:
     """Decode, turn upright, convert to sRGB and write the feed's and the viewer's JPEGs.
 
-    Raises :class:`PhotoError` when the bytes cannot be decoded (a permanent failure)."""
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    Raises :class:`PhotoError` when the bytes cannot be decoded (a permanent failure). Opening
+    reads only the header, so the pixel count is checked before anything is decoded; Pillow's
+    own process-wide limit (``Image.MAX_IMAGE_PIXELS``) is left alone, since every job of the
+    process (the music job's cover art too) shares it."""
     try:
         with _open(data, found) as opened:
             if opened.width * opened.height > max_pixels:
