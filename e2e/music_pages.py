@@ -18,9 +18,18 @@ from e2e.pages import AppPage
 READY_MS = 60_000
 
 
-def make_song(directory: Path, index: int, title: str, artist: str, album: str, fmt: str = "mp3") -> Path:
-    """A 4-second tagged song (a sine chord) in ``directory``."""
-    song = DemoSong(title, artist, album, index, 2024, "Test", f"sine=frequency={220 + 55 * index}:duration=4", fmt, 0)
+def make_song(
+    directory: Path,
+    index: int,
+    title: str,
+    artist: str,
+    album: str,
+    fmt: str = "mp3",
+    cover: tuple[int, int, int] | None = None,
+) -> Path:
+    """A 4-second tagged song (a sine chord) in ``directory``, with cover art of that colour if given."""
+    sound = f"sine=frequency={220 + 55 * index}:duration=4"
+    song = DemoSong(title, artist, album, index, 2024, "Test", sound, fmt, 0, cover=cover)
     return make_demo_song(directory, index, song)
 
 

@@ -32,6 +32,7 @@ from e2e.pages import (
     pair_up,
 )
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.player_pages import PlayerBar
 
 
 def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
@@ -52,7 +53,7 @@ def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
     # when Ana chooses three songs (MP3 and FLAC, tagged) and a text file named like an MP3, together
     mango = make_song(tmp_path, 1, "Mango", "Zed", "Fruits")
     apple = make_song(tmp_path, 2, "Apple", "Zed", "Fruits", fmt="flac")
-    cherry = make_song(tmp_path, 3, "Cherry", "Yara", "Stones")
+    cherry = make_song(tmp_path, 3, "Cherry", "Yara", "Stones", cover=(40, 120, 200))
     notes = make_not_a_song(tmp_path)
     upload = MusicUploadPage(ana.page).open()
     expect(upload.usage).to_have_text(re.compile(r"^0 KB of 5 GB used"))
@@ -79,6 +80,17 @@ def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
     expect(songs.rows.first.get_by_role("button", name="More for Cherry", exact=True)).to_be_visible()
     expect(songs.row("Cherry")).to_contain_text("Yara · Stones")
     expect(songs.row("Mango")).to_contain_text("0:04")
+    # (Cherry's file had cover art: its row shows it, the others a placeholder)
+    cherry_cover = songs.row("Cherry").locator("img")
+    expect(cherry_cover).to_have_count(1)
+    assert cherry_cover.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    expect(songs.row("Mango").locator("img")).to_have_count(0)
+
+    # when she presses Cherry, the player bar plays it
+    songs.row("Cherry").get_by_role("button", name="Play Cherry", exact=True).click()
+    ana_player = PlayerBar(ana.page)
+    expect(ana_player.title("Cherry")).to_be_visible()
+    ana_player.expect_playing()
     songs.sort_by("Title")
     songs.expect_titles("Apple", "Cherry", "Mango")
 
@@ -95,6 +107,11 @@ def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
     expect(ben_songs.rows).to_have_count(1, timeout=LIVE_MS)
     expect(ben_songs.row("Apple")).to_contain_text("From Ana")
     expect(ben_songs.row("Apple")).to_contain_text("Zed · Fruits")
+    # and he can play it
+    ben_songs.row("Apple").get_by_role("button", name="Play Apple", exact=True).click()
+    ben_player = PlayerBar(ben.page)
+    expect(ben_player.title("Apple")).to_be_visible()
+    ben_player.expect_playing()
     expect_same_page(ben.page)
     expect_no_horizontal_scroll(ben.page)
     expect_every_control_named(ben.page)

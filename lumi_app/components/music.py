@@ -93,7 +93,7 @@ def _badge(row: rx.Var[SongRow]) -> rx.Component:
     return rx.cond(
         row.mine,
         rx.cond(row.shared, rx.badge("Shared", color_scheme="pink", variant="soft", size="1")),
-        rx.badge("From ", PARTNER, color_scheme="mauve", variant="soft", size="1"),
+        rx.badge("From ", PARTNER, color_scheme="grass", variant="soft", size="1"),
     )
 
 
