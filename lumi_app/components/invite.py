@@ -18,7 +18,8 @@ def invite_text() -> rx.Component:
         ),
         rx.hstack(
             rx.button(
-                rx.icon(rx.cond(InviteState.copied, "check", "copy"), size=16),
+                # two static icons: a name chosen at run time would load every icon (DynamicIcon, 245 KB)
+                rx.cond(InviteState.copied, rx.icon("check", size=16), rx.icon("copy", size=16)),
                 rx.cond(InviteState.copied, "Copied", "Copy an invite"),
                 on_click=InviteState.copy,
                 variant="soft",
