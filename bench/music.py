@@ -518,11 +518,13 @@ def run_browser_part(args: argparse.Namespace) -> None:
                 page.wait_for_function("() => !!window.lumiPlayer", timeout=15_000)
             except PlaywrightError as error:
                 raise SystemExit(PLAYER_MISSING) from error
-            play = page.get_by_role("button", name="Play", exact=True).first
+            # the queue page lists the three; pressing the first one's Play starts the player
+            queue = page.get_by_role("list", name="Queue")
+            play = queue.get_by_role("button", name="Play Short 1", exact=True)
             try:
                 expect(play).to_be_visible(timeout=15_000)
             except AssertionError as error:
-                raise SystemExit("the player bar's Play button did not show with a queue of three songs") from error
+                raise SystemExit("the queue page did not list the three songs with their Play buttons") from error
             play.click()
             total_seconds = sum(args.short_seconds + i for i in range(3))
             try:
@@ -533,9 +535,21 @@ def run_browser_part(args: argparse.Namespace) -> None:
                 page.wait_for_function(
                     "() => window.lumiPlayer.stats.gaps_ms.length >= 2", timeout=(total_seconds + 30) * 1000
                 )
+                # Then more presses of Play (songs already heard: the browser may have them cached)
+                # and a seek in each, for medians rather than single samples.
+                for round_ in range(args.replays):
+                    count = len(page.evaluate("() => window.lumiPlayer.stats.first_audio_ms"))
+                    queue.get_by_role("button", name=f"Play Short {round_ % 3 + 1}", exact=True).click()
+                    page.wait_for_function(
+                        "n => window.lumiPlayer.stats.first_audio_ms.length > n", arg=count, timeout=15_000
+                    )
+                    seeks = len(page.evaluate("() => window.lumiPlayer.stats.seek_ms"))
+                    page.evaluate("() => document.activeElement?.blur()")
+                    page.keyboard.press("ArrowRight")
+                    page.wait_for_function("n => window.lumiPlayer.stats.seek_ms.length > n", arg=seeks, timeout=15_000)
             except PlaywrightError as error:
                 seen = page.evaluate("() => JSON.stringify(window.lumiPlayer.stats ?? null)")
-                raise SystemExit(f"the three songs did not play through (window.lumiPlayer.stats: {seen})") from error
+                raise SystemExit(f"the songs did not play as asked (window.lumiPlayer.stats: {seen})") from error
             stats = page.evaluate("() => JSON.parse(JSON.stringify(window.lumiPlayer.stats))")
             state = page.evaluate("() => JSON.parse(JSON.stringify(window.lumiPlayer.state()))")
             browser.close()
@@ -579,6 +593,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20, help="requests per listing measured (part 4)")
     parser.add_argument("--depth", type=int, default=0, help="the deep page of part 4 (0: halfway down)")
     parser.add_argument("--short-seconds", type=int, default=8, help="length of the part 5 songs")
+    parser.add_argument("--replays", type=int, default=10, help="presses of Play, each with a seek (part 5)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--app-port", type=int, default=3370)
     parser.add_argument("--backend-port", type=int, default=8370)
