@@ -113,7 +113,7 @@ def test_a_picture_larger_than_allowed_is_not_decoded() -> None:
     with pytest.raises(photo.PhotoError):
         photo.renditions(make_photo("png", (400, 300), orientation=1), "png", 100_000)
     # the photo's limit is its own: Pillow's process-wide one (the music job's covers use it) is untouched
-    assert Image.MAX_IMAGE_PIXELS == limit
+    assert limit == Image.MAX_IMAGE_PIXELS
 
 
 def test_every_moment_type_is_a_video_or_a_photo_the_api_takes() -> None:
