@@ -174,6 +174,31 @@ def busy_button(
     )
 
 
+def upload_progress(busy: rx.Var[bool], stage: rx.Var[str], progress_id: str) -> rx.Component:
+    """While ``busy``: the upload's stage ("Uploading…") and a bar ``lumiUpload.post`` fills in
+    (its percentage goes to the element ``{progress_id}-text``)."""
+    return rx.cond(
+        busy,
+        rx.vstack(
+            rx.hstack(
+                rx.text(stage, size="2"),
+                rx.text("0%", id=f"{progress_id}-text", size="2", color_scheme="gray"),
+                spacing="2",
+            ),
+            rx.el.progress(
+                id=progress_id,
+                max=100,
+                aria_label="Upload progress",
+                width="100%",
+                accent_color=rx.color("accent", 9),
+            ),
+            spacing="1",
+            width="100%",
+            role="status",
+        ),
+    )
+
+
 def empty_state(icon: str, title: str, text: str, *actions: rx.Component) -> rx.Component:
     """What to show instead of an empty list: what it means and what to do next."""
     return rx.vstack(

@@ -14,8 +14,9 @@ from typing import Any
 import reflex as rx
 
 from lumi_app import routes
-from lumi_app.components.forms import form_error
-from lumi_app.state.music import SongActionsState, SongRow
+from lumi_app.components.forms import busy_button, form_error, form_notice, upload_progress
+from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
+from lumi_app.state.music import COVER_INPUT_ID, COVER_PROGRESS_ID, SongActionsState, SongRow
 from lumi_app.state.player import PlayerState
 from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
@@ -302,12 +303,62 @@ def _edit_field(label: str, name: str, input_mode: str = "text", **props: Any) -
     )
 
 
+def _cover_editor() -> rx.Component:
+    """The song's cover (or a placeholder), a picture to change it to, and "Remove cover"."""
+    state = SongActionsState
+    return rx.flex(
+        cover(state.edit_cover, size="88px", icon_size=32),
+        rx.vstack(
+            rx.el.label("Cover picture", html_for=COVER_INPUT_ID, font_weight="500", font_size="var(--font-size-2)"),
+            rx.el.input(
+                type="file",
+                id=COVER_INPUT_ID,
+                accept=",".join(IMAGE_CONTENT_TYPES),
+                aria_describedby=f"{COVER_INPUT_ID}-hint",
+                disabled=state.cover_busy,
+                max_width="100%",
+                font_size="var(--font-size-2)",
+            ),
+            rx.text(IMAGE_HINT, id=f"{COVER_INPUT_ID}-hint", size="1", color_scheme="gray"),
+            rx.flex(
+                busy_button("Change cover", state.cover_busy, on_click=state.choose_cover, variant="soft"),
+                rx.cond(
+                    state.edit_cover != "",
+                    rx.button(
+                        "Remove cover",
+                        type="button",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=state.remove_cover,
+                        disabled=state.cover_busy,
+                    ),
+                ),
+                gap="0.5rem",
+                wrap="wrap",
+            ),
+            upload_progress(state.cover_busy, state.cover_stage, COVER_PROGRESS_ID),
+            form_error(state.cover_error),
+            form_notice(state.cover_notice),
+            spacing="2",
+            align="start",
+            min_width="0",
+            flex="1",
+        ),
+        gap="1rem",
+        align="start",
+        width="100%",
+        role="group",
+        aria_label="Cover",
+    )
+
+
 def _edit_dialog() -> rx.Component:
     state = SongActionsState
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Edit details"),
             rx.dialog.description("What the library shows of this song.", size="2", color_scheme="gray"),
+            rx.box(_cover_editor(), margin_y="1rem"),
             rx.form(
                 rx.vstack(
                     form_error(state.edit_error),
@@ -325,9 +376,16 @@ def _edit_dialog() -> rx.Component:
                     ),
                     _edit_field("Genre", "genre", max_length=200),
                     rx.hstack(
-                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.dialog.close(
+                            rx.button(
+                                "Cancel", type="button", variant="soft", color_scheme="gray", disabled=state.cover_busy
+                            )
+                        ),
                         rx.button(
-                            rx.spinner(loading=state.saving, size="1"), "Save", type="submit", disabled=state.saving
+                            rx.spinner(loading=state.saving, size="1"),
+                            "Save",
+                            type="submit",
+                            disabled=state.saving | state.cover_busy,
                         ),
                         justify="end",
                         spacing="3",

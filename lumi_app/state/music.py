@@ -17,8 +17,10 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
-from backend.contracts import Song, SongChangedMessage, SongUpdate
+from backend.contracts import Song, SongChangedMessage, SongCoverUploadRequest, SongUpdate
+from backend.settings import get_settings
 from lumi_app.api_client import ApiError
+from lumi_app.state.image_upload import clear_script, describe_script, image_problem, post_script, storage_problem
 from lumi_app.state.realtime import listen_to_live
 from lumi_app.state.session import SessionEnded, api_call, login_redirect
 
@@ -237,6 +239,9 @@ async def tell_pages(state: rx.State, song_id: str, change: str) -> list[Any]:
 _EDIT_FIELDS = ("title", "artist", "album", "album_artist", "track_number", "disc_number", "year", "genre")
 _NUMBER_FIELDS = {"track_number": (1, 9999), "disc_number": (1, 999), "year": (1000, 2999)}
 _NUMBER_WORDS = {"track_number": "Track", "disc_number": "Disc", "year": "Year"}
+COVER_INPUT_ID = "song-cover-file"
+COVER_PROGRESS_ID = "song-cover-progress"
+_NOT_READY = "This song is still being processed: edit it once it is ready."
 
 
 def changed_fields(before: dict[str, str], form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -278,6 +283,14 @@ class SongActionsState(rx.State):
     edit_error: str = ""
     saving: bool = False
 
+    edit_cover: str = ""  # the cover's signed URL ("" for none)
+    cover_busy: bool = False
+    cover_stage: str = ""
+    cover_error: str = ""
+    cover_notice: str = ""
+    _cover_song: str = ""
+    _cover_key: str = ""
+
     delete_open: bool = False
     delete_id: str = ""
     delete_title: str = ""
@@ -291,12 +304,106 @@ class SongActionsState(rx.State):
         self.edit_song = {name: str(row.get(name) or "") for name in ("song_id", *_EDIT_FIELDS)}
         self.edit_errors = {}
         self.edit_error = ""
+        self.edit_cover = str(row.get("cover_url") or "")
+        self.cover_error = self.cover_notice = ""
         self.edit_open = True
 
     @rx.event
     def set_edit_open(self, value: bool):
-        if not self.saving:
+        if not self.saving and not self.cover_busy:
             self.edit_open = value
+
+    @rx.event
+    def choose_cover(self):
+        """Ask the browser what picture is chosen; the answer arrives in ``start_cover``."""
+        if self.cover_busy:
+            return None
+        self.cover_error = self.cover_notice = ""
+        return rx.call_script(describe_script(COVER_INPUT_ID), callback=SongActionsState.start_cover)
+
+    @rx.event
+    async def start_cover(self, chosen: dict[str, Any] | None):
+        if self.cover_busy:
+            return
+        problem = image_problem(chosen, get_settings().avatar_max_bytes, noun="picture")
+        if problem or not chosen:
+            self.cover_error = problem
+            return
+        song_id = self.edit_song.get("song_id", "")
+        self.cover_busy = True
+        self.cover_stage = "Uploading…"
+        yield
+        try:
+            request = SongCoverUploadRequest(content_type=chosen["type"], size=int(chosen["size"]))
+            ticket = await api_call(self, lambda api, token: api.song_cover_ticket(token, song_id, request))
+        except SessionEnded:
+            self.cover_busy = False
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.cover_busy = False
+            self.cover_error = _NOT_READY if failure.code == "song_not_ready" else failure.message
+            return
+        self._cover_song, self._cover_key = song_id, ticket.key
+        yield rx.call_script(
+            post_script(COVER_INPUT_ID, ticket, COVER_PROGRESS_ID), callback=SongActionsState.cover_sent
+        )
+
+    @rx.event
+    async def cover_sent(self, result: dict[str, Any] | None):
+        """The browser posted the picture to storage; have the API check it and make it the cover."""
+        if not self.cover_busy:
+            return
+        problem = storage_problem(result, noun="picture")
+        if problem:
+            self.cover_busy = False
+            self.cover_error = problem
+            return
+        self.cover_stage = "Saving…"
+        yield
+        song_id, key = self._cover_song, self._cover_key
+        changed = False
+        try:
+            song = await api_call(self, lambda api, token: api.confirm_song_cover(token, song_id, key))
+            changed = True
+            if self.edit_song.get("song_id") == song_id:
+                self.edit_cover = song.cover_url or ""
+            self.cover_notice = "Cover changed."
+        except SessionEnded:
+            yield await login_redirect(self)
+        except ApiError as failure:
+            self.cover_error = _NOT_READY if failure.code == "song_not_ready" else failure.message
+        finally:
+            self.cover_busy = False
+            self._cover_song = self._cover_key = ""
+        yield rx.call_script(clear_script(COVER_INPUT_ID))
+        if changed:
+            for event in await tell_pages(self, song_id, "updated"):
+                yield event
+
+    @rx.event
+    async def remove_cover(self):
+        if self.cover_busy:
+            return
+        song_id = self.edit_song.get("song_id", "")
+        self.cover_error = self.cover_notice = ""
+        self.cover_busy = True
+        self.cover_stage = "Saving…"
+        yield
+        try:
+            await api_call(self, lambda api, token: api.remove_song_cover(token, song_id))
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        except ApiError as failure:
+            self.cover_error = _NOT_READY if failure.code == "song_not_ready" else failure.message
+            return
+        finally:
+            self.cover_busy = False
+        self.edit_cover = ""
+        self.cover_notice = "Cover removed."
+        for event in await tell_pages(self, song_id, "updated"):
+            yield event
 
     @rx.event
     async def save_edit(self, form: dict[str, Any]):
@@ -326,7 +433,7 @@ class SongActionsState(rx.State):
         except ApiError as failure:
             self.edit_errors = {name: message for name, message in failure.fields.items() if name in _EDIT_FIELDS}
             if failure.code == "song_not_ready":
-                self.edit_error = "This song is still being processed: edit it once it is ready."
+                self.edit_error = _NOT_READY
             elif not self.edit_errors:
                 self.edit_error = failure.message
             return
@@ -400,6 +507,8 @@ async def refetch_song(state: Any, song_id: str) -> Song | None:
 
 
 __all__ = [
+    "COVER_INPUT_ID",
+    "COVER_PROGRESS_ID",
     "SongActionsState",
     "SongRow",
     "audio_type",

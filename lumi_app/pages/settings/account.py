@@ -6,21 +6,38 @@ presigned fields the API hands out); the app then asks the API to check and use 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import reflex as rx
 from pydantic import ValidationError
 
-from backend.contracts import AVATAR_CONTENT_TYPES, USERNAME_RULE, AvatarUploadRequest, UpdateProfileRequest
+from backend.contracts import USERNAME_RULE, AvatarUploadRequest, UpdateProfileRequest
 from backend.settings import get_settings
 from lumi_app import routes
 from lumi_app.api_client import ApiError
 from lumi_app.components.avatar import avatar
-from lumi_app.components.forms import busy_button, field, form_error, form_notice, section, section_form, submit_button
+from lumi_app.components.forms import (
+    busy_button,
+    field,
+    form_error,
+    form_notice,
+    section,
+    section_form,
+    submit_button,
+    upload_progress,
+)
 from lumi_app.components.shell import page
 from lumi_app.pages.settings.nav import settings_tabs
 from lumi_app.state.form_errors import show_error, show_invalid_fields
+from lumi_app.state.image_upload import (
+    IMAGE_CONTENT_TYPES,
+    IMAGE_HINT,
+    clear_script,
+    describe_script,
+    image_problem,
+    post_script,
+    storage_problem,
+)
 from lumi_app.state.session import SessionEnded, SessionState, api_call, login_redirect, show_profile
 from lumi_app.state.visit import opens_new_visit
 
@@ -100,34 +117,21 @@ class AccountState(rx.State):
         if self.uploading:
             return None
         self.upload_error = self.upload_notice = ""
-        return rx.call_script(
-            f"window.lumiUpload.describe({json.dumps(AVATAR_INPUT_ID)})", callback=AccountState.start_upload
-        )
+        return rx.call_script(describe_script(AVATAR_INPUT_ID), callback=AccountState.start_upload)
 
     @rx.event
     async def start_upload(self, chosen: dict[str, Any] | None):
         if self.uploading:
             return
-        if not chosen:
-            self.upload_error = "Choose a photo first."
-            return
-        content_type = str(chosen.get("type") or "")
-        size = int(chosen.get("size") or 0)
-        max_bytes = get_settings().avatar_max_bytes
-        if content_type not in AVATAR_CONTENT_TYPES:
-            self.upload_error = "Choose a JPEG, PNG or WebP image."
-            return
-        if size <= 0:
-            self.upload_error = "That file is empty, choose another photo."
-            return
-        if size > max_bytes:
-            self.upload_error = f"That photo is larger than {max_bytes // (1024 * 1024)} MB, choose a smaller one."
+        problem = image_problem(chosen, get_settings().avatar_max_bytes)
+        if problem or not chosen:
+            self.upload_error = problem
             return
         self.uploading = True
         self.upload_stage = "Uploading…"
         yield
         try:
-            request = AvatarUploadRequest(content_type=content_type, size=size)  # type: ignore[arg-type]
+            request = AvatarUploadRequest(content_type=chosen["type"], size=int(chosen["size"]))
             ticket = await api_call(self, lambda api, token: api.avatar_upload_ticket(token, request))
         except SessionEnded:
             self.uploading = False
@@ -139,10 +143,7 @@ class AccountState(rx.State):
             return
         self._pending_key = ticket.key
         yield rx.call_script(
-            "window.lumiUpload.post("
-            f"{json.dumps(AVATAR_INPUT_ID)}, {json.dumps({'url': ticket.url, 'fields': ticket.fields})}, "
-            f"{json.dumps(AVATAR_PROGRESS_ID)})",
-            callback=AccountState.upload_sent,
+            post_script(AVATAR_INPUT_ID, ticket, AVATAR_PROGRESS_ID), callback=AccountState.upload_sent
         )
 
     @rx.event
@@ -150,14 +151,10 @@ class AccountState(rx.State):
         """The browser finished posting the photo to storage; have the API check it and use it."""
         if not self.uploading:
             return
-        result = result or {}
-        if not result.get("ok"):
+        problem = storage_problem(result)
+        if problem:
             self.uploading = False
-            self.upload_error = (
-                "Lumi's storage can't be reached, try again."
-                if result.get("reason") == "network"
-                else "The photo was refused by storage (too large or not an image), try another one."
-            )
+            self.upload_error = problem
             return
         self.upload_stage = "Checking the photo…"
         yield
@@ -173,7 +170,7 @@ class AccountState(rx.State):
         finally:
             self.uploading = False
             self._pending_key = ""
-        yield rx.call_script(f"window.lumiUpload.clear({json.dumps(AVATAR_INPUT_ID)})")
+        yield rx.call_script(clear_script(AVATAR_INPUT_ID))
 
 
 # ---------------------------------------------------------------- components
@@ -218,37 +215,18 @@ def _photo() -> rx.Component:
                 rx.el.input(
                     type="file",
                     id=AVATAR_INPUT_ID,
-                    accept=",".join(AVATAR_CONTENT_TYPES),
+                    accept=",".join(IMAGE_CONTENT_TYPES),
                     aria_describedby=f"{AVATAR_INPUT_ID}-hint",
                     max_width="100%",
                 ),
                 rx.text(
-                    "JPEG, PNG or WebP, up to 5 MB.",
+                    IMAGE_HINT,
                     id=f"{AVATAR_INPUT_ID}-hint",
                     size="1",
                     color_scheme="gray",
                 ),
                 busy_button("Upload photo", AccountState.uploading, on_click=AccountState.choose_photo),
-                rx.cond(
-                    AccountState.uploading,
-                    rx.vstack(
-                        rx.hstack(
-                            rx.text(AccountState.upload_stage, size="2"),
-                            rx.text("0%", id=f"{AVATAR_PROGRESS_ID}-text", size="2", color_scheme="gray"),
-                            spacing="2",
-                        ),
-                        rx.el.progress(
-                            id=AVATAR_PROGRESS_ID,
-                            max=100,
-                            aria_label="Upload progress",
-                            width="100%",
-                            accent_color=rx.color("accent", 9),
-                        ),
-                        spacing="1",
-                        width="100%",
-                        role="status",
-                    ),
-                ),
+                upload_progress(AccountState.uploading, AccountState.upload_stage, AVATAR_PROGRESS_ID),
                 form_error(AccountState.upload_error),
                 form_notice(AccountState.upload_notice),
                 spacing="2",
