@@ -16,7 +16,7 @@ import reflex as rx
 from lumi_app import routes
 from lumi_app.components.forms import busy_button, form_error, form_notice, upload_progress
 from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
-from lumi_app.state.music import COVER_INPUT_ID, COVER_PROGRESS_ID, SongActionsState, SongRow
+from lumi_app.state.music import COVER_CHANGE_ID, COVER_INPUT_ID, COVER_PROGRESS_ID, SongActionsState, SongRow
 from lumi_app.state.player import PlayerState
 from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
@@ -321,7 +321,9 @@ def _cover_editor() -> rx.Component:
             ),
             rx.text(IMAGE_HINT, id=f"{COVER_INPUT_ID}-hint", size="1", color_scheme="gray"),
             rx.flex(
-                busy_button("Change cover", state.cover_busy, on_click=state.choose_cover, variant="soft"),
+                busy_button(
+                    "Change cover", state.cover_busy, on_click=state.choose_cover, variant="soft", id=COVER_CHANGE_ID
+                ),
                 rx.cond(
                     state.edit_cover != "",
                     rx.button(

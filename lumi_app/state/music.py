@@ -10,6 +10,7 @@ the list changes even before the live message comes back).
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -241,6 +242,7 @@ _NUMBER_FIELDS = {"track_number": (1, 9999), "disc_number": (1, 999), "year": (1
 _NUMBER_WORDS = {"track_number": "Track", "disc_number": "Disc", "year": "Year"}
 COVER_INPUT_ID = "song-cover-file"
 COVER_PROGRESS_ID = "song-cover-progress"
+COVER_CHANGE_ID = "song-cover-change"
 _NOT_READY = "This song is still being processed: edit it once it is ready."
 
 
@@ -402,6 +404,8 @@ class SongActionsState(rx.State):
             self.cover_busy = False
         self.edit_cover = ""
         self.cover_notice = "Cover removed."
+        # "Remove cover" is gone with the cover: the keyboard goes on from "Change cover"
+        yield rx.call_script(f"document.getElementById({json.dumps(COVER_CHANGE_ID)})?.focus()")
         for event in await tell_pages(self, song_id, "updated"):
             yield event
 
@@ -507,6 +511,7 @@ async def refetch_song(state: Any, song_id: str) -> Song | None:
 
 
 __all__ = [
+    "COVER_CHANGE_ID",
     "COVER_INPUT_ID",
     "COVER_PROGRESS_ID",
     "SongActionsState",
