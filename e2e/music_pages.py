@@ -9,6 +9,7 @@ import itertools
 import re
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from backend.local.demo_music import DemoSong, make_demo_song
@@ -37,6 +38,13 @@ def make_not_a_song(directory: Path, name: str = "notes.mp3") -> Path:
     """A text file named like a song: the browser takes it for MP3, the API refuses it."""
     path = directory / name
     path.write_text("These are not the songs you are looking for.\n" * 200)
+    return path
+
+
+def make_picture(directory: Path, colour: tuple[int, int, int] = (230, 120, 40)) -> Path:
+    """A small PNG of one colour, for a cover."""
+    path = directory / "cover.png"
+    Image.new("RGB", (48, 48), colour).save(path, "PNG")
     return path
 
 
@@ -80,6 +88,21 @@ class SongsPage(AppPage):
         expect(field).to_have_value(title)
         field.fill(new_title)
         self.dialog.get_by_role("button", name="Save").click()
+        expect(self.dialog).to_be_hidden()
+
+    def open_edit(self, title: str) -> Locator:
+        """Open the song's edit dialog; returns its cover group (picture, "Change cover"…)."""
+        self.menu(title, "Edit details")
+        expect(self.dialog).to_be_visible()
+        return self.dialog.get_by_role("group", name="Cover")
+
+    def change_cover(self, picture: Path) -> None:
+        """In the open edit dialog: choose the picture and press "Change cover"."""
+        self.dialog.get_by_label("Cover picture").set_input_files(picture)
+        self.dialog.get_by_role("button", name="Change cover").click()
+
+    def close_dialog(self) -> None:
+        self.page.keyboard.press("Escape")
         expect(self.dialog).to_be_hidden()
 
     def delete(self, title: str) -> None:

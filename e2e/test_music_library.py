@@ -1,8 +1,8 @@
 """The music library: Ana uploads several songs at once (one of them not a song), sees each
 file's progress and then, live, which became ready and which was refused; her library lists them
-with their tags, sorts them, lets her edit, share and delete one; Ben, her partner, sees the
-shared song appear in his library live. Both at a phone's and a desk's width without sideways
-scrolling or console errors."""
+with their tags, sorts them, lets her edit one (its title, its cover), share and delete one; Ben,
+her partner, sees the shared song appear in his library live. Both at a phone's and a desk's
+width without sideways scrolling or console errors."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from e2e.music_pages import (
     SongsPage,
     bottom_bar_problems,
     make_not_a_song,
+    make_picture,
     make_song,
 )
 from e2e.pages import (
@@ -98,6 +99,26 @@ def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
     songs.edit_title("Mango", "Mango Tango")
     # then the list shows it at once
     songs.expect_titles("Apple", "Cherry", "Mango Tango")
+
+    # when she gives Mango Tango a cover (a file that is no picture first: refused before sending)
+    cover = songs.open_edit("Mango Tango")
+    songs.change_cover(notes)
+    expect(cover.get_by_role("alert")).to_have_text("Choose a JPEG, PNG or WebP image.")
+    songs.change_cover(make_picture(tmp_path))
+    # then the dialog and her row show it at once
+    expect(cover.get_by_role("status").filter(has_text="Cover changed.")).to_be_visible(timeout=LIVE_MS)
+    expect(cover.locator("img")).to_have_count(1)
+    songs.close_dialog()
+    mango_cover = songs.row("Mango Tango").locator("img")
+    expect(mango_cover).to_have_count(1)
+    assert mango_cover.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    # and when she removes it, a placeholder again
+    cover = songs.open_edit("Mango Tango")
+    cover.get_by_role("button", name="Remove cover").click()
+    expect(cover.get_by_role("status").filter(has_text="Cover removed.")).to_be_visible()
+    expect(cover.locator("img")).to_have_count(0)
+    songs.close_dialog()
+    expect(mango_cover).to_have_count(0)
 
     # when she shares Apple with Ben
     songs.menu("Apple", "Share with my partner")
