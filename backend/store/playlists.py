@@ -257,8 +257,9 @@ def update(
         operations += _share_operations(changed, share_with[0], share_with[1])
     elif seen.shared_rel and seen.shared_with:
         copy = keys.playlist(seen.shared_with, seen.playlist_id)
-        if changed.shared_rel:
-            operations.append(table.tx_put(copy_item(changed, seen.shared_with, seen.shared_rel)))
+        if changed.shared_rel:  # only over a copy still there: a split's cascade may have deleted it
+            copy_now = copy_item(changed, seen.shared_with, seen.shared_rel)
+            operations.append(table.tx_put(copy_now, "attribute_exists(pk)"))
         else:
             operations.append(table.tx_delete(copy))
     try:
