@@ -19,6 +19,11 @@ from backend.domain.errors import Conflict, NotFound
 from backend.store import keys, records, table
 from backend.store.table import Item, TransactionFailed
 
+# Cancellation reasons of a transaction: a condition that did not hold, or another transaction on
+# the same items at the same moment (retried briefly by ``table.transact``, then reported).
+CONDITION_FAILED = "ConditionalCheckFailed"
+CONFLICTED = "TransactionConflict"
+
 PLAYLIST = "Playlist"
 SHARED_PLAYLIST = "SharedPlaylist"
 PLAYLIST_ENTRY = "PlaylistEntry"
@@ -74,6 +79,10 @@ class Access:
             "attribute_exists(pk) AND shared_rel = :access_rel AND shared_with = :access_me",
             {":access_rel": self.partner_rel, ":access_me": self.user_id},
         )
+
+
+def _busy() -> Conflict:
+    return Conflict("The playlist changed meanwhile. Please try again.", code="conflict")
 
 
 def _time(value: Any) -> datetime | None:
@@ -382,8 +391,8 @@ def add(owner_id: str, playlist_id: str, access: Access, new: list[EntryRecord],
     try:
         table.transact(operations)
     except TransactionFailed as failure:
-        if not failure.failed(0):
-            raise Conflict("The playlist changed meanwhile. Please try again.", code="conflict") from failure
+        if failure.reasons[0] != CONDITION_FAILED:
+            raise _busy() from failure
         current = get(owner_id, playlist_id)
         if current is not None and access.allows(current):
             raise Conflict(f"A playlist can hold up to {room} songs.", code="playlist_full") from failure
@@ -408,7 +417,9 @@ def move(owner_id: str, playlist_id: str, access: Access, entry_id: str, positio
                 table.tx_check(keys.playlist(owner_id, playlist_id), condition, values or None),
             ]
         )
-    except TransactionFailed:
+    except TransactionFailed as failure:
+        if CONFLICTED in failure.reasons:
+            raise _busy() from failure
         return False
     return True
 
@@ -427,6 +438,8 @@ def remove(owner_id: str, playlist_id: str, entry_id: str, access: Access | None
             ]
         )
     except TransactionFailed as failure:
+        if CONFLICTED in failure.reasons:
+            raise _busy() from failure
         if access is None and not failure.failed(0):  # the playlist itself is gone: just the entry
             return table.delete(keys.playlist_entry(playlist_id, entry_id), "attribute_exists(pk)")
         return False
