@@ -122,7 +122,7 @@ def list_entries(
     tags=TAGS,
     security=BEARER,
     summary="Add songs I can hear at the end of a playlist, in this order (404 for a song I cannot hear; 409 "
-    "`song_not_ready`, `playlist_full`)",
+    "`song_not_ready`, `playlist_full`, `conflict`)",
     responses=responses(201, PlaylistEntryPage, 401, 404, 409, description="Added (the new entries)"),
 )
 def add_entries(playlist_id: PathId, body: PlaylistAdd, caller: CurrentCaller) -> PlaylistEntryPage:
@@ -134,8 +134,9 @@ def add_entries(playlist_id: PathId, body: PlaylistAdd, caller: CurrentCaller) -
     "/music/playlists/<playlist_id>/entries/<entry_id>",
     tags=TAGS,
     security=BEARER,
-    summary="Move an entry right after another (null: to the start); one write (404 when it was removed meanwhile)",
-    responses=responses(200, PlaylistEntry, 401, 404),
+    summary="Move an entry right after another (null: to the start); one write (404 when it was removed "
+    "meanwhile; 409 `conflict` when another edit held it at that very moment: try again)",
+    responses=responses(200, PlaylistEntry, 401, 404, 409),
 )
 def move_entry(playlist_id: PathId, entry_id: PathId, body: PlaylistEntryMove, caller: CurrentCaller) -> PlaylistEntry:
     return playlists.move(caller, playlist_id, entry_id, body.after_entry_id)
@@ -146,8 +147,8 @@ def move_entry(playlist_id: PathId, entry_id: PathId, body: PlaylistEntryMove, c
     status_code=204,
     tags=TAGS,
     security=BEARER,
-    summary="Take an entry out of a playlist",
-    responses=responses(204, None, 401, 404, description="Removed"),
+    summary="Take an entry out of a playlist (409 `conflict` when another edit held it at that very moment)",
+    responses=responses(204, None, 401, 404, 409, description="Removed"),
 )
 def remove_entry(playlist_id: PathId, entry_id: PathId, caller: CurrentCaller) -> Response[None]:
     playlists.remove(caller, playlist_id, entry_id)
