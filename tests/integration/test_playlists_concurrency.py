@@ -24,7 +24,9 @@ from backend.domain.errors import NotFound, ValidationFailed
 from backend.domain.models import Caller
 from backend.local.http_adapter import LocalApiServer
 from backend.local.stack import LocalStack
+from backend.store import keys, table
 from backend.store import playlists as store
+from backend.store.playlists import Access
 from tests.integration.conftest import Api, MakeCouple, Person
 from tests.integration.test_music_shared_filter import put_songs, share
 from tests.integration.test_playlists import add, entries, make_playlist, move
@@ -196,11 +198,16 @@ def test_interleaved_reads_and_writes_of_both_partners_lose_nothing(api: Api, co
 
 def test_a_move_and_a_removal_of_the_same_entry_in_either_order(api: Api, couple: MakeCouple) -> None:
     ana, ben, playlist_id, _, _ = shared_setup(api, couple)
+    relationship_id = str(store.get(ana.user_id, playlist_id).shared_rel)  # type: ignore[union-attr]
     first, second, *_ = [entry["entry_id"] for entry in entries(api, ana, playlist_id)]
     base = f"/music/playlists/{playlist_id}/entries"
     # removed, then moved: the move is a 404 and the entry does not come back
     assert api.delete(f"{base}/{first}", token=ana.access_token)[0] == 204
     assert move(api, ben, playlist_id, first, None)[0] == 404
+    # … and the write itself is conditioned: a move computed just before the removal landed (its
+    # read done, its write after) neither succeeds nor brings back a part of the entry
+    assert not store.move(ana.user_id, playlist_id, Access(ben.user_id, relationship_id), first, "V")
+    assert table.get(keys.playlist_entry(playlist_id, first)) is None
     # moved, then removed: gone
     assert move(api, ben, playlist_id, second, None)[0] == 200
     assert api.delete(f"{base}/{second}", token=ana.access_token)[0] == 204
