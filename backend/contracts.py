@@ -1071,6 +1071,108 @@ class MusicUsage(Model):
     song_count: int
 
 
+# ---------------------------------------------------------------- music: playlists
+
+PLAYLIST_NAME_MAX = 100
+PLAYLIST_DESCRIPTION_MAX = 1000
+PLAYLIST_MAX = 1000  # entries in one playlist
+PLAYLIST_ADD_MAX = 100  # songs in one add
+PLAYLIST_COVER_SONGS = 4  # the 2×2 mosaic
+
+
+class PlaylistCreate(Model):
+    """A new playlist, mine; shared with my partner at once when `shared` (409 `not_paired` without one)."""
+
+    name: str = Field(min_length=1, max_length=PLAYLIST_NAME_MAX)
+    description: str | None = Field(default=None, max_length=PLAYLIST_DESCRIPTION_MAX)
+    shared: bool = False
+
+
+class PlaylistUpdate(Model):
+    """Rename, describe (null clears), share with my partner or make personal again: only the
+    fields sent change. Only the playlist's creator may (403 for the partner)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=PLAYLIST_NAME_MAX)
+    description: str | None = Field(default=None, max_length=PLAYLIST_DESCRIPTION_MAX)
+    shared: bool | None = None
+
+
+class Playlist(Model):
+    playlist_id: str
+    owner_id: str
+    mine: bool = Field(description="True for my own playlist; false for one my partner shares with me.")
+    name: str
+    description: str | None = None
+    shared: bool = Field(description="Shared with the creator's partner: both add, remove and reorder.")
+    entry_count: int = Field(description="How many entries it has, available or not.")
+    created_at: datetime
+    updated_at: datetime | None = None
+    cover_url: str | None = Field(default=None, description="An uploaded cover (not yet possible: always null).")
+    cover_urls: list[str] = Field(
+        default_factory=list,
+        description="Without an uploaded cover: the covers of its first songs I can play that have one (up to "
+        "four, in playlist order), for a 2×2 mosaic. Filled by `GET /music/playlists/{playlist_id}`; empty in "
+        "lists.",
+    )
+
+
+class PlaylistPage(Model):
+    items: list[Playlist]
+    next: str | None = None
+
+
+class PlaylistEntry(Model):
+    entry_id: str
+    song_id: str
+    available: bool = Field(
+        description="Whether I can play this song now (false: deleted meanwhile, not ready, or my partner's "
+        "song no longer shared with me): shown greyed, never dropped."
+    )
+    title: str = Field(description="The song's title (as it was when added, when the song is unavailable).")
+    artist: str | None = None
+    duration_seconds: float | None = None
+    added_by: str = Field(description="Who added it (the creator or their partner).")
+    added_at: datetime
+    song: Song | None = Field(default=None, description="The song with its URLs, when available.")
+
+
+class PlaylistEntryPage(Model):
+    items: list[PlaylistEntry]
+    next: str | None = None
+
+
+class PlaylistAdd(Model):
+    """Add songs I can hear (ready; mine or shared with me) at the end, in this order (409
+    `song_not_ready`, `playlist_full`; 404 for a song I cannot hear)."""
+
+    song_ids: list[SongId] = Field(min_length=1, max_length=PLAYLIST_ADD_MAX)
+
+
+class PlaylistEntryMove(Model):
+    """Move an entry right after another (null: to the start)."""
+
+    after_entry_id: SongId | None = None
+
+
+class PlaylistPlay(Model):
+    """What "play all" hands to the player: the songs I can play, in playlist order."""
+
+    song_ids: list[str]
+
+
+PlaylistChange = Literal["created", "updated", "entries", "shared", "unshared", "deleted"]
+
+
+class PlaylistChangedMessage(Model):
+    """A playlist changed (on the couple's topic when shared, else on its creator's): refetch it
+    (`entries`: its entries were added, removed or moved; `unshared`/`deleted`: drop it)."""
+
+    type: Literal["playlist_changed"] = "playlist_changed"
+    playlist_id: str
+    change: PlaylistChange
+    by_user_id: str | None = None
+
+
 SongChange = Literal["created", "ready", "refused", "updated", "deleted"]
 
 
@@ -1099,6 +1201,7 @@ RealtimeMessage = Annotated[
     | ChatMessageEvent
     | ChatTypingMessage
     | ChatReceiptMessage
-    | SongChangedMessage,
+    | SongChangedMessage
+    | PlaylistChangedMessage,
     Field(discriminator="type"),
 ]

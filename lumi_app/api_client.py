@@ -93,6 +93,15 @@ from backend.contracts import (
     PasswordResetRequested,
     PlayerStateUpdate,
     PlayerView,
+    Playlist,
+    PlaylistAdd,
+    PlaylistCreate,
+    PlaylistEntry,
+    PlaylistEntryMove,
+    PlaylistEntryPage,
+    PlaylistPage,
+    PlaylistPlay,
+    PlaylistUpdate,
     PresenceDisconnect,
     PresenceHeartbeat,
     PresenceStatus,
@@ -708,6 +717,54 @@ class LumiApi:
 
     async def clear_queue(self, token: str) -> None:
         await self._send("DELETE", "/music/player/queue", token=token)
+
+    # ------------------------------------------------------------ music: playlists
+
+    async def playlists(self, token: str, *, next: str | None = None, limit: int | None = None) -> PlaylistPage:
+        """Mine and those my partner shares with me, newest first."""
+        return await self._call("GET", "/music/playlists", PlaylistPage, token=token, params=_page(next, limit))
+
+    async def create_playlist(self, token: str, request: PlaylistCreate) -> Playlist:
+        """409 ``not_paired`` when shared without a partner."""
+        return await self._call("POST", "/music/playlists", Playlist, token=token, body=request)
+
+    async def playlist(self, token: str, playlist_id: str) -> Playlist:
+        """One playlist with ``cover_urls`` (the first four covers, for a 2×2 mosaic)."""
+        return await self._call("GET", f"/music/playlists/{_seg(playlist_id)}", Playlist, token=token)
+
+    async def update_playlist(self, token: str, playlist_id: str, request: PlaylistUpdate) -> Playlist:
+        """Only the fields set in ``request`` change (build it with just those); 403 for my partner's."""
+        path = f"/music/playlists/{_seg(playlist_id)}"
+        return await self._call("PATCH", path, Playlist, token=token, body=request)
+
+    async def delete_playlist(self, token: str, playlist_id: str) -> None:
+        await self._send("DELETE", f"/music/playlists/{_seg(playlist_id)}", token=token)
+
+    async def playlist_entries(
+        self, token: str, playlist_id: str, *, next: str | None = None, limit: int | None = None
+    ) -> PlaylistEntryPage:
+        path = f"/music/playlists/{_seg(playlist_id)}/entries"
+        return await self._call("GET", path, PlaylistEntryPage, token=token, params=_page(next, limit))
+
+    async def add_to_playlist(self, token: str, playlist_id: str, song_ids: list[str]) -> PlaylistEntryPage:
+        """At the end, in order; 404 for a song I cannot hear, 409 ``song_not_ready`` / ``playlist_full``."""
+        path = f"/music/playlists/{_seg(playlist_id)}/entries"
+        return await self._call("POST", path, PlaylistEntryPage, token=token, body=PlaylistAdd(song_ids=song_ids))
+
+    async def move_playlist_entry(
+        self, token: str, playlist_id: str, entry_id: str, after_entry_id: str | None
+    ) -> PlaylistEntry:
+        """Right after ``after_entry_id`` (None: to the start); 404 when it was removed meanwhile."""
+        path = f"/music/playlists/{_seg(playlist_id)}/entries/{_seg(entry_id)}"
+        body = PlaylistEntryMove(after_entry_id=after_entry_id)
+        return await self._call("PATCH", path, PlaylistEntry, token=token, body=body)
+
+    async def remove_from_playlist(self, token: str, playlist_id: str, entry_id: str) -> None:
+        await self._send("DELETE", f"/music/playlists/{_seg(playlist_id)}/entries/{_seg(entry_id)}", token=token)
+
+    async def play_playlist(self, token: str, playlist_id: str) -> PlaylistPlay:
+        """The song ids to hand to ``PlayerState.play_songs`` (those I can play, in order)."""
+        return await self._call("GET", f"/music/playlists/{_seg(playlist_id)}/play", PlaylistPlay, token=token)
 
 
 def _page(next: str | None, limit: int | None, **params: str) -> dict[str, str]:

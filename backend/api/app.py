@@ -27,6 +27,7 @@ from backend.api.routers import (
     music,
     notifications,
     nudges,
+    playlists,
     presence,
     push,
     relationships,
@@ -75,6 +76,7 @@ for domain in (
     affirmations,
     dates,
     music,
+    playlists,
 ):
     app.include_router(domain.router)
 

@@ -26,6 +26,7 @@ class Channel(StrEnum):
     CHAT = "chat"  # r: chat messages, reactions, typing and receipts of the couple's moments
     DATES = "dates"  # r: one of the couple's dates was added, changed or deleted
     MUSIC = "music"  # u: one of my songs (or one shared with me) appeared, became ready or refused, changed
+    PLAYLISTS = "playlists"  # r: a shared playlist changed; u: a personal playlist changed
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,16 @@ PlayerState           USER#{user_id}          PLAYER                       — (
 QueueEntry            USER#{user_id}          QUEUEENTRY#{entry_id}        gsi1pk=QUEUE#{user_id},
                                                                            gsi1sk={position}#{id} (a fractional
                                                                            position: a move writes one item)
+Playlist              USER#{owner_id}         PLAYLIST#{playlist_id}       — (name, description, entry_count kept in the
+                                                                           transactions that add/remove entries; while
+                                                                           shared: shared_rel, shared_with)
+SharedPlaylist        USER#{partner_id}       PLAYLIST#{playlist_id}       the partner's listing copy (name, owner_id):
+                                                                           gsi2pk=REL#{rel}, gsi2sk=SHAREDPLAYLIST#
+                                                                           {partner_id}#{playlist_id} (split: deleted)
+PlaylistEntry         PLAYLIST#{playlist_id}  ENTRY#{entry_id}             gsi1pk=PLAYLISTENTRIES#{playlist_id}, gsi1sk=
+                                                                           {position}#{entry_id} (a move: one write);
+                                                                           gsi3pk=PLAYLISTSONG#{song_id}, gsi3sk=
+                                                                           {playlist_id}#{entry_id} (a song's entries)
 Migration             MIGRATION#{name}        DONE                         — (a one-off migration of a kept local
                                                                            table ran: ``backend.local.bootstrap``)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
@@ -166,6 +176,22 @@ share / unshare a song                   USER#{owner} / SONG#{id} + USER#{partne
 my songs containing a text (any order)   a song listing above, filter contains(gsi1sk or  Query + filter
                                          gsi4sk, fold(q)) (:func:`song_text_filter`)    (pages may be short)
 edit / remove a song's cover             USER#{owner} / SONG#{id} (+ the partner's copy)  Put cond. in Tx
+my playlists and those shared with me    USER#{me}, sk begins_with PLAYLIST# (own +        Query backwards
+  (newest first)                         SharedPlaylist copies) + originals of the copies  + BatchGet
+one playlist (access checked on the      USER#{me} / PLAYLIST#{id}; a copy → USER#{owner}  GetItem (1-2)
+  original)                              / PLAYLIST#{id}
+a playlist's entries in order            gsi1: PLAYLISTENTRIES#{id}                       Query (+ BatchGet songs)
+the last entry (add at the end)          gsi1: PLAYLISTENTRIES#{id}, backwards, limit 1   Query
+the entry after another (a move)         gsi1: PLAYLISTENTRIES#{id}, gsi1sk BETWEEN       Query (limit)
+                                         {position}#{id} AND ~
+add / remove entries                     PLAYLIST#{id} / ENTRY#{id} + the playlist's       Tx (put/delete, ADD
+                                         entry_count under the caller's access            entry_count cond.)
+move an entry                            PLAYLIST#{id} / ENTRY#{id} (its gsi1sk) + a check  Tx (one write, a check)
+                                         of the caller's access on the playlist
+every entry of a playlist (cascade)      PLAYLIST#{id}                                    Query
+every entry of a song (song deleted)     gsi3: gsi3pk = PLAYLISTSONG#{song_id}            Query
+share / unshare / rename a playlist      USER#{owner} / PLAYLIST#{id} + USER#{partner} /   Tx
+                                         PLAYLIST#{id}
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -255,6 +281,14 @@ Rules that keep this true:
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
+* A playlist belongs to its creator (``USER#{owner}``), never to the couple, so a split leaves
+  it with them; the partner's ``SharedPlaylist`` copy carries the tenant key (a split deletes
+  it) and only lists: every read and write checks the original's ``shared_rel``/``shared_with``
+  against the caller. Entries live in the playlist's own partition (``PLAYLIST#{id}``): each
+  add is a new item (fresh id, ``attribute_not_exists``), so two adds never overwrite each
+  other; a move updates one entry under ``attribute_exists`` (a move racing a removal fails,
+  nothing comes back); ``entry_count`` moves only in the transactions that put or delete an
+  entry under those conditions, so a replayed cascade cannot count twice.
 """
 
 from __future__ import annotations
@@ -716,3 +750,54 @@ def song_index_keys(
         "gsi4pk": song_album_partition(owner_id),
         "gsi4sk": f"{sort_text(album)}#{sort_text(album_artist or artist)}#{disc:03d}#{track:04d}#{song_id}",
     }
+
+
+# ---------------------------------------------------------------- playlists
+
+PLAYLIST_PREFIX = "PLAYLIST#"
+PLAYLIST_ENTRY_PREFIX = "ENTRY#"
+PLAYLIST_ENTRIES_INDEX = "gsi1"
+PLAYLIST_SONG_INDEX = "gsi3"
+SHARED_PLAYLIST_KIND = "SHAREDPLAYLIST"
+# Sorts after every position digit: the open end of "the entries after this one".
+ENTRIES_END = "~"
+
+
+def playlist(person_id: str, playlist_id: str) -> Key:
+    """A playlist (``USER#{owner}``) or the partner's listing copy of it (``USER#{partner}``)."""
+    return {"pk": user_partition(person_id), "sk": f"{PLAYLIST_PREFIX}{playlist_id}"}
+
+
+def playlist_partition(playlist_id: str) -> str:
+    """Where a playlist's entries live (owned by the playlist, not by whoever added them)."""
+    return f"PLAYLIST#{playlist_id}"
+
+
+def playlist_entry(playlist_id: str, entry_id: str) -> Key:
+    return {"pk": playlist_partition(playlist_id), "sk": f"{PLAYLIST_ENTRY_PREFIX}{entry_id}"}
+
+
+def playlist_entries_partition(playlist_id: str) -> str:
+    return f"PLAYLISTENTRIES#{playlist_id}"
+
+
+def playlist_entry_index_key(playlist_id: str, position: str, entry_id: str) -> Key:
+    """gsi1 attributes of an entry: the playlist in order (``#`` sorts below every position digit,
+    so a shorter position sorts first; equal positions, from two edits at once, keep both entries,
+    ordered by id)."""
+    return {"gsi1pk": playlist_entries_partition(playlist_id), "gsi1sk": f"{position}#{entry_id}"}
+
+
+def playlist_song_partition(song_id: str) -> str:
+    return f"PLAYLISTSONG#{song_id}"
+
+
+def playlist_song_index_key(song_id: str, playlist_id: str, entry_id: str) -> Key:
+    """gsi3 attributes of an entry: every entry of a song in every playlist (the song went)."""
+    return {"gsi3pk": playlist_song_partition(song_id), "gsi3sk": f"{playlist_id}#{entry_id}"}
+
+
+def shared_playlist_tenant_key(relationship_id: str, recipient_id: str, playlist_id: str) -> Key:
+    """gsi2 attributes of a partner's copy of a playlist: the couple's tenant key, so a split
+    deletes the copy (and its REMOVE record gives the playlist back to its creator)."""
+    return {"gsi2pk": tenant(relationship_id), "gsi2sk": f"{SHARED_PLAYLIST_KIND}#{recipient_id}#{playlist_id}"}

@@ -14,7 +14,7 @@ from typing import Any
 from backend.domain.errors import NotFound
 from backend.domain.notifications import notify
 from backend.media import objects, paths, urls
-from backend.store import keys, music, notifications, records, relationships, table, user_pool, users
+from backend.store import keys, music, notifications, playlists, records, relationships, table, user_pool, users
 from backend.streams import search
 
 log = logging.getLogger("lumi.streams")
@@ -91,6 +91,7 @@ def user_removed(old: Image) -> None:
     objects.delete_prefix(paths.user_prefix(user_id))
     notifications.forget_person(user_id)  # notifications, count, settings, push subscriptions
     music.forget_person(user_id)  # songs, upload tickets, content claims, the quota counter
+    playlists.forget_person(user_id)  # playlists and copies (entries and partners' copies: stream)
     if old.get("relationship_id"):
         end_relationship_without(user_id, old["relationship_id"])
 

@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from backend.store import music as music_store
 from backend.store import notifications as notification_store
+from backend.store import playlists as playlist_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades, chat, moments, music, notifications, search
+from backend.streams import cascades, chat, moments, music, notifications, playlists, search
 
 Image = dict[str, Any]
 
@@ -47,6 +48,7 @@ def _moment_removed(old: Image, new: Image) -> None:
 def _song_removed(old: Image, new: Image) -> None:
     music.library_changed(old, new)
     music.song_removed(old)
+    playlists.song_removed(old)
 
 
 def _shared_copy_removed(old: Image, new: Image) -> None:
@@ -75,6 +77,8 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (music_store.SHARED_SONG, "INSERT"): music.library_changed,
     (music_store.SHARED_SONG, "MODIFY"): music.library_changed,
     (music_store.SHARED_SONG, "REMOVE"): _shared_copy_removed,
+    (playlist_store.PLAYLIST, "REMOVE"): lambda old, new: playlists.playlist_removed(old),
+    (playlist_store.SHARED_PLAYLIST, "REMOVE"): lambda old, new: playlists.copy_removed(old),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -108,6 +108,16 @@ EXPECTED = {
     ("patch", "/music/player/queue/{entry_id}"),
     ("delete", "/music/player/queue/{entry_id}"),
     ("delete", "/music/player/queue"),
+    ("get", "/music/playlists"),
+    ("post", "/music/playlists"),
+    ("get", "/music/playlists/{playlist_id}"),
+    ("patch", "/music/playlists/{playlist_id}"),
+    ("delete", "/music/playlists/{playlist_id}"),
+    ("get", "/music/playlists/{playlist_id}/entries"),
+    ("post", "/music/playlists/{playlist_id}/entries"),
+    ("patch", "/music/playlists/{playlist_id}/entries/{entry_id}"),
+    ("delete", "/music/playlists/{playlist_id}/entries/{entry_id}"),
+    ("get", "/music/playlists/{playlist_id}/play"),
 }
 PUBLIC = {
     ("get", "/health"),
@@ -140,6 +150,8 @@ WITHOUT_A_BODY = {
     ("delete", "/music/songs/{song_id}"): 204,
     ("delete", "/music/player/queue/{entry_id}"): 204,
     ("delete", "/music/player/queue"): 204,
+    ("delete", "/music/playlists/{playlist_id}"): 204,
+    ("delete", "/music/playlists/{playlist_id}/entries/{entry_id}"): 204,
 }
 # The calendar feed: iCalendar, not JSON, and a 404 that says nothing (not even in JSON).
 FEED = ("get", "/calendar/{secret}.ics")
