@@ -23,6 +23,7 @@ from backend.api.routers import (
     chat,
     dates,
     health,
+    listening,
     moments,
     music,
     notifications,
@@ -74,6 +75,7 @@ for domain in (
     chat,
     affirmations,
     dates,
+    listening,
     music,
 ):
     app.include_router(domain.router)

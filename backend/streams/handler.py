@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from backend.store import music as music_store
 from backend.store import notifications as notification_store
+from backend.store import plays as play_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades, chat, moments, music, notifications, search
+from backend.streams import cascades, chat, moments, music, notifications, plays, search
 
 Image = dict[str, Any]
 
@@ -75,6 +76,7 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (music_store.SHARED_SONG, "INSERT"): music.library_changed,
     (music_store.SHARED_SONG, "MODIFY"): music.library_changed,
     (music_store.SHARED_SONG, "REMOVE"): _shared_copy_removed,
+    (play_store.PLAY, "INSERT"): lambda old, new: plays.play_recorded(new),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -108,6 +108,10 @@ EXPECTED = {
     ("patch", "/music/player/queue/{entry_id}"),
     ("delete", "/music/player/queue/{entry_id}"),
     ("delete", "/music/player/queue"),
+    ("post", "/music/plays"),
+    ("get", "/music/plays"),
+    ("get", "/music/stats"),
+    ("get", "/music/stats/days"),
 }
 PUBLIC = {
     ("get", "/health"),
