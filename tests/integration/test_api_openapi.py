@@ -112,6 +112,7 @@ EXPECTED = {
     ("get", "/music/plays"),
     ("get", "/music/stats"),
     ("get", "/music/stats/days"),
+    ("get", "/music/search"),
 }
 PUBLIC = {
     ("get", "/health"),

@@ -9,23 +9,29 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
+from pydantic import StringConstraints
 
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import (
+    MUSIC_SEARCH_LIMIT_MAX,
+    MUSIC_SEARCH_MAX,
     STATS_DAYS_MAX,
     STATS_TOP_MAX,
     ListeningDays,
+    MusicSearchResults,
     MusicStats,
     PlayPage,
     PlayRecorded,
     PlayReport,
     StatsPeriod,
 )
-from backend.domain import plays
+from backend.domain import music_search, plays
 
 router = Router()
 TAGS = ["music"]
+# Blanks around the text are dropped before its length is checked (and before searching).
+SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MUSIC_SEARCH_MAX)]
 
 
 @router.post(
@@ -83,3 +89,24 @@ def stats(
     limit: Annotated[int, Query(ge=1, le=STATS_TOP_MAX, description="How many of each top list")] = plays.TOP_DEFAULT,
 ) -> MusicStats:
     return plays.stats(caller, period, limit)
+
+
+@router.get(
+    "/music/search",
+    tags=TAGS,
+    security=BEARER,
+    summary="Find songs, albums and artists of my library (mine and those my partner shares with me) as I type: "
+    "the last word may be unfinished, one or two typos and accents are forgiven, best match first",
+    responses=responses(200, MusicSearchResults, 401),
+)
+def search_music(
+    caller: CurrentCaller,
+    q: Annotated[
+        SearchText,
+        Query(description=f"What to look for: 1 to {MUSIC_SEARCH_MAX} characters (blanks around it not counted)"),
+    ],
+    limit: Annotated[
+        int, Query(ge=1, le=MUSIC_SEARCH_LIMIT_MAX, description="At most this many of each kind")
+    ] = music_search.LIMIT_DEFAULT,
+) -> MusicSearchResults:
+    return music_search.search(caller, q, limit)
