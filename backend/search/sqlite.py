@@ -16,7 +16,8 @@ artists, their folded name and detail) and ``music_text``, an FTS5 **trigram** i
 same folded texts. SQLite 3.40.1's trigram tokenizer has no ``remove_diacritics`` (3.45+), so
 texts are folded before they are indexed (``keys.fold_text``) and the query is folded alike.
 A search takes candidates sharing a trigram with the query's words (the best
-:data:`MUSIC_CANDIDATES` by BM25; a word under 3 characters also by a ``LIKE`` prefix), always
+:data:`MUSIC_CANDIDATES` by BM25; a word of up to 5 characters also by a ``LIKE`` on its
+first letter (or all of it under 3), as one typo inside a short word can leave no trigram in common), always
 of the one person, then ranks them with ``music_rank`` (typos, prefixes, best first).
 
 One connection per index, shared by the API and the stream poller threads under a lock;
@@ -65,8 +66,10 @@ CREATE INDEX IF NOT EXISTS music_documents_by_name ON music_documents (person_id
 CREATE VIRTUAL TABLE IF NOT EXISTS music_text USING fts5(name, detail, tokenize = 'trigram');
 """
 
-# How many candidates the trigram index hands to the ranking (per search).
+# How many candidates each source hands to the ranking (per search).
 MUSIC_CANDIDATES = 300
+# Words up to this long (one typo allowed) also find candidates by their first letter.
+SHORT_WORD = 5
 
 
 def match_expression(text: str) -> str | None:
@@ -217,7 +220,10 @@ class SqliteSearchIndex:
                     (expression, person_id, MUSIC_CANDIDATES),
                 ).fetchall()
                 candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
-            for word in {word for word in words if len(word) < 3}:
+            # A short word has few trigrams, and one typo inside it can leave none in common
+            # ("jdue" and "jude"): such words also bring the names with a word starting with
+            # their first letter (all of it under 3 characters).
+            for start in {word if len(word) < 3 else word[0] for word in words if len(word) <= SHORT_WORD}:
                 rows = db.execute(
                     """
                     SELECT doc, kind, item_id, name, detail FROM music_documents
@@ -226,7 +232,7 @@ class SqliteSearchIndex:
                     ORDER BY name
                     LIMIT ?
                     """,
-                    (person_id, word, word, word, word, MUSIC_CANDIDATES),
+                    (person_id, start, start, start, start, MUSIC_CANDIDATES),
                 ).fetchall()
                 candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
         ranked = rank(text, candidates.values(), limit)

@@ -162,3 +162,22 @@ def test_the_opensearch_adapter_searches_every_kind_routed_by_person() -> None:
     lines = [json.loads(line) for line in request.content.decode().splitlines()]
     assert lines[0] == {"routing": ANA} and lines[1]["query"]["bool"]["filter"][1] == {"term": {"kind": "song"}}
     assert [line["query"]["bool"]["filter"][1]["term"]["kind"] for line in lines[1::2]] == ["song", "album", "artist"]
+
+
+def test_a_typo_inside_a_short_word_still_finds_it(index: SqliteSearchIndex) -> None:
+    # "hye jdue" shares no trigram with "hey jude": the first letters bring it to the ranking
+    index.upsert_music(document(ANA, "song", "s1", "Hey Jude", "The Beatles"))
+    index.upsert_music(document(ANA, "song", "s2", "Help", "The Beatles"))
+    assert index.search_music(ANA, "hye jdue", 10) == [MusicHit("song", "s1")]
+    assert index.search_music(ANA, "hlep", 10) == [MusicHit("song", "s2")]
+
+
+def test_the_stream_indexes_ready_songs_under_the_person_whose_library_holds_them() -> None:
+    from backend.streams.music_search import song_document
+
+    song = {"type": "Song", "owner_id": ANA, "song_id": "s1", "status": "ready", "title": "Hey Jude"}
+    song |= {"artist": "The Beatles", "album": "Past Masters"}
+    assert song_document(song) == MusicDocument(ANA, "song", "s1", "Hey Jude", "The Beatles Past Masters")
+    copy = {**song, "type": "SharedSong", "shared_with": BEN}
+    assert song_document(copy) == MusicDocument(BEN, "song", "s1", "Hey Jude", "The Beatles Past Masters")
+    assert song_document({**song, "status": "processing"}) is None
