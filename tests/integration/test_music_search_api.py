@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 
+from backend.aws import client
+from backend.local.bootstrap import MUSIC_SEARCH_INDEXED, index_music_library
 from backend.local.stream_poller import StreamPoller
+from backend.search import get_music_index
+from backend.store import keys, table
 from tests.integration.conftest import Api, MakeCouple, Person, Register
 from tests.integration.test_api_auth import assert_error
 from tests.integration.test_music_plays import ready_song
@@ -96,3 +100,18 @@ def test_search_checks_what_it_is_asked(api: Api, register: Register, drained: S
     assert status == 401
     limited: dict[str, Any] = found(api, ana, "song", limit="1")
     assert limited["songs"] == ["Song"]
+
+
+def test_a_library_kept_from_before_search_is_indexed_once(api: Api, register: Register, drained: StreamPoller) -> None:
+    # given a song the index does not know (kept from before music search)
+    ana = register("ana")
+    song_id = ready_song(ana, "Forgotten Tune", "Ana")
+    drained.drain()
+    get_music_index().remove_music(ana.user_id, "song", song_id)
+    table.delete(keys.migration(MUSIC_SEARCH_INDEXED))
+    assert found(api, ana, "forgoten")["songs"] == []
+    # when the local stack's one-off runs
+    assert index_music_library(client("dynamodb"), table.table_name()) >= 1
+    # then it is found, and the one-off does not run again
+    assert found(api, ana, "forgoten")["songs"] == ["Forgotten Tune"]
+    assert index_music_library(client("dynamodb"), table.table_name()) == 0
