@@ -57,10 +57,9 @@ def word_edits(query_word: str, text_word: str, prefix: bool) -> int | None:
     return best if best <= allowed else None
 
 
-def score(query: str, candidate: MusicCandidate) -> tuple[int, int, int, int, str] | None:
-    """The candidate's rank key for a folded query (lower is better), or None when some word
-    does not match."""
-    words = query_words(query)
+def score(words: list[str], candidate: MusicCandidate) -> tuple[int, int, int, int, str] | None:
+    """The candidate's rank key for the folded query's words (lower is better), or None when
+    some word does not match."""
     if not words:
         return None
     name_words, detail_words = query_words(candidate.name), query_words(candidate.detail)
@@ -96,8 +95,8 @@ def score(query: str, candidate: MusicCandidate) -> tuple[int, int, int, int, st
 
 def rank(text: str, candidates: Iterable[MusicCandidate], limit: int) -> dict[str, list[MusicCandidate]]:
     """The matching candidates of each kind, best first, at most ``limit`` of each."""
-    query = fold_text(text)
-    scored = [(key, candidate) for candidate in candidates if (key := score(query, candidate)) is not None]
+    words = query_words(fold_text(text))
+    scored = [(key, candidate) for candidate in candidates if (key := score(words, candidate)) is not None]
     scored.sort(key=lambda pair: (pair[0], pair[1].item_id))
     ranked: dict[str, list[MusicCandidate]] = {}
     for _key, candidate in scored:
