@@ -87,11 +87,16 @@ def period_bounds(period: str, today: date) -> tuple[str, date | None, date | No
 def check_started_at(started_at: datetime, now: datetime) -> datetime:
     """When a reported listen started, in UTC; 422 unless within the last 14 days (or a few
     minutes ahead: a device's clock)."""
+    wrong = ValidationFailed({"started_at": "A listen can be recorded only within 14 days of when it started."})
     if started_at.tzinfo is None:
         started_at = started_at.replace(tzinfo=UTC)
-    if started_at > now + CLOCK_SKEW or started_at < now - LATE_REPORT:
-        raise ValidationFailed({"started_at": "A listen can be recorded only within 14 days of when it started."})
-    return started_at.astimezone(UTC)
+    try:
+        in_utc = started_at.astimezone(UTC)
+    except OverflowError:  # the year 1 east of Greenwich, or 9999 west of it
+        raise wrong from None
+    if in_utc > now + CLOCK_SKEW or in_utc < now - LATE_REPORT:
+        raise wrong
+    return in_utc
 
 
 # ---------------------------------------------------------------- flows

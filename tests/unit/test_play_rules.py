@@ -3,7 +3,7 @@ exact threshold), which local day and periods it falls in, and how top lists are
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -85,7 +85,11 @@ def test_a_listen_is_taken_within_fourteen_days_and_a_little_clock_skew() -> Non
     assert plays.check_started_at(now - timedelta(days=14), now) == now - timedelta(days=14)
     assert plays.check_started_at(now + timedelta(minutes=5), now) == now + timedelta(minutes=5)
     assert plays.check_started_at(datetime(2026, 12, 6, 11, 0), now) == datetime(2026, 12, 6, 11, 0, tzinfo=UTC)
-    for wrong in (now - timedelta(days=14, seconds=1), now + timedelta(minutes=5, seconds=1)):
+    edges = (
+        datetime.min.replace(tzinfo=timezone(timedelta(hours=14))),
+        datetime.max.replace(tzinfo=timezone(-timedelta(hours=12))),
+    )
+    for wrong in (now - timedelta(days=14, seconds=1), now + timedelta(minutes=5, seconds=1), *edges):
         with pytest.raises(ValidationFailed):
             plays.check_started_at(wrong, now)
 
