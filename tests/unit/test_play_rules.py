@@ -108,3 +108,31 @@ def test_top_lists_keep_the_most_played_then_key_order() -> None:
     assert counts == sorted(counts, reverse=True) and counts[0] == 6
     sixes = [key for key, entry in kept if entry["plays"] == 6]
     assert sixes == sorted(sixes)
+
+
+def test_a_play_counts_for_its_song_artist_and_album_when_it_has_them() -> None:
+    def record(artist: str | None, album: str | None) -> store.PlayRecord:
+        return store.PlayRecord(
+            user_id="ana",
+            play_id="p1",
+            song_id="s1",
+            title="One",
+            artist=artist,
+            album=album,
+            album_key=keys.album_key_of(album, None, artist),
+            album_artist=artist,
+            duration_seconds=200.0,
+            listened_seconds=150,
+            started_at=datetime(2026, 12, 6, tzinfo=UTC),
+            time_zone="UTC",
+            local_day="2026-12-06",
+        )
+
+    full = store.counted_things(record("Björk", "Post"))
+    assert [(thing.kind, thing.key, thing.name) for thing in full] == [
+        ("song", "s1", "One"),
+        ("artist", "bjork", "Björk"),
+        ("album", "post#bjork", "Post"),
+    ]
+    assert [thing.kind for thing in store.counted_things(record(None, None))] == ["song"]
+    assert [thing.kind for thing in store.counted_things(record(None, "Post"))] == ["song", "album"]
