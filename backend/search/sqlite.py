@@ -220,23 +220,34 @@ class SqliteSearchIndex:
                     (expression, person_id, MUSIC_CANDIDATES),
                 ).fetchall()
                 candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
-            # A short word has few trigrams, and one typo inside it can leave none in common
-            # ("jdue" and "jude"): such words also bring the names with a word starting with
-            # their first letter (all of it under 3 characters).
-            for start in {word if len(word) < 3 else word[0] for word in words if len(word) <= SHORT_WORD}:
-                rows = db.execute(
-                    """
-                    SELECT doc, kind, item_id, name, detail FROM music_documents
-                    WHERE person_id = ? AND (name LIKE ? || '%' OR name LIKE '% ' || ? || '%'
-                        OR detail LIKE ? || '%' OR detail LIKE '% ' || ? || '%')
-                    ORDER BY name
-                    LIMIT ?
-                    """,
-                    (person_id, start, start, start, start, MUSIC_CANDIDATES),
-                ).fetchall()
-                candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
-        ranked = rank(text, candidates.values(), limit)
+            # A word under 3 characters has no trigram: it brings the names with a word starting
+            # with it.
+            for start in {word for word in words if len(word) < 3}:
+                candidates.update(self._starting_with(db, person_id, start))
+            ranked = rank(text, candidates.values(), limit)
+            # One typo inside a short word can leave no trigram in common ("jdue" and "jude"):
+            # when little was found, such words also bring the names with a word starting with
+            # their first letter.
+            starts = {word[0] for word in words if 3 <= len(word) <= SHORT_WORD}
+            if starts and sum(len(found) for found in ranked.values()) < limit:
+                for start in starts:
+                    candidates.update(self._starting_with(db, person_id, start))
+                ranked = rank(text, candidates.values(), limit)
         return [MusicHit(found.kind, found.item_id) for kind in MUSIC_KINDS for found in ranked.get(kind, [])]
+
+    @staticmethod
+    def _starting_with(db: sqlite3.Connection, person_id: str, start: str) -> dict[int, MusicCandidate]:
+        rows = db.execute(
+            """
+            SELECT doc, kind, item_id, name, detail FROM music_documents
+            WHERE person_id = ? AND (name LIKE ? || '%' OR name LIKE '% ' || ? || '%'
+                OR detail LIKE ? || '%' OR detail LIKE '% ' || ? || '%')
+            ORDER BY name
+            LIMIT ?
+            """,
+            (person_id, start, start, start, start, MUSIC_CANDIDATES),
+        ).fetchall()
+        return {row[0]: MusicCandidate(*row[1:]) for row in rows}
 
     def close(self) -> None:
         with self._lock:
