@@ -1173,6 +1173,103 @@ class PlaylistChangedMessage(Model):
     by_user_id: str | None = None
 
 
+# ---------------------------------------------------------------- music: history, stats, search (issue 13)
+
+
+class PlayReport(Model):
+    """One listen of a song, reported when it ends; it counts as a play once half the song, or
+    4 minutes, whichever comes first, has been heard (songs longer than 30 seconds)."""
+
+    play_id: SongId = Field(description="The client's own id for this listen: a retried report records nothing new.")
+    song_id: SongId
+    started_at: datetime = Field(description="When the listen started (within the last 14 days).")
+    listened_seconds: float = Field(ge=0, le=86400, description="How much of the song was heard (seeks excluded).")
+
+
+class Play(Model):
+    play_id: str
+    song_id: str
+    title: str = Field(description="The song's title when it was played.")
+    artist: str | None = None
+    album: str | None = None
+    duration_seconds: float | None = None
+    listened_seconds: int = Field(description="What counted of the listen (at most the song's length).")
+    started_at: datetime
+    local_day: date = Field(description="The day it counts on, in my time zone when it was played.")
+
+
+class PlayRecorded(Model):
+    counted: bool = Field(description="False when too little was heard for the listen to count (nothing stored).")
+    play: Play | None = None
+
+
+class PlayPage(Model):
+    items: list[Play]
+    next: str | None = Field(default=None, description="Opaque token for the next page; null on the last one.")
+
+
+# week: the ISO week (Monday to Sunday), month, year, all time; in my time zone.
+StatsPeriod = Literal["week", "month", "year", "all"]
+STATS_TOP_MAX = 50
+STATS_DAYS_MAX = 366
+
+
+class TopSong(Model):
+    song_id: str
+    title: str
+    artist: str | None = None
+    plays: int
+
+
+class TopArtist(Model):
+    artist_id: str = Field(description="As in `/music/artists/{artist_id}/songs`.")
+    name: str
+    plays: int
+
+
+class TopAlbum(Model):
+    album_id: str = Field(description="As in `/music/albums/{album_id}/songs`.")
+    name: str
+    artist: str | None = None
+    plays: int
+
+
+class MusicStats(Model):
+    period: StatsPeriod
+    first_day: date | None = Field(default=None, description="The period's first day (null for all time).")
+    last_day: date | None = None
+    time_zone: str = Field(description="The zone my days are counted in (the one of my date reminders).")
+    plays: int
+    seconds: int = Field(description="Listening time of the period's plays.")
+    songs: list[TopSong]
+    artists: list[TopArtist]
+    albums: list[TopAlbum]
+
+
+class ListeningDay(Model):
+    day: date
+    seconds: int
+    plays: int
+
+
+class ListeningDays(Model):
+    time_zone: str
+    items: list[ListeningDay] = Field(description="Oldest first, today last; days without plays are zeros.")
+
+
+MUSIC_SEARCH_MAX = 100
+MUSIC_SEARCH_LIMIT_MAX = 20
+
+
+class MusicSearchResults(Model):
+    """Songs, albums and artists of my library (mine and those my partner shares with me), best
+    match first in each list."""
+
+    songs: list[Song]
+    albums: list[Album]
+    artists: list[Artist]
+
+
 SongChange = Literal["created", "ready", "refused", "updated", "deleted"]
 
 

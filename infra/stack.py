@@ -787,6 +787,7 @@ class Search(Construct):
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
         self.index = Settings.model_fields["opensearch_index"].default
+        self.music_index = f"{self.index}-music"  # as backend.search.get_music_index names it
         self.domain_name = f"lumi-{stage}-search"
         self.domain_arn = f"arn:{stack.partition}:es:{stack.region}:{stack.account}:domain/{self.domain_name}"
         self._access: list[iam.PolicyStatement] = []
@@ -881,15 +882,20 @@ class Search(Construct):
         domain.access_policies = iam.PolicyDocument(statements=self._access).to_json()
 
     def allow_search(self, function: lambda_.Function) -> None:
-        """Queries only (the API)."""
-        self._allow(function, ["es:ESHttpGet", "es:ESHttpPost"], [f"{self.domain_arn}/{self.index}/_search"])
+        """Queries only (the API): the moments' index, and the music index (``{index}-music``,
+        one ``_msearch`` for songs, albums and artists)."""
+        self._allow(
+            function,
+            ["es:ESHttpGet", "es:ESHttpPost"],
+            [f"{self.domain_arn}/{self.index}/_search", f"{self.domain_arn}/{self.music_index}/_msearch"],
+        )
 
     def allow_indexing(self, function: lambda_.Function) -> None:
-        """Create the index, put and delete documents, delete a couple's (the stream handler)."""
+        """Create the indexes, put and delete documents, delete a couple's (the stream handler)."""
         self._allow(
             function,
             ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPut", "es:ESHttpPost", "es:ESHttpDelete"],
-            [f"{self.domain_arn}/{self.index}", f"{self.domain_arn}/{self.index}/*"],
+            [f"{self.domain_arn}/{index}{suffix}" for index in (self.index, self.music_index) for suffix in ("", "/*")],
         )
 
 

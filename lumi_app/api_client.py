@@ -67,6 +67,7 @@ from backend.contracts import (
     DeleteAccountRequest,
     ForgotPasswordRequest,
     Health,
+    ListeningDays,
     LoginRequest,
     LogoutRequest,
     MarkNotificationsRead,
@@ -78,6 +79,8 @@ from backend.contracts import (
     MomentUpdate,
     MomentUploadRequest,
     MomentUploadTicket,
+    MusicSearchResults,
+    MusicStats,
     MusicUploadRequest,
     MusicUploadTicket,
     MusicUsage,
@@ -102,6 +105,9 @@ from backend.contracts import (
     PlaylistPage,
     PlaylistPlay,
     PlaylistUpdate,
+    PlayPage,
+    PlayRecorded,
+    PlayReport,
     PresenceDisconnect,
     PresenceHeartbeat,
     PresenceStatus,
@@ -124,6 +130,7 @@ from backend.contracts import (
     SongPage,
     SongSort,
     SongUpdate,
+    StatsPeriod,
     UnreadCount,
     UpcomingDates,
     UpdateProfileRequest,
@@ -765,6 +772,27 @@ class LumiApi:
     async def play_playlist(self, token: str, playlist_id: str) -> PlaylistPlay:
         """The song ids to hand to ``PlayerState.play_songs`` (those I can play, in order)."""
         return await self._call("GET", f"/music/playlists/{_seg(playlist_id)}/play", PlaylistPlay, token=token)
+
+    # ------------------------------------------------------------ music: history, stats, search
+
+    async def record_play(self, token: str, report: PlayReport) -> PlayRecorded:
+        """Report a listen when it ends; ``counted`` says whether it was a play (a retry with the
+        same ``play_id`` records nothing new)."""
+        return await self._call("POST", "/music/plays", PlayRecorded, token=token, body=report)
+
+    async def recent_plays(self, token: str, next: str | None = None, limit: int | None = None) -> PlayPage:
+        return await self._call("GET", "/music/plays", PlayPage, token=token, params=_page(next, limit))
+
+    async def music_stats(self, token: str, period: StatsPeriod = "week", limit: int | None = None) -> MusicStats:
+        params = {"period": period} | ({"limit": str(limit)} if limit is not None else {})
+        return await self._call("GET", "/music/stats", MusicStats, token=token, params=params)
+
+    async def listening_days(self, token: str, days: int = 30) -> ListeningDays:
+        return await self._call("GET", "/music/stats/days", ListeningDays, token=token, params={"days": str(days)})
+
+    async def search_music(self, token: str, q: str, limit: int | None = None) -> MusicSearchResults:
+        params = {"q": q} | ({"limit": str(limit)} if limit is not None else {})
+        return await self._call("GET", "/music/search", MusicSearchResults, token=token, params=params)
 
 
 def _page(next: str | None, limit: int | None, **params: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ from backend.api.routers import (
     chat,
     dates,
     health,
+    listening,
     moments,
     music,
     notifications,
@@ -75,6 +76,7 @@ for domain in (
     chat,
     affirmations,
     dates,
+    listening,
     music,
     playlists,
 ):

@@ -324,6 +324,11 @@ def _encode_id(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
 
 
+def encode_library_id(key: str) -> str:
+    """The opaque id of an album or artist (base64url of its folded key), as the API shows it."""
+    return _encode_id(key)
+
+
 def _decode_id(value: str) -> str:
     try:
         return base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).encode()).decode()

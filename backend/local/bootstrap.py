@@ -219,6 +219,51 @@ def migrate_shared_song_keys(dynamodb: Any, table_name: str) -> int:
     return rewritten
 
 
+MUSIC_SEARCH_INDEXED = "music-search-v1"
+
+
+def index_music_library(dynamodb: Any, table_name: str) -> int:
+    """Put a kept table's songs, shared copies, albums and artists into the music search index
+    (the stream keeps it from then on), once: a ``Migration`` item marks it done (the index file
+    is saved and restored with the table). Returns how many items it indexed.
+
+    A one-off of the local stack, so it may Scan (no route does); each step is the stream's own
+    and idempotent, so a record the stream also handles changes nothing."""
+    from backend.store import albums, music
+    from backend.store.table import from_dynamo
+    from backend.streams import music_search
+
+    mark = keys.migration(MUSIC_SEARCH_INDEXED)
+    marked = {name: {"S": value} for name, value in mark.items()}
+    if "Item" in dynamodb.get_item(TableName=table_name, Key=marked, ConsistentRead=True):
+        return 0
+    indexed = 0
+    kinds = [music.SONG, music.SHARED_SONG, albums.ALBUM, albums.ARTIST]
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "FilterExpression": "#type IN (" + ", ".join(f":t{n}" for n in range(len(kinds))) + ")",
+        "ExpressionAttributeNames": {"#type": "type"},
+        "ExpressionAttributeValues": {f":t{n}": {"S": kind} for n, kind in enumerate(kinds)},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = dynamodb.scan(**kwargs)
+        for raw in page.get("Items", []):
+            item = from_dynamo(raw)
+            if item.get("type") in (music.SONG, music.SHARED_SONG):
+                music_search.song_changed({}, item)
+            else:
+                music_search.summary_changed({}, item)
+            indexed += 1
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    dynamodb.put_item(TableName=table_name, Item={**marked, "type": {"S": "Migration"}})
+    if indexed:
+        log.info("put %d songs, albums and artists of %s into the music search index", indexed, table_name)
+    return indexed
+
+
 def _wait_for_index(dynamodb: Any, table_name: str, index_name: str, timeout: float) -> None:
     """AWS builds a new index (CREATING, backfilling) before the next one may be added."""
     deadline = time.monotonic() + timeout

@@ -136,6 +136,7 @@ class LocalStack:
         }
         self._apply_env()
         self._restore_search()
+        self._index_music()
         if self.data_dir:
             from backend.media.urls import forget_all
 
@@ -185,6 +186,14 @@ class LocalStack:
 
         reset_search_index()
         restore_copy(self._env["LUMI_SEARCH_SQLITE_PATH"], search)
+
+    def _index_music(self) -> None:
+        """Songs of a table kept from before music search get into its index, once."""
+        from backend.aws import client
+        from backend.local.bootstrap import index_music_library
+
+        assert self.provisioned is not None
+        index_music_library(client("dynamodb"), self.provisioned.table_name)
 
     def _saved_checkpoints(self) -> dict[str, str] | None:
         """The stream poller's position saved with the table, if it belongs to this table's stream."""

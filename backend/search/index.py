@@ -53,3 +53,41 @@ class SearchIndex(Protocol):
 def query_words(text: str) -> list[str]:
     """The words of what a person typed: never operators, quotes or other syntax."""
     return _WORD.findall(unicodedata.normalize("NFC", text))[:MAX_QUERY_WORDS]
+
+
+# ---------------------------------------------------------------- music (issue 13)
+
+# What the music index holds: a person's songs, albums and artists ("playlist" is kept for
+# playlists: their documents come with them).
+MUSIC_KINDS = ("song", "album", "artist", "playlist")
+
+
+@dataclass(frozen=True)
+class MusicDocument:
+    """One searchable thing of a person's library: a song of theirs or shared with them, an
+    album or an artist of their library. Every document names its person, and every search
+    names the person it is for: nobody finds another person's things."""
+
+    person_id: str
+    kind: str
+    item_id: str
+    name: str
+    detail: str  # a song's artist and album, an album's artist
+
+
+@dataclass(frozen=True)
+class MusicHit:
+    kind: str
+    item_id: str
+
+
+class MusicSearchIndex(Protocol):
+    def upsert_music(self, document: MusicDocument) -> None:
+        """Add the document, or replace what the index holds for it (safe to repeat)."""
+
+    def remove_music(self, person_id: str, kind: str, item_id: str) -> None:
+        """Forget one document (nothing happens if it is not there)."""
+
+    def search_music(self, person_id: str, text: str, limit: int) -> list[MusicHit]:
+        """The person's documents matching ``text`` as it is typed (prefix of the last word, one
+        or two typos, no case or accents), best first, at most ``limit`` of each kind."""

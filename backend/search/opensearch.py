@@ -25,7 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from backend.domain.errors import Unavailable
-from backend.search.index import MomentDocument, query_words
+from backend.search.index import MomentDocument, MusicDocument, MusicHit, query_words
 
 log = logging.getLogger("lumi.search")
 
@@ -125,6 +125,8 @@ def couple_query(relationship_id: str) -> dict[str, Any]:
 
 
 class OpenSearchIndex:
+    definition: dict[str, Any] = INDEX_DEFINITION
+
     def __init__(
         self,
         endpoint: str,
@@ -163,7 +165,7 @@ class OpenSearchIndex:
     def _ensure_index(self) -> None:
         if self._index_ready:
             return
-        response = self._send("PUT", self._path(), INDEX_DEFINITION)
+        response = self._send("PUT", self._path(), self.definition)
         if response.status_code >= 400 and "resource_already_exists_exception" not in response.text:
             raise OpenSearchError(f"creating index {self.index}: {response.status_code} {response.text[:500]}")
         self._index_ready = True
@@ -220,3 +222,121 @@ class OpenSearchIndex:
 
     def close(self) -> None:
         self._http.close()
+
+
+# ---------------------------------------------------------------- music (issue 13)
+
+MUSIC_FIELDS = ["name^3", "detail"]
+MUSIC_INDEX_DEFINITION: dict[str, Any] = {
+    "settings": INDEX_DEFINITION["settings"],
+    "mappings": {
+        "dynamic": "strict",
+        "properties": {
+            "person_id": {"type": "keyword"},
+            "kind": {"type": "keyword"},
+            "item_id": {"type": "keyword"},
+            "name": _TEXT,
+            "detail": _TEXT,
+        },
+    },
+}
+
+
+def music_document_id(person_id: str, kind: str, item_id: str) -> str:
+    return f"{person_id}:{kind}:{item_id}"
+
+
+def music_document_body(document: MusicDocument) -> dict[str, Any]:
+    return {
+        "person_id": document.person_id,
+        "kind": document.kind,
+        "item_id": document.item_id,
+        "name": document.name,
+        "detail": document.detail,
+    }
+
+
+def music_search_body(person_id: str, words: list[str], kind: str, limit: int) -> dict[str, Any]:
+    """One kind's hits for a person: every word fuzzy (``AUTO``) in the name or detail, the last
+    one also as a prefix; the name starting with what was typed scores higher."""
+    *whole, last = words
+    required: list[dict[str, Any]] = [
+        {"multi_match": {"query": word, "fields": MUSIC_FIELDS, "fuzziness": "AUTO"}} for word in whole
+    ]
+    required.append(
+        {
+            "bool": {
+                "should": [
+                    {"multi_match": {"query": last, "fields": MUSIC_FIELDS, "fuzziness": "AUTO"}},
+                    {"multi_match": {"query": last, "fields": MUSIC_FIELDS, "type": "bool_prefix"}},
+                ],
+                "minimum_should_match": 1,
+            }
+        }
+    )
+    return {
+        "size": limit,
+        "_source": ["kind", "item_id"],
+        "track_total_hits": False,
+        "query": {
+            "bool": {
+                "filter": [{"term": {"person_id": person_id}}, {"term": {"kind": kind}}],
+                "must": required,
+                "should": [{"match_phrase_prefix": {"name": {"query": " ".join(words), "boost": 2}}}],
+            }
+        },
+        "sort": ["_score", {"item_id": "asc"}],
+    }
+
+
+class OpenSearchMusicIndex(OpenSearchIndex):
+    """A person's songs, albums and artists in their own index, routed by person; every query
+    filters on ``person_id`` with a ``term`` too."""
+
+    definition = MUSIC_INDEX_DEFINITION
+
+    def upsert_music(self, document: MusicDocument) -> None:
+        self._ensure_index()
+        doc_id = music_document_id(document.person_id, document.kind, document.item_id)
+        response = self._send(
+            "PUT", self._path("_doc", doc_id), music_document_body(document), params={"routing": document.person_id}
+        )
+        self._check(response, f"indexing {document.kind} {document.item_id}")
+
+    def remove_music(self, person_id: str, kind: str, item_id: str) -> None:
+        doc_id = music_document_id(person_id, kind, item_id)
+        response = self._send("DELETE", self._path("_doc", doc_id), params={"routing": person_id})
+        self._check(response, f"removing {kind} {item_id}", missing_ok=True)
+
+    def search_music(self, person_id: str, text: str, limit: int) -> list[MusicHit]:
+        words = query_words(text)
+        if not words or limit < 1:
+            return []
+        lines: list[str] = []
+        kinds = ("song", "album", "artist")
+        for kind in kinds:
+            lines.append(json.dumps({"routing": person_id}))
+            lines.append(json.dumps(music_search_body(person_id, words, kind, limit), separators=(",", ":")))
+        try:
+            response = self._http.request(
+                "POST",
+                self._path("_msearch"),
+                content=("\n".join(lines) + "\n").encode(),
+                headers={"content-type": "application/x-ndjson"},
+            )
+        except httpx.TransportError as error:
+            raise Unavailable("Search is not reachable right now. Please try again shortly.") from error
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 400:
+            log.error("music search failed: %s %s", response.status_code, response.text[:500])
+            raise Unavailable("Search is not working right now. Please try again shortly.")
+        hits: list[MusicHit] = []
+        for kind, answer in zip(kinds, response.json().get("responses", []), strict=False):
+            if "error" in answer:
+                if answer.get("status") == 404:
+                    continue  # nothing indexed yet
+                log.error("music search failed: %s", str(answer["error"])[:500])
+                raise Unavailable("Search is not working right now. Please try again shortly.")
+            hits += [MusicHit(kind, hit["_source"]["item_id"]) for hit in answer["hits"]["hits"]]
+        return hits

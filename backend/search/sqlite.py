@@ -11,6 +11,15 @@ by BM25 with the same weights, then newest first. FTS5's BM25 alone normalises b
 length of the whole row, so a short moment matching only in its description could
 outrank a long one matching in its title; the field sum keeps "title over description".
 
+Music (issue 13) lives in the same file: ``music_documents`` (a person's songs, albums and
+artists, their folded name and detail) and ``music_text``, an FTS5 **trigram** index of the
+same folded texts. SQLite 3.40.1's trigram tokenizer has no ``remove_diacritics`` (3.45+), so
+texts are folded before they are indexed (``keys.fold_text``) and the query is folded alike.
+A search takes candidates sharing a trigram with the query's words (the best
+:data:`MUSIC_CANDIDATES` by BM25; a word of up to 5 characters also by a ``LIKE`` on its
+first letter (or all of it under 3), as one typo inside a short word can leave no trigram in common), always
+of the one person, then ranks them with ``music_rank`` (typos, prefixes, best first).
+
 One connection per index, shared by the API and the stream poller threads under a lock;
 the file is in WAL mode with a busy timeout so another process may read it meanwhile.
 """
@@ -23,7 +32,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from backend.search.index import MomentDocument, query_words
+from backend.search.index import MUSIC_KINDS, MomentDocument, MusicDocument, MusicHit, query_words
+from backend.search.music_rank import MusicCandidate, rank
+from backend.store.keys import fold_text
 
 # Weights of the FTS5 columns, in their order: title, tags, description.
 WEIGHTS = (3.0, 2.0, 1.0)
@@ -42,7 +53,23 @@ CREATE VIRTUAL TABLE IF NOT EXISTS moment_text USING fts5(
     tokenize = 'unicode61 remove_diacritics 2',
     prefix = '2 3 4'
 );
+CREATE TABLE IF NOT EXISTS music_documents (
+    doc INTEGER PRIMARY KEY,
+    person_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    UNIQUE (person_id, kind, item_id)
+);
+CREATE INDEX IF NOT EXISTS music_documents_by_name ON music_documents (person_id, name);
+CREATE VIRTUAL TABLE IF NOT EXISTS music_text USING fts5(name, detail, tokenize = 'trigram');
 """
+
+# How many candidates each source hands to the ranking (per search).
+MUSIC_CANDIDATES = 300
+# Words up to this long (one typo allowed) also find candidates by their first letter.
+SHORT_WORD = 5
 
 
 def match_expression(text: str) -> str | None:
@@ -147,6 +174,80 @@ class SqliteSearchIndex:
                 (expression, relationship_id, *WEIGHTS, *WEIGHTS, limit),
             ).fetchall()
         return [moment_id for (moment_id,) in rows]
+
+    # ------------------------------------------------------------ music
+
+    def upsert_music(self, document: MusicDocument) -> None:
+        name, detail = fold_text(document.name), fold_text(document.detail)
+        with self._transaction() as db:
+            (doc,) = db.execute(
+                """
+                INSERT INTO music_documents (person_id, kind, item_id, name, detail) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (person_id, kind, item_id) DO UPDATE SET name = excluded.name, detail = excluded.detail
+                RETURNING doc
+                """,
+                (document.person_id, document.kind, document.item_id, name, detail),
+            ).fetchone()
+            db.execute("DELETE FROM music_text WHERE rowid = ?", (doc,))
+            db.execute("INSERT INTO music_text (rowid, name, detail) VALUES (?, ?, ?)", (doc, name, detail))
+
+    def remove_music(self, person_id: str, kind: str, item_id: str) -> None:
+        with self._transaction() as db:
+            row = db.execute(
+                "DELETE FROM music_documents WHERE person_id = ? AND kind = ? AND item_id = ? RETURNING doc",
+                (person_id, kind, item_id),
+            ).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM music_text WHERE rowid = ?", row)
+
+    def search_music(self, person_id: str, text: str, limit: int) -> list[MusicHit]:
+        words = query_words(fold_text(text))
+        if not words or limit < 1:
+            return []
+        candidates: dict[int, MusicCandidate] = {}
+        trigrams = sorted({word[i : i + 3] for word in words for i in range(len(word) - 2)})
+        with self._connection() as db:
+            if trigrams:
+                expression = " OR ".join(f'"{trigram}"' for trigram in trigrams)
+                rows = db.execute(
+                    """
+                    SELECT d.doc, d.kind, d.item_id, d.name, d.detail
+                    FROM music_text AS t JOIN music_documents AS d ON d.doc = t.rowid
+                    WHERE music_text MATCH ? AND d.person_id = ?
+                    ORDER BY bm25(music_text, 2.0, 1.0)
+                    LIMIT ?
+                    """,
+                    (expression, person_id, MUSIC_CANDIDATES),
+                ).fetchall()
+                candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
+            # A word under 3 characters has no trigram: it brings the names with a word starting
+            # with it.
+            for start in {word for word in words if len(word) < 3}:
+                candidates.update(self._starting_with(db, person_id, start))
+            ranked = rank(text, candidates.values(), limit)
+            # One typo inside a short word can leave no trigram in common ("jdue" and "jude"):
+            # when little was found, such words also bring the names with a word starting with
+            # their first letter.
+            starts = {word[0] for word in words if 3 <= len(word) <= SHORT_WORD}
+            if starts and sum(len(found) for found in ranked.values()) < limit:
+                for start in starts:
+                    candidates.update(self._starting_with(db, person_id, start))
+                ranked = rank(text, candidates.values(), limit)
+        return [MusicHit(found.kind, found.item_id) for kind in MUSIC_KINDS for found in ranked.get(kind, [])]
+
+    @staticmethod
+    def _starting_with(db: sqlite3.Connection, person_id: str, start: str) -> dict[int, MusicCandidate]:
+        rows = db.execute(
+            """
+            SELECT doc, kind, item_id, name, detail FROM music_documents
+            WHERE person_id = ? AND (name LIKE ? || '%' OR name LIKE '% ' || ? || '%'
+                OR detail LIKE ? || '%' OR detail LIKE '% ' || ? || '%')
+            ORDER BY name
+            LIMIT ?
+            """,
+            (person_id, start, start, start, start, MUSIC_CANDIDATES),
+        ).fetchall()
+        return {row[0]: MusicCandidate(*row[1:]) for row in rows}
 
     def close(self) -> None:
         with self._lock:

@@ -89,6 +89,15 @@ PlaylistEntry         PLAYLIST#{playlist_id}  ENTRY#{entry_id}             gsi1p
                                                                            {position}#{entry_id} (a move: one write);
                                                                            gsi3pk=PLAYLISTSONG#{song_id}, gsi3sk=
                                                                            {playlist_id}#{entry_id} (a song's entries)
+Play                  USER#{user_id}          PLAY#{play_id}               — (a counted listen; play_id = {started µs
+                                                                           hex}{random}: newest first backwards;
+                                                                           counted_at once the stream counted it)
+PlayClaim             USER#{user_id}          PLAYCLAIM#{client_play_id}   — (play_id; expires_at: a retried report)
+ListeningDay          USER#{user_id}          LISTENDAY#{YYYY-MM-DD}       — (seconds, plays of a local day: ADD)
+PlayCount             USER#{user_id}          PLAYCOUNT#{period}#{kind}    — (plays: ADD; period W2026-W49 | M2026-12 |
+                                              #{key}                       Y2026 | ALL; kind song | artist | album)
+PlayTop               USER#{user_id}          PLAYTOP#{period}             — (plays, seconds: ADD; songs, artists,
+                                                                           albums: the top 50 of each; version)
 Migration             MIGRATION#{name}        DONE                         — (a one-off migration of a kept local
                                                                            table ran: ``backend.local.bootstrap``)
 (Powertools record)   IDEMPOTENCY#{function}  {key_prefix}#{hash}          — (expires_at: the sender's deliveries)
@@ -192,6 +201,16 @@ every entry of a playlist (cascade)      PLAYLIST#{id}                          
 every entry of a song (song deleted)     gsi3: gsi3pk = PLAYLISTSONG#{song_id}            Query
 share / unshare / rename a playlist      USER#{owner} / PLAYLIST#{id} + USER#{partner} /   Tx
                                          PLAYLIST#{id}
+record a listen once (client's id)       USER#{me} / PLAYCLAIM#{id} + PLAY#{id}         Put cond. in Tx
+recently played, newest first            USER#{me}, sk begins_with PLAY#                Query backwards
+count a play once (stream)               USER#{me} / PLAY#{id} (SET counted_at cond.) +  Tx (ADD)
+                                         LISTENDAY#, PLAYCOUNT#…, PLAYTOP#…
+a period's stats (totals and top lists)  USER#{me} / PLAYTOP#{period}                   GetItem
+listening time over the last N days      USER#{me}, sk BETWEEN LISTENDAY#{first} and     Query
+                                         LISTENDAY#{today}
+search my library (songs, albums,        the music search index, filtered by person      SearchIndex
+  artists), then my hits                 (not DynamoDB); USER#{me} / SONG#{id}, ALBUM#,  + BatchGet
+                                         ARTIST#
 =======================================  =============================================  ==================
 
 Rules that keep this true:
@@ -278,6 +297,13 @@ Rules that keep this true:
 * One song per person and content: the ``SongHash`` claim (SHA-256 of the original) is put
   under ``attribute_not_exists`` in the transaction that makes a song ready, and deleted with
   the song; a second upload of the same file is refused by the music job.
+* A play is counted once: the stream's transaction sets ``counted_at`` on the ``Play`` itself
+  under ``attribute_not_exists(counted_at)`` (and ``attribute_exists(pk)``: a deleted play is not
+  counted) together with every ``ADD`` (day, per-period counts and totals), so a replayed record
+  adds nothing. A period's top lists (``PLAYTOP#``) take ``max(kept, counter)`` per entry (counters
+  only grow) under ``version`` as read, so merging again changes nothing. Days, weeks (ISO,
+  Monday start), months and years are the person's zone's, stored on the play when it is
+  recorded, so a replay lands in the same buckets (docs/music-stats.md).
 * The unread count is the number of notifications flagged ``unread_counted``; only
   ``backend.store.notifications`` changes flag and counter, in one transaction whose
   conditions pin the item's state, so any replay of a stream record is harmless.
@@ -294,6 +320,7 @@ Rules that keep this true:
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Literal
 
 Key = dict[str, str]
@@ -801,3 +828,44 @@ def shared_playlist_tenant_key(relationship_id: str, recipient_id: str, playlist
     """gsi2 attributes of a partner's copy of a playlist: the couple's tenant key, so a split
     deletes the copy (and its REMOVE record gives the playlist back to its creator)."""
     return {"gsi2pk": tenant(relationship_id), "gsi2sk": f"{SHARED_PLAYLIST_KIND}#{recipient_id}#{playlist_id}"}
+
+
+# ---------------------------------------------------------------- music: plays, stats (issue 13)
+
+PLAY_PREFIX = "PLAY#"
+LISTENING_DAY_PREFIX = "LISTENDAY#"
+ALL_TIME = "ALL"
+
+
+def play(user_id: str, play_id: str) -> Key:
+    """One counted listen; ``play_id`` starts with its start time (µs, hex), so newest first is
+    a backwards Query over :data:`PLAY_PREFIX`."""
+    return {"pk": user_partition(user_id), "sk": f"{PLAY_PREFIX}{play_id}"}
+
+
+def play_claim(user_id: str, client_play_id: str) -> Key:
+    """The client's id of a listen, claimed with its play: a retried report records nothing new."""
+    return {"pk": user_partition(user_id), "sk": f"PLAYCLAIM#{client_play_id}"}
+
+
+def listening_day(user_id: str, local_day: str) -> Key:
+    """A person's listening on one day of their own zone (``YYYY-MM-DD``)."""
+    return {"pk": user_partition(user_id), "sk": f"{LISTENING_DAY_PREFIX}{local_day}"}
+
+
+def period_keys(local_day: str) -> list[str]:
+    """The stats periods a local day (``YYYY-MM-DD``) belongs to: its ISO week (Monday start),
+    month, year and all time: ``W2026-W49``, ``M2026-12``, ``Y2026``, ``ALL``."""
+    day = date.fromisoformat(local_day)
+    iso = day.isocalendar()
+    return [f"W{iso.year}-W{iso.week:02d}", f"M{day.year}-{day.month:02d}", f"Y{day.year}", ALL_TIME]
+
+
+def play_count(user_id: str, period: str, kind: str, item_key: str) -> Key:
+    """How often a song, an artist or an album (``kind``) was played in a period."""
+    return {"pk": user_partition(user_id), "sk": f"PLAYCOUNT#{period}#{kind}#{item_key}"}
+
+
+def play_top(user_id: str, period: str) -> Key:
+    """A period's totals and its bounded top lists of songs, artists and albums."""
+    return {"pk": user_partition(user_id), "sk": f"PLAYTOP#{period}"}

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.domain.errors import Conflict, NotFound
-from backend.store import albums, keys, player, records, table
+from backend.store import albums, keys, player, plays, records, table
 from backend.store.table import Item, TransactionFailed
 
 SONG = "Song"
@@ -468,7 +468,9 @@ def page_of(
 # ---------------------------------------------------------------- deleting
 
 
-MUSIC_TYPES = frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE, SHARED_SONG}) | albums.TYPES | player.TYPES
+MUSIC_TYPES = (
+    frozenset({SONG, SONG_UPLOAD, SONG_HASH, MUSIC_USAGE, SHARED_SONG}) | albums.TYPES | player.TYPES | plays.TYPES
+)
 
 
 def delete(song: SongRecord) -> bool:

@@ -12,12 +12,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from backend.store import albums as album_store
 from backend.store import music as music_store
 from backend.store import notifications as notification_store
 from backend.store import playlists as playlist_store
+from backend.store import plays as play_store
 from backend.store import records
 from backend.store.table import from_dynamo
-from backend.streams import cascades, chat, moments, music, notifications, playlists, search
+from backend.streams import cascades, chat, moments, music, music_search, notifications, playlists, plays, search
 
 Image = dict[str, Any]
 
@@ -45,13 +47,21 @@ def _moment_removed(old: Image, new: Image) -> None:
     moments.moment_removed(old)
 
 
+# Songs, like moments: indexing first (cheap, idempotent).
+def _song_changed(old: Image, new: Image) -> None:
+    music_search.song_changed(old, new)
+    music.library_changed(old, new)
+
+
 def _song_removed(old: Image, new: Image) -> None:
+    music_search.song_removed(old)
     music.library_changed(old, new)
     music.song_removed(old)
     playlists.song_removed(old)
 
 
 def _shared_copy_removed(old: Image, new: Image) -> None:
+    music_search.song_removed(old)
     music.library_changed(old, new)
     music.shared_copy_removed(old)
 
@@ -70,15 +80,22 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (TAG, "REMOVE"): lambda old, new: moments.tag_removed(old),
     (CHAT_MESSAGE, "INSERT"): lambda old, new: chat.message_inserted(new),
     (CHAT_MESSAGE, "REMOVE"): lambda old, new: chat.message_removed(old),
-    (music_store.SONG, "INSERT"): music.library_changed,
-    (music_store.SONG, "MODIFY"): music.library_changed,
+    (music_store.SONG, "INSERT"): _song_changed,
+    (music_store.SONG, "MODIFY"): _song_changed,
     (music_store.SONG, "REMOVE"): _song_removed,
     (music_store.SONG_UPLOAD, "REMOVE"): lambda old, new: music.upload_removed(old),
-    (music_store.SHARED_SONG, "INSERT"): music.library_changed,
-    (music_store.SHARED_SONG, "MODIFY"): music.library_changed,
+    (music_store.SHARED_SONG, "INSERT"): _song_changed,
+    (music_store.SHARED_SONG, "MODIFY"): _song_changed,
     (music_store.SHARED_SONG, "REMOVE"): _shared_copy_removed,
     (playlist_store.PLAYLIST, "REMOVE"): lambda old, new: playlists.playlist_removed(old),
     (playlist_store.SHARED_PLAYLIST, "REMOVE"): lambda old, new: playlists.copy_removed(old),
+    (album_store.ALBUM, "INSERT"): music_search.summary_changed,
+    (album_store.ALBUM, "MODIFY"): music_search.summary_changed,
+    (album_store.ALBUM, "REMOVE"): lambda old, new: music_search.summary_removed(old),
+    (album_store.ARTIST, "INSERT"): music_search.summary_changed,
+    (album_store.ARTIST, "MODIFY"): music_search.summary_changed,
+    (album_store.ARTIST, "REMOVE"): lambda old, new: music_search.summary_removed(old),
+    (play_store.PLAY, "INSERT"): lambda old, new: plays.play_recorded(new),
 }
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)

@@ -260,7 +260,8 @@ def test_the_search_domain_admits_only_the_api_and_stream_roles(synthesized):
     # the API only searches; the stream handler writes the index
     api = by_role[api_role]
     assert set(api["Action"]) == {"es:ESHttpGet", "es:ESHttpPost"}
-    assert _joined(api["Resource"]).endswith("/lumi-moments/_search")
+    paths = sorted(_joined(resource).split(":domain/lumi-test-search/")[1] for resource in api["Resource"])
+    assert paths == ["lumi-moments-music/_msearch", "lumi-moments/_search"]
     assert {"es:ESHttpPut", "es:ESHttpDelete", "es:ESHttpPost"} <= set(by_role[streams_role]["Action"])
 
 

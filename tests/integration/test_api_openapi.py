@@ -118,6 +118,11 @@ EXPECTED = {
     ("patch", "/music/playlists/{playlist_id}/entries/{entry_id}"),
     ("delete", "/music/playlists/{playlist_id}/entries/{entry_id}"),
     ("get", "/music/playlists/{playlist_id}/play"),
+    ("post", "/music/plays"),
+    ("get", "/music/plays"),
+    ("get", "/music/stats"),
+    ("get", "/music/stats/days"),
+    ("get", "/music/search"),
 }
 PUBLIC = {
     ("get", "/health"),
