@@ -1262,12 +1262,15 @@ MUSIC_SEARCH_LIMIT_MAX = 20
 
 
 class MusicSearchResults(Model):
-    """Songs, albums and artists of my library (mine and those my partner shares with me), best
-    match first in each list."""
+    """Songs, albums, artists and playlists of my library (mine and those my partner shares with
+    me), best match first in each list."""
 
     songs: list[Song]
     albums: list[Album]
     artists: list[Artist]
+    playlists: list[Playlist] = Field(
+        default_factory=list, description="My playlists and those my partner shares with me (without cover_urls)."
+    )
 
 
 SongChange = Literal["created", "ready", "refused", "updated", "deleted"]
