@@ -2,7 +2,7 @@
 moves between pages, seeks from the keyboard, goes to the next song (the preloaded one follows
 the end of a song at once), reorders the queue, and after a reload resumes the saved song at the
 saved position without playing until asked; on a phone the bar sits above the bottom navigation
-without covering the page.
+without covering the page, and an alert ("Plays next" from a song's menu) rises above the bar.
 
 Songs are made like the seed's demo songs and uploaded through the real upload path (the music
 job makes them playable), then queued through the API: the library's play buttons are another
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from e2e.date_pages import CalendarPage
 from e2e.moments_pages import FeedPage
+from e2e.music_pages import SongsPage
 from e2e.pages import HomePage, RegisterPage, expect_every_control_named, expect_no_horizontal_scroll
 from e2e.people import PHONE, Person
 from e2e.player_pages import Library, PlayerBar, QueuePage, make_song_files
@@ -154,6 +155,19 @@ def test_on_a_phone_the_bar_sits_above_the_bottom_navigation(
     queue.expect_order(library.titles)
     expect_no_horizontal_scroll(sam.page)
     player.expect_playing()
+
+    # "Play next" from a song's menu in the library says so in an alert that rises above the bar
+    # (it would cover the bar's controls otherwise), and the song comes next in the queue (another
+    # entry of it: it stays where it was too)
+    songs = SongsPage(sam.page).open()
+    expect(player.title(library.titles[0])).to_be_visible()
+    songs.menu(library.titles[2], "Play next")
+    alert = songs.shell.toast("Plays next")
+    expect(alert).to_be_visible()
+    alert_box, bar = alert.bounding_box(), player.bar.bounding_box()
+    assert alert_box is not None and bar is not None
+    assert alert_box["y"] + alert_box["height"] <= bar["y"], (alert_box, bar)
+    queue.open().expect_order([library.titles[0], library.titles[2], library.titles[1], library.titles[2]])
 
     # "?" opens the keyboard shortcuts; Escape closes them
     sam.page.keyboard.press("?")

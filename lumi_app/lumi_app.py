@@ -42,6 +42,21 @@ def inline_script(path: Path) -> str:
     return re.sub(r"\A\s*/\*.*?\*/\s*", "", path.read_text(), count=1, flags=re.DOTALL)
 
 
+# While the music player's bar is on screen, alerts rise above it rather than cover its controls:
+# the bar is 64 px over a phone's 64 px bottom navigation (below 768 px) and 84 px along a
+# desktop's bottom (components/player.py); sonner reads these offsets (the toaster below sets them
+# inline, hence !important; its own phone layout starts below 600 px).
+TOASTS_ABOVE_PLAYER_CSS = """
+body:has(#lumi-player-bar) [data-sonner-toaster] {
+  --mobile-offset-bottom: 144px !important;
+  --offset-bottom: 108px !important;
+}
+@media (max-width: 767px) {
+  body:has(#lumi-player-bar) [data-sonner-toaster] { --offset-bottom: 144px !important; }
+}
+"""
+
+
 app = rx.App(
     head_components=[
         rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
@@ -56,6 +71,7 @@ app = rx.App(
         # once the page is parsed, never holding up its first paint (rx.script would add them
         # only after the app started, with react-helmet in every page's bundle).
         *[rx.el.script(src=f"/{helper}", defer=True) for helper in HELPERS],
+        rx.el.style(TOASTS_ABOVE_PLAYER_CSS),
     ],
     html_lang="en",
     # Alerts (live notifications) show at the bottom: at the bottom right of a desktop, above a
