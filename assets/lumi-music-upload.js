@@ -9,7 +9,8 @@
  * the API for a ticket per file and calls lumiMusicUpload.post(id, ticket), which resolves to
  * {id, ok, status, reason} (reason: "no_file" | "network" | "rejected" | "cancelled").
  * Progress goes to the element with id "music-upload-progress-<id>" (a <progress>) and its
- * "-text" companion. lumiMusicUpload.cancel(id) aborts one; forget(id) lets a file go.
+ * "-text" companion. lumiMusicUpload.cancel(id) aborts one; forget(id) lets a file go. The
+ * sending itself is lumi-upload.js's (lumiUpload.sendFile), which loads before this file.
  */
 (function () {
   "use strict";
@@ -35,18 +36,6 @@
     // Browsers disagree on audio types (audio/x-m4a, audio/vnd.wave, "" for .opus): the state
     // accepts the browser's when it knows it and otherwise goes by the name.
     return file.type || byName;
-  }
-
-  function showProgress(id, percent) {
-    var bar = document.getElementById("music-upload-progress-" + id);
-    if (bar) {
-      bar.value = percent;
-      bar.setAttribute("aria-valuenow", String(percent));
-    }
-    var label = document.getElementById("music-upload-progress-" + id + "-text");
-    if (label) {
-      label.textContent = percent + "%";
-    }
   }
 
   // ------------------------------------------------------------ dropping files and folders
@@ -194,8 +183,7 @@
       if (!xhr) {
         return false;
       }
-      xhr.__lumiCancelled = true;
-      xhr.abort();
+      window.lumiUpload.abort(xhr);
       return true;
     },
 
@@ -218,47 +206,22 @@
   };
 
   function send(id, ticket) {
-    return new Promise(function (resolve) {
-      var file = files[id];
-      if (!file) {
-        resolve({ id: id, ok: false, status: 0, reason: "no_file" });
-        return;
-      }
-      var form = new FormData();
-      Object.keys(ticket.fields || {}).forEach(function (name) {
-        form.append(name, ticket.fields[name]);
-      });
-      form.append("file", file); // S3 ignores every field after the file: it goes last
-      var xhr = new XMLHttpRequest();
-      active[id] = xhr;
-      function done(result) {
+    var file = files[id];
+    if (!file) {
+      return Promise.resolve({ id: id, ok: false, status: 0, reason: "no_file" });
+    }
+    var progressId = "music-upload-progress-" + id;
+    return window.lumiUpload
+      .sendFile(file, ticket, progressId, function (xhr) {
+        active[id] = xhr;
+      })
+      .then(function (result) {
         delete active[id];
         if (result.ok || result.reason === "cancelled") {
           delete files[id];
         }
-        resolve(result);
-      }
-      xhr.open("POST", ticket.url, true);
-      showProgress(id, 0);
-      xhr.upload.onprogress = function (event) {
-        if (event.lengthComputable) {
-          showProgress(id, Math.round((event.loaded / event.total) * 100));
-        }
-      };
-      xhr.onload = function () {
-        var ok = xhr.status >= 200 && xhr.status < 300;
-        if (ok) {
-          showProgress(id, 100);
-        }
-        done({ id: id, ok: ok, status: xhr.status, reason: ok ? "" : "rejected" });
-      };
-      xhr.onerror = function () {
-        done({ id: id, ok: false, status: 0, reason: "network" });
-      };
-      xhr.onabort = function () {
-        done({ id: id, ok: false, status: 0, reason: xhr.__lumiCancelled ? "cancelled" : "network" });
-      };
-      xhr.send(form);
-    });
+        result.id = id;
+        return result;
+      });
   }
 })();

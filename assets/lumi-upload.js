@@ -147,6 +147,53 @@
     }
   }
 
+  /**
+   * POST ``file`` to S3 with a presigned ticket's url and fields, showing progress on the
+   * element ``progressId`` (and its "-text" companion); ``track(xhr)`` receives the request as
+   * soon as it exists, for abort(xhr). Resolves to {ok, status, reason} (reason: "" |
+   * "network" | "rejected" | "cancelled"). The music upload sends its files with it too.
+   */
+  function sendFile(file, ticket, progressId, track) {
+    return new Promise(function (resolve) {
+      var form = new FormData();
+      Object.keys(ticket.fields || {}).forEach(function (name) {
+        form.append(name, ticket.fields[name]);
+      });
+      // S3 ignores every field after the file, so the file goes last.
+      form.append("file", file);
+
+      var xhr = new XMLHttpRequest();
+      track(xhr);
+      xhr.open("POST", ticket.url, true);
+      showProgress(progressId, 0);
+      xhr.upload.onprogress = function (event) {
+        if (event.lengthComputable) {
+          showProgress(progressId, Math.round((event.loaded / event.total) * 100));
+        }
+      };
+      xhr.onload = function () {
+        var ok = xhr.status >= 200 && xhr.status < 300;
+        if (ok) {
+          showProgress(progressId, 100);
+        }
+        resolve({ ok: ok, status: xhr.status, reason: ok ? "" : "rejected" });
+      };
+      xhr.onerror = function () {
+        resolve({ ok: false, status: 0, reason: "network" });
+      };
+      xhr.onabort = function () {
+        resolve({ ok: false, status: 0, reason: xhr.__lumiCancelled ? "cancelled" : "network" });
+      };
+      xhr.send(form);
+    });
+  }
+
+  /** Stop a request sendFile made, as the person's Cancel (its result says "cancelled"). */
+  function abort(xhr) {
+    xhr.__lumiCancelled = true;
+    xhr.abort();
+  }
+
   document.addEventListener("change", function (event) {
     var source = event.target;
     var targetId = source && source.getAttribute && source.getAttribute("data-lumi-upload-into");
@@ -202,8 +249,7 @@
       if (!xhr) {
         return false;
       }
-      xhr.__lumiCancelled = true;
-      xhr.abort();
+      abort(xhr);
       return true;
     },
 
@@ -212,52 +258,25 @@
      * {ok: false, status, reason} (reason: "no_file" | "network" | "rejected" | "cancelled").
      */
     post: function (inputId, ticket, progressId) {
-      return new Promise(function (resolve) {
-        var file = fileOf(inputId);
-        if (!file) {
-          resolve({ ok: false, status: 0, reason: "no_file" });
-          return;
+      var file = fileOf(inputId);
+      if (!file) {
+        return Promise.resolve({ ok: false, status: 0, reason: "no_file" });
+      }
+      if (active[inputId]) {
+        active[inputId].abort();
+      }
+      var mine = null;
+      return sendFile(file, ticket, progressId, function (xhr) {
+        mine = active[inputId] = xhr;
+      }).then(function (result) {
+        if (active[inputId] === mine) {
+          delete active[inputId];
         }
-        var form = new FormData();
-        Object.keys(ticket.fields || {}).forEach(function (name) {
-          form.append(name, ticket.fields[name]);
-        });
-        // S3 ignores every field after the file, so the file goes last.
-        form.append("file", file);
-
-        var xhr = new XMLHttpRequest();
-        if (active[inputId]) {
-          active[inputId].abort();
-        }
-        active[inputId] = xhr;
-        function done(result) {
-          if (active[inputId] === xhr) {
-            delete active[inputId];
-          }
-          resolve(result);
-        }
-        xhr.open("POST", ticket.url, true);
-        showProgress(progressId, 0);
-        xhr.upload.onprogress = function (event) {
-          if (event.lengthComputable) {
-            showProgress(progressId, Math.round((event.loaded / event.total) * 100));
-          }
-        };
-        xhr.onload = function () {
-          var ok = xhr.status >= 200 && xhr.status < 300;
-          if (ok) {
-            showProgress(progressId, 100);
-          }
-          done({ ok: ok, status: xhr.status, reason: ok ? "" : "rejected" });
-        };
-        xhr.onerror = function () {
-          done({ ok: false, status: 0, reason: "network" });
-        };
-        xhr.onabort = function () {
-          done({ ok: false, status: 0, reason: xhr.__lumiCancelled ? "cancelled" : "network" });
-        };
-        xhr.send(form);
+        return result;
       });
     },
+
+    sendFile: sendFile,
+    abort: abort,
   };
 })();

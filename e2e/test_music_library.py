@@ -1,8 +1,9 @@
 """The music library: Ana uploads several songs at once (one of them not a song), sees each
-file's progress and then, live, which became ready and which was refused; her library lists them
-with their tags, sorts them, lets her edit one (its title, its cover), share and delete one; Ben,
-her partner, sees the shared song appear in his library live. Both at a phone's and a desk's
-width without sideways scrolling or console errors."""
+file's progress and then, live, which became ready and which was refused (and one she cancels on
+its way, which never arrives); her library lists them with their tags, sorts them, lets her edit
+one (its title, its cover), share and delete one; Ben, her partner, sees the shared song appear
+in his library live. Both at a phone's and a desk's width without sideways scrolling or console
+errors."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Request, Route, expect
 
 from e2e.music_pages import (
     READY_MS,
@@ -34,6 +35,11 @@ from e2e.pages import (
 )
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.player_pages import PlayerBar
+
+
+def _is_upload(request: Request) -> bool:
+    """The browser posting a file (multipart) straight to storage."""
+    return request.method == "POST" and "multipart/form-data" in request.headers.get("content-type", "")
 
 
 def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
@@ -73,6 +79,19 @@ def test_songs_uploaded_together_become_a_library_to_sort_edit_share_and_delete(
     expect(upload.usage).not_to_have_text(re.compile(r"^0 KB"))
     expect_no_horizontal_scroll(ana.page)
     expect_every_control_named(ana.page)
+
+    # when she starts one more song and cancels it while storage has not answered yet
+    late = make_song(tmp_path, 4, "Late", "Zed", "Fruits")
+    held: list[Route] = []
+    ana.page.route("**/*", lambda route: held.append(route) if _is_upload(route.request) else route.fallback())
+    with ana.page.expect_request(_is_upload):
+        upload.choose(late)
+    upload.row(late).get_by_role("button", name=f"Cancel {late.name}", exact=True).click()
+
+    # then its row says so, and it never reaches her library (three songs, below)
+    expect(upload.row(late)).to_contain_text("Cancelled")
+    assert len(held) == 1, "the song was not on its way to storage when it was cancelled"
+    ana.page.unroute("**/*")
 
     # and her library lists the three with their tags, newest first; by title when she sorts so
     songs = SongsPage(ana.page).open()
