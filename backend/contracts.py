@@ -1107,13 +1107,25 @@ class Playlist(Model):
     entry_count: int = Field(description="How many entries it has, available or not.")
     created_at: datetime
     updated_at: datetime | None = None
-    cover_url: str | None = Field(default=None, description="An uploaded cover (not yet possible: always null).")
+    cover_url: str | None = Field(
+        default=None,
+        description="The cover its creator uploaded (a signed URL of a ≤ 600 px JPEG), or null: then the app "
+        "draws the mosaic of `cover_urls`.",
+    )
     cover_urls: list[str] = Field(
         default_factory=list,
         description="Without an uploaded cover: the covers of its first songs I can play that have one (up to "
         "four, in playlist order), for a 2×2 mosaic. Filled by `GET /music/playlists/{playlist_id}`; empty in "
         "lists.",
     )
+
+
+class PlaylistCoverUploadRequest(SongCoverUploadRequest):
+    """Ask for a presigned POST for a new cover picture of my playlist (the avatar's types and limit)."""
+
+
+class PlaylistCoverConfirm(SongCoverConfirm):
+    """The picture has been sent (``key`` from the ticket): check it and make it the playlist's cover."""
 
 
 class PlaylistPage(Model):

@@ -98,6 +98,8 @@ from backend.contracts import (
     PlayerView,
     Playlist,
     PlaylistAdd,
+    PlaylistCoverConfirm,
+    PlaylistCoverUploadRequest,
     PlaylistCreate,
     PlaylistEntry,
     PlaylistEntryMove,
@@ -746,6 +748,23 @@ class LumiApi:
 
     async def delete_playlist(self, token: str, playlist_id: str) -> None:
         await self._send("DELETE", f"/music/playlists/{_seg(playlist_id)}", token=token)
+
+    async def playlist_cover_ticket(
+        self, token: str, playlist_id: str, request: PlaylistCoverUploadRequest
+    ) -> UploadTicket:
+        """A presigned POST for a cover picture of my playlist (post the file, then confirm); 403 for my
+        partner's."""
+        path = f"/music/playlists/{_seg(playlist_id)}/cover"
+        return await self._call("POST", path, UploadTicket, token=token, body=request)
+
+    async def confirm_playlist_cover(self, token: str, playlist_id: str, key: str) -> Playlist:
+        """The picture is in storage (``key`` from the ticket): it becomes the playlist's cover."""
+        path = f"/music/playlists/{_seg(playlist_id)}/cover"
+        return await self._call("PUT", path, Playlist, token=token, body=PlaylistCoverConfirm(key=key))
+
+    async def remove_playlist_cover(self, token: str, playlist_id: str) -> Playlist:
+        """Back to the mosaic of its songs' covers."""
+        return await self._call("DELETE", f"/music/playlists/{_seg(playlist_id)}/cover", Playlist, token=token)
 
     async def playlist_entries(
         self, token: str, playlist_id: str, *, next: str | None = None, limit: int | None = None

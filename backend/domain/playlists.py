@@ -140,7 +140,7 @@ def _open(caller: Caller, playlist_id: str) -> Opened:
     return Opened(me, original, access)
 
 
-def _own(caller: Caller, playlist_id: str) -> Opened:
+def own(caller: Caller, playlist_id: str) -> Opened:
     opened = _open(caller, playlist_id)
     if not opened.mine:
         raise Forbidden("Only the person who made this playlist can change or delete it.")
@@ -159,7 +159,18 @@ def _partner_of(me: UserProfile) -> tuple[str, str]:
 # ---------------------------------------------------------------- views and live messages
 
 
-def view(playlist: PlaylistRecord, viewer_id: str, cover_urls: list[str] | None = None) -> contracts.Playlist:
+def view(
+    playlist: PlaylistRecord,
+    viewer_id: str,
+    cover_urls: list[str] | None = None,
+    signed: dict[str, str] | None = None,
+) -> contracts.Playlist:
+    """The playlist as the API shows it; its uploaded cover signed (from ``signed`` when a list
+    signed them together)."""
+    if playlist.cover_key and signed is not None:
+        cover_url = signed.get(playlist.cover_key)
+    else:
+        cover_url = urls.signed_url(playlist.cover_key)
     return contracts.Playlist(
         playlist_id=playlist.playlist_id,
         owner_id=playlist.owner_id,
@@ -170,6 +181,7 @@ def view(playlist: PlaylistRecord, viewer_id: str, cover_urls: list[str] | None 
         entry_count=max(0, playlist.entry_count),
         created_at=playlist.created_at,
         updated_at=playlist.updated_at,
+        cover_url=cover_url,
         cover_urls=cover_urls or [],
     )
 
@@ -232,13 +244,15 @@ def playlists(caller: Caller, limit: int | None, next_token: str | None) -> Play
     size = min(max(1, limit or PAGE_DEFAULT), PAGE_MAX)
     found, token = store.page(me.user_id, size, next_token)
     originals = store.originals([item for item in found if item.is_copy])
-    shown: list[contracts.Playlist] = []
+    listed: list[PlaylistRecord] = []
     partner = Access(me.user_id, me.relationship_id)
     for item in found:
         if not item.is_copy:
-            shown.append(view(item, me.user_id))
+            listed.append(item)
         elif me.relationship_id and (original := originals.get(item.playlist_id)) and partner.allows(original):
-            shown.append(view(original, me.user_id))
+            listed.append(original)
+    signed = urls.signed_urls(item.cover_key for item in listed)
+    shown = [view(item, me.user_id, signed=signed) for item in listed]
     return PlaylistList(shown, token)
 
 
@@ -262,8 +276,11 @@ def create(caller: Caller, body: contracts.PlaylistCreate) -> contracts.Playlist
 
 
 def get_one(caller: Caller, playlist_id: str) -> contracts.Playlist:
-    """One playlist with its cover mosaic (the first songs I can play that have a cover)."""
+    """One playlist with its uploaded cover, or else its cover mosaic (the first songs I can play
+    that have a cover)."""
     opened = _open(caller, playlist_id)
+    if opened.playlist.cover_key:  # an uploaded cover: no mosaic needed
+        return view(opened.playlist, opened.me.user_id)
     first = store.entries_from(playlist_id, None, COVER_LOOKAHEAD)
     covers = cover_keys(first, _audible(opened.me, first))
     signed = urls.signed_urls(covers)
@@ -272,7 +289,7 @@ def get_one(caller: Caller, playlist_id: str) -> contracts.Playlist:
 
 def update(caller: Caller, playlist_id: str, changes: dict[str, Any]) -> contracts.Playlist:
     """The creator renames, describes, shares or makes personal again (only what was sent)."""
-    opened = _own(caller, playlist_id)
+    opened = own(caller, playlist_id)
     seen = opened.playlist
     changed = seen
     if changes.get("name") is not None:
@@ -297,7 +314,7 @@ def update(caller: Caller, playlist_id: str, changes: dict[str, Any]) -> contrac
 
 def delete(caller: Caller, playlist_id: str) -> None:
     """The creator deletes a playlist (and the partner's copy); its entries go on the stream."""
-    opened = _own(caller, playlist_id)
+    opened = own(caller, playlist_id)
     if not store.delete(opened.playlist):
         raise _missing()
     publish(opened.playlist, "deleted", opened.me.user_id)

@@ -89,3 +89,25 @@ def song_edited_cover_key(user_id: str, song_id: str, upload_key: str) -> str:
     its upload: a new object per edit, so no cached URL ever shows the old picture, and a
     confirm sent again finds the cover it made."""
     return f"{song_prefix(user_id, song_id)}cover-{upload_key.rsplit('/', 1)[-1]}.jpg"
+
+
+def playlist_prefix(user_id: str, playlist_id: str) -> str:
+    """Everything stored for one playlist (its uploaded covers), under its creator's prefix: what
+    the playlist's deletion empties (an account deletion empties the whole person prefix)."""
+    return f"{user_prefix(user_id)}playlists/{playlist_id}/"
+
+
+def playlist_cover_upload_prefix(user_id: str, playlist_id: str) -> str:
+    """Where the creator's browser posts a new cover picture (unchecked until its confirm, which
+    deletes it once the cover is made from it); a new key per upload."""
+    return f"{playlist_prefix(user_id, playlist_id)}cover-uploads/"
+
+
+def new_playlist_cover_upload_key(user_id: str, playlist_id: str) -> str:
+    return f"{playlist_cover_upload_prefix(user_id, playlist_id)}{uuid.uuid4().hex}"
+
+
+def playlist_cover_key(user_id: str, playlist_id: str, upload_key: str) -> str:
+    """The cover made from an uploaded picture (a ≤ 600 px JPEG without metadata), named after
+    its upload, as a song's edited cover: a new object per change, a confirm sent again finds it."""
+    return f"{playlist_prefix(user_id, playlist_id)}cover-{upload_key.rsplit('/', 1)[-1]}.jpg"

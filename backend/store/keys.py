@@ -201,6 +201,8 @@ every entry of a playlist (cascade)      PLAYLIST#{id}                          
 every entry of a song (song deleted)     gsi3: gsi3pk = PLAYLISTSONG#{song_id}            Query
 share / unshare / rename a playlist      USER#{owner} / PLAYLIST#{id} + USER#{partner} /   Tx
                                          PLAYLIST#{id}
+set / remove a playlist's uploaded cover USER#{owner} / PLAYLIST#{id} (cover_key cond.) +    Tx
+                                         the partner's copy while shared
 record a listen once (client's id)       USER#{me} / PLAYCLAIM#{id} + PLAY#{id}         Put cond. in Tx
 recently played, newest first            USER#{me}, sk begins_with PLAY#                Query backwards
 count a play once (stream)               USER#{me} / PLAY#{id} (SET counted_at cond.) +  Tx (ADD)
@@ -314,7 +316,10 @@ Rules that keep this true:
   add is a new item (fresh id, ``attribute_not_exists``), so two adds never overwrite each
   other; a move updates one entry under ``attribute_exists`` (a move racing a removal fails,
   nothing comes back); ``entry_count`` moves only in the transactions that put or delete an
-  entry under those conditions, so a replayed cascade cannot count twice.
+  entry under those conditions, so a replayed cascade cannot count twice. An uploaded cover
+  is a new object per change under ``private/users/{owner}/playlists/{id}/`` (``cover_key``
+  on the playlist and its copy, conditioned on the cover as read); the old object is deleted
+  after the write, the playlist's REMOVE record empties the prefix.
 """
 
 from __future__ import annotations

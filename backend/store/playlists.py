@@ -121,6 +121,8 @@ def playlist_item(playlist: PlaylistRecord) -> Item:
         item["updated_at"] = records.stored_time(playlist.updated_at)
     if playlist.shared_rel and playlist.shared_with:
         item["shared_rel"], item["shared_with"] = playlist.shared_rel, playlist.shared_with
+    if playlist.cover_key:
+        item["cover_key"] = playlist.cover_key
     return item
 
 
@@ -139,6 +141,8 @@ def copy_item(playlist: PlaylistRecord, partner_id: str, relationship_id: str) -
     }
     if playlist.description:
         item["description"] = playlist.description
+    if playlist.cover_key:
+        item["cover_key"] = playlist.cover_key
     return item
 
 
@@ -277,6 +281,47 @@ def update(
         if share_with is not None and any(failure.failed(index) for index in (2, 3, 4)):
             raise Conflict("You need a partner to share playlists.", code="not_paired") from failure
         raise Conflict("The playlist changed meanwhile. Please try again.", code="conflict") from failure
+
+
+def set_cover(seen: PlaylistRecord, cover_key: str | None, at: datetime, partner_rel: str | None) -> bool:
+    """Put a new uploaded cover (None: none) on the playlist, and on the partner's copy when it is
+    shared in ``partner_rel`` (the couple the creator is in now), in one transaction conditioned
+    on the cover and the sharing as read; False when either changed meanwhile. (Views read the
+    original's ``cover_key``; the copy's follows it for completeness.)"""
+    if cover_key:
+        expression, values = "SET cover_key = :cover, updated_at = :at", {":cover": cover_key}
+    else:
+        expression, values = "REMOVE cover_key SET updated_at = :at", {}
+    values[":at"] = records.stored_time(at)
+    conditions = ["attribute_exists(pk)"]
+    if seen.cover_key:
+        conditions.append("cover_key = :seen_cover")
+        values[":seen_cover"] = seen.cover_key
+    else:
+        conditions.append("attribute_not_exists(cover_key)")
+    if seen.shared_rel:
+        conditions.append("shared_rel = :seen_rel")
+        values[":seen_rel"] = seen.shared_rel
+    else:
+        conditions.append("attribute_not_exists(shared_rel)")
+    operations = [
+        table.tx_update(keys.playlist(seen.owner_id, seen.playlist_id), expression, " AND ".join(conditions), values)
+    ]
+    if seen.shared_rel and seen.shared_with and seen.shared_rel == partner_rel:
+        copy_expression = "SET cover_key = :cover" if cover_key else "REMOVE cover_key"
+        operations.append(
+            table.tx_update(
+                keys.playlist(seen.shared_with, seen.playlist_id),
+                copy_expression,
+                "attribute_exists(pk)",
+                {":cover": cover_key} if cover_key else None,
+            )
+        )
+    try:
+        table.transact(operations)
+    except TransactionFailed:
+        return False
+    return True
 
 
 def delete(playlist: PlaylistRecord) -> bool:

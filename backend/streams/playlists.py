@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.domain import playlists as rules
+from backend.media import objects, paths, urls
 from backend.store import keys, relationships, table
 from backend.store import playlists as store
 
@@ -15,10 +16,12 @@ Image = dict[str, Any]
 
 
 def playlist_removed(old: Image) -> None:
-    """A playlist went (deleted by its creator, or with their account): its entries and the
-    partner's copy go too."""
+    """A playlist went (deleted by its creator, or with their account): its entries, the
+    partner's copy and its stored objects (uploaded covers) go too."""
     playlist_id = old["playlist_id"]
     table.batch_delete(store.entry_keys(playlist_id))
+    objects.delete_prefix(paths.playlist_prefix(old["owner_id"], playlist_id))
+    urls.forget(old.get("cover_key"))
     if old.get("shared_with"):
         table.delete(keys.playlist(old["shared_with"], playlist_id), "owner_id = :owner", {":owner": old["owner_id"]})
 

@@ -17,6 +17,8 @@ from backend.api.docs import PathId, responses
 from backend.contracts import (
     Playlist,
     PlaylistAdd,
+    PlaylistCoverConfirm,
+    PlaylistCoverUploadRequest,
     PlaylistCreate,
     PlaylistEntry,
     PlaylistEntryMove,
@@ -24,8 +26,9 @@ from backend.contracts import (
     PlaylistPage,
     PlaylistPlay,
     PlaylistUpdate,
+    UploadTicket,
 )
-from backend.domain import playlists
+from backend.domain import playlist_covers, playlists
 
 NextToken = Annotated[str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")]
 
@@ -96,6 +99,47 @@ def update_playlist(playlist_id: PathId, body: PlaylistUpdate, caller: CurrentCa
 def delete_playlist(playlist_id: PathId, caller: CurrentCaller) -> Response[None]:
     playlists.delete(caller, playlist_id)
     return Response(status_code=204)
+
+
+@router.post(
+    "/music/playlists/<playlist_id>/cover",
+    status_code=201,
+    tags=TAGS,
+    security=BEARER,
+    summary="A presigned POST for uploading a cover picture of my playlist (JPEG, PNG or WebP, the avatar's "
+    "size limit; 403 for my partner's)",
+    responses=responses(201, UploadTicket, 401, 403, 404, description="Ticket made"),
+)
+def cover_ticket(playlist_id: PathId, body: PlaylistCoverUploadRequest, caller: CurrentCaller) -> UploadTicket:
+    post = playlist_covers.cover_ticket(caller, playlist_id, body.content_type, body.size)
+    return UploadTicket(
+        url=post.url, fields=post.fields, key=post.key, max_bytes=post.max_bytes, expires_in=post.expires_in
+    )
+
+
+@router.put(
+    "/music/playlists/<playlist_id>/cover",
+    tags=TAGS,
+    security=BEARER,
+    summary="Make the uploaded picture my playlist's cover (at most 600 px, a JPEG without metadata), "
+    "replacing the old one (422 `invalid_image` for a file that is not a picture; 403 for my partner's; "
+    "409 `conflict`)",
+    responses=responses(200, Playlist, 401, 403, 404, 409),
+)
+def confirm_cover(playlist_id: PathId, body: PlaylistCoverConfirm, caller: CurrentCaller) -> Playlist:
+    return playlist_covers.confirm_cover(caller, playlist_id, body.key)
+
+
+@router.delete(
+    "/music/playlists/<playlist_id>/cover",
+    tags=TAGS,
+    security=BEARER,
+    summary="Remove my playlist's uploaded cover: the mosaic of its songs shows again (403 for my partner's; "
+    "409 `conflict`)",
+    responses=responses(200, Playlist, 401, 403, 404, 409),
+)
+def remove_cover(playlist_id: PathId, caller: CurrentCaller) -> Playlist:
+    return playlist_covers.remove_cover(caller, playlist_id)
 
 
 @router.get(
