@@ -1175,14 +1175,22 @@ class PlaylistPlay(Model):
 PlaylistChange = Literal["created", "updated", "entries", "shared", "unshared", "deleted"]
 
 
+class PlaylistMoved(Model):
+    entry_id: str
+    after_entry_id: str | None = Field(default=None, description="The entry it now follows (null: the first).")
+
+
 class PlaylistChangedMessage(Model):
     """A playlist changed (on the couple's topic when shared, else on its creator's): refetch it
-    (`entries`: its entries were added, removed or moved; `unshared`/`deleted`: drop it)."""
+    (`entries`: its entries were added, removed or moved; `unshared`/`deleted`: drop it). A move
+    or a removal says which entry, so an open page can show it at once and refetch quietly after."""
 
     type: Literal["playlist_changed"] = "playlist_changed"
     playlist_id: str
     change: PlaylistChange
     by_user_id: str | None = None
+    moved: PlaylistMoved | None = None
+    removed_entry_id: str | None = None
 
 
 # ---------------------------------------------------------------- music: history, stats, search (issue 13)

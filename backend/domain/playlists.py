@@ -216,16 +216,31 @@ def _entry_views(me: UserProfile, entries: Sequence[EntryRecord]) -> list[contra
     return items
 
 
-def publish(playlist: PlaylistRecord, change: PlaylistChange, by_user_id: str) -> None:
-    """Tell open screens (a courtesy: they re-read from the API): the couple while shared, else
-    the creator's own devices."""
+def publish(
+    playlist: PlaylistRecord,
+    change: PlaylistChange,
+    by_user_id: str,
+    *,
+    moved: contracts.PlaylistMoved | None = None,
+    removed_entry_id: str | None = None,
+) -> None:
+    """Tell open screens (a courtesy: they re-read from the API; a move or a removal names its
+    entry, so a page shows it before its re-read): the couple while shared, else the creator's
+    own devices."""
     stage = get_settings().stage
     topic = (
         couple_topic(stage, playlist.shared_rel, Channel.PLAYLISTS)
         if playlist.shared_rel
         else user_topic(stage, playlist.owner_id, Channel.PLAYLISTS)
     )
-    try_publish(topic, PlaylistChangedMessage(playlist_id=playlist.playlist_id, change=change, by_user_id=by_user_id))
+    message = PlaylistChangedMessage(
+        playlist_id=playlist.playlist_id,
+        change=change,
+        by_user_id=by_user_id,
+        moved=moved,
+        removed_entry_id=removed_entry_id,
+    )
+    try_publish(topic, message)
 
 
 # ---------------------------------------------------------------- playlists
@@ -404,7 +419,8 @@ def move(caller: Caller, playlist_id: str, entry_id: str, after_entry_id: str | 
     position = positions.between(before, after)
     if not store.move(opened.playlist.owner_id, playlist_id, opened.access, entry_id, position):
         raise NotFound("That is not in this playlist.")
-    publish(opened.playlist, "entries", opened.me.user_id)
+    moved = contracts.PlaylistMoved(entry_id=entry_id, after_entry_id=anchor.entry_id if anchor else None)
+    publish(opened.playlist, "entries", opened.me.user_id, moved=moved)
     return _entry_views(opened.me, [replace(moving, position=position)])[0]
 
 
@@ -412,7 +428,7 @@ def remove(caller: Caller, playlist_id: str, entry_id: str) -> None:
     opened = _open(caller, playlist_id)
     if not store.remove(opened.playlist.owner_id, playlist_id, entry_id, opened.access, records.now()):
         raise NotFound("That is not in this playlist.")
-    publish(opened.playlist, "entries", opened.me.user_id)
+    publish(opened.playlist, "entries", opened.me.user_id, removed_entry_id=entry_id)
 
 
 # ---------------------------------------------------------------- what the stream keeps true

@@ -1,6 +1,7 @@
 """Playlists live on the full local stack (broker running): every change of a shared playlist is
-heard on the couple's ``playlists`` topic, with who made it, so the partner's page refetches
-without reloading; a personal playlist's changes go to its creator's own topic only."""
+heard on the couple's ``playlists`` topic, with who made it (and, for a move or a removal, which
+entry), so the partner's page shows it without reloading; a personal playlist's changes go to its
+creator's own topic only."""
 
 # ruff: noqa: F811 - the fixtures imported from test_realtime_broker are requested by parameter name
 
@@ -56,3 +57,22 @@ def test_the_partner_hears_each_change_of_a_shared_playlist(
         (shared, "entries", ben.user_id),
     ]
     assert all(playlist_id == personal for playlist_id, _, _ in heard(service, hers))
+    # a move says which entry went where (to the start here), so his page moves the row at once
+    changes = [m for m in map(messages.validate_json, service.received(ours)) if isinstance(m, PlaylistChangedMessage)]
+    assert changes[-1].moved is not None and changes[-1].moved.model_dump() == {
+        "entry_id": second,
+        "after_entry_id": None,
+    }
+    assert changes[1].moved is None and changes[1].removed_entry_id is None
+    # a move after another entry names that one; a removal names its entry
+    other = entries(api, ben, shared)[1]["entry_id"]  # (the order is now second, other)
+    assert move(api, ana, shared, second, other)[0] == 200
+    status, _ = api.delete(f"/music/playlists/{shared}/entries/{other}", token=ana.access_token)
+    assert status == 204
+    assert service.wait_for(lambda: len(heard(service, ours)) == 5, timeout=30), heard(service, ours)
+    changes = [m for m in map(messages.validate_json, service.received(ours)) if isinstance(m, PlaylistChangedMessage)]
+    assert changes[3].moved is not None and (changes[3].moved.entry_id, changes[3].moved.after_entry_id) == (
+        second,
+        other,
+    )
+    assert (changes[4].removed_entry_id, changes[4].moved) == (other, None)
