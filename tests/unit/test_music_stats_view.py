@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from backend.contracts import ListeningDay, ListeningDays, MusicStats, Play, TopAlbum, TopArtist, TopSong
+from backend.contracts import ListeningDay, ListeningDays, MusicStats, Play, PlayPage, TopAlbum, TopArtist, TopSong
 from lumi_app import routes
 from lumi_app.state.music_stats import (
     album_rows,
     artist_rows,
     chart_points,
+    counters_lag,
     day_rows,
     days_summary,
     listening_time,
@@ -35,7 +36,7 @@ def _days(*seconds_plays: tuple[int, int]) -> ListeningDays:
 def test_listening_time_rounds_down_to_the_minute() -> None:
     assert [listening_time(s) for s in (0, 59, 60, 2700, 3600, 3660, 7500)] == [
         "0 min",
-        "0 min",
+        "59 s",
         "1 min",
         "45 min",
         "1 h",
@@ -125,3 +126,15 @@ def test_a_listen_report_from_the_player_is_checked_before_it_goes_to_the_api() 
         {},
     ):
         assert play_report_from(broken) is None, broken
+
+
+def test_counters_lag_when_recently_played_holds_more_of_the_days_than_they_count() -> None:
+    def play(day: date) -> Play:
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        return Play(play_id=f"p{day}", song_id="s", title="T", listened_seconds=40, started_at=at, local_day=day)
+
+    days = _days((0, 0), (150, 1))  # 5 and 6 Dec, one play counted
+    old = play(date(2026, 11, 1))  # before the charted days: not in their counters
+    assert not counters_lag(days, PlayPage(items=[play(date(2026, 12, 6)), old]))
+    assert counters_lag(days, PlayPage(items=[play(date(2026, 12, 6)), play(date(2026, 12, 5)), old]))
+    assert not counters_lag(ListeningDays(time_zone="UTC", items=[]), PlayPage(items=[old]))
