@@ -149,14 +149,23 @@ class RecentRow:
     when: str = ""
 
 
-def counters_lag(days: ListeningDays, recent: PlayPage) -> bool:
-    """Recently played holds more plays of the charted days than their counters: the stream has
-    not counted the newest yet."""
+def counters_lag(stats: MusicStats, days: ListeningDays, recent: PlayPage) -> bool:
+    """The stream has not counted the newest play everywhere yet (the three reads are made at
+    once, so one may come from just before it): recently played holds more plays of the charted
+    days than their counters, or those days hold more plays of the period than its total."""
     if not days.items:
         return False
     first = days.items[0].day
     seen = sum(1 for play in recent.items if play.local_day >= first)
-    return seen > sum(item.plays for item in days.items)
+    if seen > sum(item.plays for item in days.items):
+        return True
+    in_period = sum(
+        item.plays
+        for item in days.items
+        if (stats.first_day is None or item.day >= stats.first_day)
+        and (stats.last_day is None or item.day <= stats.last_day)
+    )
+    return in_period > stats.plays
 
 
 def chart_points(days: ListeningDays) -> list[dict[str, Any]]:
@@ -273,7 +282,7 @@ class MusicStatsState(rx.State):
         self.recent = [recent_row(play, days.time_zone, now) for play in recent.items]
         self._next = recent.next or ""
         self.has_more = bool(recent.next)
-        if counters_lag(days, recent) and self._recounts < COUNTING_TRIES:
+        if counters_lag(stats, days, recent) and self._recounts < COUNTING_TRIES:
             self._recounts += 1
             return MusicStatsState.recount
         self._recounts = 0

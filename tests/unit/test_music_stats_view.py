@@ -128,13 +128,25 @@ def test_a_listen_report_from_the_player_is_checked_before_it_goes_to_the_api() 
         assert play_report_from(broken) is None, broken
 
 
-def test_counters_lag_when_recently_played_holds_more_of_the_days_than_they_count() -> None:
+def test_counters_lag_when_one_read_is_older_than_another() -> None:
     def play(day: date) -> Play:
         at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
         return Play(play_id=f"p{day}", song_id="s", title="T", listened_seconds=40, started_at=at, local_day=day)
 
+    def week(plays: int) -> MusicStats:
+        first, last = date(2026, 11, 30), date(2026, 12, 6)
+        empty: dict = {"songs": [], "artists": [], "albums": []}
+        return MusicStats(
+            period="week", first_day=first, last_day=last, time_zone="UTC", plays=plays, seconds=0, **empty
+        )
+
     days = _days((0, 0), (150, 1))  # 5 and 6 Dec, one play counted
     old = play(date(2026, 11, 1))  # before the charted days: not in their counters
-    assert not counters_lag(days, PlayPage(items=[play(date(2026, 12, 6)), old]))
-    assert counters_lag(days, PlayPage(items=[play(date(2026, 12, 6)), play(date(2026, 12, 5)), old]))
-    assert not counters_lag(ListeningDays(time_zone="UTC", items=[]), PlayPage(items=[old]))
+    assert not counters_lag(week(1), days, PlayPage(items=[play(date(2026, 12, 6)), old]))
+    # recently played has a play the days do not count yet
+    assert counters_lag(week(2), days, PlayPage(items=[play(date(2026, 12, 6)), play(date(2026, 12, 5)), old]))
+    # the days count a play of this week its total does not have yet
+    assert counters_lag(week(0), days, PlayPage(items=[play(date(2026, 12, 6))]))
+    all_time = week(5).model_copy(update={"period": "all", "first_day": None, "last_day": None})
+    assert not counters_lag(all_time, days, PlayPage(items=[play(date(2026, 12, 6))]))
+    assert not counters_lag(week(0), ListeningDays(time_zone="UTC", items=[]), PlayPage(items=[old]))
