@@ -38,7 +38,7 @@ DAYS = 30
 TOP = 10
 RECENT_PAGE = 20
 COUNTING_DELAY = 1.0  # seconds between fetches while the stream is still counting a play
-COUNTING_TRIES = 5
+COUNTING_TRIES = 8
 PERIODS = ("week", "month", "year", "all")
 PERIOD_NAMES = {"week": "This week", "month": "This month", "year": "This year", "all": "All time"}
 
@@ -152,7 +152,8 @@ class RecentRow:
 def counters_lag(stats: MusicStats, days: ListeningDays, recent: PlayPage) -> bool:
     """The stream has not counted the newest play everywhere yet (the three reads are made at
     once, so one may come from just before it): recently played holds more plays of the charted
-    days than their counters, or those days hold more plays of the period than its total."""
+    days than their counters, those days hold more plays of the period than its total, or the
+    period's top songs do not add up to its total yet."""
     if not days.items:
         return False
     first = days.items[0].day
@@ -165,7 +166,11 @@ def counters_lag(stats: MusicStats, days: ListeningDays, recent: PlayPage) -> bo
         if (stats.first_day is None or item.day >= stats.first_day)
         and (stats.last_day is None or item.day <= stats.last_day)
     )
-    return in_period > stats.plays
+    if in_period > stats.plays:
+        return True
+    # the top lists are merged just after the totals: fewer songs than asked for means all of
+    # the period's songs are listed, so their plays add up to the total once merged
+    return len(stats.songs) < TOP and sum(song.plays for song in stats.songs) < stats.plays
 
 
 def chart_points(days: ListeningDays) -> list[dict[str, Any]]:

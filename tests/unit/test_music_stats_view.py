@@ -133,11 +133,12 @@ def test_counters_lag_when_one_read_is_older_than_another() -> None:
         at = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
         return Play(play_id=f"p{day}", song_id="s", title="T", listened_seconds=40, started_at=at, local_day=day)
 
-    def week(plays: int) -> MusicStats:
+    def week(plays: int, listed: int | None = None) -> MusicStats:
         first, last = date(2026, 11, 30), date(2026, 12, 6)
-        empty: dict = {"songs": [], "artists": [], "albums": []}
+        songs = [TopSong(song_id="s", title="T", plays=plays if listed is None else listed)] if plays else []
+        lists: dict = {"songs": songs, "artists": [], "albums": []}
         return MusicStats(
-            period="week", first_day=first, last_day=last, time_zone="UTC", plays=plays, seconds=0, **empty
+            period="week", first_day=first, last_day=last, time_zone="UTC", plays=plays, seconds=0, **lists
         )
 
     days = _days((0, 0), (150, 1))  # 5 and 6 Dec, one play counted
@@ -147,6 +148,8 @@ def test_counters_lag_when_one_read_is_older_than_another() -> None:
     assert counters_lag(week(2), days, PlayPage(items=[play(date(2026, 12, 6)), play(date(2026, 12, 5)), old]))
     # the days count a play of this week its total does not have yet
     assert counters_lag(week(0), days, PlayPage(items=[play(date(2026, 12, 6))]))
+    # the total counts a play the top songs do not list yet
+    assert counters_lag(week(1, listed=0), days, PlayPage(items=[play(date(2026, 12, 6))]))
     all_time = week(5).model_copy(update={"period": "all", "first_day": None, "last_day": None})
     assert not counters_lag(all_time, days, PlayPage(items=[play(date(2026, 12, 6))]))
     assert not counters_lag(week(0), ListeningDays(time_zone="UTC", items=[]), PlayPage(items=[old]))
