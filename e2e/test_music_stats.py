@@ -23,9 +23,10 @@ from playwright.sync_api import Locator, Page, expect
 from backend.contracts import QueueAdd
 from backend.local.demo_music import CONTENT_TYPES, DemoSong, make_demo_song
 from backend.local.seed import _check, _upload_song, _wait_until_processed
-from e2e.pages import AppPage, RegisterPage, expect_every_control_named, expect_no_horizontal_scroll
+from e2e.pages import RegisterPage, expect_every_control_named, expect_no_horizontal_scroll
 from e2e.people import DESKTOP, PHONE, Person
 from e2e.player_pages import Library, PlayerBar
+from e2e.stats_pages import StatsPage
 from tools.system import LumiSystem
 
 # Just over 30 s: it counts once 17 s of it are heard.
@@ -38,33 +39,6 @@ SONGS = (
     ),
 )
 SPEED = 4
-EMPTY = "Nothing played yet"
-
-
-class StatsPage(AppPage):
-    path = "/music/stats"
-
-    def __init__(self, page: Page) -> None:
-        super().__init__(page)
-        self.empty = page.get_by_text(EMPTY)
-        self.recent = page.get_by_role("list", name="Recently played")
-        self.top_songs = page.get_by_role("list", name="Top songs")
-        self.top_artists = page.get_by_role("list", name="Top artists")
-        self.top_albums = page.get_by_role("list", name="Top albums")
-        self.totals = page.get_by_role("group", name="Totals")
-        self.days = page.get_by_role("region", name="Listening per day")
-        self.period = page.get_by_role("radiogroup", name="Period")
-        self.ready = self.empty.or_(self.recent)
-
-    def choose(self, period: str) -> None:
-        self.period.get_by_role("radio", name=period).click()
-
-    def bar_heights(self) -> list[float]:
-        """The heights of the day chart's drawn bars (recharts' rectangles), in pixels."""
-        return self.page.evaluate(
-            """[...document.querySelectorAll('[data-testid="music-days-chart"] .recharts-bar-rectangle path')]
-                .map(path => path.getBoundingClientRect().height)"""
-        )
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,14 @@ from lumi_app.components.forms import empty_state, form_error, link_button, sect
 from lumi_app.components.moments import load_more, loading
 from lumi_app.components.music import music_tabs
 from lumi_app.components.shell import page
-from lumi_app.state.music_stats import PERIOD_NAMES, MusicStatsState, RecentRow, TopRow
+from lumi_app.state.music_stats import MusicStatsState, RecentRow, TopRow
 from lumi_app.state.player import PlayerState
 from lumi_app.state.session import SessionState
 
 EMPTY_TEXT = "Nothing played yet — songs count once you have heard half of them or 4 minutes."
 ACCENT = rx.color("accent", 9)
+# The switch's words: short, so the four fit a phone (the heading says "This week · …").
+PERIOD_CHOICES = (("week", "Week"), ("month", "Month"), ("year", "Year"), ("all", "All time"))
 
 # Hidden from sight, not from screen readers.
 SR_ONLY = {
@@ -38,7 +40,7 @@ SR_ONLY = {
 
 def _periods() -> rx.Component:
     return rx.segmented_control.root(
-        *[rx.segmented_control.item(name, value=value) for value, name in PERIOD_NAMES.items()],
+        *[rx.segmented_control.item(name, value=value) for value, name in PERIOD_CHOICES],
         value=MusicStatsState.period,
         on_change=MusicStatsState.set_period,
         aria_label="Period",
@@ -66,7 +68,10 @@ def _days_chart() -> rx.Component:
             label={"value": "min", "angle": -90, "position": "insideLeft", "offset": 8},
         ),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.bar(data_key="minutes", name="Minutes", fill=ACCENT, radius=[3, 3, 0, 0]),
+        # no animation: bars are there at once (and when the screen turns), nothing moves needlessly
+        rx.recharts.bar(
+            data_key="minutes", name="Minutes", fill=ACCENT, radius=[3, 3, 0, 0], is_animation_active=False
+        ),
         data=MusicStatsState.chart,
         width="100%",
         height=200,
