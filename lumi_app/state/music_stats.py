@@ -246,7 +246,6 @@ class MusicStatsState(rx.State):
     top_songs: list[TopRow] = []
     top_artists: list[TopRow] = []
     top_albums: list[TopRow] = []
-    artist_chart: list[dict[str, Any]] = []
     recent: list[RecentRow] = []
     has_more: bool = False
     loading_more: bool = False
@@ -277,7 +276,6 @@ class MusicStatsState(rx.State):
         self.top_songs = song_rows(stats.songs)
         self.top_artists = artist_rows(stats.artists)
         self.top_albums = album_rows(stats.albums)
-        self.artist_chart = [{"name": row.name, "plays": row.plays} for row in self.top_artists[:5]]
         self.chart = chart_points(days)
         self.days = day_rows(days)
         self.days_plays = sum(item.plays for item in days.items)
