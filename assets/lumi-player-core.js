@@ -7,8 +7,16 @@
  * It takes over window.lumiPlayer from the loader, with the bridge's function (sending
  * PlayerState.from_player(kind, data) over Reflex's websocket) and the calls made meanwhile.
  * It tells the backend "song" (another song plays), "save" (where we are: every 15 s while
- * playing, on pause, on pagehide) and "expired" (signed URLs went stale: the backend answers
- * with refresh()).
+ * playing, on pause, on pagehide), "expired" (signed URLs went stale: the backend answers
+ * with refresh()) and "play" (a listen to report, see below).
+ *
+ * Listens (docs/music-stats.md): each time a song starts playing it gets a listen with its own
+ * play_id and started_at; the seconds heard are the media time that advanced while it played,
+ * summed from small timeupdate steps (a seek, a reload of the source or a step longer than the
+ * wall clock allows is not counted). The listen is reported ("play") when the song ends, is
+ * skipped or changed, the queue is replaced, or the page is hidden, and only once enough was
+ * heard for the backend's rule (songs over 30 s: half of it or 4 minutes); the backend stays
+ * the judge, and a report repeated with the same play_id records nothing new.
  *
  * The bar's pieces are found by id and repainted by this script (the time, the seek bar, the
  * play button, volume, shuffle, repeat), so playing sends nothing per second over the websocket;
@@ -19,6 +27,8 @@
 
   var TARGET_LUFS = -16;
   var SAVE_EVERY_MS = 15000;
+  var PLAY_MIN_SONG = 30; // backend/domain/plays.py: a song this short never counts …
+  var PLAY_ENOUGH = 240; // … a longer one once half of it, or this much, has been heard
   var REPEATS = ["off", "all", "one"];
 
   var els = null; // [audio, audio], made on the first load()
@@ -39,6 +49,8 @@
   var lastExpired = 0;
   var pending = { play: 0, seek: 0, seeked: false, ended: 0 };
   var stats = { gaps_ms: [], first_audio_ms: [], seek_ms: [] };
+  var listen = null; // {play_id, song, started_at, heard, at, wall, reported}
+  var reported = []; // the listens reported in this page (tests read it)
 
   function now() {
     return performance.now();
@@ -121,7 +133,7 @@
     el.preload = "auto";
     el.setAttribute("data-lumi-player", "");
     el.hidden = true;
-    ["playing", "pause", "ended", "seeked", "timeupdate", "loadedmetadata", "error", "waiting"].forEach(
+    ["playing", "pause", "ended", "seeking", "seeked", "timeupdate", "loadedmetadata", "emptied", "error", "waiting"].forEach(
       function (name) {
         el.addEventListener(name, function (event) {
           onMedia(el, event);
@@ -183,6 +195,7 @@
     var index = order[newPos];
     var song = queue[index];
     if (!song) return;
+    finishListen();
     pos = newPos;
     if (index === preloadedIndex && other()._song === song) {
       audio().pause();
@@ -234,6 +247,7 @@
     if (el !== audio()) return; // the preloading element: quiet
     switch (event.type) {
       case "playing":
+        heard(el, t);
         if (pending.ended) {
           stats.gaps_ms.push(t - pending.ended);
           pending.ended = 0;
@@ -254,8 +268,15 @@
       case "timeupdate":
         // Seeked while playing, without a "playing" after it: audio flows again now.
         if (pending.seek && pending.seeked && !el.paused) finishSeek(t);
+        heard(el, t);
+        break;
+      case "seeking":
+      case "emptied":
+        if (listen) listen.at = null; // a jump, not listening
         break;
       case "pause":
+        heard(el, t);
+        if (listen) listen.at = null;
         if (!el.ended && !el.error) {
           el._wantedPlay = false;
           save();
@@ -284,6 +305,8 @@
   }
 
   function onEnded(t) {
+    heard(audio(), t);
+    finishListen();
     var next = nextPos();
     if (next < 0) {
       paint();
@@ -305,6 +328,69 @@
     if (now() - lastExpired < 30000) return; // fresh URLs failed too: not an expiry
     lastExpired = now();
     tell("expired", snapshot());
+  }
+
+  // ------------------------------------------------------------ listens
+
+  function newPlayId() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID().replace(/-/g, "");
+    var id = Date.now().toString(16);
+    while (id.length < 32) id += Math.floor(Math.random() * 16).toString(16);
+    return id;
+  }
+
+  /** Count the media time that advanced since the last step, if it was heard (not a jump). */
+  function heard(el, t) {
+    if (!el || !el._song) return;
+    var song = el._song;
+    // the same entry of the queue goes on (fresh signed URLs give it a new object)
+    if (!listen || listen.song.entry_id !== song.entry_id || listen.song.song_id !== song.song_id) {
+      if (el.paused || el.ended) return;
+      finishListen();
+      listen = {
+        play_id: newPlayId(),
+        song: song,
+        started_at: new Date().toISOString(),
+        heard: 0,
+        at: null,
+        wall: 0,
+        reported: false,
+      };
+    }
+    var time = el.currentTime;
+    if (listen.at !== null && !pending.seek) {
+      var step = time - listen.at;
+      // what the wall clock allows at this speed, and a little slack for timer jitter
+      var allowed = ((t - listen.wall) / 1000) * (el.playbackRate || 1) + 0.5;
+      if (step > 0 && step <= allowed) listen.heard += step;
+    }
+    listen.at = el.paused || el.ended || pending.seek ? null : time;
+    listen.wall = t;
+  }
+
+  function enoughHeard(current) {
+    var duration = current.song.duration || (audio() && isFinite(audio().duration) ? audio().duration : 0);
+    return duration > PLAY_MIN_SONG && current.heard >= Math.min(duration / 2, PLAY_ENOUGH);
+  }
+
+  /** Report the listen if enough was heard (at most once); ``keep`` goes on counting it. */
+  function reportListen(keep) {
+    var current = listen;
+    if (!keep) listen = null;
+    if (!current || current.reported || !enoughHeard(current)) return;
+    current.reported = true;
+    var report = {
+      play_id: current.play_id,
+      song_id: current.song.song_id,
+      started_at: current.started_at,
+      listened_seconds: Math.round(current.heard * 100) / 100,
+    };
+    reported.push(report);
+    tell("play", report);
+  }
+
+  function finishListen() {
+    reportListen(false);
   }
 
   // ------------------------------------------------------------ state and saving
@@ -541,6 +627,11 @@
   var api = {
     stats: stats,
     state: state,
+    /** The listen counting now ({play_id, song_id, heard}) and those reported (for tests). */
+    listen: function () {
+      return listen ? { play_id: listen.play_id, song_id: listen.song.song_id, heard: listen.heard } : null;
+    },
+    reported: reported,
     /** Play `queue` from `index` at `position` seconds; `options`: {shuffle, repeat, volume}. */
     load: function (newQueue, index, position, autoplay, options) {
       ensureElements();
@@ -548,6 +639,7 @@
       if (typeof options.shuffle === "boolean") shuffle = options.shuffle;
       if (REPEATS.indexOf(options.repeat) >= 0) repeat = options.repeat;
       if (typeof options.volume === "number") volume = options.volume;
+      finishListen(); // the queue is replaced: what played so far is a listen
       queue = newQueue || [];
       preloadedIndex = -1;
       els.forEach(function (el) {
@@ -817,9 +909,16 @@
     tell("move", { entry_id: moved, after_entry_id: to > 0 ? ids[to - 1] : null });
   });
 
-  window.addEventListener("pagehide", save);
+  function leaving() {
+    var el = audio();
+    if (el) heard(el, now());
+    reportListen(true); // the page may not come back: report what was heard, keep counting
+    save();
+  }
+
+  window.addEventListener("pagehide", leaving);
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") save();
+    if (document.visibilityState === "hidden") leaving();
   });
 
   // Take over from the loader: its bridge function, then the calls it kept.

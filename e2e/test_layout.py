@@ -27,6 +27,7 @@ from e2e.pages import (
     expect_no_horizontal_scroll,
 )
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.stats_pages import StatsPage
 
 PUBLIC_PAGES: tuple[type[AppPage], ...] = (LandingPage, RegisterPage, LoginPage)
 SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
@@ -46,6 +47,7 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     UploadPage,
     TagsPage,
     TagPage,
+    StatsPage,
 )
 
 

@@ -31,6 +31,8 @@ MUSIC_ALBUM = "/music/album"
 MUSIC_ARTISTS = "/music/artists"
 MUSIC_ARTIST = "/music/artist"
 MUSIC_QUEUE = "/music/queue"
+# What I listened to: time per day, a period's top songs, artists and albums, recently played.
+MUSIC_STATS = "/music/stats"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -63,6 +65,7 @@ PROTECTED: frozenset[str] = frozenset(
         MUSIC_ARTISTS,
         MUSIC_ARTIST,
         MUSIC_QUEUE,
+        MUSIC_STATS,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,

@@ -25,6 +25,7 @@ MUSIC_TABS: tuple[tuple[str, str, str], ...] = (
     ("Songs", routes.MUSIC, "list-music"),
     ("Albums", routes.MUSIC_ALBUMS, "disc-3"),
     ("Artists", routes.MUSIC_ARTISTS, "mic-vocal"),
+    ("Stats", routes.MUSIC_STATS, "chart-column"),
     ("Upload", routes.MUSIC_UPLOAD, "upload"),
 )
 PARTNER = rx.cond(RealtimeState.partner_name != "", RealtimeState.partner_name, "your partner")

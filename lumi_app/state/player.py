@@ -12,7 +12,8 @@ talks back through :meth:`PlayerState.from_player` (the shell's player bridge): 
 page load (the saved queue and position are handed over without playing: resume where I left
 off, on any device), "song" when another song plays, "save" (every ~15 s while playing, on
 pause, on pagehide), "move" (a song dragged on the queue page), "expired" when the signed URLs
-went stale.
+went stale, and "play": a listen heard long enough to count (``record_play``; the JS counts the
+seconds heard, the backend judges; a counted play refreshes the stats page if it is open).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import reflex as rx
+from pydantic import ValidationError
 
-from backend.contracts import PlayerStateUpdate, PlayerView, QueueAdd, QueueEntry
+from backend.contracts import PlayerStateUpdate, PlayerView, PlayReport, QueueAdd, QueueEntry
 from lumi_app.api_client import ApiError, LumiApi
+from lumi_app.state.music_stats import MusicStatsState
 from lumi_app.state.session import SessionEnded, api_call, login_redirect
 
 log = logging.getLogger("lumi.app.player")
@@ -116,6 +119,20 @@ def _update_from(data: dict[str, Any], current_entry_id: str | None) -> PlayerSt
         repeat=repeat if repeat in REPEATS else "off",
         volume=round(number("volume", 0, 1, 1), 3),
     )
+
+
+def play_report_from(data: dict[str, Any]) -> PlayReport | None:
+    """The listen the JS reports, as the API takes it; None when it is not one (the browser's
+    data is not trusted: the API checks the song, the time and the rule again)."""
+    try:
+        return PlayReport(
+            play_id=str(data.get("play_id") or ""),
+            song_id=str(data.get("song_id") or ""),
+            started_at=data.get("started_at"),  # type: ignore[arg-type]
+            listened_seconds=data.get("listened_seconds"),  # type: ignore[arg-type]
+        )
+    except (ValidationError, TypeError, ValueError):
+        return None
 
 
 class PlayerState(rx.State):
@@ -311,6 +328,8 @@ class PlayerState(rx.State):
                 return None
             if kind == "move":
                 return await self._moved(data)
+            if kind == "play":
+                return await self._played(data)
             if kind == "expired":
                 view = await self._call(lambda api, token: api.player(token))
                 self._show(view)
@@ -320,6 +339,15 @@ class PlayerState(rx.State):
         except ApiError as failure:
             log.info("player: %s failed: %s", kind, failure.message)
         return None
+
+    async def _played(self, data: dict[str, Any]):
+        """A listen heard long enough: recorded (a retry with its play_id records nothing new)."""
+        report = play_report_from(data)
+        if report is None:
+            log.info("player: a listen report that is not one: %r", data)
+            return None
+        recorded = await self._call(lambda api, token: api.record_play(token, report))
+        return MusicStatsState.play_recorded if recorded.counted else None
 
     async def _moved(self, data: dict[str, Any]):
         """A song dragged to another place on the queue page: one ``move_queued``."""
