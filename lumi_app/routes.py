@@ -31,6 +31,8 @@ MUSIC_ALBUM = "/music/album"
 MUSIC_ARTISTS = "/music/artists"
 MUSIC_ARTIST = "/music/artist"
 MUSIC_QUEUE = "/music/queue"
+# Searching the library (``?q=``: the search, kept so that back and reload keep it).
+MUSIC_SEARCH = "/music/search"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -63,6 +65,7 @@ PROTECTED: frozenset[str] = frozenset(
         MUSIC_ARTISTS,
         MUSIC_ARTIST,
         MUSIC_QUEUE,
+        MUSIC_SEARCH,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,

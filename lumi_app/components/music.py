@@ -26,6 +26,7 @@ MUSIC_TABS: tuple[tuple[str, str, str], ...] = (
     ("Albums", routes.MUSIC_ALBUMS, "disc-3"),
     ("Artists", routes.MUSIC_ARTISTS, "mic-vocal"),
     ("Upload", routes.MUSIC_UPLOAD, "upload"),
+    ("Search", routes.MUSIC_SEARCH, "search"),
 )
 PARTNER = rx.cond(RealtimeState.partner_name != "", RealtimeState.partner_name, "your partner")
 
