@@ -57,6 +57,19 @@ def clean_query(text: str) -> str:
     return " ".join(str(text or "").split())[:MUSIC_SEARCH_MAX].strip()
 
 
+def search_view(query: str, error: str, shown_for: str, searching: bool, found: int) -> str:
+    """What the page shows: hint (nothing typed) | error | loading (the first answer for this
+    search is on its way, nothing else to show) | none (nothing matches) | results (the last
+    answer's, kept while a newer search is on its way)."""
+    if not query:
+        return "hint"
+    if error:
+        return "error"
+    if shown_for == query and not searching:
+        return "results" if found else "none"
+    return "results" if found else "loading"
+
+
 @dataclasses.dataclass
 class AlbumHit:
     album_id: str = ""
@@ -168,14 +181,7 @@ class MusicSearchState(rx.State):
 
     @rx.var(cache=True)
     def view(self) -> str:
-        """hint (nothing typed) | error | loading | none (nothing matches) | results."""
-        if not self.query:
-            return "hint"
-        if self.error:
-            return "error"
-        if self.shown_for == self.query and not self.searching:
-            return "results" if self.found else "none"
-        return "results" if self.found else "loading"
+        return search_view(self.query, self.error, self.shown_for, self.searching, self.found)
 
     def _clear(self) -> None:
         self.shown_for = ""
@@ -273,6 +279,18 @@ listen_to_songs(MusicSearchState, _apply)
 
 
 # ---------------------------------------------------------------- view
+
+_SCREEN_READER_ONLY = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "whiteSpace": "nowrap",
+    "border": "0",
+}
 
 
 def _field() -> rx.Component:
@@ -451,13 +469,8 @@ def search() -> rx.Component:
     return rx.vstack(
         music_tabs(),
         _field(),
-        rx.text(
-            MusicSearchState.summary,
-            role="status",
-            size="2",
-            color_scheme="gray",
-            display=rx.cond(MusicSearchState.view == "results", "block", "none"),
-        ),
+        # What was found, for screen readers (the groups' headings show their counts).
+        rx.el.p(MusicSearchState.summary, role="status", style=_SCREEN_READER_ONLY),
         rx.box(
             _body(),
             id=RESULTS_ID,
