@@ -1,8 +1,8 @@
 """Searching my music: results as Ana types (no Enter), a typo forgiven ("beatels" finds The
 Beatles' song first, and pressing it plays it), an accent-less query finding the accented title,
 her partner's shared song found and his private one never; nothing found says so; Escape clears,
-the search stays in the address over a reload, and "/" on a music page goes to the search. At a
-desk's and a phone's width without sideways scrolling or console errors."""
+the search stays in the address over a reload and back, and "/" on a music page goes to the
+search. At a desk's and a phone's width without sideways scrolling or console errors."""
 
 from __future__ import annotations
 
@@ -73,6 +73,12 @@ def test_search_forgives_typos_and_accents_plays_and_never_shows_a_private_song(
     search.expect_first_song("Café del Mar")
     # and an album by the beginning of its name
     search.clear_and_type("ibiza cl")
+    expect(search.albums.filter(has_text="Ibiza Classics")).to_have_count(1)
+    # which opens the album; back comes to the same search
+    search.albums.get_by_role("link", name=re.compile("^Ibiza Classics")).click()
+    expect(ana.page.get_by_role("heading", name="Ibiza Classics")).to_be_visible()
+    ana.page.go_back()
+    expect(search.field).to_have_value("ibiza cl")
     expect(search.albums.filter(has_text="Ibiza Classics")).to_have_count(1)
 
     # the song Ben shares is hers to find; his private one is not there at all
