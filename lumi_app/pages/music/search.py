@@ -3,8 +3,9 @@ my partner shares with me) as the person types, best match first in each group, 
 accents forgiven (the API's ``GET /music/search``, docs/music-stats.md).
 
 The field is uncontrolled; its changes reach the backend debounced (250 ms, in the browser).
-Every change numbers its search (``_seq``) and an answer is shown only if no newer search has
-begun since: a slow answer never overwrites a newer one. The search is kept in the address
+Every change is a new load of the page's data (``page_data``: numbered by ``_generation``), and
+an answer is shown only if no newer search has begun since: a slow answer never overwrites a
+newer one, and the last results stay on screen until the new ones arrive. The search is kept in the address
 (``?q=``, replaced in place, not a new visit), so back and reload come back to it.
 ``assets/lumi-music-search.js`` gives the keyboard: Escape clears, ↓ from the field moves into
 the results (↑/↓ between them), "/" focuses the search from any music page. Songs are the
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
+from reflex_base.event import EventSpec
 
 from backend.contracts import (
     MUSIC_SEARCH_LIMIT_MAX,
@@ -30,21 +32,20 @@ from backend.contracts import (
     SongChangedMessage,
 )
 from lumi_app import routes
-from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error
 from lumi_app.components.moments import loading
 from lumi_app.components.music import cover, music_tabs, song_dialogs, song_list
 from lumi_app.components.shell import page
 from lumi_app.state.music import SongRow, count_words, listen_to_songs, numbered, ready_ids, without_row
+from lumi_app.state.page_data import begin_load, open_page, run_fetch
 from lumi_app.state.realtime import tab_shows
-from lumi_app.state.session import ApiOutsideLock, SessionEnded, is_signed_in, login_redirect
-from lumi_app.state.visit import opens_new_visit
+from lumi_app.state.session import ApiOutsideLock
 
 SEARCH_ID = "music-search"
 RESULTS_ID = "music-search-results"
 DEBOUNCE_MS = 250
 HINT = "Find songs, albums, artists and playlists — typos are fine"
-# The playlists engineer's page (issue 13): one playlist by ``?id=``.
+# One playlist's page (``?id=``), from the playlists pages of issue 13.
 PLAYLIST_PAGE = "/music/playlist"
 
 
@@ -151,10 +152,12 @@ class MusicSearchState(rx.State):
     artists: list[ArtistHit] = []
     playlists: list[PlaylistHit] = []
     searching: bool = False
+    loaded: bool = False
+    loaded_for: str = ""
     error: str = ""
 
-    _seq: int = 0
     _visit: str = ""
+    _generation: int = 0  # the number of the latest search: only its answer is shown
 
     @rx.var(cache=True)
     def playable_ids(self) -> list[str]:
@@ -189,33 +192,45 @@ class MusicSearchState(rx.State):
         self.searching = False
         self.error = ""
 
-    def _begin(self) -> rx.event.EventSpec:
+    def _reset(self) -> None:
+        """A new visit searches what the address says (``?q=``)."""
+        self._clear()
+        self.query = clean_query(self.router.url.query_parameters.get("q") or "")
+        self.searching = bool(self.query)
+
+    def _begin(self) -> EventSpec:
         """Search for ``query`` now: numbered, so an older answer arriving later is dropped."""
-        self._seq += 1
         self.searching = True
         self.error = ""
-        return MusicSearchState.fetch(self._seq)  # type: ignore[return-value]
+        return begin_load(self, MusicSearchState.fetch)
 
-    def _show(self, query: str, results: MusicSearchResults) -> None:
+    async def _get(self, api: ApiOutsideLock) -> tuple[str, MusicSearchResults | None]:
+        query = self.query
+        if not query:
+            return query, None
+        return query, await api.call(lambda api, token: api.search_music(token, query, limit=MUSIC_SEARCH_LIMIT_MAX))
+
+    async def _show(self, answer: tuple[str, MusicSearchResults | None]) -> None:
+        query, results = answer
+        self._clear()
+        if results is None:
+            return
         self.shown_for = query
         self.songs = numbered([SongRow.of(song) for song in results.songs])
         self.albums = [AlbumHit.of(album) for album in results.albums]
         self.artists = [ArtistHit.of(artist) for artist in results.artists]
         self.playlists = [PlaylistHit.of(playlist) for playlist in results.playlists]
-        self.searching = False
 
     @rx.event
     async def load(self):
-        """A new visit searches what the address says (``?q=``); the same visit coming back after
-        a reconnect keeps the person's search and runs it again quietly."""
-        if not await is_signed_in(self):
-            return None
-        if await opens_new_visit(self):
-            self._clear()
-            self.query = clean_query(self.router.url.query_parameters.get("q") or "")
-        if not self.query:
-            return None
-        return self._begin()
+        """A new visit searches ``?q=``; the same visit coming back after a reconnect keeps the
+        person's search and runs it again quietly."""
+        return await open_page(self, MusicSearchState.fetch, reset=self._reset)
+
+    @rx.event(background=True)
+    async def fetch(self, generation: int):
+        async for update in run_fetch(self, generation, self._get, self._show):
+            yield update
 
     @rx.event
     def type_query(self, text: str):
@@ -225,7 +240,7 @@ class MusicSearchState(rx.State):
             return None
         self.query = query
         if not query:
-            self._seq += 1  # an answer still on its way is for a search no longer there
+            self._generation += 1  # an answer still on its way is for a search no longer there
             self._clear()
             return _keep_in_address("")
         return [self._begin(), _keep_in_address(query)]
@@ -238,32 +253,6 @@ class MusicSearchState(rx.State):
     def refresh(self):
         """A song changed (edited, shared, new): search again, keeping what shows meanwhile."""
         return self._begin() if self.query else None
-
-    @rx.event(background=True)
-    async def fetch(self, seq: int):
-        async with self:
-            if seq != self._seq:
-                return
-            query = self.query
-        try:
-            results = await ApiOutsideLock(self).call(
-                lambda api, token: api.search_music(token, query, limit=MUSIC_SEARCH_LIMIT_MAX)
-            )
-        except SessionEnded:
-            async with self:
-                redirect = await login_redirect(self) if seq == self._seq else None
-            if redirect is not None:
-                yield redirect
-            return
-        except ApiError as failure:
-            async with self:
-                if seq == self._seq:
-                    self.error = failure.message
-                    self.searching = False
-            return
-        async with self:
-            if seq == self._seq:
-                self._show(query, results)
 
 
 async def _apply(state: Any, message: SongChangedMessage) -> Any:
@@ -298,7 +287,12 @@ def _field() -> rx.Component:
         rx.el.label("Search your music", html_for=SEARCH_ID, font_weight="500", font_size="var(--font-size-2)"),
         rx.input(
             rx.input.slot(rx.icon("search", size=16, aria_hidden="true")),
-            rx.input.slot(rx.cond(MusicSearchState.searching, rx.spinner(size="1", aria_hidden="true"))),
+            rx.input.slot(
+                rx.cond(
+                    MusicSearchState.searching & (MusicSearchState.error == ""),
+                    rx.spinner(size="1", aria_hidden="true"),
+                )
+            ),
             id=SEARCH_ID,
             type="search",
             default_value=MusicSearchState.query,
@@ -474,7 +468,7 @@ def search() -> rx.Component:
         rx.box(
             _body(),
             id=RESULTS_ID,
-            aria_busy=rx.cond(MusicSearchState.searching, "true", "false"),
+            aria_busy=rx.cond(MusicSearchState.view == "loading", "true", "false"),
             width="100%",
             min_width="0",
         ),
