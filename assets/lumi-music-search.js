@@ -71,7 +71,8 @@
         return;
       }
 
-      if (event.key === "/" && !typing(target) && !(target.closest && target.closest('[role="dialog"]'))) {
+      var inDialog = target.closest && target.closest('[role="dialog"], dialog');
+      if (event.key === "/" && !typing(target) && !inDialog && !document.querySelector("dialog[open]")) {
         if (field) {
           event.preventDefault();
           field.focus();
