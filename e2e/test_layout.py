@@ -9,6 +9,7 @@ import pytest
 
 from e2e.date_pages import CalendarPage, DateSettingsPage
 from e2e.moments_pages import FeedPage, TagPage, TagsPage, UploadPage
+from e2e.music_search_pages import MusicSearchPage
 from e2e.pages import (
     AppPage,
     HomePage,
@@ -48,6 +49,7 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     TagsPage,
     TagPage,
     StatsPage,
+    MusicSearchPage,
 )
 
 

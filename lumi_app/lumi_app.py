@@ -6,7 +6,8 @@ HTML so that the browser fetches them at once, ``defer`` so that none holds up t
 the app's first event) gives each page visit a key (``lumi_app/state/visit.py``),
 ``lumi-pwa.js`` registers the service worker (``/sw.js``, scope ``/``) and handles Web Push,
 ``lumi-presence.js`` tells the backend whether the tab is in use, ``lumi-autoload.js`` loads
-the next page of endless lists, ``lumi-upload.js`` sends files straight to storage (with progress and cancel;
+the next page of endless lists, ``lumi-music-search.js`` gives the music search its keys,
+``lumi-upload.js`` sends files straight to storage (with progress and cancel;
 ``lumi-music-upload.js`` many songs at once),
 ``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
 ``lumi-toasts.js`` holds an alert while the person types where it would show,
@@ -29,6 +30,7 @@ HELPERS = (
     "lumi-pwa.js",
     "lumi-presence.js",
     "lumi-autoload.js",
+    "lumi-music-search.js",
     "lumi-upload.js",
     "lumi-chat.js",
     "lumi-toasts.js",

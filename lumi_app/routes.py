@@ -33,6 +33,8 @@ MUSIC_ARTIST = "/music/artist"
 MUSIC_QUEUE = "/music/queue"
 # What I listened to: time per day, a period's top songs, artists and albums, recently played.
 MUSIC_STATS = "/music/stats"
+# Searching the library (``?q=``: the search, kept so that back and reload keep it).
+MUSIC_SEARCH = "/music/search"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -66,6 +68,7 @@ PROTECTED: frozenset[str] = frozenset(
         MUSIC_ARTIST,
         MUSIC_QUEUE,
         MUSIC_STATS,
+        MUSIC_SEARCH,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,

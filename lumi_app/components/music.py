@@ -27,6 +27,7 @@ MUSIC_TABS: tuple[tuple[str, str, str], ...] = (
     ("Artists", routes.MUSIC_ARTISTS, "mic-vocal"),
     ("Stats", routes.MUSIC_STATS, "chart-column"),
     ("Upload", routes.MUSIC_UPLOAD, "upload"),
+    ("Search", routes.MUSIC_SEARCH, "search"),
 )
 PARTNER = rx.cond(RealtimeState.partner_name != "", RealtimeState.partner_name, "your partner")
 

@@ -30,6 +30,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("M", "Mute or unmute"),
     ("N", "Next song"),
     ("P", "Previous song (or back to the start of this one)"),
+    ("/", "Search your music (on the music pages)"),
     ("?", "Show these shortcuts"),
 )
 

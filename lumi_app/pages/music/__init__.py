@@ -1,5 +1,5 @@
-"""The music pages: songs, uploading, albums and an album, artists and an artist, stats."""
+"""The music pages: songs, uploading, albums and an album, artists and an artist, stats, searching."""
 
-from lumi_app.pages.music import album, albums, artist, artists, songs, stats, upload
+from lumi_app.pages.music import album, albums, artist, artists, search, songs, stats, upload
 
-__all__ = ["album", "albums", "artist", "artists", "songs", "stats", "upload"]
+__all__ = ["album", "albums", "artist", "artists", "search", "songs", "stats", "upload"]
