@@ -26,7 +26,7 @@ from backend.store.keys import fold_text
 
 @dataclass(frozen=True)
 class MusicCandidate:
-    kind: str  # "song" | "album" | "artist" (later "playlist")
+    kind: str  # "song" | "album" | "artist" | "playlist"
     item_id: str
     name: str  # folded
     detail: str  # folded
