@@ -246,7 +246,7 @@ class SqliteSearchIndex:
             # Nothing ranked: the typos may have hit the rare trigrams; every trigram, then.
             every = sorted({word[i : i + 3] for word in words for i in range(len(word) - 2)})
             if not any(ranked.values()) and set(every) != set(rare):
-                candidates.update(self._sharing(db, person_id, every))
+                candidates.update(self._sharing(db, person_id, every, 2 * MUSIC_CANDIDATES))
                 ranked = rank(text, candidates.values(), limit)
             # One typo inside a short word can leave no trigram in common ("jdue" and "jude"):
             # when little was found and nothing matched exactly, such words also bring the names
@@ -268,7 +268,9 @@ class SqliteSearchIndex:
         return self._df
 
     @staticmethod
-    def _sharing(db: sqlite3.Connection, person_id: str, trigrams: list[str]) -> dict[int, MusicCandidate]:
+    def _sharing(
+        db: sqlite3.Connection, person_id: str, trigrams: list[str], limit: int = MUSIC_CANDIDATES
+    ) -> dict[int, MusicCandidate]:
         expression = " OR ".join(f'"{trigram}"' for trigram in trigrams)
         rows = db.execute(
             """
@@ -278,7 +280,7 @@ class SqliteSearchIndex:
             ORDER BY bm25(music_text, 2.0, 1.0)
             LIMIT ?
             """,
-            (expression, person_id, MUSIC_CANDIDATES),
+            (expression, person_id, limit),
         ).fetchall()
         return {row[0]: MusicCandidate(*row[1:]) for row in rows}
 
