@@ -1,9 +1,9 @@
-"""Searching my music library as I type: songs, albums and artists of mine and those my partner
-shares with me, typos and accents forgiven, best match first (the index: ``backend.search``;
+"""Searching my music library as I type: songs, albums, artists and playlists of mine and those my
+partner shares with me, typos and accents forgiven, best match first (the index: ``backend.search``;
 the design: docs/music-stats.md).
 
 The index answers with ids of the caller's own documents only (every document names its
-person); the songs, albums and artists themselves are then read from the caller's partition
+person); the songs, albums, artists and playlists themselves are then read from the caller's partition
 (one BatchGet), so something deleted, unshared or no longer ready a moment ago (its index
 entry not yet gone) is left out, and a copy from a couple that split is not shown.
 """
@@ -11,12 +11,14 @@ entry not yet gone) is left out, and a copy from a couple that split is not show
 from __future__ import annotations
 
 from backend import contracts
-from backend.domain import music
-from backend.domain.models import Caller
+from backend.domain import music, playlists
+from backend.domain.models import Caller, UserProfile
 from backend.media import urls
 from backend.search import get_music_index
 from backend.store import albums, keys, table, users
 from backend.store import music as store
+from backend.store import playlists as playlist_store
+from backend.store.playlists import Access, PlaylistRecord
 
 LIMIT_DEFAULT = 8
 
@@ -28,10 +30,12 @@ def search(caller: Caller, text: str, limit: int | None) -> contracts.MusicSearc
     song_ids = [hit.item_id for hit in hits if hit.kind == "song"]
     album_keys = [hit.item_id for hit in hits if hit.kind == "album"]
     artist_keys = [hit.item_id for hit in hits if hit.kind == "artist"]
+    playlist_ids = [hit.item_id for hit in hits if hit.kind == "playlist"]
     wanted = [
         *(keys.song(me.user_id, song_id) for song_id in song_ids),
         *(keys.album(me.user_id, key) for key in album_keys),
         *(keys.artist(me.user_id, key) for key in artist_keys),
+        *(keys.playlist(me.user_id, playlist_id) for playlist_id in playlist_ids),
     ]
     found = {item["sk"]: item for item in table.batch_get(wanted)} if wanted else {}
 
@@ -51,6 +55,12 @@ def search(caller: Caller, text: str, limit: int | None) -> contracts.MusicSearc
         item
         for key in artist_keys
         if (item := found.get(keys.artist(me.user_id, key)["sk"])) and int(item.get("song_count") or 0) > 0
+    ]
+    listed = [
+        playlist_store.playlist_from(item)
+        for playlist_id in playlist_ids
+        if (item := found.get(keys.playlist(me.user_id, playlist_id)["sk"]))
+        and item.get("type") in playlist_store.TYPES
     ]
     covers = urls.signed_urls([item["cover_key"] for item in album_items if item.get("cover_key")])
     return contracts.MusicSearchResults(
@@ -76,4 +86,20 @@ def search(caller: Caller, text: str, limit: int | None) -> contracts.MusicSearc
             for item in artist_items
             if item.get("type") == albums.ARTIST
         ],
+        playlists=_playlists(me, listed),
     )
+
+
+def _playlists(me: UserProfile, listed: list[PlaylistRecord]) -> list[contracts.Playlist]:
+    """The playlists found, as my list shows them: mine, and my partner's shared with me now
+    (a copy is checked on its original, read in one more BatchGet only when a copy was found)."""
+    copies = [playlist for playlist in listed if playlist.is_copy]
+    originals = playlist_store.originals(copies) if copies else {}
+    partner = Access(me.user_id, me.relationship_id)
+    shown = []
+    for playlist in listed:
+        if not playlist.is_copy:
+            shown.append(playlists.view(playlist, me.user_id))
+        elif me.relationship_id and (original := originals.get(playlist.playlist_id)) and partner.allows(original):
+            shown.append(playlists.view(original, me.user_id))
+    return shown

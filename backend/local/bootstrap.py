@@ -219,17 +219,19 @@ def migrate_shared_song_keys(dynamodb: Any, table_name: str) -> int:
     return rewritten
 
 
-MUSIC_SEARCH_INDEXED = "music-search-v1"
+# v2: playlists (and the partners' copies of shared ones) joined the index: a kept table indexed
+# by v1 is indexed once more (each step is idempotent).
+MUSIC_SEARCH_INDEXED = "music-search-v2"
 
 
 def index_music_library(dynamodb: Any, table_name: str) -> int:
-    """Put a kept table's songs, shared copies, albums and artists into the music search index
-    (the stream keeps it from then on), once: a ``Migration`` item marks it done (the index file
-    is saved and restored with the table). Returns how many items it indexed.
+    """Put a kept table's songs, shared copies, albums, artists, playlists and playlist copies into
+    the music search index (the stream keeps it from then on), once: a ``Migration`` item marks it
+    done (the index file is saved and restored with the table). Returns how many items it indexed.
 
     A one-off of the local stack, so it may Scan (no route does); each step is the stream's own
     and idempotent, so a record the stream also handles changes nothing."""
-    from backend.store import albums, music
+    from backend.store import albums, music, playlists
     from backend.store.table import from_dynamo
     from backend.streams import music_search
 
@@ -238,7 +240,7 @@ def index_music_library(dynamodb: Any, table_name: str) -> int:
     if "Item" in dynamodb.get_item(TableName=table_name, Key=marked, ConsistentRead=True):
         return 0
     indexed = 0
-    kinds = [music.SONG, music.SHARED_SONG, albums.ALBUM, albums.ARTIST]
+    kinds = [music.SONG, music.SHARED_SONG, albums.ALBUM, albums.ARTIST, playlists.PLAYLIST, playlists.SHARED_PLAYLIST]
     kwargs: dict[str, Any] = {
         "TableName": table_name,
         "FilterExpression": "#type IN (" + ", ".join(f":t{n}" for n in range(len(kinds))) + ")",
@@ -252,6 +254,8 @@ def index_music_library(dynamodb: Any, table_name: str) -> int:
             item = from_dynamo(raw)
             if item.get("type") in (music.SONG, music.SHARED_SONG):
                 music_search.song_changed({}, item)
+            elif item.get("type") in playlists.TYPES:
+                music_search.playlist_changed({}, item)
             else:
                 music_search.summary_changed({}, item)
             indexed += 1
@@ -260,7 +264,7 @@ def index_music_library(dynamodb: Any, table_name: str) -> int:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     dynamodb.put_item(TableName=table_name, Item={**marked, "type": {"S": "Migration"}})
     if indexed:
-        log.info("put %d songs, albums and artists of %s into the music search index", indexed, table_name)
+        log.info("put %d songs, albums, artists and playlists of %s into the music search index", indexed, table_name)
     return indexed
 
 

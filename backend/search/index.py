@@ -57,8 +57,8 @@ def query_words(text: str) -> list[str]:
 
 # ---------------------------------------------------------------- music (issue 13)
 
-# What the music index holds: a person's songs, albums and artists ("playlist" is kept for
-# playlists: their documents come with them).
+# What the music index holds: a person's songs, albums, artists and playlists (theirs and the
+# copies of those shared with them), answered in this order.
 MUSIC_KINDS = ("song", "album", "artist", "playlist")
 
 

@@ -26,7 +26,7 @@ from backend.store.keys import fold_text
 
 @dataclass(frozen=True)
 class MusicCandidate:
-    kind: str  # "song" | "album" | "artist" (later "playlist")
+    kind: str  # "song" | "album" | "artist" | "playlist"
     item_id: str
     name: str  # folded
     detail: str  # folded
@@ -57,21 +57,34 @@ def word_edits(query_word: str, text_word: str, prefix: bool) -> int | None:
     return best if best <= allowed else None
 
 
-def score(words: list[str], candidate: MusicCandidate) -> tuple[int, int, int, int, str] | None:
+def score(
+    words: list[str], candidate: MusicCandidate, known: dict[tuple[int, str], int | None] | None = None
+) -> tuple[int, int, int, int, str] | None:
     """The candidate's rank key for the folded query's words (lower is better), or None when
-    some word does not match."""
+    some word does not match. ``known``: the edits already measured for this query, by (query
+    word's place, document word) (candidates share many words: an artist, an album)."""
     if not words:
         return None
+    if known is None:
+        known = {}
     name_words, detail_words = query_words(candidate.name), query_words(candidate.detail)
     total_edits = 0
     in_detail = 0
     exact_in_name = True
+    last = len(words) - 1
     for index, word in enumerate(words):
-        prefix = index == len(words) - 1
-        in_name = [edits for text in name_words if (edits := word_edits(word, text, prefix)) is not None]
-        in_other = [edits for text in detail_words if (edits := word_edits(word, text, prefix)) is not None]
-        best_name = min(in_name, default=None)
-        best_other = min(in_other, default=None)
+        best_name = best_other = None
+        for texts, in_name in ((name_words, True), (detail_words, False)):
+            for text in texts:
+                edits = known.get((index, text), -1)
+                if edits == -1:
+                    edits = known[(index, text)] = word_edits(word, text, index == last)
+                if edits is None:
+                    continue
+                if in_name and (best_name is None or edits < best_name):
+                    best_name = edits
+                elif not in_name and (best_other is None or edits < best_other):
+                    best_other = edits
         if best_name is None and best_other is None:
             return None
         if best_name is not None and (best_other is None or best_name <= best_other):
@@ -96,7 +109,8 @@ def score(words: list[str], candidate: MusicCandidate) -> tuple[int, int, int, i
 def rank(text: str, candidates: Iterable[MusicCandidate], limit: int) -> dict[str, list[MusicCandidate]]:
     """The matching candidates of each kind, best first, at most ``limit`` of each."""
     words = query_words(fold_text(text))
-    scored = [(key, candidate) for candidate in candidates if (key := score(words, candidate)) is not None]
+    known: dict[tuple[int, str], int | None] = {}
+    scored = [(key, candidate) for candidate in candidates if (key := score(words, candidate, known)) is not None]
     scored.sort(key=lambda pair: (pair[0], pair[1].item_id))
     ranked: dict[str, list[MusicCandidate]] = {}
     for _key, candidate in scored:

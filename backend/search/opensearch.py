@@ -25,7 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from backend.domain.errors import Unavailable
-from backend.search.index import MomentDocument, MusicDocument, MusicHit, query_words
+from backend.search.index import MUSIC_KINDS, MomentDocument, MusicDocument, MusicHit, query_words
 
 log = logging.getLogger("lumi.search")
 
@@ -313,7 +313,7 @@ class OpenSearchMusicIndex(OpenSearchIndex):
         if not words or limit < 1:
             return []
         lines: list[str] = []
-        kinds = ("song", "album", "artist")
+        kinds = MUSIC_KINDS  # songs, albums, artists, playlists: one search each, in one _msearch
         for kind in kinds:
             lines.append(json.dumps({"routing": person_id}))
             lines.append(json.dumps(music_search_body(person_id, words, kind, limit), separators=(",", ":")))

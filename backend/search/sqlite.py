@@ -29,11 +29,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from backend.search.index import MUSIC_KINDS, MomentDocument, MusicDocument, MusicHit, query_words
-from backend.search.music_rank import MusicCandidate, rank
+from backend.search.music_rank import MusicCandidate, rank, score
 from backend.store.keys import fold_text
 
 # Weights of the FTS5 columns, in their order: title, tags, description.
@@ -64,10 +65,16 @@ CREATE TABLE IF NOT EXISTS music_documents (
 );
 CREATE INDEX IF NOT EXISTS music_documents_by_name ON music_documents (person_id, name);
 CREATE VIRTUAL TABLE IF NOT EXISTS music_text USING fts5(name, detail, tokenize = 'trigram');
+CREATE VIRTUAL TABLE IF NOT EXISTS music_vocab USING fts5vocab(music_text, row);
 """
 
 # How many candidates each source hands to the ranking (per search).
-MUSIC_CANDIDATES = 300
+MUSIC_CANDIDATES = 150
+# The rarest trigrams of each word that find candidates (all of a word's when it has no more).
+RARE_PER_WORD = 3
+# How long the trigrams' document counts are kept before being read again (they only choose
+# which trigrams to ask for: a stale count costs time, never a result).
+FREQUENCIES_TTL = 300.0
 # Words up to this long (one typo allowed) also find candidates by their first letter.
 SHORT_WORD = 5
 
@@ -85,11 +92,33 @@ def match_expression(text: str) -> str | None:
     return " AND ".join([*whole, f"{last}*"])
 
 
+def rare_trigrams(words: list[str], frequencies: dict[str, int]) -> list[str]:
+    """The trigrams that find candidates: of each word, the :data:`RARE_PER_WORD` rarest among
+    those the index holds, plus any it did not hold when counted (a document indexed since may
+    have it; one the index still lacks costs nothing). The common ones (in thousands of
+    documents) add time and little else: a document sharing only those is not the one meant."""
+    chosen: set[str] = set()
+    for word in words:
+        trigrams = {word[i : i + 3] for i in range(len(word) - 2)}
+        known = sorted((t for t in trigrams if t in frequencies), key=lambda t: (frequencies[t], t))
+        chosen.update(t for t in trigrams if t not in frequencies)
+        chosen.update(t for t in known[:RARE_PER_WORD] if frequencies[t] > 0)
+    return sorted(chosen)
+
+
+def exact_hit(text: str, ranked: dict[str, list[MusicCandidate]]) -> bool:
+    """Whether some hit matches every word of ``text`` without an edit."""
+    words = query_words(fold_text(text))
+    return any((key := score(words, found)) is not None and key[1] == 0 for kind in ranked.values() for found in kind)
+
+
 class SqliteSearchIndex:
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self._df: dict[str, int] | None = None
+        self._df_read_at = 0.0
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -205,35 +234,55 @@ class SqliteSearchIndex:
         if not words or limit < 1:
             return []
         candidates: dict[int, MusicCandidate] = {}
-        trigrams = sorted({word[i : i + 3] for word in words for i in range(len(word) - 2)})
         with self._connection() as db:
-            if trigrams:
-                expression = " OR ".join(f'"{trigram}"' for trigram in trigrams)
-                rows = db.execute(
-                    """
-                    SELECT d.doc, d.kind, d.item_id, d.name, d.detail
-                    FROM music_text AS t JOIN music_documents AS d ON d.doc = t.rowid
-                    WHERE music_text MATCH ? AND d.person_id = ?
-                    ORDER BY bm25(music_text, 2.0, 1.0)
-                    LIMIT ?
-                    """,
-                    (expression, person_id, MUSIC_CANDIDATES),
-                ).fetchall()
-                candidates.update((row[0], MusicCandidate(*row[1:])) for row in rows)
+            rare = rare_trigrams(words, self._frequencies(db))
+            if rare:
+                candidates.update(self._sharing(db, person_id, rare))
             # A word under 3 characters has no trigram: it brings the names with a word starting
             # with it.
             for start in {word for word in words if len(word) < 3}:
                 candidates.update(self._starting_with(db, person_id, start))
             ranked = rank(text, candidates.values(), limit)
+            # Nothing ranked: the typos may have hit the rare trigrams; every trigram, then.
+            every = sorted({word[i : i + 3] for word in words for i in range(len(word) - 2)})
+            if not any(ranked.values()) and set(every) != set(rare):
+                candidates.update(self._sharing(db, person_id, every, 2 * MUSIC_CANDIDATES))
+                ranked = rank(text, candidates.values(), limit)
             # One typo inside a short word can leave no trigram in common ("jdue" and "jude"):
-            # when little was found, such words also bring the names with a word starting with
-            # their first letter.
+            # when little was found and nothing matched exactly, such words also bring the names
+            # with a word starting with their first letter.
             starts = {word[0] for word in words if 3 <= len(word) <= SHORT_WORD}
-            if starts and sum(len(found) for found in ranked.values()) < limit:
+            if starts and sum(len(found) for found in ranked.values()) < limit and not exact_hit(text, ranked):
                 for start in starts:
                     candidates.update(self._starting_with(db, person_id, start))
                 ranked = rank(text, candidates.values(), limit)
         return [MusicHit(found.kind, found.item_id) for kind in MUSIC_KINDS for found in ranked.get(kind, [])]
+
+    def _frequencies(self, db: sqlite3.Connection) -> dict[str, int]:
+        """How many documents hold each trigram (all people's; only to choose the rare ones),
+        read from the FTS5 vocabulary and kept for :data:`FREQUENCIES_TTL` seconds."""
+        now = time.monotonic()
+        if self._df is None or now - self._df_read_at > FREQUENCIES_TTL:
+            self._df = dict(db.execute("SELECT term, doc FROM music_vocab"))
+            self._df_read_at = now
+        return self._df
+
+    @staticmethod
+    def _sharing(
+        db: sqlite3.Connection, person_id: str, trigrams: list[str], limit: int = MUSIC_CANDIDATES
+    ) -> dict[int, MusicCandidate]:
+        expression = " OR ".join(f'"{trigram}"' for trigram in trigrams)
+        rows = db.execute(
+            """
+            SELECT d.doc, d.kind, d.item_id, d.name, d.detail
+            FROM music_text AS t JOIN music_documents AS d ON d.doc = t.rowid
+            WHERE music_text MATCH ? AND d.person_id = ?
+            ORDER BY bm25(music_text, 2.0, 1.0)
+            LIMIT ?
+            """,
+            (expression, person_id, limit),
+        ).fetchall()
+        return {row[0]: MusicCandidate(*row[1:]) for row in rows}
 
     @staticmethod
     def _starting_with(db: sqlite3.Connection, person_id: str, start: str) -> dict[int, MusicCandidate]:

@@ -60,6 +60,17 @@ def _song_removed(old: Image, new: Image) -> None:
     playlists.song_removed(old)
 
 
+# Playlists, like songs: indexing first, then the cascades (entries, the creator's original).
+def _playlist_removed(old: Image, new: Image) -> None:
+    music_search.playlist_removed(old)
+    playlists.playlist_removed(old)
+
+
+def _playlist_copy_removed(old: Image, new: Image) -> None:
+    music_search.playlist_removed(old)
+    playlists.copy_removed(old)
+
+
 def _shared_copy_removed(old: Image, new: Image) -> None:
     music_search.song_removed(old)
     music.library_changed(old, new)
@@ -87,8 +98,12 @@ HANDLERS: dict[tuple[str, str], Callable[[Image, Image], None]] = {
     (music_store.SHARED_SONG, "INSERT"): _song_changed,
     (music_store.SHARED_SONG, "MODIFY"): _song_changed,
     (music_store.SHARED_SONG, "REMOVE"): _shared_copy_removed,
-    (playlist_store.PLAYLIST, "REMOVE"): lambda old, new: playlists.playlist_removed(old),
-    (playlist_store.SHARED_PLAYLIST, "REMOVE"): lambda old, new: playlists.copy_removed(old),
+    (playlist_store.PLAYLIST, "INSERT"): music_search.playlist_changed,
+    (playlist_store.PLAYLIST, "MODIFY"): music_search.playlist_changed,
+    (playlist_store.PLAYLIST, "REMOVE"): _playlist_removed,
+    (playlist_store.SHARED_PLAYLIST, "INSERT"): music_search.playlist_changed,
+    (playlist_store.SHARED_PLAYLIST, "MODIFY"): music_search.playlist_changed,
+    (playlist_store.SHARED_PLAYLIST, "REMOVE"): _playlist_copy_removed,
     (album_store.ALBUM, "INSERT"): music_search.summary_changed,
     (album_store.ALBUM, "MODIFY"): music_search.summary_changed,
     (album_store.ALBUM, "REMOVE"): lambda old, new: music_search.summary_removed(old),

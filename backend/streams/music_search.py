@@ -1,6 +1,7 @@
 """Stream steps that keep the music search index in step with each person's library: their
 ready songs, the songs shared with them (the partner's copy lives in their partition), their
-albums and artists (summaries with at least one song). Each step writes the index from the
+albums and artists (summaries with at least one song), their playlists and the partner's copies
+of those shared with them. Each step writes the index from the
 record's image alone (upsert or delete by id), so a record delivered twice changes nothing; a
 song's hits are checked against the table when searched, so a late step never leaks.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from backend.search import MusicDocument, get_music_index
 from backend.store import albums, keys
 from backend.store import music as music_store
+from backend.store import playlists as playlist_store
 
 Image = dict[str, Any]
 
@@ -75,3 +77,39 @@ def summary_removed(old: Image) -> None:
     found = _summary_id(old)
     if found is not None:
         get_music_index().remove_music(*found)
+
+
+# ---------------------------------------------------------------- playlists
+
+PLAYLIST = "playlist"
+
+
+def _person_of_playlist(image: Image) -> str | None:
+    """Whose list holds it: the creator's playlist, or the partner's copy of one shared with them."""
+    if image.get("type") == playlist_store.SHARED_PLAYLIST:
+        return image.get("shared_with")
+    if image.get("type") == playlist_store.PLAYLIST:
+        return image.get("owner_id")
+    return None
+
+
+def playlist_document(image: Image) -> MusicDocument | None:
+    """What search knows of a playlist in its person's list (the creator's or the partner's copy)."""
+    person = _person_of_playlist(image)
+    if not person or not image.get("playlist_id"):
+        return None
+    return MusicDocument(person, PLAYLIST, str(image["playlist_id"]), str(image.get("name") or ""), "")
+
+
+def playlist_changed(old: Image, new: Image) -> None:
+    document = playlist_document(new)
+    if document is not None:
+        get_music_index().upsert_music(document)
+
+
+def playlist_removed(old: Image) -> None:
+    """A playlist or a partner's copy went (deleted, unshared, the couple split): its document in
+    that person's list goes."""
+    person = _person_of_playlist(old)
+    if person and old.get("playlist_id"):
+        get_music_index().remove_music(person, PLAYLIST, str(old["playlist_id"]))

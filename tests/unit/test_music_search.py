@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 from backend.search.index import MusicDocument, MusicHit
 from backend.search.music_rank import MusicCandidate, allowed_edits, rank, word_edits
 from backend.search.opensearch import OpenSearchMusicIndex, music_search_body
-from backend.search.sqlite import SqliteSearchIndex
+from backend.search.sqlite import RARE_PER_WORD, SqliteSearchIndex, rare_trigrams
 from backend.store.keys import fold_text
 
 ANA, BEN = "ana", "ben"
@@ -161,7 +161,8 @@ def test_the_opensearch_adapter_searches_every_kind_routed_by_person() -> None:
     assert request.headers["authorization"].startswith("AWS4-HMAC-SHA256")
     lines = [json.loads(line) for line in request.content.decode().splitlines()]
     assert lines[0] == {"routing": ANA} and lines[1]["query"]["bool"]["filter"][1] == {"term": {"kind": "song"}}
-    assert [line["query"]["bool"]["filter"][1]["term"]["kind"] for line in lines[1::2]] == ["song", "album", "artist"]
+    kinds = [line["query"]["bool"]["filter"][1]["term"]["kind"] for line in lines[1::2]]
+    assert kinds == ["song", "album", "artist", "playlist"]
 
 
 def test_a_typo_inside_a_short_word_still_finds_it(index: SqliteSearchIndex) -> None:
@@ -181,3 +182,47 @@ def test_the_stream_indexes_ready_songs_under_the_person_whose_library_holds_the
     copy = {**song, "type": "SharedSong", "shared_with": BEN}
     assert song_document(copy) == MusicDocument(BEN, "song", "s1", "Hey Jude", "The Beatles Past Masters")
     assert song_document({**song, "status": "processing"}) is None
+
+
+def test_the_stream_indexes_playlists_in_the_list_of_whoever_holds_them() -> None:
+    from backend.streams.music_search import playlist_document
+
+    playlist = {"type": "Playlist", "owner_id": ANA, "playlist_id": "p1", "name": "Road Trip"}
+    assert playlist_document(playlist) == MusicDocument(ANA, "playlist", "p1", "Road Trip", "")
+    copy = {**playlist, "type": "SharedPlaylist", "shared_with": BEN, "shared_rel": "r1"}
+    assert playlist_document(copy) == MusicDocument(BEN, "playlist", "p1", "Road Trip", "")
+    assert playlist_document({**playlist, "type": "PlaylistEntry"}) is None
+
+
+def test_candidates_come_from_the_rarest_trigrams_of_each_word() -> None:
+    counts = {"bea": 900, "eat": 800, "atl": 5, "tle": 700, "les": 950, "jud": 3, "ude": 40, "zzz": 0}
+    # "beatles": its 3 rarest of those the index holds; "jude": both; "zzz" is in no document
+    # any more; "xle" was not there when counted (a document indexed since may hold it)
+    assert RARE_PER_WORD == 3
+    assert rare_trigrams(["beatles", "jude", "zzz"], counts) == ["atl", "eat", "jud", "tle", "ude"]
+    assert rare_trigrams(["axle"], counts) == ["axl", "xle"]
+
+
+def test_when_the_rare_trigrams_miss_every_trigram_finds_the_song(index: SqliteSearchIndex) -> None:
+    # given many songs sharing the common trigrams of "beatles" and one that is the Beatles'
+    for n in range(40):
+        index.upsert_music(document(ANA, "song", f"n{n}", f"Beat {n}", "Tlesburg"))
+    index.upsert_music(document(ANA, "song", "s1", "Yesterday", "The Beatles"))
+    # a swap in "beatles" makes rare trigrams ("bae", "aet", "etl") that an unrelated song holds:
+    # the rare pass finds only that one, nothing ranks, and every trigram is asked for
+    index.upsert_music(document(ANA, "song", "x1", "Maet Bael Wetl", "Someone"))
+    assert index.search_music(ANA, "baetles", 10) == [MusicHit("song", "s1")]
+    # and a word the index holds exactly needs no second pass to be found
+    assert index.search_music(ANA, "yesterday", 10) == [MusicHit("song", "s1")]
+
+
+def test_a_short_word_typo_is_looked_for_by_first_letter_only_without_an_exact_hit(
+    index: SqliteSearchIndex,
+) -> None:
+    index.upsert_music(document(ANA, "song", "s1", "Help", "The Beatles"))
+    index.upsert_music(document(ANA, "song", "s2", "Hlep", "Someone"))  # "hlep" exactly
+    # an exact hit: what was typed is what was meant, "Help" (no trigram in common) is not
+    # looked for
+    assert index.search_music(ANA, "hlep", 10) == [MusicHit("song", "s2")]
+    # no exact hit: the first letter brings "Help" (one swap from "hepl", no trigram in common)
+    assert index.search_music(ANA, "hepl", 10) == [MusicHit("song", "s1")]
