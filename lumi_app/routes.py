@@ -31,6 +31,9 @@ MUSIC_ALBUM = "/music/album"
 MUSIC_ARTISTS = "/music/artists"
 MUSIC_ARTIST = "/music/artist"
 MUSIC_QUEUE = "/music/queue"
+# Playlists: mine and those my partner shares with me; one by ``?id=``.
+MUSIC_PLAYLISTS = "/music/playlists"
+MUSIC_PLAYLIST = "/music/playlist"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -63,6 +66,8 @@ PROTECTED: frozenset[str] = frozenset(
         MUSIC_ARTISTS,
         MUSIC_ARTIST,
         MUSIC_QUEUE,
+        MUSIC_PLAYLISTS,
+        MUSIC_PLAYLIST,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
@@ -89,6 +94,10 @@ def album_url(album_id: str) -> str:
 
 def artist_url(artist_id: str) -> str:
     return f"{MUSIC_ARTIST}?id={quote(artist_id, safe='')}"
+
+
+def playlist_url(playlist_id: str) -> str:
+    return f"{MUSIC_PLAYLIST}?id={quote(playlist_id, safe='')}"
 
 
 def normalize(path: str) -> str:

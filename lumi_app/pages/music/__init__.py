@@ -1,5 +1,5 @@
-"""The music pages: songs, uploading, albums and an album, artists and an artist."""
+"""The music pages: songs, uploading, albums and an album, artists and an artist, playlists and a playlist."""
 
-from lumi_app.pages.music import album, albums, artist, artists, songs, upload
+from lumi_app.pages.music import album, albums, artist, artists, playlist, playlists, songs, upload
 
-__all__ = ["album", "albums", "artist", "artists", "songs", "upload"]
+__all__ = ["album", "albums", "artist", "artists", "playlist", "playlists", "songs", "upload"]
