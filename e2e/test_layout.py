@@ -27,6 +27,7 @@ from e2e.pages import (
     expect_no_horizontal_scroll,
 )
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.playlist_pages import PlaylistPage, PlaylistsPage
 
 PUBLIC_PAGES: tuple[type[AppPage], ...] = (LandingPage, RegisterPage, LoginPage)
 SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
@@ -46,6 +47,8 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     UploadPage,
     TagsPage,
     TagPage,
+    PlaylistsPage,
+    PlaylistPage,
 )
 
 

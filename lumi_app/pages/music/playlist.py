@@ -11,7 +11,8 @@ as on the queue page). Either is one API write: the entry is put right after the
 new place. The move shows at once; if the API refuses it (removed meanwhile: 404; changed at the
 same moment: 409/422) the order goes back and the page says why, then refetches.
 
-Live: a ``playlist_changed`` for this playlist refetches it quietly, except while the person
+Live: a ``playlist_changed`` for this playlist (or a ``song_changed`` for one of its songs: made
+private, deleted) refetches it quietly, except while the person
 drags (the refetch waits for the drop); ``deleted`` (or ``unshared`` for the partner) replaces
 the entries with what happened.
 """
@@ -32,6 +33,7 @@ from backend.contracts import (
     PLAYLIST_NAME_MAX,
     PlaylistChangedMessage,
     PlaylistUpdate,
+    SongChangedMessage,
 )
 from lumi_app import routes
 from lumi_app.api_client import ApiError
@@ -40,7 +42,7 @@ from lumi_app.components.moments import loading
 from lumi_app.components.music import cover, music_tabs
 from lumi_app.components.playlists import PARTNER, playlist_badge, playlist_cover
 from lumi_app.components.shell import page
-from lumi_app.state.music import count_words
+from lumi_app.state.music import count_words, listen_to_songs
 from lumi_app.state.page_data import ApiUnderLock, begin_load, begin_refresh, open_page, run_fetch
 from lumi_app.state.player import PlayerState
 from lumi_app.state.playlists import (
@@ -404,7 +406,17 @@ async def _apply(state: Any, message: PlaylistChangedMessage) -> Any:
     return PlaylistState.refresh
 
 
+async def _apply_song(state: Any, message: SongChangedMessage) -> Any:
+    """One of its songs changed (made private, deleted, edited): its entry may be unavailable now."""
+    if not state.loaded or not any(row.song_id == message.song_id for row in state.rows):
+        return None
+    if not await tab_shows(state, routes.MUSIC_PLAYLIST):
+        return None
+    return PlaylistState.refresh
+
+
 listen_to_playlists(PlaylistState, _apply)
+listen_to_songs(PlaylistState, _apply_song)
 
 
 class PlaylistDragBridge(rx.Fragment):
