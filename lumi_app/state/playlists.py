@@ -62,6 +62,7 @@ class PlaylistCard:
     count: str = ""  # "12 songs"
     mine: bool = True
     shared: bool = False
+    cover_url: str = ""  # an uploaded cover (lists have no mosaic)
 
     @classmethod
     def of(cls, playlist: Playlist) -> PlaylistCard:
@@ -72,6 +73,7 @@ class PlaylistCard:
             count=count_words(playlist.entry_count),
             mine=playlist.mine,
             shared=playlist.shared,
+            cover_url=playlist.cover_url or "",
         )
 
 

@@ -55,7 +55,7 @@ from lumi_app.state.playlists import (
     numbered_entries,
     total_time,
 )
-from lumi_app.state.realtime import tab_shows
+from lumi_app.state.realtime import refresh_on_couple_change, tab_shows
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
 ENTRIES_PAGE = 500  # the API's largest page: a playlist (≤ 1000 entries) comes in one or two
@@ -329,15 +329,24 @@ class PlaylistState(rx.State):
             return
         self.saving = True
         yield
-        if await self._update(request, into="edit_error"):
-            self.edit_open = False
-        self.saving = False
+        try:
+            if await self._update(request, into="edit_error"):
+                self.edit_open = False
+        except SessionEnded:
+            yield await login_redirect(self)
+        finally:
+            self.saving = False
 
     @rx.event
     async def set_shared(self, shared: bool):
         if not self.mine:
             return
-        if await self._update(PlaylistUpdate(shared=bool(shared)), into="action_error"):
+        try:
+            changed = await self._update(PlaylistUpdate(shared=bool(shared)), into="action_error")
+        except SessionEnded:
+            yield await login_redirect(self)
+            return
+        if changed:
             words = "Shared: you both can add, remove and reorder." if shared else "Only you see it now."
             yield rx.toast.success(words, duration=3000)
 
@@ -346,7 +355,7 @@ class PlaylistState(rx.State):
         try:
             playlist = await api_call(self, lambda api, token: api.update_playlist(token, playlist_id, request))
         except SessionEnded:
-            return False
+            raise
         except ApiError as failure:
             if failure.code == "not_paired":
                 setattr(self, into, "You're not paired, so it can't be shared.")
@@ -417,6 +426,7 @@ async def _apply_song(state: Any, message: SongChangedMessage) -> Any:
 
 listen_to_playlists(PlaylistState, _apply)
 listen_to_songs(PlaylistState, _apply_song)
+refresh_on_couple_change(routes.MUSIC_PLAYLIST, PlaylistState.refresh)  # a split ends the sharing
 
 
 class PlaylistDragBridge(rx.Fragment):

@@ -23,7 +23,7 @@ from lumi_app.components.playlists import PARTNER, playlist_badge, playlist_cove
 from lumi_app.components.shell import page
 from lumi_app.state.page_data import ApiUnderLock, begin_load, begin_refresh, load_next_page, open_page, run_fetch
 from lumi_app.state.playlists import PlaylistCard, listen_to_playlists
-from lumi_app.state.realtime import tab_shows
+from lumi_app.state.realtime import refresh_on_couple_change, tab_shows
 from lumi_app.state.session import ApiOutsideLock, SessionEnded, SessionState, api_call, login_redirect
 
 PAGE_SIZE = 50
@@ -160,6 +160,7 @@ async def _apply(state: Any, message: PlaylistChangedMessage) -> Any:
 
 
 listen_to_playlists(PlaylistsState, _apply)
+refresh_on_couple_change(routes.MUSIC_PLAYLISTS, PlaylistsState.refresh)  # a split ends the sharing
 
 
 # ---------------------------------------------------------------- view
@@ -258,7 +259,7 @@ def _new_dialog() -> rx.Component:
 def _row(card: rx.Var[PlaylistCard]) -> rx.Component:
     return rx.el.li(
         rx.link(
-            playlist_cover(rx.Var.create(""), rx.Var.create([]), size="48px", icon_size=20),
+            playlist_cover(card.cover_url, rx.Var.create([]), size="48px", icon_size=20),
             rx.vstack(
                 rx.hstack(
                     rx.text(card.name, weight="medium", size="3", truncate=True),
