@@ -5,6 +5,7 @@
  * the page's bridge (window.__lumiPlaylistSend, see pages/music/playlist.py) gets
  * ("drop", {entry_id, after_entry_id}): one move, the entry above its new place (null: first).
  * "start" and "cancel" tell the page a drag is on, so a live refetch waits until it ends.
+ * Near the top or bottom of the window the page scrolls along (a long playlist on a phone).
  * The Move up / Move down buttons do the same from the keyboard.
  */
 (function () {
@@ -13,6 +14,11 @@
   var ITEM = "[data-playlist-entry]";
   var HANDLE = "[data-playlist-handle]";
   var drag = null;
+  var EDGE = 72; // px from the window's top or bottom edge where the page scrolls along
+  // the player bar (and on a phone the navigation under it) cover the bottom of the window
+  function bottomBars() {
+    return window.innerWidth < 768 ? 140 : 96;
+  }
 
   function send(kind, data) {
     if (window.__lumiPlaylistSend) window.__lumiPlaylistSend(kind, data || {});
@@ -35,8 +41,10 @@
     if (!item) return;
     event.preventDefault();
     var nodes = Array.prototype.slice.call(document.querySelectorAll(ITEM));
+    var scrolled = window.scrollY;
     var rects = nodes.map(function (node) {
-      return node.getBoundingClientRect();
+      var rect = node.getBoundingClientRect();
+      return { top: rect.top + scrolled, bottom: rect.bottom + scrolled, height: rect.height };
     });
     var from = nodes.indexOf(item);
     var step = rects[from].height;
@@ -57,24 +65,16 @@
       from: from,
       to: from,
       step: step,
-      startY: event.clientY,
+      startY: event.clientY + scrolled,
+      clientY: event.clientY,
       pointer: event.pointerId,
       started: false,
+      speed: 0,
     };
   });
 
-  document.addEventListener("pointermove", function (event) {
-    if (!drag || event.pointerId !== drag.pointer) return;
-    var dy = event.clientY - drag.startY;
-    if (!drag.started) {
-      if (Math.abs(dy) < 4) return;
-      drag.started = true;
-      drag.item.setAttribute("data-dragging", "true");
-      drag.item.style.position = "relative";
-      drag.item.style.zIndex = "2";
-      send("start");
-    }
-    event.preventDefault();
+  function place() {
+    var dy = drag.clientY + window.scrollY - drag.startY;
     var rect = drag.rects[drag.from];
     var centre = (rect.top + rect.bottom) / 2 + dy;
     var to = 0;
@@ -91,6 +91,35 @@
       node.style.transition = "transform 120ms ease";
       node.style.transform = shift ? "translateY(" + shift + "px)" : "";
     });
+  }
+
+  function scrollAlong() {
+    if (!drag || !drag.speed) return;
+    window.scrollBy(0, drag.speed);
+    place();
+    window.requestAnimationFrame(scrollAlong);
+  }
+
+  document.addEventListener("pointermove", function (event) {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    if (!drag.started) {
+      if (Math.abs(event.clientY + window.scrollY - drag.startY) < 4) return;
+      drag.started = true;
+      drag.item.setAttribute("data-dragging", "true");
+      drag.item.style.position = "relative";
+      drag.item.style.zIndex = "2";
+      send("start");
+    }
+    event.preventDefault();
+    drag.clientY = event.clientY;
+    place();
+    var bottom = window.innerHeight - bottomBars();
+    var speed = 0;
+    if (event.clientY < EDGE) speed = -Math.ceil((EDGE - event.clientY) / 6);
+    else if (event.clientY > bottom - EDGE) speed = Math.ceil((event.clientY - bottom + EDGE) / 6);
+    var was = drag.speed;
+    drag.speed = speed;
+    if (speed && !was) window.requestAnimationFrame(scrollAlong);
   });
 
   function finish(event, dropped) {
