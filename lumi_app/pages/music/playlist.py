@@ -524,7 +524,7 @@ def _header() -> rx.Component:
             flex="1",
         ),
         gap="1rem",
-        align="end",
+        align=rx.breakpoints(initial="start", sm="end"),
         wrap="wrap",
         width="100%",
     )
