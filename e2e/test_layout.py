@@ -28,6 +28,7 @@ from e2e.pages import (
     expect_no_horizontal_scroll,
 )
 from e2e.people import DESKTOP, PHONE, Person
+from e2e.playlist_pages import PlaylistPage, PlaylistsPage
 from e2e.stats_pages import StatsPage
 
 PUBLIC_PAGES: tuple[type[AppPage], ...] = (LandingPage, RegisterPage, LoginPage)
@@ -50,6 +51,8 @@ SIGNED_IN_PAGES: tuple[type[AppPage], ...] = (
     TagPage,
     StatsPage,
     MusicSearchPage,
+    PlaylistsPage,
+    PlaylistPage,
 )
 
 

@@ -11,7 +11,8 @@ the next page of endless lists, ``lumi-music-search.js`` gives the music search 
 ``lumi-music-upload.js`` many songs at once),
 ``lumi-chat.js`` handles the moment chat's keyboard, scrolling, typing and read signals,
 ``lumi-toasts.js`` holds an alert while the person types where it would show,
-``lumi-player.js`` fetches the music player (``lumi-player-core.js``) once there is something to play.
+``lumi-player.js`` fetches the music player (``lumi-player-core.js``) once there is something to play,
+``lumi-playlist-drag.js`` reorders an open playlist by dragging (mouse or touch).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ HELPERS = (
     "lumi-toasts.js",
     "lumi-music-upload.js",
     "lumi-player.js",
+    "lumi-playlist-drag.js",
 )
 
 

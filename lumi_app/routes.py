@@ -35,6 +35,9 @@ MUSIC_QUEUE = "/music/queue"
 MUSIC_STATS = "/music/stats"
 # Searching the library (``?q=``: the search, kept so that back and reload keep it).
 MUSIC_SEARCH = "/music/search"
+# Playlists: mine and those my partner shares with me; one by ``?id=``.
+MUSIC_PLAYLISTS = "/music/playlists"
+MUSIC_PLAYLIST = "/music/playlist"
 SETTINGS = "/settings"
 SETTINGS_ACCOUNT = "/settings/account"
 SETTINGS_SECURITY = "/settings/security"
@@ -69,6 +72,8 @@ PROTECTED: frozenset[str] = frozenset(
         MUSIC_QUEUE,
         MUSIC_STATS,
         MUSIC_SEARCH,
+        MUSIC_PLAYLISTS,
+        MUSIC_PLAYLIST,
         SETTINGS,
         SETTINGS_ACCOUNT,
         SETTINGS_SECURITY,
@@ -95,6 +100,10 @@ def album_url(album_id: str) -> str:
 
 def artist_url(artist_id: str) -> str:
     return f"{MUSIC_ARTIST}?id={quote(artist_id, safe='')}"
+
+
+def playlist_url(playlist_id: str) -> str:
+    return f"{MUSIC_PLAYLIST}?id={quote(playlist_id, safe='')}"
 
 
 def normalize(path: str) -> str:

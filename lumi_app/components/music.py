@@ -15,9 +15,11 @@ import reflex as rx
 
 from lumi_app import routes
 from lumi_app.components.forms import busy_button, form_error, form_notice, upload_progress
+from lumi_app.components.playlists import add_to_playlist_dialog
 from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
 from lumi_app.state.music import COVER_CHANGE_ID, COVER_INPUT_ID, COVER_PROGRESS_ID, SongActionsState, SongRow
 from lumi_app.state.player import PlayerState
+from lumi_app.state.playlists import AddToPlaylistState
 from lumi_app.state.realtime import RealtimeState
 from lumi_app.state.session import SessionState
 
@@ -25,6 +27,7 @@ MUSIC_TABS: tuple[tuple[str, str, str], ...] = (
     ("Songs", routes.MUSIC, "list-music"),
     ("Albums", routes.MUSIC_ALBUMS, "disc-3"),
     ("Artists", routes.MUSIC_ARTISTS, "mic-vocal"),
+    ("Playlists", routes.MUSIC_PLAYLISTS, "list-video"),
     ("Stats", routes.MUSIC_STATS, "chart-column"),
     ("Upload", routes.MUSIC_UPLOAD, "upload"),
     ("Search", routes.MUSIC_SEARCH, "search"),
@@ -42,6 +45,8 @@ def music_tabs() -> rx.Component:
             current = current | path.startswith(routes.MUSIC_ALBUM)
         if route == routes.MUSIC_ARTISTS:
             current = current | path.startswith(routes.MUSIC_ARTIST)
+        if route == routes.MUSIC_PLAYLISTS:
+            current = current | path.startswith(routes.MUSIC_PLAYLIST)
         return rx.link(
             rx.icon(icon, size=15, aria_hidden="true"),
             label,
@@ -179,6 +184,11 @@ def _menu(row: rx.Var[SongRow]) -> rx.Component:
                     ),
                     rx.menu.item(
                         rx.icon("list-plus", size=16), "Add to queue", on_select=PlayerState.add_to_queue(row.song_id)
+                    ),
+                    rx.menu.item(
+                        rx.icon("list-video", size=16),
+                        "Add to playlist…",
+                        on_select=AddToPlaylistState.open_for_song(row.song_id, row.title),
                     ),
                 ),
             ),
@@ -440,7 +450,7 @@ def _delete_dialog() -> rx.Component:
 
 def song_dialogs() -> rx.Component:
     """The song menu's dialogs (once per page that lists songs)."""
-    return rx.fragment(_edit_dialog(), _delete_dialog())
+    return rx.fragment(_edit_dialog(), _delete_dialog(), add_to_playlist_dialog())
 
 
 __all__ = ["MUSIC_TABS", "cover", "music_tabs", "play_all_buttons", "song_dialogs", "song_list", "song_row"]

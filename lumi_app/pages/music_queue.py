@@ -8,8 +8,10 @@ from __future__ import annotations
 import reflex as rx
 
 from lumi_app import routes
+from lumi_app.components.playlists import add_to_playlist_dialog
 from lumi_app.components.shell import page
 from lumi_app.state.player import PlayerState, QueuedSong
+from lumi_app.state.playlists import AddToPlaylistState
 
 
 def _cover(song: QueuedSong) -> rx.Component:
@@ -79,6 +81,13 @@ def _entry(song: QueuedSong, index: rx.Var[int]) -> rx.Component:
                 disabled=last,
                 id=f"queue-down-{song.entry_id}",
                 aria_label=f"Move {song.title} down",
+                variant="ghost",
+                color_scheme="gray",
+            ),
+            rx.icon_button(
+                rx.icon("list-video", size=16, aria_hidden="true"),
+                on_click=AddToPlaylistState.open_for_song(song.song_id, song.title),
+                aria_label=f"Add {song.title} to a playlist",
                 variant="ghost",
                 color_scheme="gray",
             ),
@@ -166,4 +175,4 @@ def _body() -> rx.Component:
 
 @page(routes.MUSIC_QUEUE, "Queue", on_load=[PlayerState.load_queue])
 def music_queue() -> rx.Component:
-    return _body()
+    return rx.fragment(_body(), add_to_playlist_dialog())

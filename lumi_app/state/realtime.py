@@ -44,6 +44,7 @@ from backend.contracts import (
     Notification,
     NotificationMessage,
     NotificationsReadMessage,
+    PlaylistChangedMessage,
     PresenceMessage,
     PresenceStatus,
     SongChangedMessage,
@@ -97,6 +98,7 @@ LIVE_MESSAGE_TYPES = (
     ChatTypingMessage,
     ChatReceiptMessage,
     SongChangedMessage,  # the person's music channel: their songs and those shared with them
+    PlaylistChangedMessage,  # the playlists channel: mine (u) and the couple's shared ones (r)
 )
 
 

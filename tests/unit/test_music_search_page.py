@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from backend.contracts import MUSIC_SEARCH_MAX, Playlist
-from lumi_app.pages.music.search import PlaylistHit, clean_query, playlist_url, search_view
+from lumi_app.pages.music.search import PlaylistHit, clean_query, search_view
+from lumi_app.routes import playlist_url
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
-"""The music pages: songs, uploading, albums and an album, artists and an artist, stats, searching."""
+"""The music pages: songs, uploading, albums and an album, artists and an artist, playlists and a
+playlist, stats, searching."""
 
-from lumi_app.pages.music import album, albums, artist, artists, search, songs, stats, upload
+from lumi_app.pages.music import album, albums, artist, artists, playlist, playlists, search, songs, stats, upload
 
-__all__ = ["album", "albums", "artist", "artists", "search", "songs", "stats", "upload"]
+__all__ = ["album", "albums", "artist", "artists", "playlist", "playlists", "search", "songs", "stats", "upload"]

@@ -18,6 +18,7 @@ from lumi_app.components.music import cover, music_tabs, play_all_buttons, song_
 from lumi_app.components.shell import page
 from lumi_app.state.music import SongRow, count_words, listen_to_songs, ready_ids, with_page
 from lumi_app.state.page_data import ApiUnderLock, begin_load, begin_refresh, load_next_page, open_page, run_fetch
+from lumi_app.state.playlists import AddToPlaylistState
 from lumi_app.state.realtime import tab_shows
 from lumi_app.state.session import ApiOutsideLock, SessionState
 
@@ -129,7 +130,19 @@ def _header() -> rx.Component:
         rx.vstack(
             rx.heading(AlbumState.name, as_="h2", size="6", overflow_wrap="anywhere"),
             rx.text(AlbumState.details, color_scheme="gray", size="2"),
-            play_all_buttons(AlbumState.playable_ids),
+            rx.flex(
+                play_all_buttons(AlbumState.playable_ids),
+                rx.button(
+                    rx.icon("list-video", size=16, aria_hidden="true"),
+                    "Add all to playlist",
+                    on_click=AddToPlaylistState.open_for_songs(AlbumState.playable_ids, AlbumState.name),
+                    disabled=AlbumState.playable_ids.length() == 0,
+                    variant="soft",
+                    size="3",
+                ),
+                gap="0.5rem",
+                wrap="wrap",
+            ),
             spacing="2",
             min_width="0",
         ),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from typing import Any
-from urllib.parse import quote
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -45,12 +44,6 @@ SEARCH_ID = "music-search"
 RESULTS_ID = "music-search-results"
 DEBOUNCE_MS = 250
 HINT = "Find songs, albums, artists and playlists — typos are fine"
-# One playlist's page (``?id=``), from the playlists pages of issue 13.
-PLAYLIST_PAGE = "/music/playlist"
-
-
-def playlist_url(playlist_id: str) -> str:
-    return f"{PLAYLIST_PAGE}?id={quote(playlist_id, safe='')}"
 
 
 def clean_query(text: str) -> str:
@@ -123,7 +116,7 @@ class PlaylistHit:
             playlist_id=playlist.playlist_id,
             name=playlist.name,
             details=" · ".join(part for part in parts if part),
-            url=playlist_url(playlist.playlist_id),
+            url=routes.playlist_url(playlist.playlist_id),
         )
 
 
