@@ -2,7 +2,8 @@
 from the song menu and shares it; Ben (on a phone) sees it arrive live, opens it and reorders it
 with the keyboard and by dragging, and Ana sees each new order live; both add a song at the same
 moment and both songs are there on both screens; a song Ana makes private stays in Ben's
-playlist as "Unavailable". Neither screen scrolls sideways; no console errors."""
+playlist as "Unavailable"; a cover Ana uploads replaces the mosaic on both screens. Neither screen
+scrolls sideways; no console errors."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from e2e.music_pages import SongsPage
+from e2e.music_pages import SongsPage, make_picture
 from e2e.pages import (
     LIVE_MS,
     RegisterPage,
@@ -121,6 +122,20 @@ def test_a_shared_playlist_is_edited_by_both_partners_live(
     expect(birch.get_by_role("button", name="Play Birch")).to_have_count(0)
     expect(ben_playlist.entries).to_have_count(5)
     expect(ana_playlist.entry("Birch").get_by_role("button", name="Play Birch")).to_be_visible()
+
+    # when Ana gives the playlist a cover of her own (Ben has no such button)
+    expect(ben.page.get_by_role("button", name="Change cover")).to_have_count(0)
+    ana.page.get_by_role("button", name="Change cover").click()
+    cover_dialog = ana.page.get_by_role("dialog", name="Playlist cover")
+    cover_dialog.get_by_label("Cover picture").set_input_files(make_picture(tmp_path))
+    cover_dialog.get_by_role("button", name="Upload cover").click()
+    expect(cover_dialog.get_by_text("Cover changed.")).to_be_visible(timeout=LIVE_MS)
+    cover_dialog.get_by_role("button", name="Close").click()
+    # then both pages show it in place of the mosaic, Ben's live
+    for person in (ana, ben):
+        uploaded = person.page.locator('img[src*="/playlists/"]')
+        expect(uploaded).to_have_count(1, timeout=LIVE_MS)
+        assert uploaded.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
 
     # both screens fit, without console errors
     for person in (ana, ben):

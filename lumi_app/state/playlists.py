@@ -124,6 +124,24 @@ def moved(ids: list[str], entry_id: str, after_entry_id: str | None) -> list[str
     return [*rest[:at], entry_id, *rest[at:]]
 
 
+def heard_change(rows: list[EntryRow], message: PlaylistChangedMessage) -> list[EntryRow] | None:
+    """The rows with the move or removal a live message names applied at once (the quiet refetch
+    that follows settles the rest), or None when it names neither, or an entry this page does not
+    hold (a removal already shown here, an entry added meanwhile): then only the refetch shows it."""
+    ids = [row.entry_id for row in rows]
+    if message.removed_entry_id is not None:
+        if message.removed_entry_id not in ids:
+            return None
+        return numbered_entries([row for row in rows if row.entry_id != message.removed_entry_id])
+    move = message.moved
+    if move is None or move.entry_id not in ids or move.entry_id == move.after_entry_id:
+        return None
+    if move.after_entry_id is not None and move.after_entry_id not in ids:
+        return None
+    by_id = {row.entry_id: row for row in rows}
+    return numbered_entries([by_id[i] for i in moved(ids, move.entry_id, move.after_entry_id)])
+
+
 def anchor_for_step(ids: list[str], entry_id: str, by: int) -> tuple[bool, str | None]:
     """Moving ``entry_id`` one place up (``by=-1``) or down (``by=1``): whether it can move, and
     the entry it then comes right after (None: to the start), the one write the API needs."""
@@ -304,6 +322,7 @@ __all__ = [
     "PlaylistChoice",
     "add_problem",
     "anchor_for_step",
+    "heard_change",
     "listen_to_playlists",
     "mosaic",
     "move_problem",

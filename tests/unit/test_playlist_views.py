@@ -1,5 +1,6 @@
-"""The playlist pages' pure pieces: the one write a reorder needs, the order shown at once, the
-mosaic's cells, how long a playlist plays, and an unavailable entry kept (greyed, not playable)."""
+"""The playlist pages' pure pieces: the one write a reorder needs, the order shown at once (mine,
+and the partner's move heard live), the mosaic's cells, how long a playlist plays, and an
+unavailable entry kept (greyed, not playable)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from backend.contracts import PlaylistEntry
+from backend.contracts import PlaylistChangedMessage, PlaylistEntry, PlaylistMoved
 from lumi_app.api_client import ApiError
 from lumi_app.state.playlists import (
     EntryRow,
     anchor_for_step,
+    heard_change,
     mosaic,
     move_problem,
     moved,
@@ -89,3 +91,26 @@ def test_an_unavailable_entry_is_kept_greyed_and_skipped_when_playing() -> None:
 @pytest.mark.parametrize(("status", "word"), [(404, "removed"), (409, "same moment"), (422, "same moment")])
 def test_a_refused_move_says_why(status: int, word: str) -> None:
     assert word in move_problem(ApiError(status, "x", "Nope"))
+
+
+def _heard(**change: object) -> PlaylistChangedMessage:
+    return PlaylistChangedMessage(playlist_id="p1", change="entries", by_user_id="u2", **change)
+
+
+def test_a_move_or_removal_heard_live_shows_at_once_and_anything_else_waits_for_the_refetch() -> None:
+    rows = numbered_entries([EntryRow.of(_entry(i, available=i != "b")) for i in "abcd"])
+
+    def order(shown: list[EntryRow] | None) -> list[str] | None:
+        return None if shown is None else [row.entry_id for row in shown]
+
+    # the partner moved d after a, then a to the start: the same order the API made
+    assert order(heard_change(rows, _heard(moved=PlaylistMoved(entry_id="d", after_entry_id="a")))) == list("adbc")
+    assert order(heard_change(rows, _heard(moved=PlaylistMoved(entry_id="c", after_entry_id=None)))) == list("cabd")
+    # a removal: gone, and the places to play from follow (b is unavailable)
+    shown = heard_change(rows, _heard(removed_entry_id="a"))
+    assert order(shown) == list("bcd") and shown is not None and [row.play_index for row in shown] == [-1, 0, 1]
+    # what names an entry this page does not hold, or nothing, is left to the refetch
+    assert heard_change(rows, _heard(removed_entry_id="x")) is None
+    assert heard_change(rows, _heard(moved=PlaylistMoved(entry_id="x", after_entry_id="a"))) is None
+    assert heard_change(rows, _heard(moved=PlaylistMoved(entry_id="a", after_entry_id="x"))) is None
+    assert heard_change(rows, _heard()) is None

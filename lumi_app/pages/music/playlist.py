@@ -12,9 +12,9 @@ new place. The move shows at once; if the API refuses it (removed meanwhile: 404
 same moment: 409/422) the order goes back and the page says why, then refetches.
 
 Live: a ``playlist_changed`` for this playlist (or a ``song_changed`` for one of its songs: made
-private, deleted) refetches it quietly, except while the person
-drags (the refetch waits for the drop); ``deleted`` (or ``unshared`` for the partner) replaces
-the entries with what happened.
+private, deleted) refetches it quietly; a move or a removal the message names shows at once,
+before that refetch. Not while the person drags (the refetch waits for the drop); ``deleted``
+(or ``unshared`` for the partner) replaces the entries with what happened.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from lumi_app.api_client import ApiError
 from lumi_app.components.forms import empty_state, form_error, link_button
 from lumi_app.components.moments import loading
 from lumi_app.components.music import cover, music_tabs
+from lumi_app.components.playlist_cover import playlist_cover_button
 from lumi_app.components.playlists import PARTNER, playlist_badge, playlist_cover
 from lumi_app.components.shell import page
 from lumi_app.state.music import count_words, listen_to_songs
@@ -48,6 +49,7 @@ from lumi_app.state.player import PlayerState
 from lumi_app.state.playlists import (
     EntryRow,
     anchor_for_step,
+    heard_change,
     listen_to_playlists,
     mosaic,
     move_problem,
@@ -412,6 +414,11 @@ async def _apply(state: Any, message: PlaylistChangedMessage) -> Any:
     if message.change == "unshared" and not state.mine:
         state.gone = "unshared"
         return None
+    if message.change == "entries" and not state._dragging:
+        shown = heard_change(state.rows, message)  # a move or removal shows now, the refetch settles it
+        if shown is not None:
+            state.entry_count -= len(state.rows) - len(shown)
+            state.rows = shown
     return PlaylistState.refresh
 
 
@@ -482,8 +489,6 @@ def _header() -> rx.Component:
     state = PlaylistState
     return rx.flex(
         playlist_cover(state.cover_url, state.cells, size=rx.breakpoints(initial="120px", sm="180px"), icon_size=40),
-        # playlist cover button goes here (the playlist-cover engineer's
-        # `playlist_cover_button(PlaylistState.playlist_id)`, creator only: rx.cond(state.mine, …))
         rx.vstack(
             rx.hstack(
                 rx.heading(state.name, as_="h2", size="6", overflow_wrap="anywhere"),
@@ -514,7 +519,7 @@ def _header() -> rx.Component:
                     variant="soft",
                     size="3",
                 ),
-                rx.cond(state.mine, _creator_menu()),
+                rx.cond(state.mine, rx.fragment(playlist_cover_button(state.playlist_id), _creator_menu())),
                 gap="0.5rem",
                 wrap="wrap",
                 align="center",
