@@ -24,8 +24,9 @@ from backend import contracts
 from backend.domain import playlists
 from backend.domain.errors import Conflict, InvalidImage
 from backend.domain.models import Caller
-from backend.domain.rules import SNIFF_BYTES, avatar_key_is_callers, check_avatar_size, check_uploaded_avatar
-from backend.media import objects, paths, tags, urls
+from backend.domain.rules import avatar_key_is_callers, check_avatar_size
+from backend.domain.song_covers import make_cover
+from backend.media import objects, paths, urls
 from backend.settings import get_settings
 from backend.store import playlists as store
 from backend.store import records
@@ -50,31 +51,13 @@ def confirm_cover(caller: Caller, playlist_id: str, key: str) -> contracts.Playl
     """Make the uploaded picture the playlist's cover, once the server has checked it."""
     opened = playlists.own(caller, playlist_id)
     playlist = opened.playlist
-    settings = get_settings()
     prefix = paths.playlist_cover_upload_prefix(playlist.owner_id, playlist.playlist_id)
     if not avatar_key_is_callers(caller.user_id, key, prefix):
         raise InvalidImage({"key": "That upload does not belong to this playlist."})
     cover_key = paths.playlist_cover_key(playlist.owner_id, playlist.playlist_id, key)
     if playlist.cover_key == cover_key:  # a confirm sent again
         return playlists.view(playlist, caller.user_id)
-    info = objects.inspect(key, SNIFF_BYTES)
-    if info is None:
-        raise InvalidImage({"key": "We could not find the uploaded picture. Please upload it again."})
-    try:
-        check_uploaded_avatar(info, info.content_type, settings.avatar_max_bytes)
-        jpeg = tags.cover_jpeg(objects.read_bytes(key, settings.avatar_max_bytes))
-        if jpeg is None:
-            raise InvalidImage({"key": "We could not read that picture. Please try another one."})
-    except InvalidImage:
-        objects.delete(key)
-        raise
-    objects.put_bytes(cover_key, jpeg, "image/jpeg")
-    try:
-        changed = _store(opened, cover_key)
-    except Conflict:
-        objects.delete(cover_key)
-        raise
-    objects.delete(key)  # made into the cover: the unchecked original goes
+    changed = make_cover(key, cover_key, lambda: _store(opened, cover_key))
     return playlists.view(changed, caller.user_id)
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from backend import contracts
 from backend.domain import music
@@ -60,12 +62,24 @@ def cover_ticket(caller: Caller, song_id: str, content_type: str, size: int) -> 
 def confirm_cover(caller: Caller, song_id: str, key: str) -> contracts.Song:
     """Make the uploaded picture the song's cover, once the server has checked it."""
     song = _own_ready_song(caller, song_id)
-    settings = get_settings()
     if not avatar_key_is_callers(caller.user_id, key, paths.song_cover_upload_prefix(song.owner_id, song.song_id)):
         raise InvalidImage({"key": "That upload does not belong to this song."})
     cover_key = paths.song_edited_cover_key(song.owner_id, song.song_id, key)
     if song.cover_key == cover_key:  # a confirm sent again
         return music.view(song, caller.user_id)
+    changed = make_cover(key, cover_key, lambda: _store(caller, song, cover_key))
+    return music.view(changed, caller.user_id)
+
+
+Kept = TypeVar("Kept")
+
+
+def make_cover(key: str, cover_key: str, keep: Callable[[], Kept]) -> Kept:
+    """Check the uploaded picture at ``key`` (refused and deleted unless it is a JPEG, PNG or WebP
+    of its declared type and size), write it as a cover JPEG at ``cover_key``, and ``keep()`` it
+    (the record's conditioned write): the upload goes once kept, the new cover if ``keep`` meets a
+    conflict. A song's cover and a playlist's go this way."""
+    settings = get_settings()
     info = objects.inspect(key, SNIFF_BYTES)
     if info is None:
         raise InvalidImage({"key": "We could not find the uploaded picture. Please upload it again."})
@@ -79,12 +93,12 @@ def confirm_cover(caller: Caller, song_id: str, key: str) -> contracts.Song:
         raise
     objects.put_bytes(cover_key, jpeg, "image/jpeg")
     try:
-        changed = _store(caller, song, cover_key)
+        kept = keep()
     except Conflict:
         objects.delete(cover_key)
         raise
     objects.delete(key)  # made into the cover: the unchecked original goes
-    return music.view(changed, caller.user_id)
+    return kept
 
 
 def remove_cover(caller: Caller, song_id: str) -> contracts.Song:
