@@ -13,6 +13,8 @@ from typing import Any
 
 import reflex as rx
 
+from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
+
 SHOW_PASSWORD = "Show password"
 HIDE_PASSWORD = "Hide password"
 
@@ -229,3 +231,68 @@ def section(title: str, *children: rx.Component, **props: Any) -> rx.Component:
 def link_button(label: str, href: str, **props: Any) -> rx.Component:
     """A link that looks like a button (one ``<a>``, so it is a link to assistive tech)."""
     return rx.button(rx.link(label, href=href, underline="none"), as_child=True, **props)
+
+
+def picture_editor(
+    preview: rx.Component,
+    *,
+    input_id: str,
+    busy: Any,
+    choose: Any,
+    choose_label: str,
+    choose_id: str,
+    choose_variant: str,
+    has_picture: Any,
+    remove: Any,
+    stage: Any,
+    progress_id: str,
+    error: Any,
+    notice: Any,
+    **props: Any,
+) -> rx.Component:
+    """A cover picture to change: ``preview``, a labelled file input with the image hint, the
+    button that uploads the chosen file, "Remove cover" while there is one, the upload's
+    progress, and its error or notice (a song's edit dialog and a playlist's cover dialog)."""
+    return rx.flex(
+        preview,
+        rx.vstack(
+            rx.el.label("Cover picture", html_for=input_id, font_weight="500", font_size="var(--font-size-2)"),
+            rx.el.input(
+                type="file",
+                id=input_id,
+                accept=",".join(IMAGE_CONTENT_TYPES),
+                aria_describedby=f"{input_id}-hint",
+                disabled=busy,
+                max_width="100%",
+                font_size="var(--font-size-2)",
+            ),
+            rx.text(IMAGE_HINT, id=f"{input_id}-hint", size="1", color_scheme="gray"),
+            rx.flex(
+                busy_button(choose_label, busy, on_click=choose, variant=choose_variant, id=choose_id),
+                rx.cond(
+                    has_picture,
+                    rx.button(
+                        "Remove cover",
+                        type="button",
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=remove,
+                        disabled=busy,
+                    ),
+                ),
+                gap="0.5rem",
+                wrap="wrap",
+            ),
+            upload_progress(busy, stage, progress_id),
+            form_error(error),
+            form_notice(notice),
+            spacing="2",
+            align="start",
+            min_width="0",
+            flex="1",
+        ),
+        gap="1rem",
+        align="start",
+        width="100%",
+        **props,
+    )

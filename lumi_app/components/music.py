@@ -14,9 +14,8 @@ from typing import Any
 import reflex as rx
 
 from lumi_app import routes
-from lumi_app.components.forms import busy_button, form_error, form_notice, upload_progress
+from lumi_app.components.forms import form_error, picture_editor
 from lumi_app.components.playlists import add_to_playlist_dialog
-from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
 from lumi_app.state.music import COVER_CHANGE_ID, COVER_INPUT_ID, COVER_PROGRESS_ID, SongActionsState, SongRow
 from lumi_app.state.player import PlayerState
 from lumi_app.state.playlists import AddToPlaylistState
@@ -318,49 +317,20 @@ def _edit_field(label: str, name: str, input_mode: str = "text", **props: Any) -
 def _cover_editor() -> rx.Component:
     """The song's cover (or a placeholder), a picture to change it to, and "Remove cover"."""
     state = SongActionsState
-    return rx.flex(
+    return picture_editor(
         cover(state.edit_cover, size="88px", icon_size=32),
-        rx.vstack(
-            rx.el.label("Cover picture", html_for=COVER_INPUT_ID, font_weight="500", font_size="var(--font-size-2)"),
-            rx.el.input(
-                type="file",
-                id=COVER_INPUT_ID,
-                accept=",".join(IMAGE_CONTENT_TYPES),
-                aria_describedby=f"{COVER_INPUT_ID}-hint",
-                disabled=state.cover_busy,
-                max_width="100%",
-                font_size="var(--font-size-2)",
-            ),
-            rx.text(IMAGE_HINT, id=f"{COVER_INPUT_ID}-hint", size="1", color_scheme="gray"),
-            rx.flex(
-                busy_button(
-                    "Change cover", state.cover_busy, on_click=state.choose_cover, variant="soft", id=COVER_CHANGE_ID
-                ),
-                rx.cond(
-                    state.edit_cover != "",
-                    rx.button(
-                        "Remove cover",
-                        type="button",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=state.remove_cover,
-                        disabled=state.cover_busy,
-                    ),
-                ),
-                gap="0.5rem",
-                wrap="wrap",
-            ),
-            upload_progress(state.cover_busy, state.cover_stage, COVER_PROGRESS_ID),
-            form_error(state.cover_error),
-            form_notice(state.cover_notice),
-            spacing="2",
-            align="start",
-            min_width="0",
-            flex="1",
-        ),
-        gap="1rem",
-        align="start",
-        width="100%",
+        input_id=COVER_INPUT_ID,
+        busy=state.cover_busy,
+        choose=state.choose_cover,
+        choose_label="Change cover",
+        choose_id=COVER_CHANGE_ID,
+        choose_variant="soft",
+        has_picture=state.edit_cover != "",
+        remove=state.remove_cover,
+        stage=state.cover_stage,
+        progress_id=COVER_PROGRESS_ID,
+        error=state.cover_error,
+        notice=state.cover_notice,
         role="group",
         aria_label="Cover",
     )

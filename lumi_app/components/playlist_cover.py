@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from lumi_app.components.forms import busy_button, form_error, form_notice, upload_progress
-from lumi_app.state.image_upload import IMAGE_CONTENT_TYPES, IMAGE_HINT
+from lumi_app.components.forms import picture_editor
 from lumi_app.state.playlist_cover import CHANGE_ID, INPUT_ID, PROGRESS_ID, PlaylistCoverState
 
 
@@ -50,47 +49,20 @@ def _preview() -> rx.Component:
 
 def _editor() -> rx.Component:
     state = PlaylistCoverState
-    return rx.flex(
+    return picture_editor(
         _preview(),
-        rx.vstack(
-            rx.el.label("Cover picture", html_for=INPUT_ID, font_weight="500", font_size="var(--font-size-2)"),
-            rx.el.input(
-                type="file",
-                id=INPUT_ID,
-                accept=",".join(IMAGE_CONTENT_TYPES),
-                aria_describedby=f"{INPUT_ID}-hint",
-                disabled=state.busy,
-                max_width="100%",
-                font_size="var(--font-size-2)",
-            ),
-            rx.text(IMAGE_HINT, id=f"{INPUT_ID}-hint", size="1", color_scheme="gray"),
-            rx.flex(
-                busy_button("Upload cover", state.busy, on_click=state.choose, id=CHANGE_ID),
-                rx.cond(
-                    state.cover_url != "",
-                    rx.button(
-                        "Remove cover",
-                        type="button",
-                        variant="soft",
-                        color_scheme="gray",
-                        on_click=state.remove,
-                        disabled=state.busy,
-                    ),
-                ),
-                gap="0.5rem",
-                wrap="wrap",
-            ),
-            upload_progress(state.busy, state.stage, PROGRESS_ID),
-            form_error(state.error),
-            form_notice(state.notice),
-            spacing="2",
-            align="start",
-            min_width="0",
-            flex="1",
-        ),
-        gap="1rem",
-        align="start",
-        width="100%",
+        input_id=INPUT_ID,
+        busy=state.busy,
+        choose=state.choose,
+        choose_label="Upload cover",
+        choose_id=CHANGE_ID,
+        choose_variant="solid",
+        has_picture=state.cover_url != "",
+        remove=state.remove,
+        stage=state.stage,
+        progress_id=PROGRESS_ID,
+        error=state.error,
+        notice=state.notice,
         wrap="wrap",
     )
 
