@@ -8,6 +8,8 @@ refreshes itself when a play of mine is recorded while it is open (see
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from lumi_app import routes
@@ -100,20 +102,22 @@ def _days_chart() -> rx.Component:
     )
 
 
-def _song_item(row: rx.Var[TopRow]) -> rx.Component:
+def _play_item(song_id: Any, title: Any, detail: Any, aside: Any, **aside_props: Any) -> rx.Component:
+    """A song that plays when pressed: its title and detail, and ``aside`` (its plays, or when)
+    at the end."""
     return rx.el.li(
         rx.el.button(
             rx.vstack(
-                rx.text(row.name, weight="medium", size="2", truncate=True, width="100%"),
-                rx.text(row.detail, size="1", color_scheme="gray", truncate=True, width="100%"),
+                rx.text(title, weight="medium", size="2", truncate=True, width="100%"),
+                rx.text(detail, size="1", color_scheme="gray", truncate=True, width="100%"),
                 spacing="0",
                 min_width="0",
                 flex="1",
                 align="start",
             ),
-            rx.text(row.plays_text, size="1", color_scheme="gray", flex_shrink="0"),
-            on_click=PlayerState.play_songs([row.key], 0),
-            aria_label=f"Play {row.name}, {row.plays_text}",
+            rx.text(aside, size="1", color_scheme="gray", flex_shrink="0", **aside_props),
+            on_click=PlayerState.play_songs([song_id], 0),
+            aria_label=f"Play {title}, {aside}",
             type="button",
             display="flex",
             align_items="center",
@@ -131,6 +135,10 @@ def _song_item(row: rx.Var[TopRow]) -> rx.Component:
         ),
         list_style="none",
     )
+
+
+def _song_item(row: rx.Var[TopRow]) -> rx.Component:
+    return _play_item(row.key, row.name, row.detail, row.plays_text)
 
 
 def _link_item(row: rx.Var[TopRow]) -> rx.Component:
@@ -184,36 +192,7 @@ def _top_list(title: str, rows: rx.Var[list[TopRow]], item, none: str) -> rx.Com
 
 
 def _recent_item(row: rx.Var[RecentRow]) -> rx.Component:
-    return rx.el.li(
-        rx.el.button(
-            rx.vstack(
-                rx.text(row.title, weight="medium", size="2", truncate=True, width="100%"),
-                rx.text(row.detail, size="1", color_scheme="gray", truncate=True, width="100%"),
-                spacing="0",
-                min_width="0",
-                flex="1",
-                align="start",
-            ),
-            rx.text(row.when, size="1", color_scheme="gray", flex_shrink="0", font_variant_numeric="tabular-nums"),
-            on_click=PlayerState.play_songs([row.song_id], 0),
-            aria_label=f"Play {row.title}, {row.when}",
-            type="button",
-            display="flex",
-            align_items="center",
-            gap="0.75rem",
-            width="100%",
-            min_height="44px",
-            padding="0.35rem 0.5rem",
-            text_align="left",
-            background="transparent",
-            border="none",
-            border_radius="var(--radius-2)",
-            cursor="pointer",
-            color="inherit",
-            _hover={"background": rx.color("gray", 3)},
-        ),
-        list_style="none",
-    )
+    return _play_item(row.song_id, row.title, row.detail, row.when, font_variant_numeric="tabular-nums")
 
 
 def _recent() -> rx.Component:
