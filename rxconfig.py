@@ -14,9 +14,16 @@ import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from backend.settings import get_settings
+from lumi_app.api_client import use_request_auth
 from lumi_app.first_load import ACCENT_COLOR, RadixThemesByName
 
 settings = get_settings()
+
+if settings.api_auth == "iam":
+    # In AWS the API's function URL takes only calls signed as the app server's task role.
+    from backend.api_signing import lambda_url_signer
+
+    use_request_auth(lambda_url_signer)
 
 
 def _origin_twins(origin: str) -> list[str]:

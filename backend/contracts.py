@@ -27,6 +27,10 @@ CLIENT_IP_HEADER = "X-Lumi-Client-Ip"
 # The app server's shared secret (``Settings.app_server_secret``) on every call it makes: the
 # proof that lets the API believe CLIENT_IP_HEADER, which anyone else could send too.
 APP_SERVER_HEADER = "X-Lumi-App-Server"
+# The person's access token ("Bearer <token>") on the app server's calls. In AWS the app
+# server signs every call with SigV4, whose signature takes the Authorization header, so the
+# person's token travels here instead; the API reads this header first, then Authorization.
+ACCESS_TOKEN_HEADER = "X-Lumi-Authorization"
 
 
 def _normalise_username(value: object) -> object:

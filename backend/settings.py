@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     # LUMI_TRUSTED_CLIENT_IP_HEADER=true on the API; without a secret the header is ignored.
     trusted_client_ip_header: bool = False
     app_server_secret: str = ""
+    # How the app server authenticates its API calls: "none" (the local adapter) or "iam"
+    # (SigV4 as its task role, ``backend.api_signing``; the function URL is IAM-only).
+    api_auth: str = Field(default="none", pattern="^(none|iam)$")
+    # The API trusts X-Lumi-Client-Ip from callers signed as this role (the app server's task
+    # role, ``arn:aws:iam::<account>:role/<name>``; infra/stack.py ``Api.trust_app_server``).
+    app_server_role_arn: str = ""
 
     jwks_cache_seconds: int = Field(default=3600, ge=0)
 

@@ -9,8 +9,14 @@ never logged.
 
 Auth calls carry the browser's address (``X-Lumi-Client-Ip``): every call comes from this
 backend, so without it the API's per-client rate limits would give all users one budget.
-The API believes that address only from the app server, so every call also carries the app
-server's secret (``X-Lumi-App-Server``) when one is configured.
+The API believes that address only from the app server: in AWS every call is signed as the
+app server (SigV4 with its task role, the ``auth`` hook given at start, see
+:func:`use_request_auth`); locally it carries the app server's secret
+(``X-Lumi-App-Server``) when one is configured.
+
+The person's access token travels in ``X-Lumi-Authorization`` (``ACCESS_TOKEN_HEADER``),
+not ``Authorization``, which a SigV4 signature takes; the API reads both. This module
+never imports boto3 or botocore: the signer lives in ``backend.api_signing``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import ipaddress
 import logging
 import weakref
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -29,6 +36,7 @@ from reflex.istate.data import SessionData
 from reflex_base.event.context import EventContext
 
 from backend.contracts import (
+    ACCESS_TOKEN_HEADER,
     APP_SERVER_HEADER,
     CLIENT_IP_HEADER,
     Affirmation,
@@ -267,10 +275,15 @@ class LumiApi:
         base_url: str,
         *,
         app_server_secret: str = "",
+        auth: httpx.Auth | None = None,
         timeout: float = 15.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
-        """``app_server_secret``: proves to the API that the browser addresses we forward are real."""
+        """``app_server_secret``: proves to the API (locally) that the browser addresses we forward are real.
+
+        ``auth``: authenticates every call as the app server (in AWS a SigV4 signer for the
+        function URL, which refuses anything unsigned); None sends calls as they are.
+        """
         headers = {"accept": "application/json"}
         if app_server_secret:
             headers[APP_SERVER_HEADER] = app_server_secret
@@ -279,6 +292,7 @@ class LumiApi:
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,
             headers=headers,
+            auth=auth,
         )
 
     async def aclose(self) -> None:
@@ -297,7 +311,7 @@ class LumiApi:
         """``for_browser``: a rate-limited auth call, sent with the browser's address."""
         headers: dict[str, str] = {}
         if token:
-            headers["authorization"] = f"Bearer {token}"
+            headers[ACCESS_TOKEN_HEADER] = f"Bearer {token}"
         if for_browser and (address := browser_address()) is not None:
             headers[CLIENT_IP_HEADER] = address
         try:
@@ -831,11 +845,38 @@ def _seg(value: str) -> str:
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LumiApi] = weakref.WeakKeyDictionary()
 
 
+RequestAuth = Callable[[], httpx.Auth]
+_request_auth: RequestAuth | None = None
+
+
+def use_request_auth(factory: RequestAuth | None) -> None:
+    """Sign every client :func:`get_api` makes from now on with ``factory()`` (None: unsigned).
+
+    Called once at start-up (``rxconfig.py``) when ``Settings.api_auth`` is "iam", with
+    ``backend.api_signing.lambda_url_signer``, so this module stays free of botocore.
+    """
+    global _request_auth
+    _request_auth = factory
+    _clients.clear()
+
+
+def _auth_for(api_auth: str) -> httpx.Auth | None:
+    if api_auth == "none":
+        return None
+    if _request_auth is None:
+        raise RuntimeError(
+            f"LUMI_API_AUTH={api_auth!r} but no request signer was installed (use_request_auth, in rxconfig.py)"
+        )
+    return _request_auth()
+
+
 def get_api() -> LumiApi:
     """The API client for the running event loop, pointed at ``Settings.api_url``."""
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
         settings = get_settings()
-        client = _clients[loop] = LumiApi(settings.api_url, app_server_secret=settings.app_server_secret)
+        client = _clients[loop] = LumiApi(
+            settings.api_url, app_server_secret=settings.app_server_secret, auth=_auth_for(settings.api_auth)
+        )
     return client

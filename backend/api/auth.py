@@ -20,6 +20,7 @@ import jwt
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
+from backend.contracts import ACCESS_TOKEN_HEADER
 from backend.domain.errors import Unauthorized, Unavailable
 from backend.domain.models import Caller
 from backend.settings import get_settings
@@ -120,11 +121,15 @@ def verify_access_token(token: str) -> Caller:
 
 
 def bearer_token_from(headers: dict[str, str] | None) -> str:
-    value = ""
+    """The Bearer token of ``X-Lumi-Authorization`` if the call has that header, else of ``Authorization``.
+
+    The app server's calls carry the person's token in ``X-Lumi-Authorization``: in AWS their
+    ``Authorization`` holds the app server's own SigV4 signature (the function URL checked it).
+    """
+    found: dict[str, str] = {}
     for name, header in (headers or {}).items():
-        if name.lower() == "authorization":
-            value = header or ""
-            break
+        found.setdefault(name.lower(), header or "")
+    value = found.get(ACCESS_TOKEN_HEADER.lower(), found.get("authorization", ""))
     scheme, _, token = value.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Please sign in.")

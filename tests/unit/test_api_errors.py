@@ -108,8 +108,33 @@ def test_bearer_tokens_are_read_from_the_authorization_header(headers: dict[str,
     assert bearer_token_from(headers) == token
 
 
+SIGV4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=a"
+
+
 @pytest.mark.parametrize(
-    "headers", [None, {}, {"authorization": ""}, {"authorization": "Basic abc"}, {"authorization": "Bearer "}]
+    ("headers", "token"),
+    [
+        ({"x-lumi-authorization": "Bearer app.server.call", "authorization": SIGV4}, "app.server.call"),
+        ({"X-Lumi-Authorization": "Bearer first", "Authorization": "Bearer second"}, "first"),
+    ],
+)
+def test_the_app_servers_calls_carry_the_token_beside_their_signature(headers: dict[str, str], token: str) -> None:
+    """In AWS the app server's Authorization is its SigV4 signature; the person's token is in X-Lumi-Authorization."""
+    assert bearer_token_from(headers) == token
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        None,
+        {},
+        {"authorization": ""},
+        {"authorization": "Basic abc"},
+        {"authorization": "Bearer "},
+        {"authorization": SIGV4},
+        # a malformed token header is not made up for by Authorization
+        {"x-lumi-authorization": "", "authorization": "Bearer abc.def.ghi"},
+    ],
 )
 def test_without_a_bearer_token_the_caller_must_sign_in(headers: dict[str, str] | None) -> None:
     with pytest.raises(Unauthorized):
