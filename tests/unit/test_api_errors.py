@@ -108,7 +108,7 @@ def test_bearer_tokens_are_read_from_the_authorization_header(headers: dict[str,
     assert bearer_token_from(headers) == token
 
 
-SIGV4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=a"
+SIGV4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host"
 
 
 @pytest.mark.parametrize(
