@@ -23,8 +23,11 @@ def function_url_event(
     source_ip: str = DEFAULT_SOURCE_IP,
     headers: dict[str, str] | None = None,
     body: str | None = None,
+    iam: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda function-URL event (payload format 2.0). ``body`` sends raw text instead of ``json``."""
+    """A Lambda function-URL event (payload format 2.0). ``body`` sends raw text instead of ``json``.
+
+    ``iam``: the caller an IAM-auth function URL authenticated (:func:`iam_caller`)."""
     all_headers = {"host": "lumi.lambda-url.us-east-1.on.aws", "user-agent": "lumi-tests"}
     if json is not None or body is not None:
         all_headers["content-type"] = "application/json"
@@ -58,6 +61,8 @@ def function_url_event(
         },
         "isBase64Encoded": False,
     }
+    if iam is not None:
+        event["requestContext"]["authorizer"] = {"iam": iam}
     if query:
         event["queryStringParameters"] = dict(query)
     if body is not None:
@@ -65,6 +70,19 @@ def function_url_event(
     elif json is not None:
         event["body"] = jsonlib.dumps(json)
     return event
+
+
+def iam_caller(user_arn: str, account_id: str = "123456789012", caller_id: str = "AROAEXAMPLEID:session") -> dict:
+    """``requestContext.authorizer.iam`` of a function URL with AWS_IAM auth, as Lambda fills it in."""
+    return {
+        "accessKey": "ASIAEXAMPLEKEY",
+        "accountId": account_id,
+        "callerId": caller_id,
+        "cognitoIdentity": None,
+        "principalOrgId": None,
+        "userArn": user_arn,
+        "userId": caller_id,
+    }
 
 
 def stream_record(

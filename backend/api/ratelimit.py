@@ -9,9 +9,16 @@ The client IP is the browser's. Every call of the app reaches the API from the R
 backend, so ``requestContext.http.sourceIp`` is the backend's own address and would give
 every person one shared budget; the backend forwards the browser's address in
 ``X-Lumi-Client-Ip``. Any other caller could send that header too and pick its own budget,
-so it is believed only when ``Settings.trusted_client_ip_header`` is on, the call proves it
-comes from the app server (``X-Lumi-App-Server`` holds ``Settings.app_server_secret``), and
-it holds one valid IP address; otherwise the source IP counts.
+so it is believed only from the app server, and only when it holds one valid IP address;
+otherwise the source IP counts. The app server is:
+
+- in AWS, the caller the function URL authenticated (IAM, ``requestContext.authorizer.iam``)
+  as the app server's task role, ``Settings.app_server_role_arn``. Calls through CloudFront
+  (the public paths, signed by CloudFront's origin access control) or signed by anyone else
+  are not the app server, whatever headers they bring;
+- locally (no IAM in front of the adapter), a call that carries the app server's secret
+  (``X-Lumi-App-Server`` holds ``Settings.app_server_secret``) while
+  ``Settings.trusted_client_ip_header`` is on.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import math
 import time
 import uuid
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis
 from aws_lambda_powertools.event_handler import Request
@@ -89,15 +96,61 @@ def _script() -> Script:
 
 def client_ip(request: Request) -> str:
     """The address a per-client budget is kept for (see the module docstring)."""
-    event = request.resolved_event
-    if get_settings().trusted_client_ip_header and is_app_server(event.headers.get(APP_SERVER_HEADER)):
-        forwarded = ip_address_or_none(event.headers.get(CLIENT_IP_HEADER))
+    return client_ip_of(request.resolved_event.raw_event)
+
+
+def client_ip_of(event: dict[str, Any]) -> str:
+    """:func:`client_ip` of a function-URL event (payload 2.0)."""
+    headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
+    if from_app_server(event, headers):
+        forwarded = ip_address_or_none(headers.get(CLIENT_IP_HEADER.lower()))
         if forwarded is not None:
             return forwarded
-    try:
-        return str(event.request_context.http.source_ip or "unknown")  # type: ignore[attr-defined]
-    except (AttributeError, KeyError, TypeError):
-        return "unknown"
+    http = (event.get("requestContext") or {}).get("http") or {}
+    return str(http.get("sourceIp") or "unknown")
+
+
+def from_app_server(event: dict[str, Any], headers: dict[str, str]) -> bool:
+    """Whether the call comes from the app server (see the module docstring)."""
+    settings = get_settings()
+    if settings.app_server_role_arn and signed_as_role(event, settings.app_server_role_arn):
+        return True
+    return settings.trusted_client_ip_header and is_app_server(headers.get(APP_SERVER_HEADER.lower()))
+
+
+def signed_as_role(event: dict[str, Any], role_arn: str) -> bool:
+    """Whether the function URL authenticated this call as a session of the IAM role ``role_arn``.
+
+    A role's sessions sign as ``arn:aws:sts::<account>:assumed-role/<name>/<session>`` (the
+    role's path is not in it), so partition, account and name must match the role's ARN
+    ``arn:aws:iam::<account>:role/<path/><name>``.
+    """
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    iam = authorizer.get("iam") if isinstance(authorizer, dict) else None
+    if not isinstance(iam, dict):
+        return False
+    role = _role_parts(role_arn)
+    caller = _assumed_role_parts(str(iam.get("userArn") or ""))
+    return role is not None and caller is not None and role == caller
+
+
+def _role_parts(arn: str) -> tuple[str, str, str] | None:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "iam" or not parts[5].startswith("role/"):
+        return None
+    name = parts[5].rsplit("/", 1)[-1]
+    return (parts[1], parts[4], name) if parts[4] and name else None
+
+
+def _assumed_role_parts(arn: str) -> tuple[str, str, str] | None:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sts":
+        return None
+    kind, _, rest = parts[5].partition("/")
+    name, _, session = rest.partition("/")
+    if kind != "assumed-role" or not name or not session or not parts[4]:
+        return None
+    return (parts[1], parts[4], name)
 
 
 def is_app_server(presented: str | None) -> bool:

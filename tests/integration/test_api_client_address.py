@@ -158,3 +158,43 @@ def test_the_address_is_the_one_reflex_shows_the_state() -> None:
 def test_an_address_that_is_not_one_ip_is_not_forwarded(reported: str) -> None:
     with browser_event(reported):
         assert browser_address() is None
+
+
+def test_in_aws_only_the_app_servers_role_may_forward_addresses(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API's real handler, with events as an IAM-auth function URL hands them over."""
+    from backend.api.app import handler
+    from backend.local.lambda_context import LocalLambdaContext
+    from tests.builders import function_url_event, iam_caller
+
+    # given the API as infra/ configures it: the app server's role named, no secret
+    monkeypatch.setenv("LUMI_RATE_LIMIT_AUTH_PER_MINUTE", "3")
+    monkeypatch.setenv("LUMI_APP_SERVER_ROLE_ARN", "arn:aws:iam::123456789012:role/LumiAppServerTaskRole")
+    monkeypatch.setenv("LUMI_TRUSTED_CLIENT_IP_HEADER", "false")
+    reset_settings()
+    app_server = iam_caller("arn:aws:sts::123456789012:assumed-role/LumiAppServerTaskRole/task-1")
+    someone_else = iam_caller("arn:aws:sts::123456789012:assumed-role/SomeOtherRole/session")
+    source = loopback_address()  # both callers leave through the same NAT address
+
+    def attempt(caller: dict, browser: str) -> int:
+        event = function_url_event(
+            "POST",
+            "/auth/login",
+            json={"login": unique_name("nobody"), "password": "x1234567"},
+            source_ip=source,
+            headers={CLIENT_IP_HEADER: browser},
+            iam=caller,
+        )
+        return int(handler(event, LocalLambdaContext(function_name="lumi-api"))["statusCode"])
+
+    try:
+        # when the app server signs in for one browser until its budget is spent
+        first, second = browser_address_for_test(), browser_address_for_test()
+        assert [attempt(app_server, first) for _ in range(4)] == [401, 401, 401, 429]
+        # then another browser it serves has its own budget
+        assert attempt(app_server, second) == 401
+        # and another signed caller claiming new browsers each time is counted by its source
+        assert [attempt(someone_else, browser_address_for_test()) for _ in range(4)] == [401, 401, 401, 429]
+    finally:
+        reset_settings()
