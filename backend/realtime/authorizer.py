@@ -7,8 +7,12 @@ Nothing else: no wildcard in the id position, no other person or couple, nothing
 token has expired, and only client ids that start with their own user id (IoT Core drops
 an existing connection when another connects with the same client id, so nobody may take
 another's). The *service* principal (the Reflex backend and server publishers) signs in as
-``Settings.realtime_service_user`` with the service secret and may use all of
-``lumi/{stage}/``.
+``Settings.realtime_service_user`` with the service secret. On the local broker it may use
+all of ``lumi/{stage}/`` (the local publisher and tests connect as it); in IoT Core only the
+app server connects as it (server code publishes through ``iot-data`` with IAM), so its
+policy allows exactly what the app server does: connect with a client id of
+``service_client_id_prefix(stage)``, subscribe to the filters of ``service_subscriptions``
+and receive what they match. Nothing else, no publish.
 
 :func:`authenticate` and :func:`allowed` are the rule; :func:`handler` is the IoT Core
 custom-authorizer Lambda that turns it into a policy of exact topic ARNs, and
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from backend.realtime.topics import ROOT, couple_prefix, user_prefix
+from backend.realtime.topics import ROOT, couple_prefix, service_client_id_prefix, service_subscriptions, user_prefix
 from backend.settings import Settings, get_settings
 
 log = logging.getLogger("lumi.realtime.authorizer")
@@ -157,7 +161,10 @@ def _arn(region: str, account: str, kind: str, resource: str) -> str:
 
 
 def policy_document(principal: Principal, region: str, account: str) -> dict[str, Any]:
-    """The IoT policy granting exactly what :func:`allowed` allows (``*`` is the policy wildcard)."""
+    """The IoT policy: for a person exactly what :func:`allowed` allows (``*`` is the policy wildcard);
+    for the service exactly what the app server needs (:func:`service_policy_document`)."""
+    if principal.kind == "service":
+        return service_policy_document(principal.stage, region, account)
     statements = [
         {
             "Effect": "Allow",
@@ -176,6 +183,45 @@ def policy_document(principal: Principal, region: str, account: str) -> dict[str
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def receive_pattern(topic_filter: str) -> str:
+    """The topic ARN pattern of what ``topic_filter`` matches: its levels before the first MQTT
+    wildcard, then the policy's ``*`` (which spans levels, as ``+/#`` does there)."""
+    levels = topic_filter.split("/")
+    for index, level in enumerate(levels):
+        if level in ("+", "#"):
+            return "/".join(levels[:index]) + "/*"
+    return topic_filter
+
+
+def service_policy_document(stage: str, region: str, account: str) -> dict[str, Any]:
+    """The app server's IoT policy: its client ids, the filters it subscribes to, what they deliver.
+
+    In a topic filter resource ``+`` and ``#`` are plain characters, so ``topicfilter/lumi/dev/u/+/#``
+    allows subscribing to exactly that filter.
+    """
+    filters = service_subscriptions(stage)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "iot:Connect",
+                "Resource": _arn(region, account, "client", f"{service_client_id_prefix(stage)}*"),
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iot:Subscribe",
+                "Resource": [_arn(region, account, "topicfilter", topic_filter) for topic_filter in filters],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iot:Receive",
+                "Resource": [_arn(region, account, "topic", receive_pattern(topic_filter)) for topic_filter in filters],
+            },
+        ],
+    }
 
 
 def _credentials(event: dict[str, Any]) -> tuple[str, str]:
@@ -226,5 +272,7 @@ __all__ = [
     "authenticate",
     "handler",
     "policy_document",
+    "receive_pattern",
+    "service_policy_document",
     "service_secret",
 ]

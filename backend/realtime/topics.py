@@ -61,6 +61,14 @@ def service_subscriptions(stage: str) -> list[str]:
     return [f"{ROOT}/{stage}/u/+/#", f"{ROOT}/{stage}/r/+/#"]
 
 
+def service_client_id_prefix(stage: str) -> str:
+    """How the client id of each Reflex backend process's connection starts (IoT Core admits no other for the service).
+
+    A person's client ids start with their user id (a UUID), so no person can take one of these.
+    """
+    return f"{ROOT}-{stage}-app-"
+
+
 def parse_topic(topic: str) -> Topic | None:
     """The parts of a concrete topic (no wildcards), or None when it is not one of Lumi's."""
     parts = topic.split("/")

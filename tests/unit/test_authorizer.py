@@ -12,7 +12,7 @@ import pytest
 from backend.local.lambda_context import LocalLambdaContext
 from backend.realtime import authorizer
 from backend.realtime.authorizer import Principal, allowed, policy_document
-from backend.realtime.topics import service_subscriptions
+from backend.realtime.topics import service_client_id_prefix, service_subscriptions
 from backend.settings import reset_settings
 
 STAGE = "prod"
@@ -153,7 +153,50 @@ def test_no_policy_lets_anyone_retain_a_message(principal: Principal) -> None:
     (or a wildcard that holds it), and the local broker refuses retained publishes to match."""
     document = policy_document(principal, "eu-west-1", "111122223333")
     actions = [statement["Action"] for statement in document["Statement"]]
-    assert sorted(actions) == ["iot:Connect", "iot:Publish", "iot:Receive", "iot:Subscribe"]
+    assert set(actions) <= {"iot:Connect", "iot:Publish", "iot:Receive", "iot:Subscribe"}
+    assert not any("*" in action for action in actions)
+
+
+def test_the_services_policy_is_exactly_the_app_servers_subscriptions() -> None:
+    """In IoT Core only the app server connects as the service: it subscribes to
+    ``service_subscriptions()`` and receives what they match; it publishes nothing (server
+    code publishes through iot-data with IAM)."""
+    arn = "arn:aws:iot:eu-west-1:111122223333"
+    document = policy_document(service, "eu-west-1", "111122223333")
+    granted = {(s["Action"], r) for s in document["Statement"] for r in _listed(s["Resource"])}
+    filters = service_subscriptions(STAGE)
+    expected = {("iot:Connect", f"{arn}:client/{service_client_id_prefix(STAGE)}*")}
+    expected |= {("iot:Subscribe", f"{arn}:topicfilter/{topic_filter}") for topic_filter in filters}
+    # each filter is "<levels>/+/#": what it matches is everything under <levels>/
+    expected |= {("iot:Receive", f"{arn}:topic/{topic_filter.removesuffix('/+/#')}/*") for topic_filter in filters}
+    assert all(topic_filter.endswith("/+/#") for topic_filter in filters)
+    assert granted == expected
+    assert document["Version"] == "2012-10-17"
+    assert all(s["Effect"] == "Allow" for s in document["Statement"])
+
+
+def _listed(resource: str | list[str]) -> list[str]:
+    return [resource] if isinstance(resource, str) else resource
+
+
+@pytest.mark.parametrize(
+    ("topic_filter", "pattern"),
+    [
+        ("lumi/dev/u/+/#", "lumi/dev/u/*"),
+        ("lumi/dev/r/+/chat", "lumi/dev/r/*"),
+        ("lumi/dev/#", "lumi/dev/*"),
+        ("lumi/dev/u/abc/notifications", "lumi/dev/u/abc/notifications"),
+    ],
+)
+def test_what_a_filter_receives_is_everything_it_can_match(topic_filter: str, pattern: str) -> None:
+    assert authorizer.receive_pattern(topic_filter) == pattern
+
+
+def test_the_app_servers_client_ids_are_its_own() -> None:
+    """No person's client id can start like the app server's (a person's starts with their UUID)."""
+    prefix = service_client_id_prefix(STAGE)
+    assert not allowed(ana, "connect", f"{prefix}host-1-abcd")
+    assert not prefix.startswith(tuple("0123456789abcdef"))
 
 
 def test_an_unpaired_persons_policy_has_no_couple_topic() -> None:
@@ -197,7 +240,7 @@ def context() -> LocalLambdaContext:
     return LocalLambdaContext("lumi-prod-realtime-authorizer", region="eu-west-1")
 
 
-def test_the_handler_grants_the_service_its_stage(service_secret: str) -> None:
+def test_the_handler_grants_the_service_its_subscriptions(service_secret: str) -> None:
     answer = authorizer.handler(iot_event("lumi-service?x-amz-customauthorizer-name=lumi", service_secret), context())
     arn = "arn:aws:iot:eu-west-1:000000000000"
     assert answer == {
@@ -209,10 +252,17 @@ def test_the_handler_grants_the_service_its_stage(service_secret: str) -> None:
             {
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"{arn}:client/*"},
-                    {"Effect": "Allow", "Action": "iot:Subscribe", "Resource": [f"{arn}:topicfilter/lumi/prod/*"]},
-                    {"Effect": "Allow", "Action": "iot:Publish", "Resource": [f"{arn}:topic/lumi/prod/*"]},
-                    {"Effect": "Allow", "Action": "iot:Receive", "Resource": [f"{arn}:topic/lumi/prod/*"]},
+                    {"Effect": "Allow", "Action": "iot:Connect", "Resource": f"{arn}:client/lumi-prod-app-*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "iot:Subscribe",
+                        "Resource": [f"{arn}:topicfilter/lumi/prod/u/+/#", f"{arn}:topicfilter/lumi/prod/r/+/#"],
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": "iot:Receive",
+                        "Resource": [f"{arn}:topic/lumi/prod/u/*", f"{arn}:topic/lumi/prod/r/*"],
+                    },
                 ],
             }
         ],
