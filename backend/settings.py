@@ -81,6 +81,14 @@ class Settings(BaseSettings):
 
     # Realtime. Locally the embedded broker; in AWS IoT Core (publisher "iot").
     publisher: str = Field(default="mqtt", pattern="^(mqtt|iot)$")
+    # The app server's subscription (``lumi_app.broker``): "mqtt", paho to ``mqtt_url`` (the
+    # local broker); "iot", the AWS IoT SDK to IoT Core's ``iot_endpoint`` (the account's
+    # iot:Data-ATS host) through the custom authorizer ``iot_authorizer_name``, on 443 over
+    # TLS with ALPN "mqtt" (``iot_transport`` "mqtt") or over WSS ("wss").
+    realtime_broker: str = Field(default="mqtt", pattern="^(mqtt|iot)$")
+    iot_endpoint: str = Field(default="", pattern=r"^[A-Za-z0-9.-]*$")
+    iot_authorizer_name: str = Field(default="", pattern=r"^[A-Za-z0-9_=,@-]*$")
+    iot_transport: str = Field(default="mqtt", pattern="^(mqtt|wss)$")
     mqtt_ws_url: str | None = None
     realtime_service_user: str = "lumi-service"
     realtime_service_secret: str = ""

@@ -3,9 +3,10 @@
 What runs where:
 
 - One :class:`RealtimeHub` per Reflex backend process (per worker), started lazily by the
-  first tab that goes live. Its paho client runs in paho's own network thread, connects
+  first tab that goes live. Its MQTT connection (``lumi_app.broker``: paho to the local
+  broker, the AWS IoT SDK to IoT Core) runs in the client's own network thread, connects
   as the service principal (``Settings.realtime_service_user`` / ``realtime_service_secret``)
-  to ``Settings.mqtt_url`` and subscribes to ``topics.service_subscriptions(stage)``.
+  and subscribes to ``topics.service_subscriptions(stage)``.
 - Each open tab served by this process has a :class:`Mailbox`: an ``asyncio.Queue`` read by
   that tab's background task (``RealtimeState.live``), keyed by the topics it cares about:
   ``("u", its user id)`` and ``("r", its relationship id)``.
@@ -14,8 +15,8 @@ What runs where:
   of every mailbox with that key through ``call_soon_threadsafe``; nothing else crosses
   threads.
 - When the connection to the broker drops, every mailbox gets :class:`LivePaused` (the tab
-  says so: changes will show when it is back). After the broker comes back (paho reconnects
-  on its own), every mailbox gets :class:`Resync`: whatever was published while the
+  says so: changes will show when it is back). After the broker comes back (the client
+  reconnects on its own), every mailbox gets :class:`Resync`: whatever was published while the
   connection was down is lost, so the tabs fetch presence, unread count, pairing state and
   what the page shows (a moment's chat, the feed) from the API again.
 
@@ -28,19 +29,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
 from backend.contracts import RealtimeMessage
-from backend.realtime.topics import parse_topic, service_subscriptions
+from backend.realtime.topics import parse_topic
 from backend.settings import Settings, get_settings
+from lumi_app.broker import BrokerConnection, connection_for, safe_url
 
 log = logging.getLogger("lumi.app.realtime")
 
@@ -119,7 +117,7 @@ class RealtimeHub:
         self._lock = threading.Lock()
         self._mailboxes: dict[str, Mailbox] = {}
         self._by_key: dict[MailboxKey, set[Mailbox]] = {}
-        self._client: Any = None
+        self._connection: BrokerConnection | None = None
         self._connected = threading.Event()
         self._ever_connected = False
         # Counters for diagnostics and the benchmark.
@@ -215,86 +213,58 @@ class RealtimeHub:
     # ------------------------------------------------------------ the MQTT connection
 
     def start(self) -> None:
-        """Connect in the background (once); paho retries until the broker answers."""
+        """Connect in the background (once); the client retries until the broker answers."""
         with self._lock:
-            if self._client is not None:
+            if self._connection is not None:
                 return
-            self._client = self._make_client()
-        url = urlsplit(self._settings.mqtt_url)
-        secure = url.scheme in ("mqtts", "ssl", "wss")
-        port = url.port or (8883 if secure else 1883)
-        try:
-            self._client.connect_async(url.hostname or "127.0.0.1", port, keepalive=30)
-            self._client.loop_start()
-        except (OSError, ValueError):
-            log.exception("cannot start the MQTT connection to %s", _safe_url(self._settings.mqtt_url))
+            try:
+                self._connection = connection_for(
+                    self._settings, self._on_connected, self._on_disconnected, self._on_message
+                )
+            except ValueError:
+                log.exception("cannot make the app's MQTT connection")
+                return
+            connection = self._connection
+        connection.start()
 
     def stop(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
+            connection, self._connection = self._connection, None
         self._connected.clear()
-        if client is not None:
-            client.disconnect()
-            client.loop_stop()
+        if connection is not None:
+            connection.stop()
         self._connected.clear()
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 
-    def _make_client(self) -> Any:
-        import paho.mqtt.client as mqtt
-        from paho.mqtt.enums import CallbackAPIVersion
-
-        url = urlsplit(self._settings.mqtt_url)
-        transport = "websockets" if url.scheme in ("ws", "wss") else "tcp"
-        client_id = f"lumi-app-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=True,
-            transport=transport,
-        )
-        if transport == "websockets":
-            client.ws_set_options(path=url.path or "/mqtt")
-        if url.scheme in ("mqtts", "ssl", "wss"):
-            client.tls_set()
-        client.username_pw_set(self._settings.realtime_service_user, self._settings.realtime_service_secret or None)
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        return client
-
-    def _on_connect(self, client: Any, _userdata: Any, _flags: Any, reason_code: Any, _properties: Any) -> None:
-        if getattr(reason_code, "is_failure", False):
-            log.warning("the MQTT broker refused the app's connection: %s", reason_code)
-            return
-        client.subscribe([(topic, 1) for topic in service_subscriptions(self._settings.stage)])
+    def _on_connected(self) -> None:
         self._connected.set()
         if self._ever_connected:
             self.reconnects += 1
             log.info("MQTT connection back; asking %d tab(s) to re-sync", self.tab_count)
             self._broadcast(Resync())
         else:
-            log.info("MQTT connected to %s", _safe_url(self._settings.mqtt_url))
+            log.info("MQTT connected (%s)", _where(self._settings))
         self._ever_connected = True
 
-    def _on_disconnect(self, _client: Any, _userdata: Any, _flags: Any, reason_code: Any, _properties: Any) -> None:
+    def _on_disconnected(self, reason: str) -> None:
         if self._connected.is_set():
-            log.warning("MQTT connection lost (%s); reconnecting", reason_code)
+            log.warning("MQTT connection lost (%s); reconnecting", reason)
             self._broadcast(LivePaused())
         self._connected.clear()
 
-    def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+    def _on_message(self, topic: str, payload: bytes) -> None:
         try:
-            self.dispatch(message.topic, message.payload)
-        except Exception:  # never let one message kill paho's network thread
-            log.exception("could not route a realtime message on %s", message.topic)
+            self.dispatch(topic, payload)
+        except Exception:  # never let one message kill the client's network thread
+            log.exception("could not route a realtime message on %s", topic)
 
 
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else url
+def _where(settings: Settings) -> str:
+    if settings.realtime_broker == "iot":
+        return f"IoT Core at {settings.iot_endpoint}"
+    return safe_url(settings.mqtt_url)
 
 
 _hub: RealtimeHub | None = None
