@@ -17,6 +17,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -28,6 +29,7 @@ from aws_cdk import aws_opensearchservice as opensearch
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import custom_resources as cr
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 from cryptography.hazmat.primitives import serialization
@@ -457,13 +459,29 @@ class Api(Construct):
             apply_to_children=True,
         )
 
+    def trust_app_server(self, role: iam.IRole) -> None:
+        """Let the app server's task role call the function URL, and believe the browser addresses it forwards.
+
+        Grants ``lambda:InvokeFunctionUrl`` (and ``lambda:InvokeFunction`` through the URL
+        only, which function URLs made since October 2025 also need) on this URL to
+        ``role``; the API trusts ``X-Lumi-Client-Ip`` only from callers signed as it
+        (``backend.api.ratelimit``).
+        """
+        self.url.grant_invoke_url(role)
+        self.function.add_environment("LUMI_APP_SERVER_ROLE_ARN", role.role_arn)
+
+    def app_server_environment(self) -> dict[str, str]:
+        """How the app server reaches the API: the function URL, every call SigV4-signed (``backend.api_signing``)."""
+        return {"LUMI_API_URL": self.url.url, "LUMI_API_AUTH": "iam", "LUMI_REGION": cdk.Stack.of(self).region}
+
 
 class Realtime(Construct):
     """IoT Core for live updates.
 
     The custom authorizer runs ``backend.realtime.authorizer.handler``, the very rule the
     local broker enforces through ``backend.local.broker_auth``: people get their own user and
-    couple topics, the service principal (Reflex backend) the whole stage. Clients name it
+    couple topics, the service principal (the app server) exactly its subscriptions and client
+    ids (``authorizer.service_policy_document``). Clients name it
     in the MQTT username: ``<username>?x-amz-customauthorizer-name=<authorizer_name>``.
     Presence cleanup runs on the EventBridge schedule registered in ``SCHEDULED_JOBS``.
     """
@@ -473,6 +491,7 @@ class Realtime(Construct):
         from backend.local.scheduler import SCHEDULED_JOBS
 
         self.stage = stage
+        self._data_endpoint: str | None = None
         self.service_secret = secretsmanager.Secret(
             self,
             "ServiceSecret",
@@ -535,6 +554,82 @@ class Realtime(Construct):
             ],
         )
 
+    def app_server_environment(self) -> dict[str, str]:
+        """How the app server reaches IoT Core (``lumi_app.broker``): the SDK's MQTT 5 client through the custom
+        authorizer, on 443 with ALPN "mqtt", as the service principal; its secret comes from :meth:`app_server_secrets`.
+        """
+        return {
+            "LUMI_STAGE": self.stage,
+            "LUMI_REALTIME_BROKER": "iot",
+            "LUMI_IOT_ENDPOINT": self.data_endpoint(),
+            "LUMI_IOT_AUTHORIZER_NAME": self.authorizer_name,
+            "LUMI_IOT_TRANSPORT": "mqtt",
+        }
+
+    def app_server_secrets(self) -> dict[str, ecs.Secret]:
+        """The service principal's password, which ECS hands the app server's task as LUMI_REALTIME_SERVICE_SECRET."""
+        return {"LUMI_REALTIME_SERVICE_SECRET": ecs.Secret.from_secrets_manager(self.service_secret)}
+
+    def data_endpoint(self) -> str:
+        """The account's IoT Core data endpoint (``iot:Data-ATS``), looked up once at deploy time.
+
+        An MQTT client with a custom authorizer must use the account's own host (IoT Core tells
+        accounts apart by it); CloudFormation has no attribute for it, so a custom resource asks
+        ``iot:DescribeEndpoint``.
+        """
+        if self._data_endpoint is None:
+            stack = cdk.Stack.of(self)
+            call = cr.AwsSdkCall(
+                service="Iot",
+                action="describeEndpoint",
+                parameters={"endpointType": "iot:Data-ATS"},
+                physical_resource_id=cr.PhysicalResourceId.of(f"lumi-{self.stage}-iot-data-ats"),
+            )
+            lookup = cr.AwsCustomResource(
+                self,
+                "DataEndpoint",
+                on_create=call,
+                on_update=call,
+                # DescribeEndpoint has no resource to name: it reads the account's endpoint address.
+                policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
+                install_latest_aws_sdk=False,
+                log_group=logs.LogGroup(
+                    self,
+                    "DataEndpointLogs",
+                    retention=logs.RetentionDays.ONE_MONTH,
+                    removal_policy=cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY,
+                ),
+            )
+            NagSuppressions.add_resource_suppressions(
+                lookup,
+                [
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5",
+                        reason="iot:DescribeEndpoint takes no resource; it only reads the account's endpoint address.",
+                        applies_to=["Resource::*"],
+                    )
+                ],
+                apply_to_children=True,
+            )
+            provider = stack.node.try_find_child(_AWS_CUSTOM_RESOURCE_PROVIDER)
+            if provider is not None:
+                NagSuppressions.add_resource_suppressions(
+                    provider,
+                    [
+                        NagPackSuppression(
+                            id="AwsSolutions-IAM4",
+                            reason="CDK's AwsCustomResource provider: AWSLambdaBasicExecutionRole (Logs only).",
+                        ),
+                        NagPackSuppression(
+                            id="AwsSolutions-L1",
+                            reason="CDK's AwsCustomResource provider picks its own Node.js runtime.",
+                        ),
+                    ],
+                    apply_to_children=True,
+                )
+            self._data_endpoint = lookup.get_response_field("endpointAddress")
+        return self._data_endpoint
+
     def grant_publish(self, function: lambda_.Function) -> None:
         """Let ``function`` publish to this stage's topics through iot-data (``Settings.publisher = "iot"``)."""
         stack = cdk.Stack.of(self)
@@ -545,6 +640,10 @@ class Realtime(Construct):
                 resources=[f"arn:{stack.partition}:iot:{stack.region}:{stack.account}:topic/lumi/{self.stage}/*"],
             )
         )
+
+
+# The id of the one Lambda behind every AwsCustomResource of a stack (a singleton at the stack's root).
+_AWS_CUSTOM_RESOURCE_PROVIDER = "AWS679f53fac002430cb0da5b7982bd2287"
 
 
 def backend_function(
