@@ -62,12 +62,12 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     # Every API call of the app comes from the Reflex backend, so the request's source address
     # is the backend's; the backend forwards the browser's in X-Lumi-Client-Ip. Anyone who can
-    # reach the API can send that header too, so it counts only when this is on AND the call
-    # carries the app server's secret in X-Lumi-App-Server (``backend.api.ratelimit``); else
-    # the source address counts. The local stack makes a secret and turns this on, for its
-    # Reflex backend only. AWS (infra/ does not yet): give the same secret to the API and the
-    # app server's task only, never to anything a browser can read, and set
-    # LUMI_TRUSTED_CLIENT_IP_HEADER=true on the API; without a secret the header is ignored.
+    # reach the API can send that header too, so it counts only from the app server
+    # (``backend.api.ratelimit``); else the source address counts. In AWS that is a call the
+    # function URL authenticated as ``app_server_role_arn`` (set by infra/ on the API). Locally
+    # (no IAM in front of the adapter) it is a call carrying the app server's secret in
+    # X-Lumi-App-Server while this is on: the local stack makes a secret and turns this on, for
+    # its Reflex backend only; infra/ sets neither.
     trusted_client_ip_header: bool = False
     app_server_secret: str = ""
     # How the app server authenticates its API calls: "none" (the local adapter) or "iam"
