@@ -20,7 +20,6 @@ import jwt
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
-from backend.contracts import ACCESS_TOKEN_HEADER
 from backend.domain.errors import Unauthorized, Unavailable
 from backend.domain.models import Caller
 from backend.settings import get_settings
@@ -118,6 +117,11 @@ def verify_access_token(token: str) -> Caller:
         session_id=session_id,
         token_expires_at=int(claims["exp"]),
     )
+
+
+# ``backend.contracts.ACCESS_TOKEN_HEADER`` (tested equal): not imported, so the IoT authorizer,
+# which verifies tokens with this module, does not load every API model on a cold start.
+ACCESS_TOKEN_HEADER = "X-Lumi-Authorization"
 
 
 def bearer_token_from(headers: dict[str, str] | None) -> str:

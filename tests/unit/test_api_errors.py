@@ -108,6 +108,13 @@ def test_bearer_tokens_are_read_from_the_authorization_header(headers: dict[str,
     assert bearer_token_from(headers) == token
 
 
+def test_the_api_reads_the_token_header_the_app_sends() -> None:
+    from backend import contracts
+    from backend.api import auth
+
+    assert auth.ACCESS_TOKEN_HEADER == contracts.ACCESS_TOKEN_HEADER
+
+
 SIGV4 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host"
 
 
