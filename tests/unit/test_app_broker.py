@@ -139,3 +139,14 @@ def test_the_app_subscribes_to_exactly_what_the_authorizer_allows_the_service() 
     (subscribe,) = [s for s in document["Statement"] if s["Action"] == "iot:Subscribe"]
     allowed = {resource.split(":topicfilter/", 1)[1] for resource in subscribe["Resource"]}
     assert allowed == set(service_subscriptions("dev"))
+
+
+def test_a_misconfigured_iot_connection_is_logged_and_the_app_keeps_serving(caplog: pytest.LogCaptureFixture) -> None:
+    """Pages still work without live updates; the log names the missing setting."""
+    from lumi_app.realtime import RealtimeHub
+
+    hub = RealtimeHub(iot_settings(iot_endpoint=""))
+    hub.start()
+    assert not hub.connected
+    assert "LUMI_IOT_ENDPOINT" in caplog.text
+    hub.stop()
