@@ -4,7 +4,8 @@ Each alarm fires when its queue holds at least one visible message (checked ever
 minutes) and tells an SNS topic; ``-c alarmEmail=ops@example.com`` subscribes an address to
 it (AWS mails a confirmation link first). The topic is encrypted with a key of its own
 (CloudWatch may use it to publish; an AWS-managed SNS key would not let it) and accepts
-only TLS. Redrive a queue once the cause is fixed: see docs or ``aws sqs start-message-move-task``.
+only TLS. Each alarm's description says what to do (``hints``): for a job's queue, fix the
+cause, then ``python -m backend.jobs.redrive --queue NAME``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def checked_alarm_email(value: str) -> str:
 
 
 class DeadLetterAlarms(Construct):
-    """``dead_letter_queues``: a short name (``notifications-dlq``) → the queue to watch."""
+    """``dead_letter_queues``: a short name (``notifications-dlq``) → the queue to watch;
+    ``hints``: a short name → what an operator does about it (in the alarm's description)."""
 
     def __init__(
         self,
@@ -44,6 +46,7 @@ class DeadLetterAlarms(Construct):
         *,
         stage: str,
         dead_letter_queues: Mapping[str, sqs.IQueue],
+        hints: Mapping[str, str] | None = None,
         email: str | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -80,7 +83,8 @@ class DeadLetterAlarms(Construct):
                 self,
                 "".join(part.title() for part in name.split("-")),
                 alarm_name=f"lumi-{stage}-{name}-not-empty",
-                alarm_description=f"Messages in {name}: work that failed every try. Look at the logs, fix, redrive.",
+                alarm_description=f"Messages in {name}: work that failed every try. "
+                + (hints or {}).get(name, "Read the logs, fix the cause, then move the messages back."),
                 metric=queue.metric_approximate_number_of_messages_visible(
                     period=ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
                 ),

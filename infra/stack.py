@@ -964,6 +964,14 @@ class LumiStack(cdk.Stack):
                 **{f"{name}-dlq": queue for name, queue in self.queues.dead_letter_queues.items()},
                 "stream-failures": self.workers.stream_failures,
             },
+            hints={
+                **{
+                    f"{name}-dlq": f"Read the logs, fix the cause, then: python -m backend.jobs.redrive --queue {name}"
+                    for name in self.queues.dead_letter_queues
+                },
+                "stream-failures": "Each message names the shard and sequence numbers of stream records the "
+                "handlers gave up on (the stream keeps them 24 hours): read the logs, fix, replay them.",
+            },
             email=self.node.try_get_context("alarmEmail"),
         )
         give_every_function_a_log_group(self)  # keep last: reaches every Lambda made above

@@ -128,6 +128,11 @@ def test_every_queue_has_a_dead_letter_queue_and_every_dead_letter_queue_an_alar
         assert props["Threshold"] == 1 and props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert props["EvaluationPeriods"] == 1 and props["TreatMissingData"] == "notBreaching"
         assert props["AlarmActions"] == [{"Ref": topic_id}]
+    # each alarm says what to do: a job's dead letters go back with the redrive command
+    for queue_id, props in watched.items():
+        name = queues[queue_id]["Properties"]["QueueName"].removeprefix(f"lumi-{each_stage.stage}-")
+        if name.endswith("-dlq"):
+            assert f"python -m backend.jobs.redrive --queue {name.removesuffix('-dlq')}" in props["AlarmDescription"]
 
 
 def test_the_alarm_topic_is_encrypted_takes_tls_only_and_cloudwatch_may_publish(each_stage: Synth):
