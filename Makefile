@@ -90,11 +90,12 @@ synth: setup
 	$(PY) -m infra.cfn_lint $(CDK_OUT)/dev/Lumi-dev.template.json $(CDK_OUT)/prod/Lumi-prod.template.json
 
 # Bootstrapping is idempotent (a no-op once the account and region have the CDK's toolkit stack).
+# Prod asks before a change that widens access (IAM, security groups); dev does not.
 deploy: setup
 	$(PY) -m infra.deploy preflight --stage $(STAGE)
 	$(DEPLOY_BUILD)
 	$(CDK) bootstrap $(CDK_ARGS)
-	$(CDK) deploy Lumi-$(STAGE) $(CDK_ARGS) --require-approval never --outputs-file $(CDK_OUT)/$(STAGE)-outputs.json
+	$(CDK) deploy Lumi-$(STAGE) $(CDK_ARGS) --require-approval $(if $(filter prod,$(STAGE)),broadening,never) --outputs-file $(CDK_OUT)/$(STAGE)-outputs.json
 	$(PY) -m infra.deploy url --stage $(STAGE) --outputs $(CDK_OUT)/$(STAGE)-outputs.json
 
 # Dev's data goes with it; prod keeps its table, buckets, user pool, search domain and secrets
