@@ -11,7 +11,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup dev test test-unit test-integration test-e2e test-infra lint bench clean chromium
+.PHONY: setup dev test test-unit test-integration test-e2e test-infra lint bench clean chromium synth deploy destroy
 
 setup: $(STAMP) chromium
 
@@ -31,7 +31,7 @@ chromium:
 dev: setup
 	$(PY) -m tools.dev $(if $(SEED),--seed) $(if $(FRESH),--fresh)
 
-test: setup
+test: setup synth
 	$(PY) -m pytest tests e2e
 
 test-unit: setup
@@ -58,6 +58,51 @@ bench: setup
 	$(PY) -m bench.music
 	$(PY) -m bench.snapshot
 	$(PY) -m bench.lighthouse
+
+# ---------------------------------------------------------------- AWS (README: Deploy to AWS)
+# `make synth` needs no account and no CDK CLI: the app synthesizes itself (python -m infra.app)
+# for dev and prod into .lumi/cdk.out/<stage>, fails on an unsuppressed cdk-nag finding, and
+# cfn-lint checks both templates. Deploy and destroy use the CDK CLI from npm (through the
+# venv's npx) and stop first, with what to do, without credentials or with an unknown STAGE.
+STAGE ?= dev
+CDK_OUT := .lumi/cdk.out
+CDK_APP := $(PY) -m infra.app
+# The CDK CLI is versioned apart from aws-cdk-lib: 2.1149.0 reads the cloud assemblies of
+# aws-cdk-lib 2.275 (schema 55). Bump it with aws-cdk-lib.
+CDK_CLI_VERSION := 2.1149.0
+CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
+# DEPLOY_CONTEXT: extra `-c key=value` for deploy and destroy (the Lambda assets' build flag,
+# mediaSigningPublicKey, alarmEmail=ops@example.com, ...). Extend it here or on the command line.
+DEPLOY_CONTEXT ?=
+# DEPLOY_BUILD: what is built before CDK runs, besides what CDK builds itself (container images,
+# with Docker). The web bundle: `$(PY) -m tools.app_build <backend URL>` once infra/web.py says
+# which URL the bundle bakes in for AWS (the app's own CloudFront origin); the Lambda assets:
+# infra/assets.py. Extend it here.
+DEPLOY_BUILD ?= echo "deploy: DEPLOY_BUILD builds nothing yet (web bundle, Lambda assets)"
+CDK_ARGS = -a "$(CDK_APP)" -c stage=$(STAGE) $(DEPLOY_CONTEXT) --output $(CDK_OUT)/$(STAGE)-deploy
+
+synth: setup
+	@for stage in dev prod; do \
+	  rm -rf $(CDK_OUT)/$$stage; \
+	  echo "synthesizing Lumi-$$stage into $(CDK_OUT)/$$stage"; \
+	  CDK_OUTDIR=$(CDK_OUT)/$$stage CDK_CONTEXT_JSON='{"stage": "'$$stage'"}' $(PY) -m infra.app || exit 1; \
+	done
+	$(PY) -m infra.cfn_lint $(CDK_OUT)/dev/Lumi-dev.template.json $(CDK_OUT)/prod/Lumi-prod.template.json
+
+# Bootstrapping is idempotent (a no-op once the account and region have the CDK's toolkit stack).
+# Prod asks before a change that widens access (IAM, security groups); dev does not.
+deploy: setup
+	$(PY) -m infra.deploy preflight --stage $(STAGE)
+	$(DEPLOY_BUILD)
+	$(CDK) bootstrap $(CDK_ARGS)
+	$(CDK) deploy Lumi-$(STAGE) $(CDK_ARGS) --require-approval $(if $(filter prod,$(STAGE)),broadening,never) --outputs-file $(CDK_OUT)/$(STAGE)-outputs.json
+	$(PY) -m infra.deploy url --stage $(STAGE) --outputs $(CDK_OUT)/$(STAGE)-outputs.json
+
+# Dev's data goes with it; prod keeps its table, buckets, user pool, search domain and secrets
+# (RETAIN) and asks before it starts.
+destroy: setup
+	$(PY) -m infra.deploy preflight --stage $(STAGE)
+	$(CDK) destroy Lumi-$(STAGE) $(CDK_ARGS) $(if $(filter dev,$(STAGE)),--force)
 
 clean:
 	rm -rf .web .lumi .pytest_cache .ruff_cache

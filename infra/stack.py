@@ -18,8 +18,6 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
 from aws_cdk import aws_lambda as lambda_
@@ -46,7 +44,16 @@ from backend.resources import (
     queue_name,
     queue_shape,
 )
+from backend.schedules import ScheduledJob, scheduled_job
 from backend.settings import Settings
+from infra.alarms import DeadLetterAlarms
+from infra.schedules import DEFAULT_JOB_TIMEOUT_SECONDS, Schedules
+from infra.stages import (
+    function_log_group,
+    give_every_function_a_log_group,
+    log_group,
+    removal_policy,
+)
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
 
@@ -85,7 +92,8 @@ class Data(Construct):
                 )
                 for index in shape.indexes
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
+            deletion_protection=stage == "prod",
         )
 
 
@@ -113,7 +121,8 @@ class Media(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
+            auto_delete_objects=stage != "prod",
         )
         NagSuppressions.add_resource_suppressions(
             self.access_logs,
@@ -138,7 +147,8 @@ class Media(Construct):
                     max_age=cors["MaxAgeSeconds"],
                 )
             ],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
+            auto_delete_objects=stage != "prod",
         )
         self.cdn = (
             MediaCdn(
@@ -237,6 +247,7 @@ class MediaCdn(Construct):
             secret_name=f"lumi-{stage}-media-signing-key",
             description="PEM private key of the CloudFront media signing key pair. Set by the operator "
             "(generated offline, the public half given as mediaSigningPublicKey); the template holds no key.",
+            removal_policy=removal_policy(stage),
         )
         self.logs = s3.Bucket(
             self,
@@ -248,7 +259,8 @@ class MediaCdn(Construct):
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="cdn-logs/",
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
+            auto_delete_objects=stage != "prod",
         )
         self.response_headers = cloudfront.ResponseHeadersPolicy(
             self,
@@ -346,7 +358,8 @@ class Auth(Construct):
             # backend.mail.reset_code_mail (user_verification). Locally the emulated Cognito puts
             # them in the local outbox instead (backend/local/outbox.py).
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
+            deletion_protection=stage == "prod",
         )
         self.client = self.user_pool.add_client(
             "App",
@@ -378,6 +391,7 @@ class Queues(Construct):
     def __init__(self, scope: Construct, id: str, *, stage: str) -> None:
         super().__init__(scope, id)
         self.queues: dict[str, sqs.Queue] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for shape in RESOURCES.queues:
             dlq = sqs.Queue(
                 self,
@@ -386,6 +400,7 @@ class Queues(Construct):
                 enforce_ssl=True,
                 retention_period=cdk.Duration.days(14),
             )
+            self.dead_letter_queues[shape.name] = dlq
             self.queues[shape.name] = sqs.Queue(
                 self,
                 shape.name.title(),
@@ -427,6 +442,7 @@ class Api(Construct):
                 "LUMI_QUEUE_URL_MUSIC": queues.queues["music"].queue_url,
                 "POWERTOOLS_SERVICE_NAME": "lumi-api",
             },
+            log_group=function_log_group(self, "Handler"),
         )
         data.table.grant_read_write_data(self.function)
         media.bucket.grant_read_write(self.function)
@@ -483,13 +499,11 @@ class Realtime(Construct):
     couple topics, the service principal (the app server) exactly its subscriptions and client
     ids (``authorizer.service_policy_document``). Clients name it
     in the MQTT username: ``<username>?x-amz-customauthorizer-name=<authorizer_name>``.
-    Presence cleanup runs on the EventBridge schedule registered in ``SCHEDULED_JOBS``.
+    Presence cleanup runs on the EventBridge rule of its entry in ``backend.schedules``.
     """
 
     def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth) -> None:
         super().__init__(scope, id)
-        from backend.local.scheduler import SCHEDULED_JOBS
-
         self.stage = stage
         self._data_endpoint: str | None = None
         self.service_secret = secretsmanager.Secret(
@@ -498,6 +512,7 @@ class Realtime(Construct):
             secret_name=f"lumi-{stage}-realtime-service",
             description="Password of the realtime service principal (the Reflex backend's MQTT connection).",
             generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=48),
+            removal_policy=removal_policy(stage),
         )
         environment = {
             "LUMI_STAGE": stage,
@@ -530,18 +545,15 @@ class Realtime(Construct):
             source_arn=self.authorizer.attr_arn,
         )
 
-        expression, name, handler = next(job for job in SCHEDULED_JOBS if job[1] == "presence-cleanup")
+        # Runs on its EventBridge rule (``infra.schedules``, from ``backend.schedules``).
         self.cleanup_function = backend_function(
-            self, "PresenceCleanupHandler", handler.replace(":", "."), environment, timeout_seconds=50
+            self,
+            "PresenceCleanupHandler",
+            scheduled_job("presence-cleanup").lambda_handler,
+            environment,
+            timeout_seconds=50,
         )
         self.grant_publish(self.cleanup_function)
-        self.cleanup_rule = events.Rule(
-            self,
-            "PresenceCleanup",
-            rule_name=f"lumi-{stage}-{name}",
-            schedule=events.Schedule.expression(expression),
-            targets=[targets.LambdaFunction(self.cleanup_function, retry_attempts=0)],
-        )
         for function in (self.authorizer_function, self.cleanup_function):
             suppress_function_findings(function)
         NagSuppressions.add_resource_suppressions(
@@ -656,7 +668,8 @@ def backend_function(
     memory_mib: int = 512,
     ephemeral_storage_mib: int | None = None,
 ) -> lambda_.Function:
-    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API."""
+    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API,
+    logging to a log group of its own with the stage's retention (``infra.stages``)."""
     return lambda_.Function(
         scope,
         id,
@@ -670,6 +683,7 @@ def backend_function(
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
         environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
+        log_group=function_log_group(scope, id),
     )
 
 
@@ -711,6 +725,7 @@ class Workers(Construct):
             "LUMI_QUEUE_URL_AFFIRMATIONS": queues.queues["affirmations"].queue_url,
             "LUMI_QUEUE_URL_DATE_REMINDERS": queues.queues["date-reminders"].queue_url,
         }
+        self.environment = environment
         # Stream records that still fail after three tries are parked here, not lost.
         self.stream_failures = sqs.Queue(
             self,
@@ -817,40 +832,33 @@ class Workers(Construct):
         # Daily affirmations and date reminders: every quarter hour an aggregator Queries who
         # (and what) is due on its due index, every page, and queues them; the sender behind
         # the queue delivers each once.
-        self.affirmations_aggregator, self.affirmations_rule, self.affirmations = self._scheduled_sender(
-            stage, data, queues, environment, "affirmations", "Affirmations", "backend.jobs.affirmations.handler"
+        self.affirmations_aggregator, self.affirmations = self._scheduled_sender(
+            data, queues, environment, "affirmations", "Affirmations", "backend.jobs.affirmations.handler"
         )
-        self.date_reminders_aggregator, self.date_reminders_rule, self.date_reminders = self._scheduled_sender(
-            stage, data, queues, environment, "date-reminders", "DateReminders", "backend.jobs.date_reminders.handler"
+        self.date_reminders_aggregator, self.date_reminders = self._scheduled_sender(
+            data, queues, environment, "date-reminders", "DateReminders", "backend.jobs.date_reminders.handler"
         )
 
     def _scheduled_sender(
         self,
-        stage: str,
         data: Data,
         queues: Queues,
         environment: dict[str, str],
         name: str,
         construct: str,
         sender: str,
-    ) -> tuple[lambda_.Function, events.Rule, lambda_.Function]:
-        """A scheduled job (``backend.local.scheduler.SCHEDULED_JOBS``): its aggregator on an
-        EventBridge rule, its queue, and the sender behind the queue."""
-        from backend.local.scheduler import SCHEDULED_JOBS
-
-        expression, _, aggregator_handler = next(job for job in SCHEDULED_JOBS if job[1] == name)
+    ) -> tuple[lambda_.Function, lambda_.Function]:
+        """A scheduled job (``backend.schedules``): its aggregator (its EventBridge rule comes
+        from ``infra.schedules``), its queue, and the sender behind the queue."""
         aggregator = backend_function(
-            self, f"{construct}Aggregator", aggregator_handler.replace(":", "."), environment, timeout_seconds=300
+            self,
+            f"{construct}Aggregator",
+            scheduled_job(name).lambda_handler,
+            environment,
+            timeout_seconds=DEFAULT_JOB_TIMEOUT_SECONDS,
         )
         data.table.grant_read_data(aggregator)  # Queries the due index and the zones
         queues.queues[name].grant_send_messages(aggregator)
-        rule = events.Rule(
-            self,
-            f"{construct}Schedule",
-            rule_name=f"lumi-{stage}-{name}",
-            schedule=events.Schedule.expression(expression),
-            targets=[targets.LambdaFunction(aggregator, retry_attempts=2)],
-        )
         function = backend_function(
             self, f"{construct}Sender", sender, environment, timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS
         )
@@ -864,7 +872,7 @@ class Workers(Construct):
         )
         data.table.grant_read_write_data(function)
         queues.queues["notifications"].grant_send_messages(function)
-        return aggregator, rule, function
+        return aggregator, function
 
 
 class Search(Construct):
@@ -890,10 +898,7 @@ class Search(Construct):
         self.domain_name = f"lumi-{stage}-search"
         self.domain_arn = f"arn:{stack.partition}:es:{stack.region}:{stack.account}:domain/{self.domain_name}"
         self._access: list[iam.PolicyStatement] = []
-        log_groups = {
-            name: logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.THREE_MONTHS)
-            for name in ("App", "SlowSearch", "SlowIndex")
-        }
+        log_groups = {name: log_group(self, f"{name}Logs") for name in ("App", "SlowSearch", "SlowIndex")}
         self.log_policy = logs.CfnResourcePolicy(
             self,
             "LogPolicy",
@@ -934,7 +939,7 @@ class Search(Construct):
                 slow_index_log_group=log_groups["SlowIndex"],
             ),
             suppress_logs_resource_policy=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(stage),
         )
         self.domain.node.add_dependency(self.log_policy)
         NagSuppressions.add_resource_suppressions(
@@ -1001,6 +1006,7 @@ class Search(Construct):
 class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
+        self.stage = stage  # read by infra.stages.stage_of (log retention)
         self.data = Data(self, "Data", stage=stage)
         self.media = Media(
             self,
@@ -1038,6 +1044,46 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
+        self.schedules = Schedules(
+            self,
+            "Schedules",
+            stage=stage,
+            functions={
+                "presence-cleanup": self.realtime.cleanup_function,
+                "affirmations": self.workers.affirmations_aggregator,
+                "date-reminders": self.workers.date_reminders_aggregator,
+            },
+            make_function=self._scheduled_job_function,
+        )
+        self.alarms = DeadLetterAlarms(
+            self,
+            "Alarms",
+            stage=stage,
+            dead_letter_queues={
+                **{f"{name}-dlq": queue for name, queue in self.queues.dead_letter_queues.items()},
+                "stream-failures": self.workers.stream_failures,
+            },
+            hints={
+                **{
+                    f"{name}-dlq": f"Read the logs, fix the cause, then: python -m backend.jobs.redrive --queue {name}"
+                    for name in self.queues.dead_letter_queues
+                },
+                "stream-failures": "Each message names the shard and sequence numbers of stream records the "
+                "handlers gave up on (the stream keeps them 24 hours): read the logs, fix, replay them.",
+            },
+            email=self.node.try_get_context("alarmEmail"),
+        )
+        give_every_function_a_log_group(self)  # keep last: reaches every Lambda made above
+
+    def _scheduled_job_function(self, scope: Construct, id: str, job: ScheduledJob) -> lambda_.Function:
+        """A job in ``backend.schedules`` that no construct made a function for: the workers'
+        environment, reading the table; grant it more where its work lives."""
+        function = backend_function(
+            scope, id, job.lambda_handler, self.workers.environment, timeout_seconds=DEFAULT_JOB_TIMEOUT_SECONDS
+        )
+        self.data.table.grant_read_data(function)
+        suppress_function_findings(function)
+        return function
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.

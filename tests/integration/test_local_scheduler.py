@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from backend.local.scheduler import CronSchedule, Scheduler, rate_seconds, scheduler_from_registry
+from backend.schedules import ScheduledJob
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
@@ -154,7 +155,9 @@ def scheduled_handler(event: dict[str, Any], context: Any) -> None:
 
 def test_registry_jobs_get_an_eventbridge_scheduled_event() -> None:
     received.clear()
-    scheduler = scheduler_from_registry([("rate(5 minutes)", "presence-cleanup", f"{__name__}:scheduled_handler")])
+    scheduler = scheduler_from_registry(
+        [ScheduledJob("presence-cleanup", "rate(5 minutes)", f"{__name__}:scheduled_handler")]
+    )
 
     scheduler.trigger("presence-cleanup")
 

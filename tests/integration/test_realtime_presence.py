@@ -15,11 +15,12 @@ import pytest
 from pydantic import TypeAdapter
 
 from backend.contracts import PresenceMessage, RealtimeMessage
-from backend.local.scheduler import LOCAL_INTERVALS, SCHEDULED_JOBS, scheduler_from_registry
+from backend.local.scheduler import scheduler_from_registry
 from backend.local.stack import LocalStack
 from backend.realtime import presence
 from backend.realtime.topics import Channel, couple_topic
-from backend.settings import get_settings, reset_settings
+from backend.schedules import ScheduledJob, scheduled_job
+from backend.settings import reset_settings
 from backend.store import presence as presence_store
 from tests.integration.conftest import Api, MakeCouple, Person, Register
 from tests.integration.test_realtime_broker import (  # noqa: F401 - fixtures, requested by name
@@ -315,5 +316,10 @@ def test_bad_heartbeats_are_422(api: Api, register: Register, body: dict[str, An
 
 
 def test_the_cleanup_job_is_registered_for_eventbridge_and_the_local_scheduler() -> None:
-    assert ("rate(1 minute)", "presence-cleanup", "backend.jobs.presence_cleanup:handler") in SCHEDULED_JOBS
-    assert LOCAL_INTERVALS["presence-cleanup"](get_settings()) == get_settings().presence_cleanup_seconds
+    assert scheduled_job("presence-cleanup") == ScheduledJob(
+        "presence-cleanup",
+        "rate(1 minute)",
+        "backend.jobs.presence_cleanup:handler",
+        local_interval_setting="presence_cleanup_seconds",
+        retry_attempts=0,
+    )
