@@ -22,7 +22,7 @@ def wired():
 
     from infra.app import build
 
-    app = build(stage="test", app_origins=["https://app.example"])
+    app = build(stage="dev", app_origins=["https://app.example"])
     (stack,) = [child for child in app.node.children if hasattr(child, "api")]
     role = iam.Role(stack, "AppServerTaskRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com"))
     stack.api.trust_app_server(role)
@@ -30,7 +30,7 @@ def wired():
     secrets = stack.realtime.app_server_secrets()
     resolved = {name: stack.resolve(value) for name, value in environment.items()}
     assembly = app.synth()
-    synthesized = assembly.get_stack_by_name("Lumi-test")
+    synthesized = assembly.get_stack_by_name("Lumi-dev")
     return Template.from_json(synthesized.template), synthesized.messages, stack, role, resolved, secrets
 
 
