@@ -45,6 +45,7 @@ from backend.resources import (
     queue_shape,
 )
 from backend.settings import Settings
+from infra.web import WEB_BUNDLE_CONTEXT, Web
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
 
@@ -151,6 +152,19 @@ class Media(Construct):
             if signing_public_key
             else None
         )
+
+    def upload_origins(self) -> list[str]:
+        """Where browsers post uploads (S3 presigned POSTs: the global or the regional host)."""
+        return [
+            f"https://{self.bucket.bucket_name}.s3.amazonaws.com",
+            f"https://{self.bucket.bucket_regional_domain_name}",
+        ]
+
+    def read_origins(self) -> list[str]:
+        """Where browsers read media from: the CDN if there is one, else S3's presigned GETs."""
+        if self.cdn is None:
+            return self.upload_origins()
+        return [f"https://{self.cdn.distribution.distribution_domain_name}"]
 
     def serve_signed_urls(self, function: lambda_.Function) -> None:
         """Let ``function`` hand out read URLs: CloudFront signed ones if there is a CDN, else S3's."""
@@ -939,6 +953,17 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
+        self.web = Web(
+            self,
+            "Web",
+            stage=stage,
+            access_logs=self.media.access_logs,
+            api_url=self.api.url,
+            app_server_origin=None,  # the app server's VPC origin (infra/app_server.py) when merged
+            bundle_dir=self.node.try_get_context(WEB_BUNDLE_CONTEXT),
+            media_origins=self.media.read_origins(),
+            upload_origins=self.media.upload_origins(),
+        )
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.
