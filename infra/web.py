@@ -4,8 +4,9 @@
   access-log bucket), read only by this distribution through origin access control. The
   bundle (``-c webBundle=<dir>``, what ``tools.app_build.ensure_build`` returns) is uploaded by
   a ``BucketDeployment``, without the export's ``.br``/``.gz`` copies (CloudFront compresses).
-  Without ``webBundle`` (tests, ``make synth``) there is no deployment at all: the bucket,
-  the distribution and its function synthesize with an empty file list.
+  Without ``webBundle`` (``make synth``, most tests) there is no deployment at all: the bucket,
+  the distribution and its functions synthesize with an empty file list (every path would get
+  the missing ``index.html``), so ``make deploy`` always passes one.
 - **Routes**: ``tools/serve_app.py``'s rules, at the edge: one CloudFront Function
   (``web_routes.js``, filled with the export's file list at synth) rewrites a route path to the
   file answering it, redirects a folder asked without its slash, and falls back to the SPA page.
@@ -425,8 +426,12 @@ class Web(Construct):
         )
 
     def _deploy(self, bundle: Path, *, stage: str, removal: cdk.RemovalPolicy) -> s3_deployment.BucketDeployment:
-        """Upload the export (without its compressed copies), delete what the new one no longer
-        has, and invalidate the distribution so no edge keeps an old page."""
+        """Upload the export (without its compressed copies) and invalidate the distribution so
+        no edge keeps an old page.
+
+        Nothing is pruned: a tab opened before a deploy still lazy-loads the old build's hashed
+        route chunks. Old pages and helpers stay unreachable: the routes function serves only
+        the new export's files (anything else outside ``/assets/`` gets the fallback page)."""
         log_group = logs.LogGroup(
             self, "DeploymentLogs", retention=logs.RetentionDays.THREE_MONTHS, removal_policy=removal
         )
@@ -437,7 +442,7 @@ class Web(Construct):
                 s3_deployment.Source.asset(str(bundle), exclude=[*(f"*{s}" for s in COMPRESSED_COPIES), *NOT_DEPLOYED])
             ],
             destination_bucket=self.bucket,
-            prune=True,
+            prune=False,
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=512,

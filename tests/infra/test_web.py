@@ -153,8 +153,9 @@ def _web_stack(bundle: Path):
         upload_origins=UPLOADS,
     )
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
-    assembly = app.synth().get_stack_by_name("WebOnly")
-    return Template.from_json(assembly.template), assembly.messages, web
+    cloud_assembly = app.synth()
+    assembly = cloud_assembly.get_stack_by_name("WebOnly")
+    return Template.from_json(assembly.template), assembly.messages, web, Path(cloud_assembly.directory)
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +293,7 @@ def _split(path: str) -> tuple[str, str | None]:
 
 
 def test_the_route_function_answers_every_path_as_serve_app_does(web_only, export):
-    template, _, _ = web_only
+    template, *_ = web_only
     # given the code the distribution runs, and serve_app on the same export
     code = _function_code(template, "-web-routes")
     paths = [p for p in PATHS]
@@ -351,6 +352,10 @@ def test_on_a_real_export_the_functions_agree_with_serve_app_and_fit_cloudfront(
     csp = _run_function(policies, [("viewer-response", f"/{key}", None) for key in html])
     expected = [content_security_policy(bundle, page=key, connect_origins=UPLOADS, media_origins=MEDIA) for key in html]
     assert [c["csp"] for c in csp] == expected
+    # the /assets/* behaviour keeps files a year: serve_app does so for exactly these (all hashed)
+    from tools.serve_app import IMMUTABLE, cache_control
+
+    assert {cache_control(f"/{key}", bundle / key) for key in files if key.startswith("assets/")} == {IMMUTABLE}
     # one header for every page would not fit CloudFront's response headers policy
     assert len(content_security_policy(bundle, connect_origins=UPLOADS, media_origins=MEDIA)) > 1783
 
@@ -398,7 +403,7 @@ def test_the_policy_names_the_media_cdn_and_the_upload_bucket_and_forbids_framin
 def test_the_response_function_sets_exactly_the_python_policy_for_each_page(web_only, export):
     from infra.web import content_security_policy
 
-    template, _, _ = web_only
+    template, *_ = web_only
     code = _function_code(template, "-web-csp")
     # the viewer-response event may carry the viewer's path or the rewritten one: both give the page's
     cases = ["/home", "/home.html", "/", "/index.html", "/nowhere", "/music/album/", "/lumi-chat.js"]
@@ -420,7 +425,7 @@ def test_cdk_nag_reports_no_errors(web_only, lumi):
 
 
 def test_the_bucket_is_private_and_readable_only_by_this_distribution(web_only):
-    template, _, _ = web_only
+    template, *_ = web_only
     buckets = template.find_resources("AWS::S3::Bucket")
     bucket_id = next(
         i for i, b in buckets.items() if b["Properties"].get("LoggingConfiguration", {}).get("LogFilePrefix") == "web/"
@@ -459,11 +464,15 @@ def test_the_bucket_is_private_and_readable_only_by_this_distribution(web_only):
     )
 
 
-def test_the_deployment_uploads_the_export_without_its_compressed_copies_and_invalidates(web_only):
-    template, _, _ = web_only
+def test_the_deployment_uploads_the_export_keeps_old_chunks_and_invalidates(web_only):
+    template, *_ = web_only
     (deployment,) = template.find_resources("Custom::CDKBucketDeployment").values()
     props = deployment["Properties"]
-    assert props["Prune"] is True
+    assert props["Prune"] is False  # open tabs still load the old build's chunks
+    # the staged bundle: every file of the export but the compressed copies and the build stamp
+    directory = web_only[3]
+    (staged,) = [p for p in directory.glob("asset.*") if (p / "index.html").is_file()]
+    assert sorted(p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()) == sorted(EXPORT)
     assert props["DistributionPaths"] == ["/*"]
     _, group = next((i, g) for i, g in template.find_resources("AWS::Logs::LogGroup").items() if "Deployment" in i)
     assert group["Properties"]["RetentionInDays"] == 90
@@ -472,7 +481,7 @@ def test_the_deployment_uploads_the_export_without_its_compressed_copies_and_inv
 def test_each_path_has_its_behaviour_and_cache_policy(web_only):
     import aws_cdk.aws_cloudfront as cloudfront
 
-    template, _, _ = web_only
+    template, *_ = web_only
     behaviors = _behaviors(template)
     policies = template.find_resources("AWS::CloudFront::CachePolicy")
 
@@ -527,7 +536,7 @@ def test_each_path_has_its_behaviour_and_cache_policy(web_only):
 def test_the_calendar_feed_reaches_the_iam_only_function_url_through_origin_access_control(web_only):
     import aws_cdk.aws_cloudfront as cloudfront
 
-    template, _, _ = web_only
+    template, *_ = web_only
     behavior = _behaviors(template)["/calendar/*.ics"]
     assert behavior["AllowedMethods"] == ["GET", "HEAD"]
     assert behavior["CachePolicyId"] == cloudfront.CachePolicy.CACHING_DISABLED.cache_policy_id
