@@ -118,10 +118,11 @@ class Media(Construct):
             self.access_logs,
             [NagPackSuppression(id="AwsSolutions-S1", reason="This is the access-log bucket itself.")],
         )
+        self.bucket_name = f"lumi-{stage}-media"
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=f"lumi-{stage}-media",
+            bucket_name=self.bucket_name,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -154,11 +155,12 @@ class Media(Construct):
         )
 
     def upload_origins(self) -> list[str]:
-        """Where browsers post uploads (S3 presigned POSTs: the global or the regional host)."""
-        return [
-            f"https://{self.bucket.bucket_name}.s3.amazonaws.com",
-            f"https://{self.bucket.bucket_regional_domain_name}",
-        ]
+        """Where browsers post uploads (S3 presigned POSTs: the global or the regional host).
+
+        Built from the bucket's fixed name, not its attributes: whoever lists them (the app's
+        CSP) does not come to depend on the bucket, so the bucket's CORS may name the app."""
+        name, region = self.bucket_name, cdk.Stack.of(self).region
+        return [f"https://{name}.s3.amazonaws.com", f"https://{name}.s3.{region}.amazonaws.com"]
 
     def read_origins(self) -> list[str]:
         """Where browsers read media from: the CDN if there is one, else S3's presigned GETs."""

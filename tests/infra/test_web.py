@@ -580,6 +580,15 @@ def test_the_whole_stack_outputs_the_app_url_and_has_no_backend_paths_until_the_
     ]
     paths = {b["PathPattern"] for b in config["CacheBehaviors"]}
     assert paths == {"/assets/*", "/sw.js", "/calendar/*.ics"}
+    # the pages may post uploads to the media bucket and show its presigned reads (no media CDN here)
+    (code,) = [
+        f["Properties"]["FunctionCode"]
+        for f in template.find_resources("AWS::CloudFront::Function").values()
+        if f["Properties"]["Name"] == "lumi-test-web-csp"
+    ]
+    code = json.dumps(code)
+    assert "connect-src 'self' https://lumi-test-media.s3.amazonaws.com https://lumi-test-media.s3." in code
+    assert "img-src 'self' blob: https://lumi-test-media.s3.amazonaws.com" in code
 
 
 def test_a_bundle_that_is_not_an_export_is_refused_at_synth(tmp_path):
