@@ -7,7 +7,7 @@
   Without ``webBundle`` (``make synth``, most tests) there is no deployment at all: the bucket,
   the distribution and its functions synthesize with an empty file list (every path would get
   the missing ``index.html``), so ``make deploy`` always passes one.
-- **Routes**: ``tools/serve_app.py``'s rules, at the edge: one CloudFront Function
+- **Routes**: ``tools/serve_app.py``'s rules, at the edge: a viewer-request CloudFront Function
   (``web_routes.js``, filled with the export's file list at synth) rewrites a route path to the
   file answering it, redirects a folder asked without its slash, and falls back to the SPA page.
   S3 cannot do this itself, and a custom error response would also swallow the backend's and
@@ -18,9 +18,11 @@
   revalidated by CloudFront on every request (TTL 0: S3 answers 304 to an unchanged file).
   Compression (gzip, brotli) on.
 - **Headers**: HSTS, nosniff, ``X-Frame-Options: DENY``, a strict referrer policy, and each
-  page's Content-Security-Policy (``content_security_policy``: its own inline scripts by hash;
-  a CloudFront Function sets it per page, one policy with every page's hashes would pass
-  CloudFront's 1783-character limit for the header).
+  page's Content-Security-Policy (``content_security_policy``: its own inline scripts by hash),
+  set by a viewer-response function built from the same ``web_routes.js``: one policy with every
+  page's hashes (46 today) would pass CloudFront's 1783-character limit for a headers policy.
+  Each function holds at most 10 KB of code; synth fails with a clear error past that (the
+  export of today: 4.9 KB and 8.3 KB).
 - **Backend paths**: the Reflex backend's ``/_event`` (socket.io over a websocket), ``/ping``
   and ``/_health`` go to ``app_server_origin`` uncached with every viewer header but Host (the
   websocket upgrade needs them); ``/_upload`` is not served (Lumi uploads straight to S3).
