@@ -661,3 +661,38 @@ def test_the_real_export_runs_under_its_policies_without_a_violation():
     # and the check sees one: without the hashes the inline scripts are refused
     refused = _violations(bundle, ["/login"], with_hashes=False)["/login"]
     assert refused and all(v.startswith("script-src") for v in refused)
+
+
+def test_pages_read_media_from_the_cdn_when_there_is_one_and_from_s3_otherwise():
+    import aws_cdk as cdk
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from infra.stack import Media
+
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    stack = cdk.Stack(cdk.App(), "MediaOnly")
+    with_cdn = Media(stack, "WithCdn", stage="a", app_origins=["https://app.example"], signing_public_key=pem)
+    without = Media(stack, "Without", stage="b", app_origins=["https://app.example"])
+    assert with_cdn.cdn is not None
+    (cdn,) = stack.resolve(with_cdn.read_origins())
+    assert cdn == {
+        "Fn::Join": [
+            "",
+            [
+                "https://",
+                {"Fn::GetAtt": [stack.get_logical_id(with_cdn.cdn.distribution.node.default_child), "DomainName"]},
+            ],
+        ]
+    }
+    region = {"Ref": "AWS::Region"}
+    assert stack.resolve(without.read_origins()) == stack.resolve(without.upload_origins())
+    assert stack.resolve(without.upload_origins()) == [
+        "https://lumi-b-media.s3.amazonaws.com",
+        {"Fn::Join": ["", ["https://lumi-b-media.s3.", region, ".amazonaws.com"]]},
+    ]
