@@ -54,6 +54,7 @@ from infra.stages import (
     log_group,
     removal_policy,
 )
+from infra.web import WEB_BUNDLE_CONTEXT, Web
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
 
@@ -128,10 +129,11 @@ class Media(Construct):
             self.access_logs,
             [NagPackSuppression(id="AwsSolutions-S1", reason="This is the access-log bucket itself.")],
         )
+        self.bucket_name = f"lumi-{stage}-media"
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=f"lumi-{stage}-media",
+            bucket_name=self.bucket_name,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -163,6 +165,20 @@ class Media(Construct):
             if signing_public_key
             else None
         )
+
+    def upload_origins(self) -> list[str]:
+        """Where browsers post uploads (S3 presigned POSTs: the global or the regional host).
+
+        Built from the bucket's fixed name, not its attributes: whoever lists them (the app's
+        CSP) does not come to depend on the bucket, so the bucket's CORS may name the app."""
+        name, region = self.bucket_name, cdk.Stack.of(self).region
+        return [f"https://{name}.s3.amazonaws.com", f"https://{name}.s3.{region}.amazonaws.com"]
+
+    def read_origins(self) -> list[str]:
+        """Where browsers read media from: the CDN if there is one, else S3's presigned GETs."""
+        if self.cdn is None:
+            return self.upload_origins()
+        return [f"https://{self.cdn.distribution.distribution_domain_name}"]
 
     def serve_signed_urls(self, function: lambda_.Function) -> None:
         """Let ``function`` hand out read URLs: CloudFront signed ones if there is a CDN, else S3's."""
@@ -1044,6 +1060,17 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
+        self.web = Web(
+            self,
+            "Web",
+            stage=stage,
+            access_logs=self.media.access_logs,
+            api_url=self.api.url,
+            app_server_origin=None,  # the app server's VPC origin (infra/app_server.py) when merged
+            bundle_dir=self.node.try_get_context(WEB_BUNDLE_CONTEXT),
+            media_origins=self.media.read_origins(),
+            upload_origins=self.media.upload_origins(),
+        )
         self.schedules = Schedules(
             self,
             "Schedules",

@@ -1,7 +1,8 @@
 """Serve the exported static bundle the way S3 + CloudFront do in AWS.
 
 - Real files are served as they are; any other path gets the SPA fallback page so the
-  client-side router takes over (CloudFront does this with a custom error response).
+  client-side router takes over (in AWS a CloudFront Function applies these same rules:
+  ``infra/web.py``, tested against this server in ``tests/infra/test_web.py``).
 - Compressed like CloudFront: the export writes ``.br`` and ``.gz`` files beside every text
   file (``frontend_compression_formats`` in rxconfig.py); a client that accepts one gets it
   with ``Content-Encoding`` (brotli first), and every answer that could differ by encoding
@@ -171,7 +172,7 @@ class AppRequestHandler(SimpleHTTPRequestHandler):
         local = Path(self.translate_path(raw_path))
         if url_path != "/" and not url_path.endswith("/") and Path(f"{local}.html").is_file():
             # The export writes /home as home.html next to a home/ folder; serve the page
-            # itself instead of redirecting to /home/ (CloudFront is set up the same way).
+            # itself instead of redirecting to /home/ (CloudFront's function does the same).
             return f"{url_path}.html", Path(f"{local}.html")
         if local.is_dir():
             if (local / "index.html").is_file():
