@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -17,6 +18,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -45,6 +47,9 @@ from backend.resources import (
     queue_shape,
 )
 from backend.settings import Settings
+from infra.app_server import AppServer
+from infra.network import Network
+from infra.redis import Redis
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
 
@@ -395,10 +400,20 @@ class Queues(Construct):
 
 
 class Api(Construct):
-    """The API Lambda (the same ``backend.api.app.handler`` the local adapter calls)."""
+    """The API Lambda (the same ``backend.api.app.handler`` the local adapter calls); it uses
+    Redis (rate limits, sessions, presence, the URL cache), so it runs in the VPC."""
 
     def __init__(
-        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: str,
+        data: Data,
+        media: Media,
+        auth: Auth,
+        queues: Queues,
+        redis: Redis,
     ) -> None:
         super().__init__(scope, id)
         self.function = lambda_.Function(
@@ -411,6 +426,9 @@ class Api(Construct):
                 str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
             ),
             memory_size=1024,
+            vpc=redis.network.vpc,
+            vpc_subnets=redis.network.private_subnets,
+            security_groups=[redis.lambda_clients],
             # Making a moment probes its video with ffmpeg (a browser recording without a
             # duration is read through once); ffmpeg is stopped well before the function.
             timeout=cdk.Duration.seconds(30),
@@ -468,7 +486,7 @@ class Realtime(Construct):
     Presence cleanup runs on the EventBridge schedule registered in ``SCHEDULED_JOBS``.
     """
 
-    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth) -> None:
+    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth, redis: Redis) -> None:
         super().__init__(scope, id)
         from backend.local.scheduler import SCHEDULED_JOBS
 
@@ -493,6 +511,7 @@ class Realtime(Construct):
             "backend.realtime.authorizer.handler",
             {**environment, "LUMI_REALTIME_SERVICE_SECRET_ARN": self.service_secret.secret_arn},
             timeout_seconds=5,
+            **redis.lambda_placement,  # a token's session may have been revoked (Redis)
         )
         data.table.grant_read_data(self.authorizer_function)
         self.service_secret.grant_read(self.authorizer_function)
@@ -513,7 +532,12 @@ class Realtime(Construct):
 
         expression, name, handler = next(job for job in SCHEDULED_JOBS if job[1] == "presence-cleanup")
         self.cleanup_function = backend_function(
-            self, "PresenceCleanupHandler", handler.replace(":", "."), environment, timeout_seconds=50
+            self,
+            "PresenceCleanupHandler",
+            handler.replace(":", "."),
+            environment,
+            timeout_seconds=50,
+            **redis.lambda_placement,
         )
         self.grant_publish(self.cleanup_function)
         self.cleanup_rule = events.Rule(
@@ -556,8 +580,11 @@ def backend_function(
     timeout_seconds: int,
     memory_mib: int = 512,
     ephemeral_storage_mib: int | None = None,
+    vpc: ec2.IVpc | None = None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None = None,
 ) -> lambda_.Function:
-    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API."""
+    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API;
+    with a ``vpc``, in its private subnets (the Lambdas that use Redis)."""
     return lambda_.Function(
         scope,
         id,
@@ -571,6 +598,9 @@ def backend_function(
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
         environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if vpc else None,
+        security_groups=security_groups,
     )
 
 
@@ -595,12 +625,25 @@ def suppress_function_findings(function: lambda_.Function) -> None:
 
 
 class Workers(Construct):
-    """Lambdas fed by the table's stream and by the queues, with Lambda's partial-batch reports."""
+    """Lambdas fed by the table's stream and by the queues, with Lambda's partial-batch reports.
+
+    Every one of them reaches Redis (presence decides live or push delivery; the media and
+    music jobs' domain modules use the signed-URL cache), so all run in the VPC."""
 
     def __init__(
-        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: str,
+        data: Data,
+        media: Media,
+        auth: Auth,
+        queues: Queues,
+        redis: Redis,
     ) -> None:
         super().__init__(scope, id)
+        self._placement = redis.lambda_placement
         environment = {
             "LUMI_STAGE": stage,
             "LUMI_TABLE_NAME": data.table.table_name,
@@ -638,6 +681,7 @@ class Workers(Construct):
             timeout_seconds=STREAM_TIMEOUT_SECONDS,
             memory_mib=STREAM_MEMORY_MIB,
             ephemeral_storage_mib=STREAM_EPHEMERAL_STORAGE_MIB,
+            **self._placement,
         )
         self.streams.add_event_source(
             lambda_event_sources.DynamoEventSource(
@@ -658,7 +702,12 @@ class Workers(Construct):
         auth.user_pool.grant(self.streams, "cognito-idp:AdminDeleteUser")
 
         self.notifications = backend_function(
-            self, "NotificationSender", "backend.jobs.notifications.handler", environment, timeout_seconds=30
+            self,
+            "NotificationSender",
+            "backend.jobs.notifications.handler",
+            environment,
+            timeout_seconds=30,
+            **self._placement,
         )
         self.notifications.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -679,6 +728,7 @@ class Workers(Construct):
             environment,
             timeout_seconds=MEDIA_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
+            **self._placement,
         )
         self.media.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -703,6 +753,7 @@ class Workers(Construct):
             timeout_seconds=MUSIC_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
             ephemeral_storage_mib=MUSIC_JOB_EPHEMERAL_STORAGE_MIB,
+            **self._placement,
         )
         self.music.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -741,7 +792,12 @@ class Workers(Construct):
 
         expression, _, aggregator_handler = next(job for job in SCHEDULED_JOBS if job[1] == name)
         aggregator = backend_function(
-            self, f"{construct}Aggregator", aggregator_handler.replace(":", "."), environment, timeout_seconds=300
+            self,
+            f"{construct}Aggregator",
+            aggregator_handler.replace(":", "."),
+            environment,
+            timeout_seconds=300,
+            **self._placement,
         )
         data.table.grant_read_data(aggregator)  # Queries the due index and the zones
         queues.queues[name].grant_send_messages(aggregator)
@@ -753,7 +809,12 @@ class Workers(Construct):
             targets=[targets.LambdaFunction(aggregator, retry_attempts=2)],
         )
         function = backend_function(
-            self, f"{construct}Sender", sender, environment, timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS
+            self,
+            f"{construct}Sender",
+            sender,
+            environment,
+            timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
+            **self._placement,
         )
         function.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -902,6 +963,8 @@ class Search(Construct):
 class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
+        self.network = Network(self, "Network", stage=stage)
+        self.redis = Redis(self, "Redis", stage=stage, network=self.network)
         self.data = Data(self, "Data", stage=stage)
         self.media = Media(
             self,
@@ -912,11 +975,27 @@ class LumiStack(cdk.Stack):
         )
         self.auth = Auth(self, "Auth", stage=stage)
         self.queues = Queues(self, "Queues", stage=stage)
-        self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues)
-        self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth)
+        self.api = Api(
+            self,
+            "Api",
+            stage=stage,
+            data=self.data,
+            media=self.media,
+            auth=self.auth,
+            queues=self.queues,
+            redis=self.redis,
+        )
+        self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth, redis=self.redis)
         self.realtime.grant_publish(self.api.function)  # presence heartbeats and pairing changes publish
         self.workers = Workers(
-            self, "Workers", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues
+            self,
+            "Workers",
+            stage=stage,
+            data=self.data,
+            media=self.media,
+            auth=self.auth,
+            queues=self.queues,
+            redis=self.redis,
         )
         self.search = Search(self, "Search", stage=stage)
         self.search.allow_search(self.api.function)
@@ -939,6 +1018,38 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
+        for function in self.redis_users():
+            self.redis.connect(function)
+        self.app_server = AppServer(
+            self,
+            "AppServer",
+            stage=stage,
+            network=self.network,
+            redis=self.redis,
+            environment={
+                "LUMI_API_URL": self.api.url.url,
+                # The app and its backend share one origin (the app's CloudFront distribution).
+                "LUMI_APP_ORIGIN": app_origins[0],
+                "LUMI_APP_BACKEND_URL": app_origins[0],
+            },
+            secrets={"LUMI_REALTIME_SERVICE_SECRET": ecs.Secret.from_secrets_manager(self.realtime.service_secret)},
+        )
+
+    def redis_users(self) -> list[lambda_.Function]:
+        """The Lambdas that use Redis, each placed in the VPC with ``Redis.lambda_placement``."""
+        return [
+            self.api.function,
+            self.realtime.authorizer_function,
+            self.realtime.cleanup_function,
+            self.workers.streams,
+            self.workers.notifications,
+            self.workers.media,
+            self.workers.music,
+            self.workers.affirmations_aggregator,
+            self.workers.affirmations,
+            self.workers.date_reminders_aggregator,
+            self.workers.date_reminders,
+        ]
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.
