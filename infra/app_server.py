@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTAINER_PORT = 8000  # the Dockerfile's CMD
 HEALTH_PATH = "/_health"  # Reflex's health endpoint (checks Redis)
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+# Reflex's own settings for the task. ElastiCache refuses CONFIG SET; the parameter group sets
+# the keyspace events instead (infra/redis.py), so Reflex must not stop at the refusal.
+REFLEX_ENVIRONMENT = {"REFLEX_IGNORE_REDIS_CONFIG_ERROR": "true"}
 
 
 class Sizing:
@@ -112,8 +115,7 @@ class AppServer(Construct):
                 "LUMI_STAGE": stage,
                 "LUMI_REGION": cdk.Stack.of(self).region,
                 "LUMI_REDIS_URL": redis.url,
-                # ElastiCache refuses CONFIG SET; the parameter group sets the keyspace events.
-                "REFLEX_IGNORE_REDIS_CONFIG_ERROR": "true",
+                **REFLEX_ENVIRONMENT,
             },
             secrets={"LUMI_REDIS_AUTH_TOKEN": ecs.Secret.from_secrets_manager(redis.auth_token), **(secrets or {})},
             port_mappings=[ecs.PortMapping(container_port=CONTAINER_PORT)],

@@ -832,9 +832,10 @@ class Workers(Construct):
 class Search(Construct):
     """The OpenSearch domain behind ``backend.search.opensearch`` (SQLite FTS5 in the local stack).
 
-    Not in a VPC: the Lambdas that use it are not in one either. Instead the domain's
-    resource policy names each function's role and what it may do (the API only searches,
-    the stream handler writes the index); every request must be SigV4-signed by one of
+    Not in the VPC: the Lambdas that use it (in the VPC for Redis) reach its HTTPS endpoint
+    through the NAT gateway. Instead the domain's resource policy names each function's role
+    and what it may do (the API only searches, the stream handler writes the index); every
+    request must be SigV4-signed by one of
     them, over HTTPS with TLS 1.2. Data is encrypted at rest and between nodes; two data
     nodes in two zones; application and slow logs go to CloudWatch.
 
@@ -904,8 +905,8 @@ class Search(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-OS1",
-                    reason="The Lambdas using it run outside a VPC; the resource policy admits only their roles, "
-                    "every request is SigV4-signed, HTTPS only.",
+                    reason="Its Lambdas reach its public endpoint through the VPC's NAT; the resource policy admits "
+                    "only their roles, every request is SigV4-signed, HTTPS only.",
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-OS3",
