@@ -7,6 +7,7 @@ the Dockerfile's command.)
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -70,6 +71,14 @@ def test_every_requirements_file_the_dockerfile_installs_exists() -> None:
     assert files, "the Dockerfile installs no requirements file"
     for name in files:
         assert (ROOT / name).is_file(), f"the Dockerfile copies {name}, which does not exist"
+    # pip follows ``-r other.txt`` inside the image: each must be copied to the same place too.
+    patterns = ignore_patterns()
+    for name in files:
+        for line in (ROOT / name).read_text().splitlines():
+            if line.startswith(("-r ", "--requirement ")):
+                included = (Path(name).parent / line.split(None, 1)[1].strip()).as_posix()
+                assert included in files, f"{name} includes {included}, which the Dockerfile does not copy"
+                assert not ignored(included, patterns), f".dockerignore keeps {included} from the build"
 
 
 @_needs_split
