@@ -28,6 +28,9 @@ from infra.redis import NOTIFY_KEYSPACE_EVENTS
 from tests.dockerfile import build_context_copy, final_stage
 from tools.system import _terminate, _wait_http
 
+# What the Dockerfile makes writable for the server's user (``RUN mkdir .web && chown lumi:lumi .web``).
+WRITABLE = ".web"
+
 
 def _free_port() -> int:
     with closing(socket.socket()) as sock:
@@ -63,8 +66,10 @@ def app_server(tmp_path: Path, settings: dict[str, str]) -> Iterator[str]:
     assert stage.cmd is not None, "the final stage has no CMD"
     assert stage.cmd[stage.cmd.index("--backend-host") + 1] == "0.0.0.0", "the container must listen on all interfaces"
     workdir = build_context_copy(tmp_path / "image")
+    shipped = _files(workdir)
     port = _free_port()
-    env = {"HOME": str(tmp_path / "home"), **_image_env(stage.env, workdir), **settings}
+    # The image's user has its home at the WORKDIR (useradd --home-dir /app).
+    env = {"HOME": str(workdir), **_image_env(stage.env, workdir), **settings}
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -78,6 +83,14 @@ def app_server(tmp_path: Path, settings: dict[str, str]) -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             _terminate(process)
+    # The code is root's in the image; the server may write under .web only (which the Dockerfile
+    # gives to its user), or it would fail there where it worked here.
+    written = sorted(p for p in _files(workdir) - shipped if not p.startswith(f"{WRITABLE}/"))
+    assert written == [], f"the server wrote outside {WRITABLE}/: {written[:10]}"
+
+
+def _files(directory: Path) -> set[str]:
+    return {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
 
 
 def _lumi_settings(stack_env: dict[str, str]) -> dict[str, str]:
