@@ -50,7 +50,7 @@ config = rx.Config(
     cors_allowed_origins=_origin_twins(settings.app_origin),
     # Setting a Redis URL makes Reflex keep every tab's state in Redis (StateManagerRedis).
     state_manager_mode=rx.constants.StateManagerMode.REDIS,
-    redis_url=settings.redis_url,
+    redis_url=settings.redis_connection_url,
     default_color_mode="system",
     # The theme follows the color mode (light / dark / system) the person picks in Settings.
     # What the first page loads (lumi_app/first_load.py, measured by bench/lighthouse.py).

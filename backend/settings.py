@@ -8,6 +8,7 @@ Lambda environment. Any piece can be pointed at a real service by its setting.
 from __future__ import annotations
 
 import threading
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     auto_confirm_sign_up: bool = False
 
     redis_url: str = "redis://127.0.0.1:6390/0"
+    # ElastiCache in AWS: ``rediss://`` (TLS) and an AUTH token kept out of the URL and the
+    # template. The app server's task gets the token itself (ECS injects the secret as
+    # LUMI_REDIS_AUTH_TOKEN); a Lambda gets the secret's ARN and reads it once per cold start
+    # (``backend.store.redis_client``). Locally neither is set and the URL is used as it is.
+    redis_auth_token: str = ""
+    redis_auth_token_secret_arn: str = ""
     mqtt_url: str = "mqtt://127.0.0.1:1884"
 
     # Where the API is reached from the Reflex backend, and where the app is served.
@@ -175,12 +182,27 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def redis_connection_url(self) -> str:
+        """``redis_url`` with ``redis_auth_token`` as its password, when there is one."""
+        return with_redis_password(self.redis_url, self.redis_auth_token)
+
+    @property
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
     @property
     def resolved_jwks_url(self) -> str:
         return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+def with_redis_password(url: str, token: str) -> str:
+    """``url`` carrying ``token`` as the AUTH password (ElastiCache's default user), quoted so
+    any character survives; ``url`` unchanged without a token."""
+    if not token:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f":{quote(token, safe='')}@{host}"))
 
 
 _cached: Settings | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -47,6 +48,9 @@ from backend.resources import (
 from backend.schedules import ScheduledJob, scheduled_job
 from backend.settings import Settings
 from infra.alarms import DeadLetterAlarms
+from infra.app_server import AppServer
+from infra.network import Network
+from infra.redis import Redis
 from infra.schedules import DEFAULT_JOB_TIMEOUT_SECONDS, Schedules
 from infra.stages import (
     function_log_group,
@@ -428,10 +432,20 @@ class Queues(Construct):
 
 
 class Api(Construct):
-    """The API Lambda (the same ``backend.api.app.handler`` the local adapter calls)."""
+    """The API Lambda (the same ``backend.api.app.handler`` the local adapter calls); it uses
+    Redis (rate limits, sessions, presence, the URL cache), so it runs in the VPC."""
 
     def __init__(
-        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: str,
+        data: Data,
+        media: Media,
+        auth: Auth,
+        queues: Queues,
+        redis: Redis,
     ) -> None:
         super().__init__(scope, id)
         self.function = lambda_.Function(
@@ -444,6 +458,9 @@ class Api(Construct):
                 str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
             ),
             memory_size=1024,
+            vpc=redis.network.vpc,
+            vpc_subnets=redis.network.private_subnets,
+            security_groups=[redis.lambda_clients],
             # Making a moment probes its video with ffmpeg (a browser recording without a
             # duration is read through once); ffmpeg is stopped well before the function.
             timeout=cdk.Duration.seconds(30),
@@ -518,7 +535,7 @@ class Realtime(Construct):
     Presence cleanup runs on the EventBridge rule of its entry in ``backend.schedules``.
     """
 
-    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth) -> None:
+    def __init__(self, scope: Construct, id: str, *, stage: str, data: Data, auth: Auth, redis: Redis) -> None:
         super().__init__(scope, id)
         self.stage = stage
         self._data_endpoint: str | None = None
@@ -543,6 +560,7 @@ class Realtime(Construct):
             "backend.realtime.authorizer.handler",
             {**environment, "LUMI_REALTIME_SERVICE_SECRET_ARN": self.service_secret.secret_arn},
             timeout_seconds=5,
+            **redis.lambda_placement,  # a token's session may have been revoked (Redis)
         )
         data.table.grant_read_data(self.authorizer_function)
         self.service_secret.grant_read(self.authorizer_function)
@@ -568,6 +586,7 @@ class Realtime(Construct):
             scheduled_job("presence-cleanup").lambda_handler,
             environment,
             timeout_seconds=50,
+            **redis.lambda_placement,
         )
         self.grant_publish(self.cleanup_function)
         for function in (self.authorizer_function, self.cleanup_function):
@@ -621,12 +640,7 @@ class Realtime(Construct):
                 # DescribeEndpoint has no resource to name: it reads the account's endpoint address.
                 policy=cr.AwsCustomResourcePolicy.from_sdk_calls(resources=cr.AwsCustomResourcePolicy.ANY_RESOURCE),
                 install_latest_aws_sdk=False,
-                log_group=logs.LogGroup(
-                    self,
-                    "DataEndpointLogs",
-                    retention=logs.RetentionDays.ONE_MONTH,
-                    removal_policy=cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY,
-                ),
+                log_group=log_group(self, "DataEndpointLogs"),
             )
             NagSuppressions.add_resource_suppressions(
                 lookup,
@@ -683,9 +697,12 @@ def backend_function(
     timeout_seconds: int,
     memory_mib: int = 512,
     ephemeral_storage_mib: int | None = None,
+    vpc: ec2.IVpc | None = None,
+    security_groups: Sequence[ec2.ISecurityGroup] | None = None,
 ) -> lambda_.Function:
     """A Lambda running one of ``backend``'s handlers, from the same code asset as the API,
-    logging to a log group of its own with the stage's retention (``infra.stages``)."""
+    logging to a log group of its own with the stage's retention (``infra.stages``); with a
+    ``vpc``, in its private subnets (the Lambdas that use Redis)."""
     return lambda_.Function(
         scope,
         id,
@@ -700,6 +717,9 @@ def backend_function(
         timeout=cdk.Duration.seconds(timeout_seconds),
         environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
         log_group=function_log_group(scope, id),
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if vpc else None,
+        security_groups=security_groups,
     )
 
 
@@ -724,12 +744,25 @@ def suppress_function_findings(function: lambda_.Function) -> None:
 
 
 class Workers(Construct):
-    """Lambdas fed by the table's stream and by the queues, with Lambda's partial-batch reports."""
+    """Lambdas fed by the table's stream and by the queues, with Lambda's partial-batch reports.
+
+    Every one of them reaches Redis (presence decides live or push delivery; the media and
+    music jobs' domain modules use the signed-URL cache), so all run in the VPC."""
 
     def __init__(
-        self, scope: Construct, id: str, *, stage: str, data: Data, media: Media, auth: Auth, queues: Queues
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        stage: str,
+        data: Data,
+        media: Media,
+        auth: Auth,
+        queues: Queues,
+        redis: Redis,
     ) -> None:
         super().__init__(scope, id)
+        self._placement = redis.lambda_placement
         environment = {
             "LUMI_STAGE": stage,
             "LUMI_TABLE_NAME": data.table.table_name,
@@ -768,6 +801,7 @@ class Workers(Construct):
             timeout_seconds=STREAM_TIMEOUT_SECONDS,
             memory_mib=STREAM_MEMORY_MIB,
             ephemeral_storage_mib=STREAM_EPHEMERAL_STORAGE_MIB,
+            **self._placement,
         )
         self.streams.add_event_source(
             lambda_event_sources.DynamoEventSource(
@@ -788,7 +822,12 @@ class Workers(Construct):
         auth.user_pool.grant(self.streams, "cognito-idp:AdminDeleteUser")
 
         self.notifications = backend_function(
-            self, "NotificationSender", "backend.jobs.notifications.handler", environment, timeout_seconds=30
+            self,
+            "NotificationSender",
+            "backend.jobs.notifications.handler",
+            environment,
+            timeout_seconds=30,
+            **self._placement,
         )
         self.notifications.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -809,6 +848,7 @@ class Workers(Construct):
             environment,
             timeout_seconds=MEDIA_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
+            **self._placement,
         )
         self.media.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -833,6 +873,7 @@ class Workers(Construct):
             timeout_seconds=MUSIC_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
             ephemeral_storage_mib=MUSIC_JOB_EPHEMERAL_STORAGE_MIB,
+            **self._placement,
         )
         self.music.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -872,11 +913,17 @@ class Workers(Construct):
             scheduled_job(name).lambda_handler,
             environment,
             timeout_seconds=DEFAULT_JOB_TIMEOUT_SECONDS,
+            **self._placement,
         )
         data.table.grant_read_data(aggregator)  # Queries the due index and the zones
         queues.queues[name].grant_send_messages(aggregator)
         function = backend_function(
-            self, f"{construct}Sender", sender, environment, timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS
+            self,
+            f"{construct}Sender",
+            sender,
+            environment,
+            timeout_seconds=AFFIRMATIONS_SENDER_TIMEOUT_SECONDS,
+            **self._placement,
         )
         function.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -894,9 +941,10 @@ class Workers(Construct):
 class Search(Construct):
     """The OpenSearch domain behind ``backend.search.opensearch`` (SQLite FTS5 in the local stack).
 
-    Not in a VPC: the Lambdas that use it are not in one either. Instead the domain's
-    resource policy names each function's role and what it may do (the API only searches,
-    the stream handler writes the index); every request must be SigV4-signed by one of
+    Not in the VPC: the Lambdas that use it (in the VPC for Redis) reach its HTTPS endpoint
+    through the NAT gateway. Instead the domain's resource policy names each function's role
+    and what it may do (the API only searches, the stream handler writes the index); every
+    request must be SigV4-signed by one of
     them, over HTTPS with TLS 1.2. Data is encrypted at rest and between nodes; two data
     nodes in two zones; application and slow logs go to CloudWatch.
 
@@ -963,8 +1011,8 @@ class Search(Construct):
             [
                 NagPackSuppression(
                     id="AwsSolutions-OS1",
-                    reason="The Lambdas using it run outside a VPC; the resource policy admits only their roles, "
-                    "every request is SigV4-signed, HTTPS only.",
+                    reason="Its Lambdas reach its public endpoint through the VPC's NAT; the resource policy admits "
+                    "only their roles, every request is SigV4-signed, HTTPS only.",
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-OS3",
@@ -1023,6 +1071,8 @@ class LumiStack(cdk.Stack):
     def __init__(self, scope: Construct, id: str, *, stage: str, app_origins: list[str], **kwargs) -> None:
         super().__init__(scope, id, **kwargs)
         self.stage = stage  # read by infra.stages.stage_of (log retention)
+        self.network = Network(self, "Network", stage=stage)
+        self.redis = Redis(self, "Redis", stage=stage, network=self.network)
         self.data = Data(self, "Data", stage=stage)
         self.media = Media(
             self,
@@ -1033,11 +1083,27 @@ class LumiStack(cdk.Stack):
         )
         self.auth = Auth(self, "Auth", stage=stage)
         self.queues = Queues(self, "Queues", stage=stage)
-        self.api = Api(self, "Api", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues)
-        self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth)
+        self.api = Api(
+            self,
+            "Api",
+            stage=stage,
+            data=self.data,
+            media=self.media,
+            auth=self.auth,
+            queues=self.queues,
+            redis=self.redis,
+        )
+        self.realtime = Realtime(self, "Realtime", stage=stage, data=self.data, auth=self.auth, redis=self.redis)
         self.realtime.grant_publish(self.api.function)  # presence heartbeats and pairing changes publish
         self.workers = Workers(
-            self, "Workers", stage=stage, data=self.data, media=self.media, auth=self.auth, queues=self.queues
+            self,
+            "Workers",
+            stage=stage,
+            data=self.data,
+            media=self.media,
+            auth=self.auth,
+            queues=self.queues,
+            redis=self.redis,
         )
         self.search = Search(self, "Search", stage=stage)
         self.search.allow_search(self.api.function)
@@ -1060,17 +1126,34 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
+        for function in self.redis_users():
+            self.redis.connect(function)
+        self.app_server = AppServer(
+            self,
+            "AppServer",
+            stage=stage,
+            network=self.network,
+            redis=self.redis,
+            environment={**self.api.app_server_environment(), **self.realtime.app_server_environment()},
+            secrets=self.realtime.app_server_secrets(),
+        )
+        self.api.trust_app_server(self.app_server.task_role)
         self.web = Web(
             self,
             "Web",
             stage=stage,
             access_logs=self.media.access_logs,
             api_url=self.api.url,
-            app_server_origin=None,  # the app server's VPC origin (infra/app_server.py) when merged
+            app_server_origin=self.app_server.origin,
             bundle_dir=self.node.try_get_context(WEB_BUNDLE_CONTEXT),
             media_origins=self.media.read_origins(),
             upload_origins=self.media.upload_origins(),
         )
+        # The app and its backend share one origin: the app's distribution (Reflex checks the
+        # websocket's Origin against it; links in e-mails point at it).
+        app_url = f"https://{self.web.distribution.distribution_domain_name}"
+        self.app_server.container.add_environment("LUMI_APP_ORIGIN", app_url)
+        self.app_server.container.add_environment("LUMI_APP_BACKEND_URL", app_url)
         self.schedules = Schedules(
             self,
             "Schedules",
@@ -1111,6 +1194,22 @@ class LumiStack(cdk.Stack):
         self.data.table.grant_read_data(function)
         suppress_function_findings(function)
         return function
+
+    def redis_users(self) -> list[lambda_.Function]:
+        """The Lambdas that use Redis, each placed in the VPC with ``Redis.lambda_placement``."""
+        return [
+            self.api.function,
+            self.realtime.authorizer_function,
+            self.realtime.cleanup_function,
+            self.workers.streams,
+            self.workers.notifications,
+            self.workers.media,
+            self.workers.music,
+            self.workers.affirmations_aggregator,
+            self.workers.affirmations,
+            self.workers.date_reminders_aggregator,
+            self.workers.date_reminders,
+        ]
 
     def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
         """The API probes uploads and the stream handler makes thumbnails with ffmpeg.

@@ -15,7 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 from redis.retry import Retry
 
-from backend.settings import get_settings
+from backend.settings import Settings, get_settings, with_redis_password
 
 
 def retry_options() -> dict[str, Any]:
@@ -34,7 +34,23 @@ def _for_url(url: str) -> redis.Redis:
 
 
 def redis_client() -> redis.Redis:
-    return _for_url(get_settings().redis_url)
+    return _for_url(connection_url(get_settings()))
+
+
+def connection_url(settings: Settings) -> str:
+    """The URL with its AUTH token: given as such (the app server, tests), or read from
+    Secrets Manager by ARN (a Lambda in AWS), else the URL alone (the local Redis)."""
+    if settings.redis_auth_token or not settings.redis_auth_token_secret_arn:
+        return settings.redis_connection_url
+    return with_redis_password(settings.redis_url, _secret(settings.redis_auth_token_secret_arn))
+
+
+@lru_cache(maxsize=4)
+def _secret(arn: str) -> str:
+    """Read once per process (a cold start), not per connection."""
+    from backend.aws import client
+
+    return str(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
 
 
 def key(*parts: str) -> str:

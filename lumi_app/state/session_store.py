@@ -54,7 +54,7 @@ def _redis() -> redis.Redis:
     client = _clients.get(loop)
     if client is None:
         client = _clients[loop] = redis.Redis.from_url(
-            get_settings().redis_url,
+            get_settings().redis_connection_url,
             decode_responses=True,
             socket_connect_timeout=2,
             retry=AsyncRetry(ExponentialBackoff(cap=0.25, base=0.05), 3),

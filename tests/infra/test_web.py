@@ -570,7 +570,7 @@ def test_the_calendar_feed_reaches_the_iam_only_function_url_through_origin_acce
         assert {"Ref": distribution_id} in permission["SourceArn"]["Fn::Join"][1]
 
 
-def test_the_whole_stack_outputs_the_app_url_and_has_no_backend_paths_until_the_app_server_exists(lumi):
+def test_the_whole_stack_outputs_the_app_url_and_sends_the_backends_paths_to_the_app_server(lumi):
     template, _ = lumi
     outputs = template.to_json()["Outputs"]
     web_distribution = next(
@@ -584,8 +584,14 @@ def test_the_whole_stack_outputs_the_app_url_and_has_no_backend_paths_until_the_
     config = template.find_resources("AWS::CloudFront::Distribution")[web_distribution]["Properties"][
         "DistributionConfig"
     ]
-    paths = {b["PathPattern"] for b in config["CacheBehaviors"]}
-    assert paths == {"/assets/*", "/sw.js", "/calendar/*.ics"}
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviors) == {"/assets/*", "/sw.js", "/calendar/*.ics", "/_event*", "/ping", "/_health"}
+    # the Reflex backend's paths reach the app server's internal ALB through the VPC origin
+    origins = {o["Id"]: o for o in config["Origins"]}
+    (vpc_origin,) = template.find_resources("AWS::CloudFront::VpcOrigin")
+    for path in ("/_event*", "/ping", "/_health"):
+        origin = origins[behaviors[path]["TargetOriginId"]]
+        assert origin["VpcOriginConfig"]["VpcOriginId"] == {"Fn::GetAtt": [vpc_origin, "Id"]}, path
     # the pages may post uploads to the media bucket and show its presigned reads (no media CDN here)
     (code,) = [
         f["Properties"]["FunctionCode"]
