@@ -76,7 +76,7 @@ def reset_code_mail(to: str, code: str, *, sent_at: float | None = None) -> Mail
 
 
 def sign_up_code_text(code: str) -> str:
-    """The confirmation e-mail's text; ``code`` is Cognito's ``{####}`` in the user pool's template."""
+    """The confirmation e-mail's text, as the local outbox shows it."""
     hours = SIGN_UP_CODE_LIFETIME_SECONDS // 3600
     return (
         f"Welcome to Lumi! Your code to confirm this e-mail address is {code}.\n\n"
@@ -97,6 +97,22 @@ def sign_up_code_mail(to: str, code: str, *, sent_at: float | None = None) -> Ma
     )
 
 
+COGNITO_CODE_SUBJECT = "Your Lumi code"
+
+
+def cognito_code_text(code: str = "{####}") -> str:
+    """The words of the user pool's own code e-mail (``infra/auth_mail.py``; ``{####}`` is the code).
+
+    Without a custom-message trigger Cognito sends one template for both codes (confirming a new
+    account's address and choosing a new password), so these words fit both."""
+    return (
+        f"Your Lumi code is {code}.\n\n"
+        "Enter it on the Lumi page where you asked for it: it confirms your e-mail address when you "
+        "sign up, or lets you choose a new password.\n\n"
+        "If you didn't ask for it, you can ignore this e-mail: nothing changes without the code."
+    )
+
+
 def masked_address(address: str) -> str:
     """``ana@example.com`` → ``a***@example.com``: enough to tell messages apart in a log."""
     local, at, domain = address.partition("@")
@@ -106,12 +122,14 @@ def masked_address(address: str) -> str:
 
 
 __all__ = [
+    "COGNITO_CODE_SUBJECT",
     "RESET_CODE_LIFETIME_SECONDS",
     "RESET_CODE_SUBJECT",
     "SIGN_UP_CODE_LIFETIME_SECONDS",
     "SIGN_UP_CODE_SUBJECT",
     "Mail",
     "Mailer",
+    "cognito_code_text",
     "masked_address",
     "reset_code_mail",
     "sign_up_code_mail",

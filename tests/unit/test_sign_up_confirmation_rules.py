@@ -11,7 +11,13 @@ from backend.local.__main__ import LauncherSettings, sign_up_mode
 from backend.local.moto_fixes import SIGN_UP_CODE_TRIES, sign_up_code_problem
 from backend.local.outbox import log_line
 from backend.local.stack import LocalStack
-from backend.mail import SIGN_UP_CODE_LIFETIME_SECONDS, sign_up_code_mail, sign_up_code_text
+from backend.mail import (
+    COGNITO_CODE_SUBJECT,
+    SIGN_UP_CODE_LIFETIME_SECONDS,
+    cognito_code_text,
+    sign_up_code_mail,
+    sign_up_code_text,
+)
 
 DAY = 24 * 3600
 
@@ -41,8 +47,14 @@ def test_the_confirmation_e_mail_gives_the_code_how_long_it_works_and_what_if_it
     assert "042042" in mail.text and "24 hours" in mail.text and "ignore" in mail.text
     assert SIGN_UP_CODE_LIFETIME_SECONDS == DAY
     assert log_line(mail) == "outbox: sign-up code 042042 for a***@example.com"
-    # the user pool's template is the same words with Cognito's placeholder
-    assert "{####}" in sign_up_code_text("{####}")
+    assert sign_up_code_text("042042") == mail.text
+
+
+def test_the_user_pools_own_template_fits_both_codes_and_has_cognitos_placeholder() -> None:
+    text = cognito_code_text()
+    assert text.count("{####}") == 1 and len(text) <= 20_000  # what Cognito's EmailMessage accepts
+    assert "sign up" in text and "new password" in text and "ignore" in text
+    assert COGNITO_CODE_SUBJECT == "Your Lumi code"
 
 
 @pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", ""])
