@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             if not stack.with_api:
                 log.error("--seed needs the API; it was left out")
             else:
-                _seed(stack.env()["LUMI_API_URL"])
+                _seed(stack.env()["LUMI_API_URL"], stack.env()["LUMI_OUTBOX_URL"])
         log.info("ready; Ctrl-C stops everything")
         while not stop.wait(0.5):
             pass
@@ -190,11 +190,11 @@ def sign_up_mode(auto_confirm: bool) -> str:
     return "asks for the code e-mailed on sign-up, as in AWS: read it in the outbox"
 
 
-def _seed(api_url: str) -> None:
+def _seed(api_url: str, outbox_url: str) -> None:
     from backend.local.seed import seed
 
     try:
-        users = seed(api_url)
+        users = seed(api_url, outbox_url=outbox_url)
     except Exception:  # the stack is still useful without demo data; say why and keep running
         log.exception("seeding the demo users failed")
         return
