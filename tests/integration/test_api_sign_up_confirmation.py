@@ -4,13 +4,20 @@ in the local outbox), through the API against Cognito (moto, with the fix of
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from backend.local import moto_fixes
+from backend.local.services import free_port
 from backend.local.stack import LocalStack
 from backend.settings import reset_settings
 from tests.integration.conftest import PASSWORD, Api, Register, unique_name
@@ -198,3 +205,37 @@ def test_with_auto_confirm_on_sign_up_signs_in_and_sends_no_code(api: Api, stack
     email, _, (status, body) = sign_up(api)
     assert status == 201 and body["profile"]["email"] == email, body
     assert stack.outbox.messages(email) == []
+
+
+def test_the_launcher_with_auto_confirm_off_asks_for_the_code_and_says_so(tmp_path: Path) -> None:
+    """``LUMI_AUTO_CONFIRM_SIGN_UP=false python -m backend.local``, as ``make dev`` would start it."""
+    from tests.integration.test_local_stack import REPO, wait_until
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LUMI_", "AWS_"))}
+    env |= {"PYTHONPATH": str(REPO), "LUMI_AUTO_CONFIRM_SIGN_UP": "false", "LUMI_LOCAL_OUTBOX_PORT": "0"}
+    for name in ("MOTO", "REDIS", "MQTT", "MQTT_WS", "API"):
+        env[f"LUMI_LOCAL_{name}_PORT"] = str(free_port())
+    env_file, log = tmp_path / "stack.env", tmp_path / "stack.log"
+    command = [sys.executable, "-m", "backend.local", "--env-file", str(env_file), "--without", "pollers"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: env_file.exists() or process.poll() is not None, what="the env file")
+        assert process.poll() is None, log.read_text()
+        stack_env = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+        # the banner says how sign-up works, and the env file tells other processes
+        assert stack_env["LUMI_AUTO_CONFIRM_SIGN_UP"] == "false"
+        wait_until(lambda: "asks for the code e-mailed on sign-up" in log.read_text(), what="the banner")
+
+        api = httpx.Client(base_url=stack_env["LUMI_API_URL"], timeout=10)
+        email = f"{unique_name('cli')}@example.com"
+        body = {"email": email, "password": PASSWORD, "username": unique_name("cli"), "display_name": "Cli"}
+        assert api.post("/auth/register", json=body).status_code == 202
+        found = httpx.get(f"{stack_env['LUMI_OUTBOX_URL']}messages.json", params={"to": email}, timeout=10).json()
+        [message] = found["messages"]
+        assert message["kind"] == "sign_up_code"
+        assert api.post("/auth/signup/confirm", json={"login": email, "code": message["code"]}).status_code == 204
+        assert api.post("/auth/login", json={"login": email, "password": PASSWORD}).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
