@@ -17,7 +17,13 @@ from lumi_app.components.forms import auth_card, field, form_error, form_notice,
 from lumi_app.components.shell import page
 from lumi_app.state.password_reset import remembered_login, take_notice
 from lumi_app.state.session import sign_in
-from lumi_app.state.sign_up import NOT_CONFIRMED, ConfirmationNeeded, confirmation_needed, take_confirmed_notice
+from lumi_app.state.sign_up import (
+    NOT_CONFIRMED,
+    ConfirmationNeeded,
+    confirmation_needed,
+    forget_password,
+    take_confirmed_notice,
+)
 from lumi_app.state.visit import opens_new_visit
 
 _FIELDS = {"login": "login_error", "password": "password_error"}
@@ -75,6 +81,7 @@ class LoginState(rx.State):
             yield rx.redirect(routes.CONFIRM_EMAIL)
             return
         if signed_in:
+            await forget_password(self)
             yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
 

@@ -3,10 +3,11 @@
 When an account still has to confirm its e-mail address (AWS, or the local stack with
 ``LUMI_AUTO_CONFIRM_SIGN_UP=false``), sign-up and sign-in send the person to the confirm page
 with the login they used. The password they just typed is kept too, in backend-only state (it
-never reaches the browser, and is forgotten as soon as it is used or the person signs in
-another way), so that a confirmed code signs them in at once instead of asking for the
-password a second time. In another tab, or after the tab's state has gone, the confirm page
-asks for the login and sends the person to sign in afterwards, the login filled in.
+never reaches the browser; it is forgotten once used, when the person signs in on the sign-in
+page, and otherwise goes with the tab's state when Reflex lets that expire), so that a
+confirmed code signs them in at once instead of asking for the password a second time. In
+another tab, or after the tab's state has gone, the confirm page asks for the login and sends
+the person to sign in afterwards, the login filled in.
 """
 
 from __future__ import annotations
@@ -71,4 +72,5 @@ async def waiting_login(state: rx.State) -> tuple[str, bool]:
 
 
 async def forget_password(state: rx.State) -> None:
+    """Signed in another way: the kept password (if any) is not needed any more."""
     (await state.get_state(SignUpConfirmationState))._password = ""
