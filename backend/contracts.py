@@ -111,6 +111,37 @@ class ResetPasswordRequest(Model):
     _password = field_validator("new_password")(_check_password)
 
 
+SIGN_UP_CODE_PATTERN = RESET_CODE_PATTERN
+
+
+class SignUpPending(Model):
+    """Signed up, but not signed in: the account confirms its e-mail address with the code
+    e-mailed to it (``POST /auth/signup/confirm``) before it can sign in."""
+
+    status: Literal["confirmation_needed"] = "confirmation_needed"
+    email: str = Field(description="The address the code went to (the one signed up with).")
+    message: str = Field(description="What happens next, in words for the person.")
+    code_lifetime_seconds: int = Field(description="How long an e-mailed code works.")
+
+
+class ConfirmSignUpRequest(Model):
+    login: Login = Field(description="E-mail address (or username) of the new account.")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=SIGN_UP_CODE_PATTERN)] = Field(
+        description="The code e-mailed at sign-up (or by `POST /auth/signup/resend`)."
+    )
+
+
+class ResendSignUpCodeRequest(Model):
+    login: Login = Field(description="E-mail address (or username) of the new account.")
+
+
+class SignUpCodeSent(Model):
+    """The same answer whether or not an unconfirmed account matches."""
+
+    message: str = Field(description="What happens next, in words for the person.")
+    code_lifetime_seconds: int = Field(description="How long an e-mailed code works.")
+
+
 class RefreshRequest(Model):
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
 

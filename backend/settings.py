@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     # The issuer is what tokens carry (always the AWS form); the JWKS may live elsewhere
     # (the emulator serves it on its own host), so its URL is configured apart.
     jwks_url: str | None = None
-    auto_confirm_sign_up: bool = False
 
     redis_url: str = "redis://127.0.0.1:6390/0"
     # ElastiCache in AWS: ``rediss://`` (TLS) and an AUTH token kept out of the URL and the

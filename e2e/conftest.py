@@ -61,6 +61,10 @@ GENEROUS_RATE_LIMITS = {
     "LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000",
     "LUMI_RATE_LIMIT_REQUESTS_PER_MINUTE": "10000",
 }
+# New accounts at this domain confirm their e-mail with the code, as in AWS; everyone else is
+# confirmed at once, so one system serves both (``e2e/test_sign_up_confirmation.py``).
+SIGN_UP_CODE_DOMAIN = "code.example.com"
+STACK_SETTINGS = {**GENEROUS_RATE_LIMITS, "LUMI_LOCAL_SIGN_UP_CODE_DOMAINS": SIGN_UP_CODE_DOMAIN}
 
 
 def chromium_executable() -> str:
@@ -183,7 +187,7 @@ def lumi(request: pytest.FixtureRequest) -> Iterator[LumiSystem]:
         ports=SystemPorts(app=APP_PORT, backend=BACKEND_PORT, first_backend=backend_switch.upstream, stack=stack_ports),
         log_dir=RESULTS / "logs",
         state_dir=ROOT / ".lumi" / "e2e",
-        stack_settings=GENEROUS_RATE_LIMITS,
+        stack_settings=STACK_SETTINGS,
         inherit_settings=False,
     )
     system.start()

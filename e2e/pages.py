@@ -463,11 +463,35 @@ class ResetPasswordPage(AppPage):
         self.change_button.click()
 
 
+class ConfirmEmailPage(AppPage):
+    """Check your e-mail: the code sent at sign-up, "Send a new code"."""
+
+    path = "/confirm-email"
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.ready = page.get_by_role("heading", name="Check your e-mail")
+        self.code = page.get_by_label("Code from the e-mail", exact=True)
+        self.confirm_button = page.get_by_role("button", name="Confirm")
+        self.new_code_button = page.get_by_role("button", name="Send a new code")
+
+    def confirm(self, code: str) -> None:
+        """Enter the code and confirm; what follows (home, or an error) is for the test to expect."""
+        self.code.fill(code)
+        auth_pacer.take()
+        self.confirm_button.click()
+
+    def send_new_code(self) -> None:
+        auth_pacer.take()
+        self.new_code_button.click()
+
+
 class OutboxPage:
     """The local stack's outbox (``LumiSystem.outbox_url``): the e-mail the system would have sent,
     newest first. Only the local system has one."""
 
     RESET_CODE_SUBJECT = "Your Lumi password reset code"
+    SIGN_UP_CODE_SUBJECT = "Your Lumi confirmation code"
 
     def __init__(self, page: Page, url: str) -> None:
         self.page = page
@@ -482,9 +506,9 @@ class OutboxPage:
     def messages_to(self, address: str, subject: str = RESET_CODE_SUBJECT) -> Locator:
         return self.page.get_by_role("listitem", name=f"{subject} for {address}", exact=True)
 
-    def latest_code(self, address: str) -> str:
-        """The code of the newest reset e-mail to ``address`` (it is sent before the app answers)."""
-        code = self.messages_to(address).first.get_by_role("status")
+    def latest_code(self, address: str, subject: str = RESET_CODE_SUBJECT) -> str:
+        """The code of the newest e-mail with ``subject`` to ``address`` (sent before the app answers)."""
+        code = self.messages_to(address, subject).first.get_by_role("status")
         expect(code).to_have_text(re.compile(r"^\d{6}$"))
         return code.inner_text()
 

@@ -49,6 +49,7 @@ from backend.schedules import ScheduledJob, scheduled_job
 from backend.settings import Settings
 from infra.alarms import DeadLetterAlarms
 from infra.app_server import AppServer
+from infra.auth_mail import user_pool_mail
 from infra.network import Network
 from infra.redis import Redis
 from infra.schedules import DEFAULT_JOB_TIMEOUT_SECONDS, Schedules
@@ -358,6 +359,7 @@ class Auth(Construct):
     def __init__(self, scope: Construct, id: str, *, stage: str) -> None:
         super().__init__(scope, id)
         policy = PASSWORD_POLICY
+        mail = user_pool_mail(self)  # Cognito's own sender, or SES with Lumi's words (-c sesFromAddress=)
         self.user_pool = cognito.UserPool(
             self,
             "Users",
@@ -372,11 +374,10 @@ class Auth(Construct):
                 require_digits=policy["RequireNumbers"],
                 require_symbols=policy["RequireSymbols"],
             ),
-            # Cognito e-mails the forgot-password code itself (POST /auth/password/forgot); no Lambda
-            # of Lumi sends mail. Its default sender allows a few dozen e-mails a day: for real users
-            # give it SES (email=cognito.UserPoolEmail.with_ses(...)) and the words of
-            # backend.mail.reset_code_mail (user_verification). Locally the emulated Cognito puts
-            # them in the local outbox instead (backend/local/outbox.py).
+            # Cognito e-mails the sign-up and forgot-password codes itself; no Lambda of Lumi sends
+            # mail. Locally the emulated Cognito puts them in the local outbox (backend/local/outbox.py).
+            email=mail.email,
+            user_verification=mail.verification,
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             removal_policy=removal_policy(stage),
             deletion_protection=stage == "prod",

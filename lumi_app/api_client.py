@@ -64,6 +64,7 @@ from backend.contracts import (
     ChatReactionSet,
     ChatReceipts,
     ChatReceiptUpdate,
+    ConfirmSignUpRequest,
     CoupleDate,
     CoupleDateCreate,
     CoupleDateUpdate,
@@ -130,7 +131,10 @@ from backend.contracts import (
     RefreshRequest,
     RegisterRequest,
     Relationship,
+    ResendSignUpCodeRequest,
     ResetPasswordRequest,
+    SignUpCodeSent,
+    SignUpPending,
     Song,
     SongConfirm,
     SongCoverConfirm,
@@ -351,8 +355,22 @@ class LumiApi:
 
     # ------------------------------------------------------------ auth
 
-    async def register(self, request: RegisterRequest) -> AuthSession:
-        return await self._call("POST", "/auth/register", AuthSession, body=request, for_browser=True)
+    async def register(self, request: RegisterRequest) -> AuthSession | SignUpPending:
+        """Signed up and in (201), or signed up with the e-mailed code still to enter (202)."""
+        response = await self._send("POST", "/auth/register", body=request, for_browser=True)
+        model: type[AuthSession] | type[SignUpPending] = SignUpPending if response.status_code == 202 else AuthSession
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            log.error("API POST /auth/register answered with an unexpected %s body", response.status_code)
+            raise ApiError(response.status_code, "unexpected_response", UNEXPECTED_MESSAGE) from exc
+
+    async def confirm_sign_up(self, request: ConfirmSignUpRequest) -> None:
+        await self._send("POST", "/auth/signup/confirm", body=request, for_browser=True)
+
+    async def resend_sign_up_code(self, request: ResendSignUpCodeRequest) -> SignUpCodeSent:
+        """Ask for a new code; the same answer whether or not an account waits for one."""
+        return await self._call("POST", "/auth/signup/resend", SignUpCodeSent, body=request, for_browser=True)
 
     async def login(self, request: LoginRequest) -> AuthSession:
         return await self._call("POST", "/auth/login", AuthSession, body=request, for_browser=True)

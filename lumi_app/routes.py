@@ -9,6 +9,8 @@ REGISTER = "/register"
 LOGIN = "/login"
 FORGOT_PASSWORD = "/forgot-password"
 RESET_PASSWORD = "/reset-password"
+# After signing up (or in) when the account must still confirm its e-mail with the code.
+CONFIRM_EMAIL = "/confirm-email"
 HOME = "/home"
 PAIRING = "/pairing"
 NOTIFICATIONS = "/notifications"

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from backend.local.__main__ import sign_up_mode
 from backend.local.snapshot import move_aside
 from tools.app_build import ROOT
 from tools.system import LumiSystem, SystemPorts
@@ -49,6 +50,8 @@ def main() -> int:
         for label, url in system.listening().items():
             print(f"  {label.ljust(width)}  {url}")
         print(f"  {'data'.ljust(width)}  {data_dir} (kept; make dev FRESH=1 starts empty)")
+        auto_confirm = system.stack_env.get("LUMI_AUTO_CONFIRM_SIGN_UP", "true") == "true"
+        print(f"  {'sign-up'.ljust(width)}  {sign_up_mode(auto_confirm)}")
         print(f"\n  Open {system.app_url} in your browser.\n", flush=True)
         while not stopping:
             if not system.alive():

@@ -21,9 +21,11 @@ from backend.contracts import ErrorResponse
 PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 ERROR_DESCRIPTIONS = {
-    400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `invalid_code`, `cannot_pair_with_self`…)",
+    400: "Bad request (`malformed_json`, `weak_password`, `wrong_password`, `invalid_code`, `code_expired`, "
+    "`cannot_pair_with_self`…)",
     401: "Missing, invalid, expired or signed-out token (`unauthorized`, `session_expired`), or an unknown account "
-    "or wrong password at sign-in (`invalid_credentials`, the same for both)",
+    "or wrong password at sign-in (`invalid_credentials`, the same for both), or an account whose e-mail is not "
+    "confirmed yet (`account_not_confirmed`)",
     403: "Seen but not the caller's to change (`forbidden`)",
     404: "Not found, or not the caller's (`not_found`, `unknown_user`)",
     409: "Conflicts with existing data (see `error.code`)",

@@ -186,8 +186,18 @@ def limit_password_reset(step: str, login: str) -> None:
     """Per login and per hour, for ``step`` ("code": codes asked for, "reset": attempts to use one).
 
     Counted whether or not an account matches, so being limited tells nothing either."""
+    _limit_codes(f"password-{step}", login)
+
+
+def limit_sign_up_code(step: str, login: str) -> None:
+    """The same per login and hour for a new account's e-mailed code ("resend": codes asked
+    for, "confirm": attempts to use one), counted whether or not an account matches."""
+    _limit_codes(f"sign-up-{step}", login)
+
+
+def _limit_codes(bucket: str, login: str) -> None:
     try:
-        hit(f"password-{step}", login.strip().lower(), get_settings().rate_limit_password_reset_per_hour, 3600)
+        hit(bucket, login.strip().lower(), get_settings().rate_limit_password_reset_per_hour, 3600)
     except RateLimited as limited:
         minutes = math.ceil(limited.retry_after / 60)
         when = "in a minute" if minutes <= 1 else f"in {minutes} minutes"

@@ -1,4 +1,10 @@
-"""Signing up, in and out, passwords and account deletion (Cognito + the profile table).
+"""Signing up (and confirming the address), in and out, passwords and account deletion
+(Cognito + the profile table).
+
+A new account is signed in at once when Cognito confirms it at sign-up (the local stack's
+default); otherwise (AWS) Cognito e-mails a code, and the account signs in after
+:func:`confirm_sign_up`. The profile and the default group are made at sign-up either way, so
+confirming has nothing else to do.
 
 Sign-in and password reset never tell whether an account exists: an unknown login gets the
 same answer as a wrong password or code, through the same steps (the profile lookup, then
@@ -32,11 +38,21 @@ class SignedIn:
     profile: UserProfile
 
 
-def register(email: str, password: str, username: str, display_name: str, verify: TokenVerifier) -> SignedIn:
+@dataclass(frozen=True)
+class SignUpPending:
+    """Signed up; the address must be confirmed with the e-mailed code before signing in."""
+
+    email: str
+
+
+def register(
+    email: str, password: str, username: str, display_name: str, verify: TokenVerifier
+) -> SignedIn | SignUpPending:
     """Create the Cognito user, then claim username and e-mail in one transaction.
 
     Cognito first, because only it can say the password is acceptable; if the claims then
-    lose a race, the just-made Cognito user is deleted again so no orphan is left.
+    lose a race, the just-made Cognito user is deleted again so no orphan is left. Signed in
+    when Cognito confirmed the account at once, else pending its e-mailed code.
     """
     email = normalize_email(email)
     display_name = check_display_name(display_name)
@@ -45,7 +61,7 @@ def register(email: str, password: str, username: str, display_name: str, verify
     if users.owner_of_email(email):
         raise Conflict("An account with that e-mail address already exists.", code="email_taken")
 
-    user_id = user_pool.sign_up(email, password)
+    user_id, confirmed = user_pool.sign_up(email, password)
     try:
         user_pool.finish_sign_up(user_id)
         users.create(
@@ -60,7 +76,25 @@ def register(email: str, password: str, username: str, display_name: str, verify
     except BaseException:
         _undo_sign_up(user_id)
         raise
+    if not confirmed:
+        return SignUpPending(email)
     return sign_in(email, password, verify)
+
+
+def confirm_sign_up(login: str, code: str) -> None:
+    """Confirm a new account's address with its e-mailed code; then it can sign in.
+
+    An unknown login is asked about under a stand-in address, and gets the same 400
+    ``invalid_code`` as a wrong code."""
+    _, address = _account(login)
+    user_pool.confirm_sign_up(address, code)
+
+
+def resend_sign_up_code(login: str) -> None:
+    """E-mail a new confirmation code to an unconfirmed account; for any other login nothing is
+    sent, and the caller cannot tell the difference."""
+    _, address = _account(login)
+    user_pool.resend_sign_up_code(address)
 
 
 def _undo_sign_up(user_id: str) -> None:
@@ -78,7 +112,8 @@ def _account(login: str) -> tuple[UserProfile | None, str]:
 
 
 def sign_in(login: str, password: str, verify: TokenVerifier) -> SignedIn:
-    """Unknown account or wrong password: the same 401 ``invalid_credentials``."""
+    """Unknown account or wrong password: the same 401 ``invalid_credentials``; the right
+    password of an account not confirmed yet: 401 ``account_not_confirmed``."""
     profile, address = _account(login)
     tokens = user_pool.password_sign_in(address, password)
     if profile is None:  # Cognito cannot know a stand-in address; this is only defence in depth

@@ -50,6 +50,10 @@ class LauncherSettings(BaseSettings):
     local_outbox_port: int = 8025
     redis_url: str | None = None
     mqtt_url: str | None = None
+    # New accounts confirmed at once (true), or each asked for the code e-mailed to the outbox
+    # (false), as in AWS; addresses at these domains (comma-separated) always get the code.
+    auto_confirm_sign_up: bool = True
+    local_sign_up_code_domains: str = ""
     # Where the app is served: the bucket's CORS and the Reflex backend's origin check allow it.
     app_origin: str = "http://localhost:3000"
 
@@ -139,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         with_scheduler="scheduler" not in args.without,
         data_dir=os.path.abspath(args.data_dir) if args.data_dir else None,
         app_origins=[launcher.app_origin, launcher.app_origin.replace("://localhost", "://127.0.0.1")],
+        auto_confirm_sign_up=launcher.auto_confirm_sign_up,
+        sign_up_code_domains=tuple(d.strip() for d in launcher.local_sign_up_code_domains.split(",") if d.strip()),
     )
     wrote_env_file = False
     try:
@@ -149,12 +155,12 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         write_env_file(args.env_file, stack.env())
         wrote_env_file = True
-        _print_banner(stack.listening(), args.env_file, stack.data_dir)
+        _print_banner(stack.listening(), args.env_file, stack.data_dir, stack.auto_confirm_sign_up)
         if args.seed:
             if not stack.with_api:
                 log.error("--seed needs the API; it was left out")
             else:
-                _seed(stack.env()["LUMI_API_URL"])
+                _seed(stack.env()["LUMI_API_URL"], stack.env()["LUMI_OUTBOX_URL"])
         log.info("ready; Ctrl-C stops everything")
         while not stop.wait(0.5):
             pass
@@ -167,20 +173,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print_banner(listening: dict[str, str], env_file: str, data_dir: str | None) -> None:
+def _print_banner(listening: dict[str, str], env_file: str, data_dir: str | None, auto_confirm: bool = True) -> None:
     width = max(len(name) for name in listening)
     lines = ["", "Lumi local stack", *(f"  {name:<{width}}  {url}" for name, url in listening.items())]
     lines.append(f"  {'env file':<{width}}  {os.path.abspath(env_file)}")
     kept = f"{data_dir} (saved every few seconds)" if data_dir else "in memory (gone when stopped)"
     lines.append(f"  {'data':<{width}}  {kept}")
+    lines.append(f"  {'sign-up':<{width}}  {sign_up_mode(auto_confirm)}")
     print("\n".join(lines) + "\n", flush=True)
 
 
-def _seed(api_url: str) -> None:
+def sign_up_mode(auto_confirm: bool) -> str:
+    """How new accounts are confirmed, in one line for the banners."""
+    if auto_confirm:
+        return "confirmed at once (LUMI_AUTO_CONFIRM_SIGN_UP=false asks for the e-mailed code, as in AWS)"
+    return "asks for the code e-mailed on sign-up, as in AWS: read it in the outbox"
+
+
+def _seed(api_url: str, outbox_url: str) -> None:
     from backend.local.seed import seed
 
     try:
-        users = seed(api_url)
+        users = seed(api_url, outbox_url=outbox_url)
     except Exception:  # the stack is still useful without demo data; say why and keep running
         log.exception("seeding the demo users failed")
         return

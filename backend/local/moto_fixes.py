@@ -40,6 +40,24 @@ unknown user as a wrong code when the app client prevents user-existence errors
 asked for (``ExpiredCodeException``); a new code replaces the last one. Sign-out matches the
 user whichever of its names (username, ``sub``, e-mail) each sign-in used.
 
+Cognito's sign-up confirmation, where moto 5.2.5 sends no code and checks none (reproduced by
+``tests/integration/test_cognito_emulator.py``):
+
+8. ``SignUp`` makes no code (Cognito e-mails one to a new, unconfirmed user), ``ConfirmSignUp``
+   confirms whatever code it is given, and ``ResendConfirmationCode`` is not implemented.
+
+The fix stands in for the user pool's e-mail and for a pre-sign-up trigger: each pool has a
+rule (:func:`confirm_sign_ups`, set by the local stack) saying which new users are confirmed at
+once (as a pre-sign-up Lambda answering ``autoConfirmUser`` would; ``UserConfirmed`` is then
+true and no code is sent); every other one gets a 6-digit code, kept on the user (so it is in
+the snapshot) and handed to the outbox. ``ConfirmSignUp`` then refuses, as Cognito does, a
+wrong code (``CodeMismatchException``; after five, ``LimitExceededException`` until a new code),
+one older than 24 hours or replaced (``ExpiredCodeException``), an unknown user as a wrong
+code when the app client prevents user-existence errors (else ``UserNotFoundException``), and
+a user already confirmed (``NotAuthorizedException``). ``ResendConfirmationCode`` sends a new
+code (replacing the last), answers an unknown user with made-up delivery details when the
+client prevents user-existence errors, and a confirmed one with ``InvalidParameterException``.
+
 And one for speed, where moto 5.2.5 is the limit of every local run (profile in
 ``bench/jobs.py``'s notes: 90% of a Query's time):
 
@@ -63,9 +81,17 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from backend.mail import RESET_CODE_LIFETIME_SECONDS, Mailer, reset_code_mail
+from backend.mail import (
+    RESET_CODE_LIFETIME_SECONDS,
+    SIGN_UP_CODE_LIFETIME_SECONDS,
+    Mail,
+    Mailer,
+    reset_code_mail,
+    sign_up_code_mail,
+)
 
 log = logging.getLogger("lumi.local.moto")
 
@@ -79,12 +105,15 @@ ORIGINAL_FORGOT_PASSWORD_RESPONSE: Any = None
 ORIGINAL_SIGN_OUT: Any = None
 ORIGINAL_TABLE_QUERY: Any = None
 ORIGINAL_ALL_ITEMS: Any = None
+ORIGINAL_SIGN_UP: Any = None
+ORIGINAL_CONFIRM_SIGN_UP_RESPONSE: Any = None
 
 
 def install() -> None:
     """Patch the in-process moto classes (the threaded moto server shares them)."""
     global _installed, ORIGINAL_TRANSACT_WRITE_ITEMS, ORIGINAL_FORGOT_PASSWORD, ORIGINAL_CONFIRM_FORGOT_PASSWORD
     global ORIGINAL_FORGOT_PASSWORD_RESPONSE, ORIGINAL_SIGN_OUT, ORIGINAL_TABLE_QUERY, ORIGINAL_ALL_ITEMS
+    global ORIGINAL_SIGN_UP, ORIGINAL_CONFIRM_SIGN_UP_RESPONSE
     if _installed:
         return
     from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
@@ -107,6 +136,11 @@ def install() -> None:
     CognitoIdpResponse.forgot_password = _without_code_header(CognitoIdpResponse.forgot_password)  # type: ignore[method-assign]
     ORIGINAL_SIGN_OUT = CognitoIdpUserPool.sign_out
     CognitoIdpUserPool.sign_out = _sign_out  # type: ignore[method-assign]
+    ORIGINAL_SIGN_UP = CognitoIdpBackend.sign_up
+    CognitoIdpBackend.sign_up = _sign_up  # type: ignore[method-assign]
+    ORIGINAL_CONFIRM_SIGN_UP_RESPONSE = CognitoIdpResponse.confirm_sign_up
+    CognitoIdpResponse.confirm_sign_up = _confirm_sign_up_response  # type: ignore[method-assign]
+    CognitoIdpResponse.resend_confirmation_code = _resend_confirmation_code_response  # type: ignore[attr-defined]
     ORIGINAL_TABLE_QUERY = Table.query
     ORIGINAL_ALL_ITEMS = Table.all_items
     Table.query = _query  # type: ignore[method-assign]
@@ -311,6 +345,18 @@ def deliver_mail_to(user_pool_id: str, mailer: Mailer | None) -> None:
         _MAILERS[user_pool_id] = mailer
 
 
+def _deliver(pool_id: str, mail: Mail) -> None:
+    """Hand ``mail`` to the pool's outbox; Cognito answers whether or not its e-mail arrives."""
+    mailer = _MAILERS.get(pool_id)
+    if mailer is None:
+        log.info("no outbox for user pool %s; a %s for %s goes nowhere", pool_id, mail.kind, mail.to)
+        return
+    try:
+        mailer.send(mail)
+    except Exception:
+        log.exception("the outbox could not take a %s", mail.kind)
+
+
 def new_reset_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
@@ -347,15 +393,7 @@ def _forgot_password(backend: Any, client_id: str, username: str) -> tuple[str |
     with _COGNITO_LOCK:
         setattr(user, RESET_CODE_ATTRIBUTE, {"code": code, "issued_at": clock()})
     address = user.attribute_lookup.get("email") or username
-    mail = reset_code_mail(address, code)
-    mailer = _MAILERS.get(pool.id)
-    if mailer is None:
-        log.info("no outbox for user pool %s; the reset code for %s goes nowhere", pool.id, address)
-    else:
-        try:
-            mailer.send(mail)
-        except Exception:  # Cognito answers whether or not its e-mail arrives
-            log.exception("the outbox could not take a reset code")
+    _deliver(pool.id, reset_code_mail(address, code))
     return None, details
 
 
@@ -393,6 +431,136 @@ def _without_code_header(forgot_password: Any) -> Any:
         return result
 
     return answer
+
+
+# ---------------------------------------------------------------- Cognito: sign-up confirmation
+
+# Which new users each pool confirms at once, by address (the stand-in for a pre-sign-up
+# trigger); a pool without a rule confirms nobody at once, as Cognito without a trigger.
+SignUpRule = Callable[[str], bool]
+_SIGN_UP_RULES: dict[str, SignUpRule] = {}
+SIGN_UP_CODE_ATTRIBUTE = "lumi_sign_up_code"
+SIGN_UP_CODE_TRIES = 5  # wrong codes before Cognito's LimitExceededException (until a new code)
+
+
+def confirm_sign_ups(user_pool_id: str, rule: SignUpRule | None) -> None:
+    """Set which new users of this pool are confirmed at once (None: nobody, a code for each)."""
+    if rule is None:
+        _SIGN_UP_RULES.pop(user_pool_id, None)
+    else:
+        _SIGN_UP_RULES[user_pool_id] = rule
+
+
+def sign_up_code_problem(pending: dict[str, Any] | None, given: str, now: float) -> str | None:
+    """Why Cognito would refuse ``given`` as the sign-up code ``pending``, or None.
+
+    None pending or older than its lifetime: ``ExpiredCodeException``; too many wrong ones
+    already: ``LimitExceededException``; another code: ``CodeMismatchException``."""
+    if not pending or now - float(pending["issued_at"]) >= SIGN_UP_CODE_LIFETIME_SECONDS:
+        return "ExpiredCodeException"
+    if int(pending.get("failures", 0)) >= SIGN_UP_CODE_TRIES:
+        return "LimitExceededException"
+    if not hmac.compare_digest(str(pending["code"]).encode(), given.strip().encode()):
+        return "CodeMismatchException"
+    return None
+
+
+def _masked(address: str) -> str:
+    """How Cognito shows where a code went: ``a***@e***``."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain[:1]}***"
+
+
+def _send_sign_up_code(pool: Any, user: Any) -> dict[str, str]:
+    """A new code for ``user`` (replacing the last), e-mailed; returns the delivery details."""
+    code = new_reset_code()
+    with _COGNITO_LOCK:
+        setattr(user, SIGN_UP_CODE_ATTRIBUTE, {"code": code, "issued_at": clock(), "failures": 0})
+    address = str(user.attribute_lookup.get("email") or user.username)
+    _deliver(pool.id, sign_up_code_mail(address, code))
+    return {"Destination": _masked(address), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def _sign_up(
+    backend: Any, client_id: str, username: str, password: str, attributes: list[dict[str, str]]
+) -> tuple[Any, Any]:
+    """moto's SignUp, then what the pool's rule says: confirmed at once, or a code e-mailed."""
+    from moto.cognitoidp.models import UserStatus
+
+    user, _ = ORIGINAL_SIGN_UP(backend, client_id, username, password, attributes)
+    pool = backend.user_pools[user.user_pool_id]
+    rule = _SIGN_UP_RULES.get(pool.id)
+    if rule is not None and rule(str(user.attribute_lookup.get("email") or username)):
+        user.status = UserStatus.CONFIRMED
+        return user, None
+    return user, _send_sign_up_code(pool, user)
+
+
+def _prevents_existence_errors(pool: Any, client_id: str) -> bool:
+    return bool(pool.clients[client_id].extended_config.get("PreventUserExistenceErrors") == "ENABLED")
+
+
+def _confirm_sign_up(backend: Any, client_id: str, username: str, code: str) -> None:
+    from moto.cognitoidp.exceptions import (
+        CodeMismatchException,
+        ExpiredCodeException,
+        NotAuthorizedError,
+        UserNotFoundError,
+    )
+    from moto.cognitoidp.models import UserStatus
+    from moto.core.exceptions import JsonRESTError
+
+    pool, user = _pool_and_user(backend, client_id, username)
+    if user is None:
+        if _prevents_existence_errors(pool, client_id):
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        raise UserNotFoundError("Username/client id combination not found.")
+    if user.status != UserStatus.UNCONFIRMED:
+        raise NotAuthorizedError(f"User cannot be confirmed. Current status is {user.status.value}")
+    with _COGNITO_LOCK:
+        pending = getattr(user, SIGN_UP_CODE_ATTRIBUTE, None)
+        problem = sign_up_code_problem(pending, code, clock())
+        if problem == "CodeMismatchException":
+            assert pending is not None
+            pending["failures"] = int(pending.get("failures", 0)) + 1
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        if problem == "LimitExceededException":
+            raise JsonRESTError("LimitExceededException", "Attempt limit exceeded, please try after some time.")
+        if problem is not None:
+            raise ExpiredCodeException("Invalid code provided, please request a code again.")
+        setattr(user, SIGN_UP_CODE_ATTRIBUTE, None)
+        user.status = UserStatus.CONFIRMED
+
+
+def _confirm_sign_up_response(self: Any) -> Any:
+    """ConfirmSignUp with its code checked (moto's handler drops the code)."""
+    from moto.core.responses import EmptyResult
+
+    client_id = self._get_param("ClientId")
+    backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+    _confirm_sign_up(backend, client_id, self._get_param("Username"), self._get_param("ConfirmationCode") or "")
+    return EmptyResult()
+
+
+def _resend_confirmation_code_response(self: Any) -> Any:
+    """ResendConfirmationCode, which moto lacks."""
+    from moto.cognitoidp.exceptions import InvalidParameterException, UserNotFoundError
+    from moto.cognitoidp.models import UserStatus
+    from moto.core.responses import ActionResult
+
+    client_id = self._get_param("ClientId")
+    username = self._get_param("Username")
+    backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+    pool, user = _pool_and_user(backend, client_id, username)
+    if user is None:
+        if not _prevents_existence_errors(pool, client_id):
+            raise UserNotFoundError("Username/client id combination not found.")
+        details = {"Destination": _masked(username), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    elif user.status != UserStatus.UNCONFIRMED:
+        raise InvalidParameterException("User is already confirmed.")
+    else:
+        details = _send_sign_up_code(pool, user)
+    return ActionResult({"CodeDeliveryDetails": details})
 
 
 def names_of(pool: Any, user: Any) -> set[str]:

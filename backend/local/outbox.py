@@ -1,7 +1,7 @@
 """The local outbox: every e-mail the local stack would have sent, kept for a page and a log line.
 
 No e-mail leaves this machine. The emulated Cognito (``backend.local.moto_fixes``) hands
-each message it would have sent (password-reset codes) to the stack's :class:`Outbox`,
+each message it would have sent (password-reset and sign-up confirmation codes) to the stack's :class:`Outbox`,
 which
 
 - writes one log line, ``outbox: reset code 123456 for a***@example.com``;
@@ -45,6 +45,8 @@ def log_line(mail: Mail) -> str:
     """The one line each message writes to the stack's log."""
     if mail.kind == "reset_code":
         return f"outbox: reset code {mail.code} for {masked_address(mail.to)}"
+    if mail.kind == "sign_up_code":
+        return f"outbox: sign-up code {mail.code} for {masked_address(mail.to)}"
     return f"outbox: {mail.subject!r} for {masked_address(mail.to)}"
 
 

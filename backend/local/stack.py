@@ -11,9 +11,15 @@ saved together every couple of seconds while something changes, and once more on
 Redis keeps its own append-only file there. Without one everything lives in memory and no
 saver runs.
 
-E-mail the emulated Cognito would send (password-reset codes) lands in the stack's outbox
-(``backend.local.outbox``): a log line each, a page on 127.0.0.1 (``LUMI_OUTBOX_URL``), and
-with a data dir ``outbox.jsonl`` there.
+E-mail the emulated Cognito would send (password-reset and sign-up codes) lands in the
+stack's outbox (``backend.local.outbox``): a log line each, a page on 127.0.0.1
+(``LUMI_OUTBOX_URL``), and with a data dir ``outbox.jsonl`` there.
+
+New accounts are confirmed at once (``auto_confirm_sign_up``), as a pre-sign-up trigger would
+do in AWS; turned off, each gets the e-mailed code to enter, as in AWS. Addresses at one of
+``sign_up_code_domains`` always get the code, so one running system can show both ways (the
+e2e suite signs such a person up). Tests change the rule of a running stack with
+:func:`backend.local.moto_fixes.confirm_sign_ups`.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ class LocalStack:
     data_dir: str | None = None  # keep emulator and Redis data here across runs; None = memory only
     save_interval: float = 2.0  # with a data dir: how often the saver looks for changes
     extra_env: dict[str, str] = field(default_factory=dict)
+    auto_confirm_sign_up: bool = True  # False: every new account confirms its e-mail with a code
+    sign_up_code_domains: tuple[str, ...] = ()  # addresses here always get the code step
 
     moto: MotoService | None = None
     redis: RedisService | None = None
@@ -118,7 +126,8 @@ class LocalStack:
             "LUMI_USER_POOL_ID": p.user_pool_id,
             "LUMI_USER_POOL_CLIENT_ID": p.user_pool_client_id,
             "LUMI_JWKS_URL": f"{self.moto.endpoint_url}/{p.user_pool_id}/.well-known/jwks.json",
-            "LUMI_AUTO_CONFIRM_SIGN_UP": "true",
+            # For the banner and other processes to tell; the emulated pool applies it (above).
+            "LUMI_AUTO_CONFIRM_SIGN_UP": "true" if self.auto_confirm_sign_up else "false",
             "LUMI_REDIS_URL": redis_url,
             "LUMI_APP_ORIGIN": self.app_origins[0],
             "AWS_ACCESS_KEY_ID": "lumi-local",
@@ -171,10 +180,16 @@ class LocalStack:
         self.outbox = Outbox(os.path.join(self.data_dir, FILE_NAME) if self.data_dir else None)
         pool_id = self.provisioned.user_pool_id
         moto_fixes.deliver_mail_to(pool_id, self.outbox)
+        moto_fixes.confirm_sign_ups(pool_id, self.confirms_at_once)
         self._parts.append(_MailDelivery(pool_id))
         server = OutboxServer(self.outbox, self.ports.outbox, host=HOST).start()
         self._parts.append(server)
         return server.url
+
+    def confirms_at_once(self, address: str) -> bool:
+        """Whether a new account with this address is confirmed without a code."""
+        domain = address.rpartition("@")[2].lower()
+        return self.auto_confirm_sign_up and domain not in {d.lower() for d in self.sign_up_code_domains}
 
     def _restore_search(self) -> None:
         """Put back the search index saved with the table, before anything opens it."""
@@ -379,7 +394,7 @@ class LocalStack:
 
 @dataclass
 class _MailDelivery:
-    """Stops this stack's pool's e-mail going to its outbox once the stack stops."""
+    """Stops this stack's pool's e-mail going to its outbox (and its sign-up rule) once the stack stops."""
 
     user_pool_id: str
 
@@ -387,6 +402,7 @@ class _MailDelivery:
         from backend.local import moto_fixes
 
         moto_fixes.deliver_mail_to(self.user_pool_id, None)
+        moto_fixes.confirm_sign_ups(self.user_pool_id, None)
 
 
 __all__ = ["HOST", "LocalStack", "StackPorts"]

@@ -56,8 +56,11 @@ def _raise(error: ClientError, mapping: dict[str, DomainError]) -> NoReturn:
     raise mapped from error
 
 
-def sign_up(email: str, password: str) -> str:
-    """Create the Cognito user (username = e-mail); returns its ``sub``, Lumi's user id."""
+def sign_up(email: str, password: str) -> tuple[str, bool]:
+    """Create the Cognito user (username = e-mail); returns its ``sub`` (Lumi's user id) and
+    whether it is confirmed already (``UserConfirmed``: a pre-sign-up trigger, or the local
+    stack, may confirm at once); if not, Cognito has e-mailed it a code for
+    :func:`confirm_sign_up`."""
     settings = get_settings()
     try:
         response = _cognito().sign_up(
@@ -77,15 +80,68 @@ def sign_up(email: str, password: str) -> str:
                 "InvalidParameterException": ValidationFailed({"email": "Enter a valid e-mail address."}),
             },
         )
-    return str(response["UserSub"])
+    return str(response["UserSub"]), bool(response.get("UserConfirmed"))
 
 
 def finish_sign_up(user_id: str) -> None:
-    """Confirm locally (a pre-sign-up trigger does it in AWS) and join the default group."""
+    """Join the default group, confirmed or not: an unconfirmed user can be in a group, and its
+    first tokens (after the code) carry it, so nothing is left to do after confirming."""
     settings = get_settings()
-    if settings.auto_confirm_sign_up:
-        _cognito().admin_confirm_sign_up(UserPoolId=settings.user_pool_id, Username=user_id)
     _cognito().admin_add_user_to_group(UserPoolId=settings.user_pool_id, Username=user_id, GroupName=DEFAULT_GROUP)
+
+
+SIGN_UP_CODE_WRONG = "That code is not right. Check the latest e-mail from Lumi, or ask for a new code."
+SIGN_UP_CODE_EXPIRED = "That code has expired. Ask for a new one."
+SIGN_UP_TOO_MANY = "Too many wrong codes. Ask for a new code, or try again in a few minutes."
+
+
+def confirm_sign_up(address: str, code: str) -> None:
+    """Confirm the account's e-mail with the code Cognito sent.
+
+    A wrong code (and, as the app client prevents user-existence errors, an unknown address)
+    is a 400 ``invalid_code``; an expired one ``code_expired``; too many wrong ones a 429. An
+    account that is confirmed already is answered as a wrong code: saying otherwise would tell
+    a stranger the address has an account (the app says so to the person who just confirmed)."""
+    settings = get_settings()
+    try:
+        _cognito().confirm_sign_up(ClientId=settings.user_pool_client_id, Username=address, ConfirmationCode=code)
+    except ClientError as error:
+        if _code(error) in {"LimitExceededException", "TooManyFailedAttemptsException"}:
+            raise RateLimited(retry_after=300, message=SIGN_UP_TOO_MANY) from error
+        wrong = BadRequest(SIGN_UP_CODE_WRONG, code="invalid_code")
+        _raise(
+            error,
+            {
+                "CodeMismatchException": wrong,
+                "UserNotFoundException": wrong,
+                "NotAuthorizedException": wrong,
+                "ExpiredCodeException": BadRequest(SIGN_UP_CODE_EXPIRED, code="code_expired"),
+            },
+        )
+
+
+def resend_sign_up_code(address: str) -> None:
+    """Have Cognito e-mail a new confirmation code (the last one stops working).
+
+    Whatever Cognito says about this one user (unknown, confirmed already, too many codes) is
+    logged and not passed on: the caller answers the same in every case. Throttling of the
+    service itself is a RateLimited."""
+    settings = get_settings()
+    try:
+        _cognito().resend_confirmation_code(ClientId=settings.user_pool_client_id, Username=address)
+    except ClientError as error:
+        if _code(error) == "TooManyRequestsException":
+            raise RateLimited(retry_after=30) from error
+        if _code(error) in {
+            "UserNotFoundException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+            "LimitExceededException",
+            "CodeDeliveryFailureException",
+        }:
+            log.info("no sign-up code was sent (%s)", _code(error))
+            return
+        raise
 
 
 def password_sign_in(email: str, password: str, wrong: DomainError | None = None) -> Tokens:
@@ -104,8 +160,9 @@ def password_sign_in(email: str, password: str, wrong: DomainError | None = None
             {
                 "NotAuthorizedException": wrong,
                 "UserNotFoundException": wrong,
+                # Cognito says so only after the password was right, so this tells nobody else anything.
                 "UserNotConfirmedException": Unauthorized(
-                    "Please confirm your e-mail address first.", code="account_not_confirmed"
+                    "Confirm your e-mail address first: enter the code we e-mailed you.", code="account_not_confirmed"
                 ),
                 "PasswordResetRequiredException": Unauthorized(
                     "Please reset your password.", code="password_reset_required"

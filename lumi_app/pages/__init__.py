@@ -2,6 +2,7 @@
 
 from lumi_app.pages import (
     affirmations,
+    confirm_email,
     dates,
     forgot_password,
     home,
@@ -19,6 +20,7 @@ from lumi_app.pages import (
 
 __all__ = [
     "affirmations",
+    "confirm_email",
     "dates",
     "forgot_password",
     "home",

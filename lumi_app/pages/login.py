@@ -2,20 +2,28 @@
 
 An unknown account and a wrong password get the same words, above the form (the API answers
 both with ``invalid_credentials``): neither field is to blame on its own, and nothing tells
-a stranger whether an account exists.
+a stranger whether an account exists. The right password of an account whose e-mail is not
+confirmed yet leads on to the confirm page (enter the e-mailed code, or ask for a new one).
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
-from backend.contracts import LoginRequest
+from backend.contracts import AuthSession, LoginRequest
 from lumi_app import routes
-from lumi_app.api_client import get_api
+from lumi_app.api_client import ApiError, get_api
 from lumi_app.components.forms import auth_card, field, form_error, form_notice, submit_button
 from lumi_app.components.shell import page
 from lumi_app.state.password_reset import remembered_login, take_notice
 from lumi_app.state.session import sign_in
+from lumi_app.state.sign_up import (
+    NOT_CONFIRMED,
+    ConfirmationNeeded,
+    confirmation_needed,
+    forget_password,
+    take_confirmed_notice,
+)
 from lumi_app.state.visit import opens_new_visit
 
 _FIELDS = {"login": "login_error", "password": "password_error"}
@@ -39,6 +47,8 @@ class LoginState(rx.State):
             self.error = self.login_error = self.password_error = ""
             self.notice = await take_notice(self, "password_reset")
             self.prefill = await remembered_login(self) if self.notice else ""
+            if not self.notice:
+                self.notice, self.prefill = await take_confirmed_notice(self)
 
     @rx.event
     async def submit(self, form: dict[str, str]):
@@ -55,9 +65,23 @@ class LoginState(rx.State):
             return
         self.busy = True
         yield
-        if await sign_in(
-            self, lambda: get_api().login(LoginRequest(login=login, password=password)), codes={}, fields=_FIELDS
-        ):
+
+        async def authenticate() -> AuthSession:
+            try:
+                return await get_api().login(LoginRequest(login=login, password=password))
+            except ApiError as failure:
+                if failure.code == NOT_CONFIRMED:
+                    raise ConfirmationNeeded(login) from failure
+                raise
+
+        try:
+            signed_in = await sign_in(self, authenticate, codes={}, fields=_FIELDS)
+        except ConfirmationNeeded:
+            await confirmation_needed(self, login, password, from_sign_in=True)
+            yield rx.redirect(routes.CONFIRM_EMAIL)
+            return
+        if signed_in:
+            await forget_password(self)
             yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")), replace=True)
 
 

@@ -1,17 +1,22 @@
-"""Sign up: e-mail, username, display name and password."""
+"""Sign up: e-mail, username, display name and password.
+
+Signed in at once when the account is confirmed at sign-up (the local stack's default);
+otherwise (AWS) on to the confirm page, for the code e-mailed to the address.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 from pydantic import ValidationError
 
-from backend.contracts import PASSWORD_RULE, USERNAME_RULE, RegisterRequest
+from backend.contracts import PASSWORD_RULE, USERNAME_RULE, AuthSession, RegisterRequest, SignUpPending
 from lumi_app import routes
 from lumi_app.api_client import get_api
 from lumi_app.components.forms import auth_card, field, form_error, submit_button
 from lumi_app.components.shell import page
 from lumi_app.state.form_errors import show_invalid_fields
 from lumi_app.state.session import sign_in
+from lumi_app.state.sign_up import ConfirmationNeeded, confirmation_needed
 from lumi_app.state.visit import opens_new_visit
 
 # Words for what the local check of RegisterRequest rejects, per field.
@@ -66,7 +71,20 @@ class RegisterState(rx.State):
             return
         self.busy = True
         yield
-        if await sign_in(self, lambda: get_api().register(request), codes=_CODES, fields=_FIELDS):
+
+        async def sign_up() -> AuthSession:
+            answer = await get_api().register(request)
+            if isinstance(answer, SignUpPending):
+                raise ConfirmationNeeded(answer.email)
+            return answer
+
+        try:
+            signed_in = await sign_in(self, sign_up, codes=_CODES, fields=_FIELDS)
+        except ConfirmationNeeded as needed:
+            await confirmation_needed(self, needed.login, request.password, from_sign_in=False)
+            yield rx.redirect(routes.CONFIRM_EMAIL, replace=True)
+            return
+        if signed_in:
             yield rx.redirect(routes.HOME, replace=True)
 
 

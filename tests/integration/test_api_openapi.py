@@ -21,6 +21,8 @@ EXPECTED = {
     ("post", "/auth/password"),
     ("post", "/auth/password/forgot"),
     ("post", "/auth/password/reset"),
+    ("post", "/auth/signup/confirm"),
+    ("post", "/auth/signup/resend"),
     ("post", "/auth/delete-account"),
     ("get", "/users/me"),
     ("patch", "/users/me"),
@@ -134,6 +136,8 @@ PUBLIC = {
     ("post", "/auth/refresh"),
     ("post", "/auth/password/forgot"),
     ("post", "/auth/password/reset"),
+    ("post", "/auth/signup/confirm"),
+    ("post", "/auth/signup/resend"),
     ("get", "/calendar/{secret}.ics"),  # calendar apps have no session: the secret is the key
 }
 # The routes that answer without a body, with the status they answer.
@@ -141,6 +145,7 @@ WITHOUT_A_BODY = {
     ("post", "/auth/logout"): 204,
     ("post", "/auth/password"): 204,
     ("post", "/auth/password/reset"): 204,
+    ("post", "/auth/signup/confirm"): 204,
     ("post", "/auth/delete-account"): 204,
     ("post", "/push/subscriptions"): 201,
     ("delete", "/push/subscriptions"): 204,
@@ -206,6 +211,16 @@ def test_openapi_document_lists_every_route_with_models_and_security(api: Api) -
         "$ref": "#/components/schemas/PasswordResetRequested"
     }
     assert "404" not in forgot and "404" not in operations[("post", "/auth/password/reset")]["responses"]
+    # sign-up answers a session, or that the e-mailed code is needed; the code routes tell no one who exists
+    register = operations[("post", "/auth/register")]["responses"]
+    assert register["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/AuthSession"}
+    assert register["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SignUpPending"}
+    resend = operations[("post", "/auth/signup/resend")]["responses"]
+    assert resend["202"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SignUpCodeSent"}
+    for route in ("/auth/signup/confirm", "/auth/signup/resend"):
+        assert (
+            "404" not in operations[("post", route)]["responses"] and "429" in operations[("post", route)]["responses"]
+        )
 
 
 def routes_answering_without_a_body() -> dict[tuple[str, str], int]:

@@ -1,6 +1,6 @@
-"""The emulated Cognito keeps the forgot-password and sign-out promises Lumi relies on.
+"""The emulated Cognito keeps the forgot-password, sign-up-code and sign-out promises Lumi relies on.
 
-moto 5.2.5 alone breaks them (see ``backend.local.moto_fixes``, items 4-6). The canaries
+moto 5.2.5 alone breaks them (see ``backend.local.moto_fixes``, items 4-6 and 8). The canaries
 (``test_raw_moto_…``) call moto's own code and fail once moto changes, saying which part of
 the fix can go; the other tests show the fixed emulator answers as Cognito does, through
 boto3 against the stack's moto server.
@@ -189,3 +189,109 @@ def test_global_sign_out_by_sub_ends_sign_ins_by_e_mail(cognito: Any, stack: Loc
         )
         == "NotAuthorizedException"
     )
+
+
+# ---------------------------------------------------------------- sign-up confirmation
+
+
+def test_raw_moto_sign_up_sends_no_code_and_confirm_takes_any() -> None:
+    """When this fails, moto sends or checks sign-up codes itself: ``_sign_up`` and
+    ``_confirm_sign_up_response`` may go."""
+    raw = RawPool()
+    sign_up = original("ORIGINAL_SIGN_UP", CognitoIdpBackend.sign_up)
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    user, _ = sign_up(raw.backend, raw.client_id, email, PASSWORD, [])
+    assert user.status.value == "UNCONFIRMED" and user.confirmation_code is None, "moto now makes a sign-up code"
+    respond = original("ORIGINAL_CONFIRM_SIGN_UP_RESPONSE", CognitoIdpResponse.confirm_sign_up)
+    assert "ConfirmationCode" not in inspect.getsource(respond), "moto's ConfirmSignUp now reads the code"
+    raw.backend.confirm_sign_up(raw.client_id, email)
+    assert user.status.value == "CONFIRMED"
+
+
+def test_raw_moto_has_no_resend_confirmation_code() -> None:
+    """When this fails, moto implements ResendConfirmationCode: ``_resend_confirmation_code_response`` may go."""
+    assert "resend_confirmation_code" not in vars(CognitoIdpBackend), "moto now resends confirmation codes"
+
+
+@pytest.fixture
+def codes_for_everyone(stack: LocalStack) -> Iterator[str]:
+    """The stack's pool with no pre-sign-up rule, as Cognito without a trigger; yields its id."""
+    pool_id = get_settings().user_pool_id
+    moto_fixes.confirm_sign_ups(pool_id, None)
+    try:
+        yield pool_id
+    finally:
+        moto_fixes.confirm_sign_ups(pool_id, stack.confirms_at_once)
+
+
+def cognito_sign_up(cognito: Any) -> tuple[str, dict[str, Any]]:
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    response = cognito.sign_up(
+        ClientId=get_settings().user_pool_client_id,
+        Username=email,
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": email}],
+    )
+    return email, response
+
+
+def test_sign_up_e_mails_a_code_that_confirms_once(cognito: Any, stack: LocalStack, codes_for_everyone: str) -> None:
+    email, response = cognito_sign_up(cognito)
+    assert response["UserConfirmed"] is False
+    assert response["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    [mail] = stack.outbox.messages(email)
+    assert mail.kind == "sign_up_code" and len(mail.code) == 6 and mail.code not in str(response)
+    wrong = f"{(int(mail.code) + 1) % 1_000_000:06d}"
+    assert error_code(cognito.confirm_sign_up, Username=email, ConfirmationCode=wrong) == "CodeMismatchException"
+    assert (
+        error_code(
+            cognito.initiate_auth,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        )
+        == "UserNotConfirmedException"
+    )
+    cognito.confirm_sign_up(ClientId=get_settings().user_pool_client_id, Username=email, ConfirmationCode=mail.code)
+    assert error_code(cognito.confirm_sign_up, Username=email, ConfirmationCode=mail.code) == "NotAuthorizedException"
+    assert error_code(cognito.resend_confirmation_code, Username=email) == "InvalidParameterException"
+    signed_in = cognito.initiate_auth(
+        ClientId=get_settings().user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    assert signed_in["AuthenticationResult"]["AccessToken"]
+
+
+def test_resend_replaces_the_code_and_an_unknown_user_gets_made_up_details(
+    cognito: Any, stack: LocalStack, codes_for_everyone: str
+) -> None:
+    email, _ = cognito_sign_up(cognito)
+    response = cognito.resend_confirmation_code(ClientId=get_settings().user_pool_client_id, Username=email)
+    assert response["CodeDeliveryDetails"]["Destination"] == f"{email[0]}***@e***"
+    newest, first = (m.code for m in stack.outbox.messages(email))
+    if newest != first:  # a new random code equals the last once in a million
+        assert error_code(cognito.confirm_sign_up, Username=email, ConfirmationCode=first) == "CodeMismatchException"
+    cognito.confirm_sign_up(ClientId=get_settings().user_pool_client_id, Username=email, ConfirmationCode=newest)
+
+    nobody = f"{uuid.uuid4().hex}@example.com"
+    made_up = cognito.resend_confirmation_code(ClientId=get_settings().user_pool_client_id, Username=nobody)
+    assert made_up["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    assert stack.outbox.messages(nobody) == []
+    assert error_code(cognito.confirm_sign_up, Username=nobody, ConfirmationCode="123456") == "CodeMismatchException"
+
+
+def test_a_sign_up_code_lasts_a_day(
+    cognito: Any, stack: LocalStack, codes_for_everyone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email, _ = cognito_sign_up(cognito)
+    code = stack.outbox.messages(email)[0].code
+    issued = moto_fixes.clock()
+    monkeypatch.setattr(moto_fixes, "clock", lambda: issued + 24 * 3600)
+    assert error_code(cognito.confirm_sign_up, Username=email, ConfirmationCode=code) == "ExpiredCodeException"
+
+
+def test_the_pools_rule_confirms_at_once_without_a_code(cognito: Any, stack: LocalStack) -> None:
+    assert stack.auto_confirm_sign_up
+    email, response = cognito_sign_up(cognito)
+    assert response["UserConfirmed"] is True and "CodeDeliveryDetails" not in response
+    assert stack.outbox.messages(email) == []

@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from backend.local.demo_music import DEMO_SONGS
-from backend.local.seed import DEMO_MOMENTS, DemoUser, seed
+from backend.local.seed import DEMO_MOMENTS, DemoUser, SeedError, seed
+from backend.local.stack import LocalStack
 
 pytest.importorskip("backend.api.app", reason="the API is written in parallel")
 
@@ -43,6 +44,23 @@ def test_seed_creates_two_partners_and_is_idempotent(api_url: str) -> None:
     assert [u.user_id for u in second] == [u.user_id for u in first]
     assert partner_of(api_url, users[0]) == users[1].username
     assert partner_of(api_url, users[1]) == users[0].username
+
+
+def test_seed_confirms_new_accounts_with_the_code_when_the_stack_asks_for_it(
+    api_url: str, local_stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a stack that asks new accounts for the e-mailed code
+    monkeypatch.setattr(local_stack, "auto_confirm_sign_up", False)
+    users = demo_pair()
+
+    # when the seed runs with the outbox, then both are confirmed (read from the outbox) and paired
+    seed(api_url, users, moments=False, outbox_url=local_stack.env()["LUMI_OUTBOX_URL"])
+    assert partner_of(api_url, users[0]) == users[1].username
+    assert [m.kind for m in local_stack.outbox.messages(users[0].email)] == ["sign_up_code"]
+
+    # and without an outbox it says what is missing
+    with pytest.raises(SeedError, match="no outbox"):
+        seed(api_url, demo_pair(), moments=False)
 
 
 def test_seed_completes_a_pairing_left_half_done(api_url: str) -> None:
