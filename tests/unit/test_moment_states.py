@@ -5,7 +5,11 @@ partner's notification recorded in their place)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,3 +168,23 @@ def test_a_failed_video_says_why_on_its_card_and_its_page() -> None:
 def test_the_uploader_who_went_elsewhere_hears_the_video_is_processing() -> None:
     assert shared_words("Sunset", "video") == "“Sunset” is shared. Processing your video…"
     assert shared_words("Street", "photo") == "“Street” is shared."
+
+
+def test_the_api_handler_loads_without_ffmpeg_or_the_media_job() -> None:
+    """The API Lambda carries no ffmpeg: importing its handler must not reach for the binary's
+    package, nor the job that runs it (a clean interpreter, so other tests' imports do not count)."""
+    code = (
+        "import sys, backend.api.app\n"
+        "print(sorted(m for m in ('imageio_ffmpeg', 'backend.jobs.media') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert found.stdout.strip() == "[]", found.stdout + found.stderr
