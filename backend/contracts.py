@@ -377,7 +377,8 @@ MomentContentType = Literal[
     "video/mp4", "video/quicktime", "video/webm", "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"
 ]
 MomentKind = Literal["video", "photo"]
-# A photo is "processing" until the media job made its renditions ("failed": it could not).
+# A moment is "processing" until the media job has checked its video (ffmpeg's probe) or made
+# its photo's renditions; "failed" when it could not (a video's ``failure_reason`` says why).
 MomentStatus = Literal["processing", "ready", "failed"]
 
 
@@ -468,20 +469,27 @@ class Moment(Model):
     kind: MomentKind = "video"
     status: MomentStatus = Field(
         default="ready",
-        description="`processing` while a photo's pictures are being made; `failed` if they could not be.",
+        description="`processing` while the media job checks a video or makes a photo's pictures; "
+        "`failed` if the video cannot be played or the photo's pictures could not be made.",
+    )
+    failure_reason: str | None = Field(
+        default=None,
+        description="Why a failed video cannot be played, in words for the person (null otherwise).",
     )
     title: str
     description: str
     tags: list[Tag]
     content_type: str = Field(description="As uploaded (a photo is served as JPEG).")
     size: int
-    duration_seconds: float = Field(description="0 for a photo.")
+    duration_seconds: float = Field(description="0 for a photo, and for a video until it is checked.")
     width: int | None = Field(default=None, description="As shown: a photo's upright width.")
     height: int | None = None
     created_at: datetime
     updated_at: datetime | None = None
     video_url: str | None = Field(
-        default=None, description="Signed URL of the video (null for a photo); serves HTTP Range requests."
+        default=None,
+        description="Signed URL of the video (null for a photo, and until the video is checked and ready); "
+        "serves HTTP Range requests.",
     )
     photo_url: str | None = Field(
         default=None,
@@ -856,8 +864,8 @@ MomentChange = Literal["created", "updated", "thumbnail_ready", "deleted"]
 
 
 class MomentChangedMessage(Model):
-    """A moment of the couple appeared, changed, got its thumbnail (a photo: its pictures) or went:
-    refetch it (or drop it)."""
+    """A moment of the couple appeared, changed (a video checked and failed: ``updated``), got its
+    thumbnail (a video checked and ready, a photo's pictures made) or went: refetch it (or drop it)."""
 
     type: Literal["moment_changed"] = "moment_changed"
     moment_id: str

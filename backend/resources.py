@@ -96,8 +96,10 @@ class BucketShape:
         }
 
 
-# The media job's Lambda timeout (a 100 MP photo decodes, turns and resizes in seconds).
-MEDIA_JOB_TIMEOUT_SECONDS = 120
+# The media job's Lambda timeout: a 100 MP photo decodes, turns and resizes in seconds; a new
+# video is probed by ffmpeg over its presigned URL (a browser recording without a duration is
+# read through once, up to 500 MB) and a frame taken for its thumbnail.
+MEDIA_JOB_TIMEOUT_SECONDS = 300
 # The music job's: a 30-minute song is downloaded, probed, transcoded once (AAC), measured
 # (EBU R128) and decoded for its waveform: about a minute of ffmpeg on one core.
 MUSIC_JOB_TIMEOUT_SECONDS = 300
@@ -122,7 +124,8 @@ class Resources:
     table: TableShape = field(default_factory=TableShape)
     bucket: BucketShape = field(default_factory=BucketShape)
     # notifications: the sender (Web Push or live); media: heavy media work off the request
-    # path (a photo's renditions), given six times its function's timeout as AWS advises;
+    # path (a video's probe and thumbnail, a photo's renditions), given six times its
+    # function's timeout as AWS advises;
     # affirmations: the daily affirmation sender, fed by the quarter-hourly aggregator.
     queues: tuple[QueueShape, ...] = (
         QueueShape("notifications"),

@@ -122,8 +122,9 @@ class Settings(BaseSettings):
     rate_limit_chat_per_minute: int = 60
     rate_limit_typing_per_minute: int = 30
 
-    # Moments: what an upload may be, and how its thumbnail is made. ffmpeg is the binary of
-    # the imageio-ffmpeg wheel unless a path is given (in AWS: the ffmpeg layer's).
+    # Moments: what an upload may be, and how the media job probes a video and makes its
+    # thumbnail. ffmpeg is the binary of the imageio-ffmpeg wheel unless a path is given (in
+    # AWS: the media functions' ffmpeg; the API runs none).
     moment_min_bytes: int = 1024
     moment_max_bytes: int = 500 * 1024 * 1024
     moment_max_seconds: float = 600.0

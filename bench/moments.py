@@ -12,8 +12,9 @@ never asserted: they describe this machine, not a pass mark.
 - Signed-URL cache: the hit ratio over repeated loads of the same feed pages, from the
   Redis counters every API process shares (``backend.media.urls.cache_stats``).
 - Upload throughput: presigned POSTs of large files from this process to the local S3.
-- Thumbnails: the stream step that makes a thumbnail, for real generated videos (WebM/VP8
-  and MP4/H.264), timed one by one.
+- Video checks: the media job's step for a new video (ffmpeg's probe, the thumbnail, the
+  conditional write that makes it ready), for real generated videos (WebM/VP8 and
+  MP4/H.264), timed one by one; and the API's create, which no longer runs ffmpeg.
 """
 
 from __future__ import annotations
@@ -144,10 +145,11 @@ def bench_uploads(client: Client, token: str, megabytes: int, runs: int) -> None
 
 
 def bench_thumbnails(client: Client, token: str, relationship_id: str, runs: int) -> None:
-    from backend.streams import moments as moment_steps
+    from backend.jobs import media as media_job
     from tests.media import make_video
 
     timings: dict[str, list[float]] = {"webm": [], "mp4": []}
+    creates: list[float] = []
     with tempfile.TemporaryDirectory(prefix="lumi-bench-") as directory:
         for fmt in timings:
             video = make_video(Path(directory) / f"clip.{fmt}", seconds=5, fmt=fmt, size="1280x720")
@@ -163,13 +165,18 @@ def bench_thumbnails(client: Client, token: str, relationship_id: str, runs: int
                         files={"file": (video.name, file, content_type)},
                         timeout=60,
                     ).raise_for_status()
+                started = time.perf_counter()
                 client.call(
                     "POST", "/moments", token, json={"moment_id": ticket["moment_id"], "title": f"Clip {fmt} {index}"}
                 )
+                creates.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                moment_steps.make_thumbnail(relationship_id, ticket["moment_id"])
+                outcome = media_job.check_video(relationship_id, ticket["moment_id"])
                 timings[fmt].append((time.perf_counter() - started) * 1000)
-    print(f"Thumbnail per video (5 s, 1280x720; signed GET → ffmpeg → S3 → table), {runs} runs each")
+                if outcome != "ready":
+                    raise RuntimeError(f"the media job said {outcome!r} for a good video")
+    print(f"API create (size and magic bytes only, no ffmpeg)  {summary(creates)}")
+    print(f"Media job per video (5 s, 1280x720; probe → thumbnail → S3 → table), {runs} runs each")
     for fmt, values in timings.items():
         print(f"  {fmt:<5} {summary(values)}")
 

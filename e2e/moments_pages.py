@@ -73,7 +73,14 @@ class MomentGrid:
         return self.card(title).get_by_role("img", name=f"Preview of {title}", exact=True)
 
     def placeholder(self, title: str) -> Locator:
-        return self.card(title).get_by_text("Making the preview…")
+        """The card's stand-in while its video is checked or its preview made."""
+        return self.card(title).get_by_text(re.compile(r"^(Processing…|Making the preview…)$"))
+
+    def processing(self, title: str) -> Locator:
+        return self.card(title).get_by_text("Processing…", exact=True)
+
+    def unplayable(self, title: str) -> Locator:
+        return self.card(title).get_by_text("This video can't be played", exact=True)
 
     def expect_card(self, title: str, *, who: str | None = None, timeout: float | None = None) -> None:
         """A card titled ``title`` is shown; by ``who`` ("You" or the partner's name) when given."""

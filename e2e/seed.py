@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -116,9 +118,37 @@ def _store_moments(owner_id: str, titles: list[str], days_ago: list[int] | None 
         table.put(moments.moment_item(record) | {moments.NOTIFIED: created_at.isoformat()})
 
 
+@contextmanager
+def media_jobs_held(lumi: LumiSystem, seconds: int) -> Iterator[None]:
+    """New media jobs wait ``seconds`` in their queue (its ``DelaySeconds``) while this is open, so
+    a test sees a moment "processing" for that long before the job makes it ready; put back after."""
+    _set_media_delay(lumi, seconds)
+    try:
+        yield
+    finally:
+        _set_media_delay(lumi, 0)
+
+
+def _set_media_delay(lumi: LumiSystem, seconds: int) -> None:
+    command = [sys.executable, "-m", "e2e.seed", "media-delay", str(int(seconds))]
+    env = {**lumi.base_env(), **lumi.stack_env, "PYTHONPATH": str(ROOT)}
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=60)
+
+
+def _store_media_delay(seconds: int) -> None:
+    from backend.aws import client
+    from backend.settings import get_settings
+
+    queue_url = get_settings().queue_url_media
+    if not queue_url:
+        raise SystemExit("the stack has no media queue")
+    client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"DelaySeconds": str(seconds)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("media-delay").add_argument("seconds", type=int)
     for name in ("notifications", "moments"):
         command = commands.add_parser(name)
         command.add_argument("user_id")
@@ -126,7 +156,9 @@ def main() -> None:
         if name == "moments":
             command.add_argument("--days-ago", default="", help="comma-separated, one per title")
     args = parser.parse_args()
-    if args.command == "notifications":
+    if args.command == "media-delay":
+        _store_media_delay(args.seconds)
+    elif args.command == "notifications":
         _store_notifications(args.user_id, args.titles)
     else:
         days_ago = [int(days) for days in args.days_ago.split(",")] if args.days_ago else None

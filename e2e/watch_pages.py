@@ -14,6 +14,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.pages import LIVE_MS, AppPage
 
+# How long a new video may take to be checked by the media job (probe and thumbnail, on a busy machine).
+PROCESSING_MS = 30_000
 _PLAY_MUTED = "video => { video.muted = true; return video.play().then(() => true); }"
 _SEEK = """([video, seconds]) => new Promise(resolve => {
     video.pause();
@@ -33,6 +35,11 @@ class WatchPage(AppPage):
         self.video = page.locator("main video")
         self.photo = page.locator("main img#moment-photo")
         self.preparing_photo = page.get_by_text("Preparing the photo…")
+        # A video while the media job checks it, and one it found unplayable (with why).
+        self.processing_video = page.get_by_text(re.compile(r"^Processing (your|the) video…$"))
+        self.unplayable = page.get_by_text("This video can't be played", exact=True)
+        self.failure_reason = page.locator("#moment-failure-reason")
+        self.share_another = page.get_by_role("link", name="Share another video")
         self.edit_button = page.get_by_role("button", name="Edit", exact=True)
         self.delete_button = page.get_by_role("button", name="Delete", exact=True)
         self.edit_dialog = page.get_by_role("dialog", name="Edit moment")
@@ -84,9 +91,10 @@ class WatchPage(AppPage):
 
     # ------------------------------------------------------------ the video
 
-    def expect_video(self) -> None:
-        """The video is there with its source, and the browser has read its metadata (a real, playable file)."""
-        expect(self.video).to_have_attribute("src", re.compile(r"^https?://"))
+    def expect_video(self, *, timeout: float = PROCESSING_MS) -> None:
+        """The video is there with its source (once the media job found it playable: it shows live),
+        and the browser has read its metadata (a real, playable file)."""
+        expect(self.video).to_have_attribute("src", re.compile(r"^https?://"), timeout=timeout)
         self.page.wait_for_function("video => video.readyState >= 1 && video.duration > 0", arg=self._video_handle())
 
     def source(self) -> str:

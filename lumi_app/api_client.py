@@ -511,8 +511,9 @@ class LumiApi:
         return await self._call("POST", "/moments/uploads", MomentUploadTicket, token=token, body=request)
 
     async def create_moment(self, token: str, request: MomentCreate) -> Moment:
-        """422 ``invalid_video`` / ``invalid_photo`` (``fields`` say why) when the uploaded file is not a
-        video Lumi can play or a photo it can show."""
+        """The moment, ``processing`` (the media job then probes a video: ``ready``, or ``failed`` with
+        its ``failure_reason``). 422 ``invalid_video`` / ``invalid_photo`` (``fields`` say why) when
+        the uploaded file's size or first bytes rule it out already."""
         return await self._call("POST", "/moments", Moment, token=token, body=request)
 
     async def moments(

@@ -82,6 +82,27 @@ def video_bytes(seconds: float = 3, fmt: VideoFormat = "mp4", size: str = "320x2
     return make_video(seconds=seconds, fmt=fmt, size=size).read_bytes()
 
 
+# Files in a video container that no browser plays: an MPEG-4 Part 2 picture, or sound only.
+_UNPLAYABLE: dict[str, list[str]] = {
+    "mpeg4": ["-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=25", "-c:v", "mpeg4"],
+    "sound_only": ["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac"],
+}
+
+
+def unplayable_video(kind: str) -> bytes:
+    """An MP4 that passes the magic-byte check but not ffmpeg's probe (``mpeg4``, ``sound_only``)."""
+    with _lock:
+        cached = _cache_dir() / f"unplayable-{kind}.mp4"
+        if not cached.exists():
+            subprocess.run(
+                [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *_UNPLAYABLE[kind], str(cached)],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+    return cached.read_bytes()
+
+
 def jpeg_size(data: bytes) -> tuple[int, int]:
     """(width, height) from a JPEG's start-of-frame marker."""
     if not data.startswith(b"\xff\xd8"):

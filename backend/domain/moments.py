@@ -2,13 +2,21 @@
 
 Upload: the caller gets a ticket (a ``MomentUpload`` item plus a presigned POST that pins the
 key under the couple's prefix, the type and the size range); the browser sends the file to S3;
-then :func:`create` checks what arrived (size, magic bytes, and an ffmpeg probe of a video or
-Pillow's reading of a photo's header) before one transaction consumes the ticket and puts the
-moment. A file that fails is deleted with its ticket, and the person is told why in words.
-Thumbnails, tag counts, the partner's notification and clean-ups follow on the stream
-(``backend.streams.moments``). A photo is stored "processing": the stream queues its media job
-(``backend.jobs.media``), which makes its renditions without metadata, deletes the original
-and marks it ready; until then nothing of it is served.
+then :func:`create` looks at what arrived with the checks that need no ffmpeg (size, magic
+bytes and the container they prove, or Pillow's reading of a photo's header) before one
+transaction consumes the ticket and puts the moment, "processing". A file that fails these is
+deleted with its ticket, and the person is told why in words (422).
+
+The rest happens off the request (the API carries no ffmpeg): the stream queues the moment's
+media job (``backend.jobs.media``). For a video, the job probes it with ffmpeg: playable, it
+becomes ready with its length and size and its thumbnail; not playable (a codec browsers do
+not play, no picture, too long, unreadable), it is marked "failed" with the same words
+:func:`probe_problem` gives, its file deleted, and the moment kept so both partners see why
+until the owner deletes it. For a photo, the job makes its renditions without metadata,
+deletes the original and marks it ready. Until a moment is ready nothing of it is served. The
+couple's screens hear every step (``MomentChangedMessage``). Tag counts, the partner's
+notification (a video's once it is ready) and clean-ups follow on the stream
+(``backend.streams.moments``).
 
 Everything here reads within the caller's own couple (keys start with their relationship), so
 another couple's moment is not even read: it is a 404 like one that does not exist.
@@ -42,8 +50,6 @@ PAGE_DEFAULT = 12
 PAGE_MAX = 50
 INVALID_VIDEO = "invalid_video"
 INVALID_PHOTO = "invalid_photo"
-# How long the server's own URL for probing an upload works (ffmpeg reads it at once).
-PROBE_URL_SECONDS = 300
 
 NOT_A_VIDEO = "This file is not a video we can play"
 NOT_A_PHOTO = "This file is not a photo we can show"
@@ -104,7 +110,8 @@ def size_limits(kind: str) -> tuple[int, int]:
 
 
 def object_problem(info: ObjectInfo, declared_type: str, min_bytes: int, max_bytes: int) -> str | None:
-    """Why the uploaded bytes cannot be this moment's video, before ffmpeg looks (None: go on)."""
+    """Why the uploaded bytes cannot be this moment's video, before ffmpeg looks (None: go on;
+    the media job probes it)."""
     if info.size < min_bytes:
         return "This file is too small to be a video"
     if info.size > max_bytes:
@@ -149,7 +156,8 @@ def look_problem(look: photo.PhotoLook | None, max_pixels: int) -> str | None:
 
 
 def probe_problem(probe: video.VideoProbe | None, max_seconds: float) -> str | None:
-    """Why ffmpeg's view of the file rules it out (None: it is a video we can play)."""
+    """Why ffmpeg's view of the file rules it out (None: it is a video we can play). The media
+    job asks, and a failed moment keeps these words as its ``failure_reason``."""
     if probe is None or not probe.has_video:
         return NOT_A_VIDEO
     if probe.video_codec not in video.PLAYABLE_CODECS:
@@ -232,7 +240,7 @@ def views(
     # A photo is served only once its renditions (without metadata) are made; never its original.
     signed = urls.signed_urls(
         [
-            *(moment.video_key for moment in moments if not moment.is_photo),
+            *(moment.video_key for moment in moments if not moment.is_photo and moment.status == "ready"),
             *(moment.photo_key for moment in moments if moment.is_photo and moment.status == "ready"),
             *(moment.thumbnail_key for moment in moments),
             *(profile.avatar_key for profile in owners.values()),
@@ -264,13 +272,21 @@ def views(
                 height=moment.height,
                 created_at=moment.created_at,
                 updated_at=moment.updated_at,
-                video_url=signed.get(moment.video_key) if moment.video_key and not moment.is_photo else None,
+                video_url=_video_url(moment, signed),
                 photo_url=_photo_url(moment, signed),
                 thumbnail_url=signed.get(moment.thumbnail_key) if moment.thumbnail_key else None,
                 message_count=moment.message_count,
+                failure_reason=moment.failure_reason if moment.status == "failed" else None,
             )
         )
     return found
+
+
+def _video_url(moment: MomentRecord, signed: dict[str, str]) -> str | None:
+    """A video is served once the media job found it playable; never while processing or failed."""
+    if moment.is_photo or moment.status != "ready" or not moment.video_key:
+        return None
+    return signed.get(moment.video_key)
 
 
 def _photo_url(moment: MomentRecord, signed: dict[str, str]) -> str | None:
@@ -336,8 +352,10 @@ def _invalid(reason: str) -> ValidationFailed:
     return ValidationFailed({"video": f"{reason}."}, "That file is not a video we can use.", code=INVALID_VIDEO)
 
 
-def _checked_video(upload: MomentUpload) -> tuple[video.VideoProbe, int]:
-    """Probe what arrived; a file that fails is deleted with its ticket (422 ``invalid_video``)."""
+def _checked_video(upload: MomentUpload) -> int:
+    """Look at what arrived without ffmpeg (size, magic bytes, the container they prove against the
+    declared type); a file that fails is deleted with its ticket (422 ``invalid_video``). Its size.
+    The probe waits for the media job."""
     settings = get_settings()
     key = paths.moment_video_key(upload.relationship_id, upload.moment_id)
     info = objects.inspect(key, video.SNIFF_BYTES)
@@ -348,21 +366,10 @@ def _checked_video(upload: MomentUpload) -> tuple[video.VideoProbe, int]:
             code="upload_missing",
         )
     reason = object_problem(info, upload.content_type, settings.moment_min_bytes, settings.moment_max_bytes)
-    probe: video.VideoProbe | None = None
-    if reason is None:
-        container = video.sniff_container(info.head)
-        assert container is not None
-        try:
-            probe = video.probe(objects.signed_get(key, PROBE_URL_SECONDS), container)
-        except video.VideoError:
-            log.exception("probing %s failed", key)
-            probe = None
-        reason = probe_problem(probe, settings.moment_max_seconds)
     if reason is not None:
         _discard(upload)
         raise _invalid(reason)
-    assert probe is not None
-    return probe, info.size
+    return info.size
 
 
 def _invalid_photo(reason: str) -> ValidationFailed:
@@ -406,6 +413,7 @@ def _discard(upload: MomentUpload) -> None:
 
 
 def create(caller: Caller, moment_id: str, title: str, description: str, tag_names: list[str]) -> contracts.Moment:
+    """Make the caller's upload a moment, "processing" until its media job is done (201 at once)."""
     me = _paired(caller)
     relationship_id = me.relationship_id
     assert relationship_id is not None
@@ -439,8 +447,7 @@ def create(caller: Caller, moment_id: str, title: str, description: str, tag_nam
             status="processing",
         )
     else:
-        probe, size = _checked_video(upload)
-        width, height = probe.display_size
+        size = _checked_video(upload)
         moment = MomentRecord(
             relationship_id=relationship_id,
             moment_id=moment_id,
@@ -450,11 +457,10 @@ def create(caller: Caller, moment_id: str, title: str, description: str, tag_nam
             tags=tags,
             content_type=upload.content_type,
             size=size,
-            duration_seconds=float(probe.duration_seconds or 0.0),
+            duration_seconds=0.0,  # the media job's probe measures it
             created_at=records.now(),
             video_key=paths.moment_video_key(relationship_id, moment_id),
-            width=width,
-            height=height,
+            status="processing",
         )
     store.create(moment)
     publish(relationship_id, moment_id, "created", me.user_id)

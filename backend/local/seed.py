@@ -6,7 +6,8 @@ seed exercises the same validation, Cognito calls and stream handlers as real si
 Running it again is harmless: existing people log in instead, the pairing is only
 completed if it is not there yet, and moments are only added to a couple that has none.
 The moments' videos are made on the spot by ffmpeg (test patterns, a few seconds each) and
-uploaded with the same presigned POST the browser uses; so are the songs
+uploaded with the same presigned POST the browser uses (the stack's media job then checks
+them and makes their thumbnails; the seed waits for it); so are the songs
 (``backend.local.demo_music``), which the stack's music job then makes playable (the seed
 waits for it before sharing some with the partner). Songs are only added to a person who has none.
 """
@@ -28,6 +29,7 @@ from backend.contracts import (
     CoupleDateCreate,
     CurrentRelationship,
     LoginRequest,
+    Moment,
     MomentCreate,
     MomentPage,
     MomentUploadRequest,
@@ -202,7 +204,7 @@ def _demo_video(directory: Path, index: int, pattern: str) -> Path:
     return path
 
 
-def _share(person: _Person, http: httpx.Client, moment: DemoMoment, video: Path) -> None:
+def _share(person: _Person, http: httpx.Client, moment: DemoMoment, video: Path) -> str:
     upload = MomentUploadRequest(content_type="video/webm", size=video.stat().st_size, file_name=video.name)
     ticket = MomentUploadTicket.model_validate(
         _check(person.post("/moments/uploads", upload.model_dump(mode="json")), "asking for an upload").json()
@@ -214,16 +216,33 @@ def _share(person: _Person, http: httpx.Client, moment: DemoMoment, video: Path)
         moment_id=ticket.moment_id, title=moment.title, description=moment.description, tags=list(moment.tags)
     )
     _check(person.post("/moments", create.model_dump(mode="json")), f"sharing {moment.title!r}")
+    return ticket.moment_id
 
 
-def _add_moments(people: list[_Person], http: httpx.Client) -> None:
+def _wait_until_checked(person: _Person, moment_id: str, deadline: float) -> str:
+    """The moment's status once the media job has checked its video (or "processing" at the deadline)."""
+    while True:
+        moment = Moment.model_validate(_check(person.get(f"/moments/{moment_id}"), "reading a moment").json())
+        if moment.status != "processing" or time.monotonic() >= deadline:
+            return moment.status
+        time.sleep(0.25)
+
+
+def _add_moments(people: list[_Person], http: httpx.Client, wait_seconds: float) -> None:
     existing = MomentPage.model_validate(_check(people[0].get("/moments?limit=1"), "listing moments").json())
     if existing.items:
         log.info("the demo couple already has moments")
         return
+    shared: list[tuple[_Person, str]] = []
     with tempfile.TemporaryDirectory(prefix="lumi-seed-") as directory:
         for index, moment in enumerate(DEMO_MOMENTS):
-            _share(people[moment.by], http, moment, _demo_video(Path(directory), index, moment.pattern))
+            person = people[moment.by]
+            shared.append((person, _share(person, http, moment, _demo_video(Path(directory), index, moment.pattern))))
+    deadline = time.monotonic() + wait_seconds
+    for person, moment_id in shared:
+        status = _wait_until_checked(person, moment_id, deadline)
+        if status != "ready":
+            log.warning("demo moment %s is %s (is the media job running?)", moment_id, status)
     log.info("shared %d demo moments", len(DEMO_MOMENTS))
 
 
@@ -316,6 +335,7 @@ def seed(
     music: bool = True,
     music_wait_seconds: float = 120.0,
     outbox_url: str | None = None,
+    moments_wait_seconds: float = 120.0,
 ) -> list[DemoUser]:
     """Make sure the demo users exist and are partners (with a few moments, dates and songs);
     return them with their ids. A stack that asks new accounts for the e-mailed code needs
@@ -324,7 +344,7 @@ def seed(
         people = [_sign_in(http, demo, outbox_url) for demo in users]
         _pair(people[0], people[1])
         if moments:  # the demo content (``moments=False``: only the pair)
-            _add_moments(people, http)
+            _add_moments(people, http, moments_wait_seconds)
             _add_dates(people)
             if music:
                 _add_songs(people, http, music_wait_seconds)

@@ -6,6 +6,10 @@ reads that (pure, unit-tested with real samples). The object is read through a s
 presigned URL, never downloaded whole. Before ffmpeg sees a byte the container is proven by
 its magic bytes (:func:`sniff_container`) and the demuxer is forced to it, so a playlist or
 concat file dressed up as a video cannot make ffmpeg fetch other addresses or files.
+
+The magic-byte checks are pure and used by the API; everything that runs ffmpeg
+(:func:`probe`, :func:`thumbnail`) is called only by the media job (``backend.jobs.media``),
+the one place ffmpeg is installed in AWS. The binary is found lazily, on first use.
 """
 
 from __future__ import annotations

@@ -66,8 +66,11 @@ class MomentRecord:
     thumbnail_key: str | None = None
     message_count: int = 0
     kind: str = "video"  # "video" | "photo"
-    status: str = "ready"  # a photo: "processing" until its renditions are made, or "failed"
+    # "processing" until the media job has checked the video (or made the photo's renditions);
+    # "failed" when it could not: a video's ``failure_reason`` says why, in the person's words.
+    status: str = "ready"
     photo_key: str | None = None  # a photo's viewer rendition, once made
+    failure_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -157,6 +160,7 @@ def moment_item(moment: MomentRecord) -> Item:
         "kind": moment.kind,
         "status": moment.status,
         "photo_key": moment.photo_key,
+        "failure_reason": moment.failure_reason,
         "created_at": records.stored_time(moment.created_at),
         "updated_at": records.stored_time(moment.updated_at) if moment.updated_at else None,
     }
@@ -199,6 +203,7 @@ def moment_from(item: Item) -> MomentRecord:
         kind=str(item.get("kind") or "video"),
         status=str(item.get("status") or "ready"),
         photo_key=item.get("photo_key"),
+        failure_reason=item.get("failure_reason"),
         extra={name: item[name] for name in (NOTIFIED,) if name in item},
     )
 
@@ -351,6 +356,51 @@ def set_photo_failed(relationship_id: str, moment_id: str) -> bool:
         {":failed": "failed", ":p": "processing"},
         {"#status": "status"},
         condition="attribute_exists(pk) AND #status = :p",
+    )
+    return item is not None
+
+
+def set_video_ready(
+    relationship_id: str,
+    moment_id: str,
+    *,
+    duration_seconds: float,
+    width: int | None,
+    height: int | None,
+    thumbnail_key: str | None,
+) -> bool:
+    """Record what the probe found (and the thumbnail, if one was made), only while the video is
+    processing; False when it is not (done before, or deleted meanwhile)."""
+    sets = ["#status = :ready", "duration_seconds = :d", "#w = :w", "#h = :h"]
+    values: dict[str, Any] = {
+        ":ready": "ready",
+        ":d": _number(duration_seconds),
+        ":w": width,
+        ":h": height,
+        ":p": "processing",
+        ":video": "video",
+    }
+    if thumbnail_key:
+        sets.append("thumbnail_key = :thumb")
+        values[":thumb"] = thumbnail_key
+    item = table.update(
+        keys.moment(relationship_id, moment_id),
+        "SET " + ", ".join(sets),
+        values,
+        {"#status": "status", "#w": "width", "#h": "height", "#kind": "kind"},
+        condition="attribute_exists(pk) AND #status = :p AND #kind = :video",
+    )
+    return item is not None
+
+
+def set_video_failed(relationship_id: str, moment_id: str, reason: str) -> bool:
+    """The video cannot be played: keep the moment, saying why (only while it is processing)."""
+    item = table.update(
+        keys.moment(relationship_id, moment_id),
+        "SET #status = :failed, failure_reason = :why",
+        {":failed": "failed", ":why": reason, ":p": "processing", ":video": "video"},
+        {"#status": "status", "#kind": "kind"},
+        condition="attribute_exists(pk) AND #status = :p AND #kind = :video",
     )
     return item is not None
 

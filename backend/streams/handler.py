@@ -30,8 +30,8 @@ TAG = "Tag"
 CHAT_MESSAGE = "ChatMessage"
 
 
-# Indexing first: it is cheap and idempotent, so a slow or failing step after it (a thumbnail)
-# that is retried until the record expires never keeps a moment out of search.
+# Indexing first: it is cheap and idempotent, so a slow or failing step after it (queueing the
+# media job, the partner's notification) that is retried until the record expires never keeps a moment out of search.
 def _moment_changed(old: Image, new: Image) -> None:
     search.moment_indexed(new)
     moments.moment_modified(old, new)

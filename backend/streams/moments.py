@@ -1,11 +1,13 @@
 """Stream steps for moments and tags, each safe to run any number of times.
 
-* INSERT: a video's thumbnail (ffmpeg on a presigned URL, stored next to the video, recorded on
-  the moment only while it exists), or a photo's media job queued (its renditions are made by
-  ``backend.jobs.media``, never here: a long decode would hold up the shard), the tag links and
-  counts, and the partner's notification — once, claimed by a conditional marker on the moment
-  that is given back if notifying fails.
-* MODIFY: when the tags changed, links and counts follow.
+* INSERT: the moment's media job queued (``backend.jobs.media`` probes a video and makes its
+  thumbnail, or makes a photo's renditions; never here: ffmpeg or a long decode would hold up
+  the shard, and the stream's function carries no ffmpeg), the tag links and counts, and the
+  partner's notification — once, claimed by a conditional marker on the moment that is given
+  back if notifying fails. A video is announced once it is ready, not while it is processing
+  (it may turn out not to play).
+* MODIFY: when the tags changed, links and counts follow; a video that became ready is
+  announced to the partner.
 * REMOVE: the chat, tag links (counted down), the files (a video and its thumbnail; a photo's
   original and renditions) and their cached URLs go.
 
@@ -24,8 +26,7 @@ from typing import Any
 from backend.domain import media_jobs
 from backend.domain import moments as domain
 from backend.domain.notifications import notify
-from backend.media import objects, paths, urls, video
-from backend.settings import get_settings
+from backend.media import objects, paths, urls
 from backend.store import moments as store
 from backend.store import records, relationships, users
 from backend.store import tags as tag_store
@@ -35,7 +36,6 @@ from backend.streams import chat
 log = logging.getLogger("lumi.streams.moments")
 
 Image = dict[str, Any]
-THUMBNAIL_SECONDS_FOR_URL = 300
 
 
 def _run_all(steps: Iterable[tuple[str, Callable[[], None]]]) -> None:
@@ -51,28 +51,31 @@ def _run_all(steps: Iterable[tuple[str, Callable[[], None]]]) -> None:
 
 
 def moment_inserted(new: Image) -> None:
-    """A moment became visible: thumbnail (a photo: its media job), tag links and counts, the
-    partner's notification."""
+    """A moment became visible: its media job, tag links and counts, the partner's notification
+    (a video's once it is ready)."""
     rel, moment_id = new["relationship_id"], new["moment_id"]
-    pictures: Callable[[], None]
+    steps: list[tuple[str, Callable[[], None]]] = [("tags", lambda: sync_tags(rel, moment_id, store.tags_of(new)))]
     if new.get("kind") == "photo":
-        pictures = lambda: queue_photo_job(rel, moment_id, new)  # noqa: E731
+        steps.append(("media job", lambda: queue_photo_job(rel, moment_id, new)))
+        steps.append(("notify", lambda: notify_partner(rel, moment_id)))
     else:
-        pictures = lambda: make_thumbnail(rel, moment_id)  # noqa: E731
-    _run_all(
-        [
-            ("tags", lambda: sync_tags(rel, moment_id, store.tags_of(new))),
-            ("thumbnail", pictures),
-            ("notify", lambda: notify_partner(rel, moment_id)),
-        ]
-    )
+        steps.append(("media job", lambda: queue_video_job(rel, moment_id, new)))
+        if new.get("status", "ready") == "ready":
+            steps.append(("notify", lambda: notify_partner(rel, moment_id)))
+    _run_all(steps)
 
 
 def moment_modified(old: Image, new: Image) -> None:
-    """A moment changed: when its tags did, links and counts follow."""
+    """A moment changed: when its tags did, links and counts follow; a video that became ready
+    is announced."""
+    rel, moment_id = new["relationship_id"], new["moment_id"]
+    steps: list[tuple[str, Callable[[], None]]] = []
     before, after = store.tags_of(old), store.tags_of(new)
     if {tag.slug for tag in before} != {tag.slug for tag in after}:
-        sync_tags(new["relationship_id"], new["moment_id"], (*before, *after))
+        steps.append(("tags", lambda: sync_tags(rel, moment_id, (*before, *after))))
+    if new.get("kind") != "photo" and old.get("status") == "processing" and new.get("status") == "ready":
+        steps.append(("notify", lambda: notify_partner(rel, moment_id)))
+    _run_all(steps)
 
 
 def moment_removed(old: Image) -> None:
@@ -129,24 +132,6 @@ def sync_tags(relationship_id: str, moment_id: str, mentioned: Iterable[TagRef])
             tag_store.unlink(relationship_id, slug, moment_id)
 
 
-def make_thumbnail(relationship_id: str, moment_id: str) -> None:
-    """A frame about a second in, scaled for the feed, stored next to the video."""
-    moment = store.get(relationship_id, moment_id)
-    if moment is None or moment.thumbnail_key or moment.is_photo or not moment.video_key:
-        return
-    settings = get_settings()
-    container = _container_of(moment.content_type)
-    at = video.thumbnail_at(moment.duration_seconds, settings.thumbnail_at_seconds)
-    source = objects.signed_get(moment.video_key, THUMBNAIL_SECONDS_FOR_URL)
-    picture = video.thumbnail(source, container, at, settings.thumbnail_width)
-    key = paths.moment_thumbnail_key(relationship_id, moment_id)
-    objects.put_bytes(key, picture, "image/jpeg")
-    if not store.set_thumbnail(relationship_id, moment_id, key):
-        objects.delete(key)  # deleted meanwhile: its clean-up may have run already
-        return
-    domain.publish(relationship_id, moment_id, "thumbnail_ready", None)
-
-
 def queue_photo_job(relationship_id: str, moment_id: str, new: Image) -> None:
     """A photo moment came in processing: its media job makes the renditions (a replay queues a
     job that finds the work done)."""
@@ -155,11 +140,13 @@ def queue_photo_job(relationship_id: str, moment_id: str, new: Image) -> None:
     media_jobs.enqueue(media_jobs.PhotoJob(relationship_id=relationship_id, moment_id=moment_id))
 
 
-def _container_of(content_type: str) -> video.Container:
-    for container, declared in video.CONTAINER_TYPES.items():
-        if declared == content_type:
-            return container
-    raise ValueError(f"not a moment's video type: {content_type}")
+def queue_video_job(relationship_id: str, moment_id: str, new: Image) -> None:
+    """A video moment came in processing (or ready without a thumbnail: stored by a tool): its
+    media job probes it and makes the thumbnail (a replay queues a job that finds the work done)."""
+    status = new.get("status") or "ready"
+    if status == "failed" or (status == "ready" and new.get("thumbnail_key")):
+        return
+    media_jobs.enqueue(media_jobs.VideoJob(relationship_id=relationship_id, moment_id=moment_id))
 
 
 def notify_partner(relationship_id: str, moment_id: str) -> None:
@@ -167,6 +154,8 @@ def notify_partner(relationship_id: str, moment_id: str) -> None:
     moment = store.get(relationship_id, moment_id)
     if moment is None or store.NOTIFIED in moment.extra:
         return
+    if not moment.is_photo and moment.status != "ready":
+        return  # a video is announced once it plays (the MODIFY that makes it ready comes)
     relationship = relationships.get_relationship(relationship_id)
     if relationship is None or moment.owner_id not in relationship.partner_ids:
         return

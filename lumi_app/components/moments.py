@@ -1,9 +1,11 @@
 """The moment card and grid shared by the feed, search results, a tag's page and Home.
 
-A card is one link to the watch page holding the preview (or a "Making the preview…" /
-"Preparing the photo…" placeholder while it is being made), the title, who shared it and
-when. The grid fills the width with as many columns of cards at least 280 px wide as fit:
-three or more on a desktop, one full-width column on a phone, so nothing scrolls sideways.
+A card is one link to the watch page holding the preview (or, until there is one, a
+placeholder: "Processing…" while the media job checks a video, "Preparing the photo…",
+"Making the preview…"; or why it failed: a video that can't be played says why in the words
+of the check), the title, who shared it and when. The grid fills the width with as many
+columns of cards at least 280 px wide as fit: three or more on a desktop, one full-width
+column on a phone, so nothing scrolls sideways.
 The feed and a tag's page group their cards under day headings ("Today", "Yesterday",
 "12 November") in the viewer's own time zone (``VisitState.time_zone``, from the browser).
 """
@@ -50,10 +52,11 @@ class MomentCard:
     who: str = ""  # "You", or the partner's display name
     when: str = ""  # "2 h ago"
     created_at: str = ""  # ISO, for <time datetime>
-    duration: str = ""  # "0:12"; "" for a photo
+    duration: str = ""  # "0:12"; "" for a photo, and for a video until it is checked
     tag_slugs: list[str] = dataclasses.field(default_factory=list)
     kind: str = "video"  # video | photo
     status: str = "ready"  # ready | processing | failed
+    failure_reason: str = ""  # why a failed video can't be played ("Videos can be up to 10 minutes long.")
     day: str = ""  # "2026-11-12", the day it was shared in the viewer's time zone
     day_heading: str = ""  # "Today", "Yesterday", "12 November"
 
@@ -70,10 +73,13 @@ class MomentCard:
             who="You" if mine else (moment.owner.display_name or moment.owner.username),
             when=time_ago(moment.created_at),
             created_at=moment.created_at.isoformat(),
-            duration=duration_label(moment.duration_seconds) if moment.kind == "video" else "",
+            duration=duration_label(moment.duration_seconds)
+            if moment.kind == "video" and moment.status == "ready"
+            else "",
             tag_slugs=[tag.slug for tag in moment.tags],
             kind=moment.kind,
             status=moment.status,
+            failure_reason=moment.failure_reason or "",
             day=local.date().isoformat(),
             day_heading=day_heading(moment.created_at, zone, now),
         )
@@ -132,17 +138,34 @@ def with_page(cards: list[MomentCard], page: list[MomentCard], *, more: bool) ->
 
 
 def _placeholder(card: MomentCard) -> rx.Component:
-    """Until the preview is made: a video's frame, or a photo's renditions (or why there are none)."""
+    """Until the preview is made: a video being checked, or a frame or a photo's renditions being
+    made (or why there are none)."""
     failed = rx.vstack(
-        rx.icon("image-off", size=20, color=rx.color("gray", 11)),
-        rx.text("This photo couldn't be prepared", size="1", color=rx.color("gray", 11)),
+        rx.cond(
+            card.kind == "photo",
+            rx.fragment(
+                rx.icon("image-off", size=20, color=rx.color("gray", 11)),
+                rx.text("This photo couldn't be prepared", size="1", color=rx.color("gray", 11)),
+            ),
+            rx.fragment(
+                rx.icon("video-off", size=20, color=rx.color("red", 11)),
+                rx.text("This video can't be played", size="1", weight="medium", color=rx.color("red", 11)),
+                rx.text(card.failure_reason, size="1", color=rx.color("gray", 11)),
+            ),
+        ),
         align="center",
-        spacing="2",
+        spacing="1",
+        padding="0.5rem",
+        text_align="center",
     )
     working = rx.vstack(
         rx.spinner(size="2"),
         rx.text(
-            rx.cond(card.kind == "photo", "Preparing the photo…", "Making the preview…"),
+            rx.cond(
+                card.kind == "photo",
+                "Preparing the photo…",
+                rx.cond(card.status == "processing", "Processing…", "Making the preview…"),
+            ),
             size="1",
             color=rx.color("gray", 11),
         ),

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from backend.local.lambda_context import LocalLambdaContext
+from backend.local.queue_poller import QueuePoller
 from backend.local.stack import LocalStack
 from backend.local.stream_poller import StreamPoller
 from tests.builders import function_url_event
@@ -193,3 +194,18 @@ def stream_poller(api_stack: LocalStack) -> StreamPoller:
 @pytest.fixture
 def stream(stack: LocalStack, stream_poller: StreamPoller) -> StreamPoller:
     return stream_poller
+
+
+@pytest.fixture(scope="session")
+def media_poller(api_stack: LocalStack) -> QueuePoller:
+    """The real media job behind the stack's ``media`` queue, drained by hand."""
+    from backend.jobs.media import handler
+
+    assert api_stack.provisioned is not None
+    return QueuePoller(api_stack.provisioned.queue_urls["media"], handler)
+
+
+@pytest.fixture
+def media(stack: LocalStack, media_poller: QueuePoller) -> Iterator[QueuePoller]:
+    media_poller.drain()  # what earlier tests left
+    yield media_poller

@@ -1,7 +1,7 @@
 """CloudFront signed URLs through the real local stack: with ``LUMI_MEDIA_URL_SIGNER=cloudfront``
 a moment's video and thumbnail come back as URLs on the distribution, signed with the key
 CloudFront trusts, and the Redis cache keeps them as it keeps S3 presigned GETs. The server's
-own reads (the upload's ffmpeg probe, the thumbnail) still go to the bucket directly.
+own reads (the media job's ffmpeg probe and thumbnail) still go to the bucket directly.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from backend.aws import client
+from backend.local.queue_poller import QueuePoller
 from backend.local.stack import LocalStack
 from backend.local.stream_poller import StreamPoller
 from backend.media import signing, urls
@@ -22,7 +23,7 @@ from backend.settings import get_settings, reset_settings
 from backend.store.redis_client import key as redis_key
 from backend.store.redis_client import redis_client
 from tests.integration.conftest import Api, MakeCouple
-from tests.integration.test_moments import moment_prefix, object_exists, share
+from tests.integration.test_moments import moment_prefix, object_exists, process, share
 from tests.unit.test_media_signing import new_key_pair, verify_cloudfront_url
 
 DOMAIN = "d2lumitest0cdn.cloudfront.net"
@@ -50,13 +51,17 @@ def object_key_of(url: str) -> str:
 
 
 def test_a_moment_is_served_through_cached_cloudfront_urls(
-    api: Api, couple: MakeCouple, stream: StreamPoller, cdn: tuple[pytest.MonkeyPatch, rsa.RSAPublicKey]
+    api: Api,
+    couple: MakeCouple,
+    stream: StreamPoller,
+    media: QueuePoller,
+    cdn: tuple[pytest.MonkeyPatch, rsa.RSAPublicKey],
 ) -> None:
     _, public_key = cdn
-    # given a moment shared (its upload probed from the bucket) and thumbnailed on the stream
+    # given a moment shared, probed and thumbnailed by the media job (reading from the bucket)
     ana, ben, rel = couple()
     moment_id = share(api, ana)["moment_id"]
-    stream.drain()
+    process(stream, media)
     status, shared = api.get(f"/moments/{moment_id}", token=ben.access_token)
     assert status == 200 and shared["thumbnail_url"], shared
     for url in (shared["video_url"], shared["thumbnail_url"]):

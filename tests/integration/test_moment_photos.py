@@ -8,7 +8,6 @@ byte by byte: no EXIF, no GPS, no XMP, no ICC profile, no comment; and the pictu
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +16,6 @@ from PIL import Image
 
 from backend.jobs import media as media_job
 from backend.local.queue_poller import QueuePoller
-from backend.local.stack import LocalStack
 from backend.local.stream_poller import StreamPoller
 from backend.media import photo
 from backend.store import keys, table
@@ -28,19 +26,6 @@ from tests.media import PHOTO_CONTENT_TYPES, jpeg_markers, make_photo
 
 # Segments a clean JPEG may have: JFIF (APP0), tables, the frame, restart interval, the scan.
 CLEAN_MARKERS = {0xE0, 0xDB, 0xC4, 0xC0, 0xC1, 0xC2, 0xDD, 0xDA}
-
-
-@pytest.fixture(scope="session")
-def media_poller(api_stack: LocalStack) -> QueuePoller:
-    """The real media job behind the stack's ``media`` queue, drained by hand."""
-    assert api_stack.provisioned is not None
-    return QueuePoller(api_stack.provisioned.queue_urls["media"], media_job.handler)
-
-
-@pytest.fixture
-def media(stack: LocalStack, media_poller: QueuePoller) -> Iterator[QueuePoller]:
-    media_poller.drain()  # what earlier tests left
-    yield media_poller
 
 
 def share_photo(

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.local.queue_poller import QueuePoller
 from backend.local.stream_poller import StreamPoller
 from backend.search import get_search_index
 from tests.integration.conftest import Api, MakeCouple, Person, Register
@@ -47,7 +48,7 @@ def search(api: Api, person: Person, q: str, **query: str) -> list[str]:
 
 
 def test_moments_are_found_by_words_of_title_description_and_tags(
-    api: Api, couple: MakeCouple, stream: StreamPoller
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller
 ) -> None:
     # given
     ana, ben, _ = couple()
@@ -64,14 +65,20 @@ def test_moments_are_found_by_words_of_title_description_and_tags(
     assert search(api, ana, "driv") == [trip]
     # a title match ranks above a description match
     assert search(api, ana, "sunset") == [sunset, mentions]
-    # the answer carries whole moments
+    # the answer carries whole moments: found while its video is being checked, processing
     status, body = api.get("/moments/search", query={"q": "  pier  "}, token=ana.access_token)
     assert status == 200
     assert body["query"] == "pier"
     (found,) = body["items"]
     assert found["title"] == "Sunset at the pier"
     assert found["owner"]["user_id"] == ana.user_id
-    assert found["video_url"]
+    assert found["status"] == "processing" and found["video_url"] is None
+    # and once the media job found it playable, ready with its video
+    media.drain()
+    stream.drain()
+    assert search(api, ana, "pier") == [sunset]
+    (found,) = api.get("/moments/search", query={"q": "pier"}, token=ana.access_token)[1]["items"]
+    assert found["status"] == "ready" and found["video_url"]
 
 
 def test_limit_caps_the_results(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:

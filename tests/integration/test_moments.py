@@ -1,7 +1,9 @@
 """Moments through the API on the real local stack: uploads straight to the emulated S3 with
-the ticket's presigned POST, server-side checks with real ffmpeg, thumbnails made on the
-stream (``stream.drain()``), who may see and change what, the feed and its pages, the cached
-signed URLs, the partner's notification, and what a deletion takes with it.
+the ticket's presigned POST, the API's checks without ffmpeg (size, magic bytes), then the
+media job's probe and thumbnail with real ffmpeg, queued by the stream (``process``: the
+stream poller, the media queue's poller, the stream again), who may see and change what, the
+feed and its pages, the cached signed URLs, the partner's notification, and what a deletion
+takes with it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from backend.aws import client
+from backend.jobs import media as media_job
+from backend.local.queue_poller import QueuePoller
 from backend.local.stream_poller import StreamPoller
 from backend.media import urls, video
 from backend.settings import get_settings, reset_settings
@@ -33,7 +37,7 @@ from backend.streams.handler import handler as stream_handler
 from tests.builders import stream_event, stream_record
 from tests.integration.conftest import Api, MakeCouple, Person, Register
 from tests.integration.test_api_auth import assert_error
-from tests.media import CONTENT_TYPES, jpeg_size, video_bytes
+from tests.media import CONTENT_TYPES, jpeg_size, unplayable_video, video_bytes
 
 # ---------------------------------------------------------------- helpers: what the browser does
 
@@ -80,6 +84,14 @@ def share(
     )
     assert status == 201, moment
     return moment
+
+
+def process(stream: StreamPoller, media: QueuePoller) -> None:
+    """What follows a create: the stream queues the media job, the job checks the video, and the
+    stream handles what the job wrote (the partner's notification)."""
+    stream.drain()
+    media.drain()
+    stream.drain()
 
 
 def object_keys(prefix: str) -> list[str]:
@@ -161,7 +173,7 @@ def notifications_of(api: Api, person: Person) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("fmt", ["mp4", "webm", "mov"])
 def test_a_real_video_becomes_a_moment_with_a_thumbnail(
-    api: Api, couple: MakeCouple, stream: StreamPoller, fmt: str
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, fmt: str
 ) -> None:
     # given a couple, and a real 3-second video uploaded through the ticket's presigned POST
     ana, ben, rel = couple()
@@ -175,21 +187,23 @@ def test_a_real_video_becomes_a_moment_with_a_thumbnail(
         {"moment_id": ticket["moment_id"], "title": "  Sunset  ", "tags": ["Beach", "summer  fun"]},
         token=ana.access_token,
     )
-    # then the server checked it and the moment is there, its ticket used up
+    # then the moment is there at once, processing, its ticket used up, nothing of it served yet
     assert status == 201, moment
-    assert moment["moment_id"] == ticket["moment_id"]
+    assert moment["moment_id"] == ticket["moment_id"] and moment["status"] == "processing"
     assert moment["title"] == "Sunset" and moment["owner"]["user_id"] == ana.user_id
     assert moment["content_type"] == CONTENT_TYPES[fmt] and moment["size"] == len(data)
-    assert abs(moment["duration_seconds"] - 3.0) < 0.2
-    assert (moment["width"], moment["height"]) == (320, 240)
+    assert moment["duration_seconds"] == 0 and moment["failure_reason"] is None
     assert moment["tags"] == [{"slug": "beach", "name": "Beach"}, {"slug": "summer-fun", "name": "summer fun"}]
-    assert moment["thumbnail_url"] is None and moment["message_count"] == 0
+    assert moment["video_url"] is None and moment["thumbnail_url"] is None and moment["message_count"] == 0
     assert table.get(keys.moment_upload(rel, ticket["moment_id"])) is None
-    # when the stream has run
-    stream.drain()
-    # then the thumbnail is a real JPEG of the feed's width, stored next to the video
+    # when the stream has queued its media job and the job has run
+    process(stream, media)
+    # then ffmpeg's facts are on it, it is ready, and the thumbnail is a real JPEG of the feed's width
     status, seen = api.get(f"/moments/{moment['moment_id']}", token=ben.access_token)
     assert status == 200, seen
+    assert seen["status"] == "ready" and seen["failure_reason"] is None
+    assert abs(seen["duration_seconds"] - 3.0) < 0.2
+    assert (seen["width"], seen["height"]) == (320, 240)
     assert seen["thumbnail_url"]
     picture = httpx.get(seen["thumbnail_url"], timeout=10)
     assert picture.status_code == 200
@@ -201,6 +215,34 @@ def test_a_real_video_becomes_a_moment_with_a_thumbnail(
     # and the video serves ranges, so players can seek
     part = httpx.get(seen["video_url"], headers={"Range": "bytes=100-199"}, timeout=10)
     assert part.status_code == 206 and part.content == data[100:200]
+    # and a duplicate job message finds the work done
+    assert media_job.check_video(rel, moment["moment_id"]) == "already ready"
+
+
+def test_the_api_never_runs_ffmpeg(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given every way this process could start ffmpeg, recorded
+    ana, _, rel = couple()
+    stream.drain()
+    ticket = upload(api, ana, video_bytes())
+    started: list[str] = []
+    real_run = video._run
+
+    def recorded(arguments: list[str]) -> Any:
+        started.append(" ".join(arguments))
+        return real_run(arguments)
+
+    monkeypatch.setattr(video, "_run", recorded)
+    # when the API makes the moment
+    status, moment = api.post("/moments", {"moment_id": ticket["moment_id"], "title": "Quick"}, token=ana.access_token)
+    # then it answered without ffmpeg
+    assert status == 201 and moment["status"] == "processing", moment
+    assert started == []
+    # and the media job is where ffmpeg ran (probe and thumbnail)
+    process(stream, media)
+    assert len(started) >= 2
+    assert table.get(keys.moment(rel, moment["moment_id"]))["status"] == "ready"  # type: ignore[index]
 
 
 def test_a_text_file_renamed_mp4_is_rejected_and_removed(api: Api, couple: MakeCouple) -> None:
@@ -249,16 +291,74 @@ def short_moments(monkeypatch: pytest.MonkeyPatch) -> Any:
     reset_settings()
 
 
-def test_a_video_longer_than_allowed_is_rejected(api: Api, couple: MakeCouple, short_moments: int) -> None:
+def shared_but_failed(
+    api: Api, person: Person, stream: StreamPoller, media: QueuePoller, data: bytes, title: str
+) -> dict[str, Any]:
+    """Share a file the API lets through (its bytes are a video container) and let the media job
+    look at it; returns the moment as the partner then sees it."""
+    ticket = upload(api, person, data)
+    status, moment = api.post("/moments", {"moment_id": ticket["moment_id"], "title": title}, token=person.access_token)
+    assert status == 201 and moment["status"] == "processing", moment
+    process(stream, media)
+    status, seen = api.get(f"/moments/{moment['moment_id']}", token=person.access_token)
+    assert status == 200, seen
+    return seen
+
+
+def test_a_video_longer_than_allowed_is_marked_failed_with_the_reason(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, short_moments: int
+) -> None:
+    # given a 121-second video where 2 minutes is the most
+    ana, ben, rel = couple()
+    stream.drain()
+    # when Ana shares it, then the API takes it (201) and the media job marks it failed, in the same words
+    seen = shared_but_failed(api, ana, stream, media, video_bytes(seconds=121, size="64x48"), "Too long")
+    assert seen["status"] == "failed"
+    assert seen["failure_reason"] == "Videos can be up to 2 minutes long."
+    assert seen["video_url"] is None and seen["thumbnail_url"] is None
+    # and the moment stays for both of them (so they see why), without its file
+    status, for_ben = api.get(f"/moments/{seen['moment_id']}", token=ben.access_token)
+    assert status == 200 and for_ben["failure_reason"] == "Videos can be up to 2 minutes long."
+    assert object_keys(moment_prefix(rel, seen["moment_id"])) == []
+    # and Ben was not told about a moment he cannot watch
+    assert [n for n in notifications_of(api, ben) if n["kind"] == "new_moment"] == []
+    # and a duplicate job changes nothing; the owner deletes it like any moment
+    assert media_job.check_video(rel, seen["moment_id"]) == "already failed"
+    assert api.delete(f"/moments/{seen['moment_id']}", token=ana.access_token)[0] == 204
+    stream.drain()
+    assert table.get(keys.moment(rel, seen["moment_id"])) is None
+
+
+@pytest.mark.parametrize("kind", ["mpeg4", "sound_only"])
+def test_an_mp4_browsers_cannot_play_is_marked_failed(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, kind: str
+) -> None:
+    # given an MP4 holding an MPEG-4 Part 2 picture, or sound only: right magic bytes, nothing to watch
+    ana, _, rel = couple()
+    stream.drain()
+    seen = shared_but_failed(api, ana, stream, media, unplayable_video(kind), "Old camera")
+    # then it says so in the words the API used to refuse it with, and its file is gone
+    assert seen["status"] == "failed" and seen["failure_reason"] == "This file is not a video we can play."
+    assert object_keys(moment_prefix(rel, seen["moment_id"])) == []
+
+
+def test_a_video_the_job_cannot_check_is_failed_on_its_last_try(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given ffmpeg that cannot run at all (the binary missing)
     ana, _, _ = couple()
-    ticket = upload(api, ana, video_bytes(seconds=121, size="64x48"))
-    error = assert_error(
-        api.post("/moments", {"moment_id": ticket["moment_id"], "title": "Too long"}, token=ana.access_token),
-        422,
-        "invalid_video",
-    )
-    assert error["fields"] == {"video": "Videos can be up to 2 minutes long."}
-    assert not object_exists(ticket["key"])
+    stream.drain()
+    ticket = upload(api, ana, video_bytes())
+    status, moment = api.post("/moments", {"moment_id": ticket["moment_id"], "title": "Stuck"}, token=ana.access_token)
+    assert status == 201, moment
+    monkeypatch.setattr(video, "ffmpeg_exe", lambda: "/nonexistent/ffmpeg")
+    stream.drain()
+    # when its job is tried (the poller, like SQS, brings it back after each failure)
+    assert media.drain() >= 3
+    # then on its last try the moment says why instead of processing for ever
+    status, seen = api.get(f"/moments/{moment['moment_id']}", token=ana.access_token)
+    assert status == 200 and seen["status"] == "failed", seen
+    assert seen["failure_reason"] == media_job.GAVE_UP
 
 
 def test_creating_before_the_upload_arrived_keeps_the_ticket(api: Api, couple: MakeCouple) -> None:
@@ -347,7 +447,7 @@ def test_only_the_person_who_asked_for_the_ticket_makes_the_moment(api: Api, cou
 
 
 def test_a_moment_deleted_while_its_thumbnail_is_made_leaves_no_thumbnail(
-    api: Api, couple: MakeCouple, stream: StreamPoller, monkeypatch: pytest.MonkeyPatch
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a moment whose owner deletes it while ffmpeg is at work
     ana, _, rel = couple()
@@ -361,8 +461,8 @@ def test_a_moment_deleted_while_its_thumbnail_is_made_leaves_no_thumbnail(
         return picture
 
     monkeypatch.setattr(video, "thumbnail", slow_thumbnail)
-    # when the stream runs
-    stream.drain()
+    # when the media job runs
+    process(stream, media)
     # then neither the moment nor any file of it is left
     assert table.get(keys.moment(rel, moment["moment_id"])) is None
     assert object_keys(moment_prefix(rel, moment["moment_id"])) == []
@@ -371,12 +471,14 @@ def test_a_moment_deleted_while_its_thumbnail_is_made_leaves_no_thumbnail(
 # ---------------------------------------------------------------- who may see and change what
 
 
-def test_another_couple_cannot_see_or_change_a_moment(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:
+def test_another_couple_cannot_see_or_change_a_moment(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller
+) -> None:
     # given couple X's tagged, thumbnailed moment
     xa, xb, x_rel = couple()
     ya, yb, _ = couple()
     moment = share(api, xa, tags=["Secret place"])
-    stream.drain()
+    process(stream, media)
     moment_id = moment["moment_id"]
     thumbnail_url = api.get(f"/moments/{moment_id}", token=xb.access_token)[1]["thumbnail_url"]
     assert thumbnail_url
@@ -483,12 +585,12 @@ def test_the_owner_edits_title_description_and_tags(api: Api, couple: MakeCouple
 # ---------------------------------------------------------------- deleting
 
 
-def test_deleting_a_moment_cascades(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:
+def test_deleting_a_moment_cascades(api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller) -> None:
     # given two moments sharing a tag, with thumbnails and cached URLs
     ana, ben, rel = couple()
     doomed = share(api, ana, tags=["Trip", "Only here"])
     kept = share(api, ana, tags=["trip"])
-    stream.drain()
+    process(stream, media)
     doomed_id = doomed["moment_id"]
     assert api.get(f"/moments/{doomed_id}", token=ben.access_token)[0] == 200  # caches its URLs
     video_key = f"{moment_prefix(rel, doomed_id)}video"
@@ -580,12 +682,14 @@ def test_the_feed_pages_with_a_next_token_that_only_fits_its_own_listing(api: Ap
     assert_error(api.get("/moments", token=ben.access_token, query={"limit": "51"}), 422, "validation_error")
 
 
-def test_signed_urls_are_cached_and_never_outlive_the_url(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:
+def test_signed_urls_are_cached_and_never_outlive_the_url(
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller
+) -> None:
     # given a feed of two thumbnailed moments
     ana, ben, _ = couple()
     share(api, ana)
     share(api, ana)
-    stream.drain()
+    process(stream, media)
     for moment in api.get("/moments", token=ana.access_token)[1]["items"]:
         urls.forget(urlsplit(moment["video_url"]).path.split("/", 2)[2])
         urls.forget(urlsplit(moment["thumbnail_url"]).path.split("/", 2)[2])
@@ -618,19 +722,26 @@ def test_signed_urls_are_cached_and_never_outlive_the_url(api: Api, couple: Make
 # ---------------------------------------------------------------- notifications and replays
 
 
-def test_the_partner_is_notified_once(api: Api, couple: MakeCouple, stream: StreamPoller) -> None:
-    # given Ana shares a moment and the stream runs
+def test_the_partner_is_notified_once(api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller) -> None:
+    # given Ana shares a moment: while it is processing, Ben is not told yet
     ana, ben, rel = couple()
     stream.drain()
     moment = share(api, ana, title="Look!")
     stream.drain()
-    # when its INSERT record comes again (a retry)
-    item = table.get(keys.moment(rel, moment["moment_id"]))
-    assert item is not None
-    inserted = {name: value for name, value in item.items() if name not in ("thumbnail_key", "partner_notified_at")}
-    replay("INSERT", new=inserted)
-    replay("INSERT", new=inserted)
+    assert [n for n in notifications_of(api, ben) if n["kind"] == "new_moment"] == []
+    # when the media job makes it ready and the stream runs
+    media.drain()
     stream.drain()
+    # and its records come again (retries): the INSERT, and the MODIFY that made it ready
+    item = table.get(keys.moment(rel, moment["moment_id"]))
+    assert item is not None and item["status"] == "ready"
+    ready = {name: value for name, value in item.items() if name != "partner_notified_at"}
+    processing = {**ready, "status": "processing"}
+    replay("INSERT", new=processing)
+    replay("MODIFY", old=processing, new=ready)
+    replay("MODIFY", old=processing, new=ready)
+    stream.drain()
+    media.drain()
     # then Ben has exactly one notification about it, and Ana none
     about = [n for n in notifications_of(api, ben) if n["kind"] == "new_moment"]
     assert len(about) == 1
@@ -641,13 +752,13 @@ def test_the_partner_is_notified_once(api: Api, couple: MakeCouple, stream: Stre
 
 
 def test_when_the_couple_splits_their_moments_tags_and_files_go(
-    api: Api, couple: MakeCouple, stream: StreamPoller
+    api: Api, couple: MakeCouple, stream: StreamPoller, media: QueuePoller
 ) -> None:
     # given a couple with a tagged, thumbnailed moment and an upload never used
     ana, ben, rel = couple()
     moment = share(api, ana, tags=["Us"])
     ticket = upload(api, ben, video_bytes())
-    stream.drain()
+    process(stream, media)
     # when one of them leaves and the stream has run
     assert api.delete(f"/relationships/{rel}", token=ben.access_token)[0] == 204
     stream.drain()

@@ -58,9 +58,10 @@ def upload_ticket(body: MomentUploadRequest, caller: CurrentCaller) -> MomentUpl
     status_code=201,
     tags=TAGS,
     security=BEARER,
-    summary="Make an uploaded video or photo a moment, once the server has checked it (422 `invalid_video` or "
-    "`invalid_photo` says why not; a photo is `processing` until its pictures are made)",
-    responses=responses(201, Moment, 401, 404, 409, description="Moment made"),
+    summary="Make an uploaded video or photo a moment: size and magic bytes are checked here (422 "
+    "`invalid_video` or `invalid_photo` says why not); it is `processing` until the media job has probed "
+    "the video (then `ready`, or `failed` with its `failure_reason`) or made the photo's pictures",
+    responses=responses(201, Moment, 401, 404, 409, description="Moment made (processing)"),
 )
 def create(body: MomentCreate, caller: CurrentCaller) -> Moment:
     return moments.create(caller, body.moment_id, body.title, body.description, body.tags)

@@ -6,10 +6,12 @@ object URL in the browser) and what it is, announced to screen readers. It goes 
 browser straight to S3 (``assets/lumi-upload.js`` posts it with the presigned fields of
 ``POST /moments/uploads``), with a progress bar and a Cancel button; the Reflex server never
 sees the bytes (the file inputs stay outside the form: a file input in a form would have
-Reflex send its bytes with the submit). Then ``POST /moments`` has the API check it
-("Checking the video…") and make the moment, and the person lands on its watch page (a
-photo shows "Preparing the photo…" there until its renditions are made). A file the check
-refuses is explained in words, and what they typed stays.
+Reflex send its bytes with the submit). Then ``POST /moments`` has the API look at it (its
+size and magic bytes: "Checking the video…") and make the moment, and the person lands on
+its watch page: a video shows "Processing your video…" there while the media job probes it,
+then plays (or says why it can't be played); a photo shows "Preparing the photo…" until its
+renditions are made. Both turn live. A file the quick check refuses is explained in words
+here, and what they typed stays.
 """
 
 from __future__ import annotations

@@ -78,6 +78,14 @@ def file_problem(chosen: dict[str, Any] | None) -> str:
     return ""
 
 
+def shared_words(title: str, kind: str) -> str:
+    """What the person hears when their moment is made while they are on another page: a video is
+    checked by the media job after this, so it is not ready to watch yet."""
+    if kind == "video":
+        return f"“{title}” is shared. Processing your video…"
+    return f"“{title}” is shared."
+
+
 def size_label(size: int) -> str:
     """ "12 MB", "340 KB": a chosen file's size as people say it."""
     if size >= MB:
@@ -323,7 +331,7 @@ class UploadState(rx.State):
         if routes.normalize(self.router.url.path) != routes.MOMENT_NEW:
             # They went elsewhere while it uploaded: say so there instead of pulling them away.
             self.stage = ""
-            yield rx.toast.success(f"“{moment.title}” is shared.", duration=4000, close_button=True)
+            yield rx.toast.success(shared_words(moment.title, moment.kind), duration=4000, close_button=True)
             return
         yield rx.call_script(f"window.lumiUpload.clear({json.dumps(FILE_INPUT_ID)})")
         self._forget_chosen()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from backend.contracts import MOMENT_DESCRIPTION_MAX, MOMENT_TAGS_MAX, MOMENT_TITLE_MAX
+from lumi_app import routes
 from lumi_app.components.forms import busy_button, field, form_error, stacked_form, submit_button
 from lumi_app.pages.moments.watch.state import RENEW_VIDEO_ID, TagView, WatchState
 
@@ -13,8 +14,58 @@ VIDEO_ID = "moment-video"
 PHOTO_ID = "moment-photo"
 
 
+def _video_not_ready() -> rx.Component:
+    """While the media job checks the video: "Processing your video…" (it turns into the video
+    live); if it can't be played: why, and for the owner what to do (Delete is beside the title)."""
+    moment = WatchState.moment
+    processing = rx.vstack(
+        rx.spinner(size="3"),
+        rx.text(
+            rx.cond(moment.mine, "Processing your video…", "Processing the video…"),
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.text("It shows here as soon as it's ready.", size="1", color=rx.color("gray", 11)),
+        align="center",
+        spacing="2",
+    )
+    failed = rx.vstack(
+        rx.icon("video-off", size=24, color=rx.color("red", 11)),
+        rx.text("This video can't be played", size="3", weight="medium"),
+        rx.text(moment.failure_reason, size="2", id="moment-failure-reason"),
+        rx.cond(
+            moment.mine,
+            rx.vstack(
+                rx.text("Delete this moment, then share another video.", size="2", color=rx.color("gray", 11)),
+                rx.link("Share another video", href=routes.MOMENT_NEW, size="2"),
+                align="center",
+                spacing="1",
+            ),
+        ),
+        align="center",
+        spacing="2",
+        padding="1rem",
+        text_align="center",
+    )
+    return rx.center(
+        rx.cond(moment.status == "failed", failed, processing),
+        role="status",
+        width="100%",
+        aspect_ratio="16 / 9",
+        max_height="70vh",
+        background=rx.color("gray", 3),
+        border_radius="var(--radius-4)",
+        overflow="hidden",
+    )
+
+
 def _video() -> rx.Component:
     """The video (a signed URL serving HTTP Range, so it seeks), named by the moment's title."""
+    moment = WatchState.moment
+    return rx.cond(moment.status == "ready", _playable_video(), _video_not_ready())
+
+
+def _playable_video() -> rx.Component:
     moment = WatchState.moment
     return rx.box(
         rx.el.video(

@@ -1,5 +1,6 @@
-"""The watch page's state: the moment on screen (a video, or a photo once it is prepared), the
-owner's edit and delete, a fresh signed URL for a video whose URL stopped working, and live
+"""The watch page's state: the moment on screen (a video once the media job found it playable,
+or a photo once it is prepared; until then "processing", or why it failed), the owner's edit
+and delete, a fresh signed URL for a video whose URL stopped working, and live
 changes of the moment. Its chat has its own state (``lumi_app/components/chat``): the page's
 load fetches both in one round trip and opens the chat with its newest page.
 """
@@ -68,7 +69,8 @@ class MomentView:
     tags: list[TagView] = dataclasses.field(default_factory=list)
     tags_text: str = ""  # "beach, summer": the edit form's starting value
     kind: str = "video"  # video | photo
-    status: str = "ready"  # ready | processing (a photo being prepared) | failed
+    status: str = "ready"  # ready | processing (a video being checked, a photo being prepared) | failed
+    failure_reason: str = ""  # why a failed video can't be played, in the check's words
     video_url: str = ""
     photo_url: str = ""  # the viewer's rendition, once made
     poster: str = ""
@@ -88,6 +90,7 @@ class MomentView:
             tags_text=", ".join(t.name for t in moment.tags),
             kind=moment.kind,
             status=moment.status,
+            failure_reason=moment.failure_reason or "",
             video_url=moment.video_url or "",
             photo_url=moment.photo_url or "",
             poster=moment.thumbnail_url or "",
