@@ -8,6 +8,8 @@ of ``backend.contracts``, validated on the way in and out, and the OpenAPI docum
 
 from __future__ import annotations
 
+from backend.api import cold_start  # isort: skip  (first: collection paused while the rest loads)
+
 import json
 import math
 from typing import Any
@@ -114,3 +116,6 @@ errors.register(app, _authenticate_route)
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return errors.refuse_form_body(event) or app.resolve(event, context)
+
+
+cold_start.resume()

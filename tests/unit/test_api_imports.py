@@ -6,7 +6,8 @@ icalendar for the calendar feed, opensearch-py for search in AWS), the clients e
 request builds on first use (boto3, redis) and what only the docs route needs (Powertools'
 OpenAPI models) are imported where they are used, not with the handler. This is a structural
 check of ``sys.modules`` in a fresh interpreter; the time itself is a figure of
-``bench/api.py``, never a test.
+``bench/api.py``, never a test. Garbage collection, paused while the handler loads
+(``backend.api.cold_start``), must be running again afterwards.
 """
 
 from __future__ import annotations
@@ -82,3 +83,20 @@ print(json.dumps({"status": answer["statusCode"], "body": answer["body"], "modul
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert (result["status"], json.loads(result["body"])["error"]["code"]) == (404, "not_found")
     assert not {"PIL", "boto3", "redis", "jwt"} & set(result["modules"])
+
+
+def test_the_import_leaves_garbage_collection_running_with_its_objects_frozen() -> None:
+    """Collection is paused only while the handler loads (backend.api.cold_start), never left off."""
+    code = "import gc, json; import backend.api.app; print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    enabled, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert enabled is True
+    assert frozen > 10_000  # what the import made is out of later collections' way
+
+
+def test_a_process_that_had_collection_off_keeps_it_off() -> None:
+    code = "import gc, json; gc.disable(); import backend.api.app; print(json.dumps(gc.isenabled()))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) is False
