@@ -1,8 +1,10 @@
-"""API benchmark: per-route latency through the local adapter, AWS calls per request, cold import.
+"""API benchmark: per-route latency through the local adapter, AWS calls per request, cold start.
 
 Run with ``make bench`` (or ``python -m bench.api --requests 100``). It starts the local
-stack in this process, so every boto3 call the handler makes is counted here. Figures
-are printed, never asserted: they describe this machine, not a pass mark.
+stack in this process, so every boto3 call the handler makes is counted here. The cold
+start figures (import time, what it is made of, a first signed-in request in a fresh
+interpreter) come from ``bench/api_cold_start.py``. Figures are printed, never asserted:
+they describe this machine, not a pass mark.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ import argparse
 import math
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
+
+from bench import api_cold_start
 
 SERVICES = ("dynamodb", "cognito-idp", "s3")
 PASSWORD = "bench-pass-1"
@@ -77,16 +79,6 @@ class CallCounter:
     def take(self) -> Counter:
         out, self.counts = self.counts, Counter()
         return out
-
-
-def import_time(runs: int = 5) -> float:
-    """Median seconds to import the API handler module in a fresh interpreter (a cold start's share)."""
-    code = "import time; t = time.perf_counter(); import backend.api.app; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
-        samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -169,10 +161,14 @@ def main() -> None:
         print(f"{'route':<44} {'p50':>8} {'p95':>8} {'DynamoDB':>10}   other AWS calls")
         for name, route in figures.items():
             print(route.row(name))
+
+        from tests.builders import function_url_event
+
+        first = function_url_event("GET", "/users/me", token=token_a)
+        api_cold_start.report(first_request=("signed-in GET /users/me", first, stack.env()))
     finally:
         api.close()
         stack.stop()
-    print(f"\nimport backend.api.app (cold start share, median of 5): {import_time() * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

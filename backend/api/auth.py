@@ -5,6 +5,8 @@ HMAC algorithm, whatever the header says), issued by our pool, for our app clien
 (``client_id``), meant as access tokens, not expired (30 s leeway for clock skew), and not
 from a signed-out session. The JWKS is fetched with urllib (httpx costs a cold start ~80 ms), cached for
 ``Settings.jwks_cache_seconds`` and fetched again once when a token names an unknown key.
+PyJWT (with cryptography) is imported by the first verification, not with this module, so a
+cold start that serves no signed-in route does not pay for it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-import jwt
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
 
@@ -68,6 +69,8 @@ class Jwks:
 
     @staticmethod
     def _fetch(url: str) -> dict[str, Any]:
+        import jwt
+
         try:
             with urllib.request.urlopen(url, timeout=5.0) as response:
                 key_set = jwt.PyJWKSet.from_dict(json.loads(response.read()))
@@ -84,6 +87,8 @@ JWKS = Jwks()
 
 
 def verify_access_token(token: str) -> Caller:
+    import jwt
+
     settings = get_settings()
     try:
         header = jwt.get_unverified_header(token)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import binascii
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
-import botocore.exceptions
-import redis.exceptions
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -154,6 +153,24 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- registration
 
+# A backing service that could not be reached (503, not 500): module → its connection and
+# timeout errors. Looked up among the modules already loaded, so answering errors imports
+# neither redis nor botocore (a cold start pays for them only when a request uses them); an
+# error of a library that was never imported cannot have been raised.
+_UNREACHABLE = {
+    "redis.exceptions": ("ConnectionError", "TimeoutError"),
+    "botocore.exceptions": ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"),
+}
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` says Redis or an AWS endpoint did not answer (connection or timeout)."""
+    for module_name, names in _UNREACHABLE.items():
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(error, tuple(getattr(module, name) for name in names)):
+            return True
+    return False
+
 
 def register(app: Any, authenticate_route: Callable[[], None]) -> None:
     """Install the handlers on the resolver.
@@ -191,20 +208,10 @@ def register(app: Any, authenticate_route: Callable[[], None]) -> None:
         # A body that cannot even be decoded (bad base64, not UTF-8) is as unreadable as bad JSON.
         return error_response(400, "malformed_json", "The request body is not valid JSON.")
 
-    @app.exception_handler(
-        [
-            redis.exceptions.ConnectionError,
-            redis.exceptions.TimeoutError,
-            botocore.exceptions.EndpointConnectionError,
-            botocore.exceptions.ConnectTimeoutError,
-            botocore.exceptions.ReadTimeoutError,
-        ]
-    )
-    def _unreachable(error: Exception) -> Response:
-        log.error("a backing service is unreachable: %s", error)
-        return domain_error_response(Unavailable())
-
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if is_unreachable(error):
+            log.error("a backing service is unreachable: %s", error)
+            return domain_error_response(Unavailable())
         log.exception("unhandled error", exc_info=error)
         return error_response(500, "internal_error", "Something went wrong on our side. Please try again.")

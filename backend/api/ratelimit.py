@@ -30,17 +30,19 @@ import math
 import time
 import uuid
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import redis
 from aws_lambda_powertools.event_handler import Request
 from aws_lambda_powertools.event_handler.depends import Depends
-from redis.commands.core import Script
 
 from backend.contracts import APP_SERVER_HEADER, CLIENT_IP_HEADER
 from backend.domain.errors import RateLimited
 from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
+
+if TYPE_CHECKING:
+    import redis
+    from redis.commands.core import Script
 
 WINDOW_SECONDS = 60
 

@@ -18,12 +18,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
-
 from backend.domain.errors import Conflict, Unauthorized, WrongPassword
 from backend.domain.models import Caller, Tokens, UserProfile
 from backend.domain.rules import check_display_name, login_identifier, normalize_email, stand_in_address
-from backend.store import records, sessions, user_pool, users
+from backend.store import records, redis_errors, sessions, user_pool, users
 
 log = logging.getLogger("lumi.accounts")
 
@@ -146,7 +144,7 @@ def reset_password(login: str, code: str, new_password: str) -> None:
     user_pool.sign_out_everywhere(profile.user_id)
     try:
         revoked = sessions.revoke_all(profile.user_id)
-    except RedisError:
+    except redis_errors.RedisError:
         log.exception("the password was reset, but its sessions could not be listed as signed out")
     else:
         log.info("password reset; %d session(s) signed out", revoked)

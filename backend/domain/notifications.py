@@ -17,7 +17,6 @@ from datetime import datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
-from redis.exceptions import RedisError
 
 from backend import contracts
 from backend.aws import client
@@ -30,7 +29,7 @@ from backend.realtime.publisher import PublishError, get_publisher, try_publish
 from backend.realtime.topics import Channel, user_topic
 from backend.settings import get_settings
 from backend.store import notifications as store
-from backend.store import records, relationships, users
+from backend.store import records, redis_errors, relationships, users
 
 log = logging.getLogger("lumi.notifications")
 
@@ -117,7 +116,7 @@ def _is_online(user_id: str) -> bool:
     """Presence lives in Redis; without it, the queue's sender decides later (and retries)."""
     try:
         return presence.is_online(user_id)
-    except (RedisError, Unavailable) as error:
+    except (redis_errors.RedisError, Unavailable) as error:
         log.warning("presence unknown for %s (%s); the notification goes through the queue", user_id, error)
         return False
 

@@ -33,7 +33,6 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from pydantic import BaseModel, ConfigDict
-from redis.exceptions import RedisError
 
 from backend.aws import client
 from backend.contracts import NotificationMessage
@@ -45,7 +44,7 @@ from backend.realtime import presence
 from backend.realtime.publisher import get_publisher
 from backend.realtime.topics import Channel, user_topic
 from backend.settings import get_settings
-from backend.store import keys
+from backend.store import keys, redis_errors
 from backend.store import notifications as store
 
 log = logging.getLogger("lumi.jobs.notifications")
@@ -126,7 +125,7 @@ def _is_online(user_id: str) -> bool:
     (retrying instead would send notifications to the dead-letter queue during a Redis outage)."""
     try:
         return presence.is_online(user_id)
-    except (RedisError, Unavailable) as error:
+    except (redis_errors.RedisError, Unavailable) as error:
         log.warning("presence unknown for %s (%s); pushing", user_id, error)
         return False
 

@@ -8,6 +8,9 @@ in sRGB (an embedded profile such as an iPhone's Display P3 is converted, not dr
 carries no metadata at all: no EXIF, no GPS, no XMP, no ICC profile, no comments.
 
 HEIC/HEIF is read through ``pillow-heif`` (a manylinux wheel with libheif), registered here.
+Pillow (and pillow-heif) are imported by the first photo opened, not with this module: the
+API imports it for :func:`sniff_format` on every cold start, and opens a photo only on the
+routes that confirm one.
 """
 
 from __future__ import annotations
@@ -16,18 +19,13 @@ import io
 import logging
 import warnings
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger("lumi.media.photo")
-
-try:  # HEIC where the platform has the wheel (it ships its own libheif)
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-    HEIF_READABLE = True
-except ImportError:  # pragma: no cover - the wheel is pinned in requirements.txt
-    HEIF_READABLE = False
 
 PhotoFormat = str  # "jpeg" | "png" | "webp" | "heif"
 
@@ -103,8 +101,21 @@ class PhotoLook:
         return self.width, self.height
 
 
+@cache
+def heif_readable() -> bool:
+    """Register pillow-heif's opener with Pillow (once); whether HEIC photos can be read."""
+    try:  # HEIC where the platform has the wheel (it ships its own libheif)
+        import pillow_heif
+    except ImportError:  # pragma: no cover - the wheel is pinned in requirements.txt
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
 def _open(data: bytes, found: PhotoFormat) -> Image.Image:
-    if found == "heif" and not HEIF_READABLE:  # pragma: no cover
+    from PIL import Image, UnidentifiedImageError
+
+    if not heif_readable() and found == "heif":  # pragma: no cover
         raise PhotoError("HEIC photos cannot be read here")
     try:
         with warnings.catch_warnings():
@@ -144,6 +155,8 @@ def renditions(data: bytes, found: PhotoFormat, max_pixels: int) -> Renditions:
     reads only the header, so the pixel count is checked before anything is decoded; Pillow's
     own process-wide limit (``Image.MAX_IMAGE_PIXELS``) is left alone, since every job of the
     process (the music job's cover art too) shares it."""
+    from PIL import Image, ImageOps
+
     try:
         with _open(data, found) as opened:
             if opened.width * opened.height > max_pixels:
@@ -169,6 +182,8 @@ def renditions(data: bytes, found: PhotoFormat, max_pixels: int) -> Renditions:
 
 def _flattened(image: Image.Image) -> Image.Image:
     """RGB: transparency goes onto white (a JPEG has none)."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -179,15 +194,21 @@ def _flattened(image: Image.Image) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+@cache
+def _srgb() -> Any:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _in_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """The picture's colours in sRGB, so it looks the same once its profile is gone."""
+    from PIL import ImageCms
+
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+            converted = ImageCms.profileToProfile(image, source, _srgb(), outputMode="RGB")
             if converted is not None:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError) as error:
@@ -206,11 +227,15 @@ def _fit(image: Image.Image, *, width: int | None = None, long_side: int | None 
     if scale >= 1.0:
         return image
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    from PIL import Image
+
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _jpeg(image: Image.Image) -> bytes:
     """A progressive JPEG with nothing but pixels: no EXIF, XMP, ICC profile or comment is passed."""
+    from PIL import Image
+
     clean = Image.new("RGB", image.size)
     clean.paste(image)
     out = io.BytesIO()

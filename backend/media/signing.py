@@ -8,7 +8,8 @@ key pair whose public half is in the distribution's trusted key group; that key 
 expire, so only the URL's own lifetime bounds it.
 
 Server-side reads (ffmpeg probing an upload, making a thumbnail) do not come here: they use
-``objects.signed_get`` and read the bucket directly.
+``objects.signed_get`` and read the bucket directly. botocore's signer and cryptography are
+imported by the first CloudFront URL, not with this module (the local stack never needs them).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from botocore.signers import CloudFrontSigner
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from backend.media import objects
 from backend.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 log = logging.getLogger("lumi.media.signing")
 
@@ -91,6 +92,8 @@ def cdn_url(object_key: str, domain: str) -> str:
 
 
 def cloudfront_url(object_key: str, expires_in: int, now: datetime | None = None) -> str:
+    from botocore.signers import CloudFrontSigner
+
     settings = get_settings()
     _check_cloudfront(settings)
     key = _private_key(_private_key_pem(settings))
@@ -101,6 +104,9 @@ def cloudfront_url(object_key: str, expires_in: int, now: datetime | None = None
 
 def _rsa_sha1(key: rsa.RSAPrivateKey, message: bytes) -> bytes:
     """CloudFront verifies RSA PKCS#1 v1.5 signatures over SHA-1 of the policy."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     return key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # CloudFront's choice, not ours
 
 
@@ -125,6 +131,9 @@ def _secret(arn: str) -> str:
 @lru_cache(maxsize=4)
 def _private_key(pem: str) -> rsa.RSAPrivateKey:
     """Parsed once per key (an environment variable may carry the PEM's newlines as ``\\n``)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         key = serialization.load_pem_private_key(pem.replace("\\n", "\n").strip().encode(), password=None)
     except ValueError as error:

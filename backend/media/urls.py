@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from redis.exceptions import RedisError
-
 from backend.media import signing
 from backend.settings import get_settings
+from backend.store import redis_errors
 from backend.store.redis_client import key, redis_client
 
 log = logging.getLogger("lumi.media.urls")
@@ -69,7 +68,7 @@ def signed_urls(object_keys: Iterable[str | None]) -> dict[str, str]:
     try:
         redis = redis_client()
         cached = redis.mget([_cache_key(object_key) for object_key in wanted])
-    except RedisError as error:
+    except redis_errors.RedisError as error:
         log.warning("the signed-URL cache is unreachable (%s); signing without it", error)
         return {object_key: signing.sign(object_key, ttl) for object_key in wanted}
     found = {object_key: str(url) for object_key, url in zip(wanted, cached, strict=True) if url}
@@ -87,7 +86,7 @@ def signed_urls(object_keys: Iterable[str | None]) -> dict[str, str]:
         pipeline.incrby(_stats_key("hits"), len(wanted) - len(missing))
     try:
         pipeline.execute()
-    except RedisError as error:
+    except redis_errors.RedisError as error:
         log.warning("could not cache signed URLs (%s); they are signed again next time", error)
     return found
 
@@ -104,7 +103,7 @@ def forget(object_key: str | None) -> None:
     if object_key:
         try:
             redis_client().delete(_cache_key(object_key))
-        except RedisError as error:
+        except redis_errors.RedisError as error:
             log.warning("could not drop a cached URL (%s); it expires on its own", error)
 
 

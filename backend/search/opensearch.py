@@ -1,4 +1,10 @@
-"""The search index in AWS: an OpenSearch domain, reached over httpx with SigV4 ("es").
+"""The search index in AWS: an OpenSearch domain, reached with ``opensearch-py`` signed SigV4 ("es").
+
+The client signs every request with ``AWSV4SignerAuth`` and the process's botocore
+credentials (the Lambda role's, refreshed as they rotate), over HTTPS with certificates
+verified. This module (and opensearch-py with it) is imported only when
+``Settings.search_backend`` is ``opensearch``, by ``backend.search`` on first use, so the
+API's cold start does not pay for it.
 
 Documents are routed by relationship (a couple's moments live on one shard, and a query
 reads only that shard) and every query also filters on ``relationship_id`` with a
@@ -13,25 +19,29 @@ be unfinished.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Generator
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit
 
-import httpx
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from opensearchpy import AWSV4SignerAuth, OpenSearch, RequestsHttpConnection
+from opensearchpy.exceptions import ConnectionError as OpenSearchConnectionError
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
 from backend.domain.errors import Unavailable
 from backend.search.index import MUSIC_KINDS, MomentDocument, MusicDocument, MusicHit, query_words
+
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials
+    from requests.adapters import BaseAdapter
 
 log = logging.getLogger("lumi.search")
 
 SERVICE = "es"
 FIELDS = ["title^3", "tags^2", "description"]
 TIMEOUT_SECONDS = 5.0
+# One more try when a connection drops (a pooled connection the domain closed while the
+# Lambda was frozen); an answer, even a 5xx, is never sent twice: the stream record is.
+MAX_RETRIES = 1
 
 _TEXT = {"type": "text", "analyzer": "folded"}
 INDEX_DEFINITION: dict[str, Any] = {
@@ -56,30 +66,64 @@ INDEX_DEFINITION: dict[str, Any] = {
 
 
 class OpenSearchError(RuntimeError):
-    """OpenSearch refused or failed a write; the stream record is retried."""
+    """OpenSearch refused or failed a write (or could not be reached); the stream record is retried."""
 
 
-class SigV4(httpx.Auth):
-    """Sign each request for the domain with the current (refreshable) credentials."""
+def domain_url(endpoint: str) -> str:
+    """The domain's HTTPS URL: a bare host (what the stack hands over) gets ``https://``;
+    a URL is used as given, but only over HTTPS (requests carry SigV4 headers)."""
+    if not endpoint:
+        raise ValueError("LUMI_OPENSEARCH_ENDPOINT is not set")
+    url = endpoint if "://" in endpoint else f"https://{endpoint}"
+    if urlsplit(url).scheme != "https":
+        raise ValueError(f"LUMI_OPENSEARCH_ENDPOINT must be reached over HTTPS, not {endpoint!r}")
+    return url.rstrip("/")
 
-    requires_request_body = True
 
-    def __init__(self, credentials: Credentials, region: str) -> None:
-        self.credentials = credentials
-        self.region = region
+def client_for(
+    endpoint: str, region: str, credentials: Credentials | None = None, adapter: BaseAdapter | None = None
+) -> OpenSearch:
+    """An opensearch-py client for the domain, signing for ``es`` in ``region``.
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        signed = AWSRequest(
-            method=request.method,
-            url=str(request.url),
-            data=request.content,
-            headers={"host": request.headers["host"], "content-type": request.headers.get("content-type", "")},
-        )
-        SigV4Auth(self.credentials.get_frozen_credentials(), SERVICE, self.region).add_auth(signed)
-        for name in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token"):
-            if name in signed.headers:
-                request.headers[name] = signed.headers[name]
-        yield request
+    ``credentials`` default to botocore's chain (the Lambda role); ``adapter`` replaces the
+    HTTP transport under requests (tests fake the domain there, at the HTTP boundary)."""
+    url = domain_url(endpoint)
+    if credentials is None:
+        import botocore.session
+
+        credentials = botocore.session.get_session().get_credentials()
+        if credentials is None:
+            raise ValueError("no AWS credentials to sign OpenSearch requests with")
+    client = OpenSearch(
+        hosts=[url],
+        http_auth=AWSV4SignerAuth(credentials, region, SERVICE),
+        use_ssl=True,
+        verify_certs=True,
+        connection_class=RequestsHttpConnection,
+        timeout=TIMEOUT_SECONDS,
+        max_retries=MAX_RETRIES,
+        retry_on_status=(),
+    )
+    if adapter is not None:
+        client.transport.get_connection().session.mount("https://", adapter)
+    return client
+
+
+def _detail(error: TransportError) -> str:
+    """The status and what the domain said (its JSON error, else the text), shortened for a log."""
+    said = error.info if error.info is not None else error.error
+    return f"{error.status_code} {str(said)[:500]}"
+
+
+def _failed(what: str, error: TransportError) -> NoReturn:
+    raise OpenSearchError(f"{what}: {_detail(error)}") from error
+
+
+def _unavailable(what: str, error: TransportError) -> NoReturn:
+    if isinstance(error, OpenSearchConnectionError):
+        raise Unavailable("Search is not reachable right now. Please try again shortly.") from error
+    log.error("%s failed: %s", what, _detail(error))
+    raise Unavailable("Search is not working right now. Please try again shortly.") from error
 
 
 def document_body(document: MomentDocument) -> dict[str, Any]:
@@ -134,94 +178,71 @@ class OpenSearchIndex:
         region: str,
         *,
         credentials: Credentials | None = None,
-        transport: httpx.BaseTransport | None = None,
+        adapter: BaseAdapter | None = None,
     ) -> None:
-        if not endpoint:
-            raise ValueError("LUMI_OPENSEARCH_ENDPOINT is not set")
-        base = endpoint if "://" in endpoint else f"https://{endpoint}"
-        if credentials is None:
-            import boto3
-
-            credentials = boto3.session.Session().get_credentials()
-            if credentials is None:
-                raise ValueError("no AWS credentials to sign OpenSearch requests with")
         self.index = index
         self._index_ready = False
-        self._http = httpx.Client(
-            base_url=base.rstrip("/"),
-            auth=SigV4(credentials, region),
-            timeout=TIMEOUT_SECONDS,
-            transport=transport,
-            headers={"content-type": "application/json"},
-        )
-
-    def _path(self, *parts: str) -> str:
-        return "/" + "/".join(quote(part, safe="_") for part in (self.index, *parts))
-
-    def _send(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> httpx.Response:
-        content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        return self._http.request(method, path, content=content, params=params)
+        self._client = client_for(endpoint, region, credentials, adapter)
 
     def _ensure_index(self) -> None:
         if self._index_ready:
             return
-        response = self._send("PUT", self._path(), self.definition)
-        if response.status_code >= 400 and "resource_already_exists_exception" not in response.text:
-            raise OpenSearchError(f"creating index {self.index}: {response.status_code} {response.text[:500]}")
+        try:
+            self._client.indices.create(index=self.index, body=self.definition)
+        except RequestError as error:
+            if error.error != "resource_already_exists_exception":
+                _failed(f"creating index {self.index}", error)
+        except TransportError as error:
+            _failed(f"creating index {self.index}", error)
         self._index_ready = True
-
-    @staticmethod
-    def _check(response: httpx.Response, what: str, *, missing_ok: bool = False) -> None:
-        if response.status_code == 404 and missing_ok:
-            return
-        if response.status_code >= 400:
-            raise OpenSearchError(f"{what}: {response.status_code} {response.text[:500]}")
 
     def upsert(self, document: MomentDocument) -> None:
         self._ensure_index()
-        response = self._send(
-            "PUT",
-            self._path("_doc", document.moment_id),
-            document_body(document),
-            params={"routing": document.relationship_id},
-        )
-        self._check(response, f"indexing moment {document.moment_id}")
+        try:
+            self._client.index(
+                index=self.index, id=document.moment_id, body=document_body(document), routing=document.relationship_id
+            )
+        except TransportError as error:
+            _failed(f"indexing moment {document.moment_id}", error)
 
     def remove(self, relationship_id: str, moment_id: str) -> None:
-        response = self._send("DELETE", self._path("_doc", moment_id), params={"routing": relationship_id})
-        self._check(response, f"removing moment {moment_id}", missing_ok=True)
+        try:
+            self._client.delete(index=self.index, id=moment_id, routing=relationship_id)
+        except NotFoundError:
+            pass  # not there (or no index yet): nothing to forget
+        except TransportError as error:
+            _failed(f"removing moment {moment_id}", error)
 
     def remove_couple(self, relationship_id: str) -> None:
-        response = self._send(
-            "POST",
-            self._path("_delete_by_query"),
-            couple_query(relationship_id),
-            params={"routing": relationship_id, "conflicts": "proceed", "refresh": "true"},
-        )
-        self._check(response, f"removing the moments of {relationship_id}", missing_ok=True)
+        try:
+            self._client.delete_by_query(
+                index=self.index,
+                body=couple_query(relationship_id),
+                routing=relationship_id,
+                conflicts="proceed",
+                refresh=True,
+            )
+        except NotFoundError:
+            pass
+        except TransportError as error:
+            _failed(f"removing the moments of {relationship_id}", error)
 
     def search(self, relationship_id: str, text: str, limit: int) -> list[str]:
         words = query_words(text)
         if not words or limit < 1:
             return []
         try:
-            response = self._send(
-                "POST",
-                self._path("_search"),
-                search_body(relationship_id, words, limit),
-                params={"routing": relationship_id},
+            answer = self._client.search(
+                index=self.index, body=search_body(relationship_id, words, limit), routing=relationship_id
             )
-        except httpx.TransportError as error:
-            raise Unavailable("Search is not reachable right now. Please try again shortly.") from error
-        if response.status_code == 404:
+        except NotFoundError:
             return []  # nothing indexed yet
-        if response.status_code >= 400:
-            log.error("search failed: %s %s", response.status_code, response.text[:500])
-            raise Unavailable("Search is not working right now. Please try again shortly.")
-        return [hit["_id"] for hit in response.json()["hits"]["hits"]]
+        except TransportError as error:
+            _unavailable("search", error)
+        return [hit["_id"] for hit in answer["hits"]["hits"]]
 
     def close(self) -> None:
-        self._http.close()
+        self._client.close()
 
 
 # ---------------------------------------------------------------- music (issue 13)
@@ -298,45 +319,42 @@ class OpenSearchMusicIndex(OpenSearchIndex):
     def upsert_music(self, document: MusicDocument) -> None:
         self._ensure_index()
         doc_id = music_document_id(document.person_id, document.kind, document.item_id)
-        response = self._send(
-            "PUT", self._path("_doc", doc_id), music_document_body(document), params={"routing": document.person_id}
-        )
-        self._check(response, f"indexing {document.kind} {document.item_id}")
+        try:
+            self._client.index(
+                index=self.index, id=doc_id, body=music_document_body(document), routing=document.person_id
+            )
+        except TransportError as error:
+            _failed(f"indexing {document.kind} {document.item_id}", error)
 
     def remove_music(self, person_id: str, kind: str, item_id: str) -> None:
         doc_id = music_document_id(person_id, kind, item_id)
-        response = self._send("DELETE", self._path("_doc", doc_id), params={"routing": person_id})
-        self._check(response, f"removing {kind} {item_id}", missing_ok=True)
+        try:
+            self._client.delete(index=self.index, id=doc_id, routing=person_id)
+        except NotFoundError:
+            pass
+        except TransportError as error:
+            _failed(f"removing {kind} {item_id}", error)
 
     def search_music(self, person_id: str, text: str, limit: int) -> list[MusicHit]:
         words = query_words(text)
         if not words or limit < 1:
             return []
-        lines: list[str] = []
         kinds = MUSIC_KINDS  # songs, albums, artists, playlists: one search each, in one _msearch
+        searches: list[dict[str, Any]] = []
         for kind in kinds:
-            lines.append(json.dumps({"routing": person_id}))
-            lines.append(json.dumps(music_search_body(person_id, words, kind, limit), separators=(",", ":")))
+            searches += [{"routing": person_id}, music_search_body(person_id, words, kind, limit)]
         try:
-            response = self._http.request(
-                "POST",
-                self._path("_msearch"),
-                content=("\n".join(lines) + "\n").encode(),
-                headers={"content-type": "application/x-ndjson"},
-            )
-        except httpx.TransportError as error:
-            raise Unavailable("Search is not reachable right now. Please try again shortly.") from error
-        if response.status_code == 404:
+            answer = self._client.msearch(index=self.index, body=searches)
+        except NotFoundError:
             return []
-        if response.status_code >= 400:
-            log.error("music search failed: %s %s", response.status_code, response.text[:500])
-            raise Unavailable("Search is not working right now. Please try again shortly.")
+        except TransportError as error:
+            _unavailable("music search", error)
         hits: list[MusicHit] = []
-        for kind, answer in zip(kinds, response.json().get("responses", []), strict=False):
-            if "error" in answer:
-                if answer.get("status") == 404:
+        for kind, found in zip(kinds, answer.get("responses", []), strict=False):
+            if "error" in found:
+                if found.get("status") == 404:
                     continue  # nothing indexed yet
-                log.error("music search failed: %s", str(answer["error"])[:500])
+                log.error("music search failed: %s", str(found["error"])[:500])
                 raise Unavailable("Search is not working right now. Please try again shortly.")
-            hits += [MusicHit(kind, hit["_source"]["item_id"]) for hit in answer["hits"]["hits"]]
+            hits += [MusicHit(kind, hit["_source"]["item_id"]) for hit in found["hits"]["hits"]]
         return hits

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import redis
-
 from backend.domain.errors import Unavailable
 from backend.domain.presence import Connection, Presence, next_expiry
+from backend.store import redis_errors
 from backend.store.redis_client import key, redis_client
 
 _CONNECTION = "c:"
@@ -69,7 +68,7 @@ def _fields(presence: Presence) -> dict[str, str]:
 def load(user_id: str) -> Presence:
     try:
         return _parse(redis_client().hgetall(_record_key(user_id)))
-    except redis.RedisError as error:
+    except redis_errors.RedisError as error:
         raise Unavailable("Presence is unavailable right now.") from error
 
 
@@ -94,9 +93,9 @@ def update(user_id: str, change: Callable[[Presence], Presence], offline_after: 
                         pipe.zadd(expiries, {user_id: expiry})
                     pipe.execute()
                     return before, after
-                except redis.WatchError:
+                except redis_errors.WatchError:
                     continue
-    except redis.RedisError as error:
+    except redis_errors.RedisError as error:
         raise Unavailable("Presence is unavailable right now.") from error
     raise Unavailable("Presence is too busy right now. Please try again.")
 
@@ -105,7 +104,7 @@ def due(now: float, limit: int = 500) -> list[str]:
     """People whose first connection went stale by ``now`` (their state may have changed)."""
     try:
         return list(redis_client().zrangebyscore(_expiries_key(), "-inf", now, start=0, num=limit))
-    except redis.RedisError as error:
+    except redis_errors.RedisError as error:
         raise Unavailable("Presence is unavailable right now.") from error
 
 

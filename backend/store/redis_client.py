@@ -8,18 +8,20 @@ off) before a caller hears Redis is away. The app's session store does the same.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-
-import redis
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Any
 
 from backend.settings import Settings, get_settings, with_redis_password
+
+if TYPE_CHECKING:
+    import redis
 
 
 def retry_options() -> dict[str, Any]:
     """Retry a dropped connection 3 times within about half a second (the server restarted)."""
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError, TimeoutError
+    from redis.retry import Retry
+
     return {
         "retry": Retry(ExponentialBackoff(cap=0.25, base=0.05), 3),
         "retry_on_error": [ConnectionError, TimeoutError],
@@ -28,6 +30,8 @@ def retry_options() -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _for_url(url: str) -> redis.Redis:
+    import redis  # here, not at import: see backend.store.redis_errors
+
     return redis.Redis.from_url(
         url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2, **retry_options()
     )

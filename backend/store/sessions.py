@@ -12,8 +12,7 @@ import hashlib
 import logging
 import time
 
-from redis.exceptions import RedisError
-
+from backend.store import redis_errors
 from backend.store.redis_client import key, redis_client
 
 log = logging.getLogger("lumi.sessions")
@@ -84,7 +83,7 @@ def session_revoked(session_id: str) -> bool:
         return False
     try:
         return bool(redis_client().exists(_session_key(session_id)))
-    except RedisError as error:
+    except redis_errors.RedisError as error:
         log.warning(
             "cannot check whether session %s was signed out (%s); taking its token as is", session_id[:8], error
         )

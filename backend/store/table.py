@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from backend.aws import client
@@ -24,8 +24,14 @@ from backend.resources import TableShape
 from backend.settings import get_settings
 from backend.store.keys import Key
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+
+@cache
+def _types() -> tuple[Any, Any]:
+    """boto3's DynamoDB (de)serialiser, imported on first use (``boto3`` costs a cold start)."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
 
 Item = dict[str, Any]
 
@@ -78,11 +84,13 @@ def table_name() -> str:
 
 
 def to_dynamo(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+    serializer = _types()[0]
+    return {name: serializer.serialize(value) for name, value in values.items() if value is not None}
 
 
 def from_dynamo(item: dict[str, Any]) -> Item:
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+    deserializer = _types()[1]
+    return {name: _plain(deserializer.deserialize(value)) for name, value in item.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from botocore.credentials import Credentials
 
@@ -17,6 +16,7 @@ from backend.search.music_rank import MusicCandidate, allowed_edits, rank, word_
 from backend.search.opensearch import OpenSearchMusicIndex, music_search_body
 from backend.search.sqlite import RARE_PER_WORD, SqliteSearchIndex, rare_trigrams
 from backend.store.keys import fold_text
+from tests.unit.test_search_opensearch import FakeDomain, Seen
 
 ANA, BEN = "ana", "ben"
 
@@ -140,25 +140,25 @@ def test_the_opensearch_query_is_fuzzy_filtered_by_person_and_prefix_on_the_last
 
 
 def test_the_opensearch_adapter_searches_every_kind_routed_by_person() -> None:
-    seen: list[httpx.Request] = []
-
-    def reply(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
+    def reply(request: Seen) -> tuple[int, dict]:
         hit = {"hits": {"hits": [{"_id": "x", "_source": {"kind": "song", "item_id": "s1"}}]}}
         empty = {"hits": {"hits": []}}
-        return httpx.Response(200, json={"responses": [hit, empty, {"error": {"type": "x"}, "status": 404}]})
+        return 200, {"responses": [hit, empty, {"error": {"type": "x"}, "status": 404}]}
 
+    domain = FakeDomain(reply)
     index = OpenSearchMusicIndex(
         "search-test.us-east-1.es.amazonaws.com",
         "lumi-moments-music",
         "us-east-1",
         credentials=Credentials("AKIDEXAMPLE", "secret"),
-        transport=httpx.MockTransport(reply),
+        adapter=domain,
     )
     assert index.search_music(ANA, "Beatels", 5) == [MusicHit("song", "s1")]
-    (request,) = seen
-    assert request.url.path == "/lumi-moments-music/_msearch"
+    (request,) = domain.requests
+    assert (request.method, request.url.path) == ("POST", "/lumi-moments-music/_msearch")
+    assert request.content.endswith(b"\n")  # newline-delimited JSON, a header line before each search
     assert request.headers["authorization"].startswith("AWS4-HMAC-SHA256")
+    assert "/us-east-1/es/aws4_request" in request.headers["authorization"]
     lines = [json.loads(line) for line in request.content.decode().splitlines()]
     assert lines[0] == {"routing": ANA} and lines[1]["query"]["bool"]["filter"][1] == {"term": {"kind": "song"}}
     kinds = [line["query"]["bool"]["filter"][1]["term"]["kind"] for line in lines[1::2]]
