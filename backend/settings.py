@@ -103,7 +103,8 @@ class Settings(BaseSettings):
     rate_limit_typing_per_minute: int = 30
 
     # Moments: what an upload may be, and how its thumbnail is made. ffmpeg is the binary of
-    # the imageio-ffmpeg wheel unless a path is given (in AWS: the ffmpeg layer's).
+    # the imageio-ffmpeg wheel unless a path is given (in AWS: the ffmpeg layer's, a .gz that
+    # backend.media.video unpacks once into the temporary directory).
     moment_min_bytes: int = 1024
     moment_max_bytes: int = 500 * 1024 * 1024
     moment_max_seconds: float = 600.0
