@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
-from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
@@ -45,8 +44,7 @@ from backend.resources import (
     queue_shape,
 )
 from backend.settings import Settings
-
-BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
+from infra import assets
 
 STREAM_MEMORY_MIB = 2048
 STREAM_TIMEOUT_SECONDS = 300
@@ -55,8 +53,8 @@ STREAM_EPHEMERAL_STORAGE_MIB = 2048
 MEDIA_JOB_MEMORY_MIB = 3008
 # A 200 MB original, its rendition and the PCM of its waveform fit with room to spare.
 MUSIC_JOB_EPHEMERAL_STORAGE_MIB = 2048
-# Where the binary of an ffmpeg layer lands (layers unpack under /opt).
-FFMPEG_LAYER_PATH = "/opt/bin/ffmpeg"
+# The media job unpacks ffmpeg (173 MB) into /tmp beside its work files: more than the 512 MB default.
+MEDIA_JOB_EPHEMERAL_STORAGE_MIB = 1024
 
 
 class Data(Construct):
@@ -404,12 +402,10 @@ class Api(Construct):
         self.function = lambda_.Function(
             self,
             "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_11,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=assets.RUNTIME,
+            architecture=assets.ARCHITECTURE,
             handler="backend.api.app.handler",
-            code=lambda_.Code.from_asset(
-                str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
-            ),
+            code=assets.function_code(self),
             memory_size=1024,
             # Making a moment probes its video with ffmpeg (a browser recording without a
             # duration is read through once); ffmpeg is stopped well before the function.
@@ -441,9 +437,7 @@ class Api(Construct):
         NagSuppressions.add_resource_suppressions(
             self.function,
             [
-                NagPackSuppression(
-                    id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."
-                ),
+                NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
                 NagPackSuppression(
                     id="AwsSolutions-IAM4",
                     reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
@@ -557,16 +551,15 @@ def backend_function(
     memory_mib: int = 512,
     ephemeral_storage_mib: int | None = None,
 ) -> lambda_.Function:
-    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API."""
+    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API
+    (``infra.assets``: Python 3.12 on Amazon Linux 2023, with ``requirements/lambda.txt``)."""
     return lambda_.Function(
         scope,
         id,
-        runtime=lambda_.Runtime.PYTHON_3_11,
-        architecture=lambda_.Architecture.ARM_64,
+        runtime=assets.RUNTIME,
+        architecture=assets.ARCHITECTURE,
         handler=handler,
-        code=lambda_.Code.from_asset(
-            str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
-        ),
+        code=assets.function_code(scope),
         memory_size=memory_mib,
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
@@ -579,7 +572,7 @@ def suppress_function_findings(function: lambda_.Function) -> None:
     NagSuppressions.add_resource_suppressions(
         function,
         [
-            NagPackSuppression(id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."),
+            NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
             NagPackSuppression(
                 id="AwsSolutions-IAM4",
                 reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
@@ -679,6 +672,7 @@ class Workers(Construct):
             environment,
             timeout_seconds=MEDIA_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
+            ephemeral_storage_mib=MEDIA_JOB_EPHEMERAL_STORAGE_MIB,
         )
         self.media.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -921,7 +915,8 @@ class LumiStack(cdk.Stack):
         self.search = Search(self, "Search", stage=stage)
         self.search.allow_search(self.api.function)
         self.search.allow_indexing(self.workers.streams)
-        self._attach_ffmpeg_layer(self.api.function, self.workers.streams, self.workers.music)
+        # ffmpeg only where it runs (thumbnails, songs, media jobs); the API carries none.
+        assets.attach_ffmpeg(self.workers.streams, self.workers.music, self.workers.media)
         for function in (self.api.function, self.workers.streams):
             self.media.serve_signed_urls(function)
         notifications = self.queues.queues["notifications"]
@@ -939,17 +934,3 @@ class LumiStack(cdk.Stack):
             suppress_function_findings(function)
         suppress_function_findings(self.workers.affirmations_aggregator)  # reads the table, sends to SQS
         suppress_function_findings(self.workers.date_reminders_aggregator)
-
-    def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
-        """The API probes uploads and the stream handler makes thumbnails with ffmpeg.
-
-        No layer is built here (that would mean downloading an ffmpeg build): pass an
-        arm64 layer whose binary is at /opt/bin/ffmpeg with ``-c ffmpegLayerArn=arn:…``.
-        """
-        layer_arn = self.node.try_get_context("ffmpegLayerArn")
-        if not layer_arn:
-            return
-        layer = lambda_.LayerVersion.from_layer_version_arn(self, "FfmpegLayer", layer_arn)
-        for function in functions:
-            function.add_layers(layer)
-            function.add_environment("LUMI_FFMPEG_PATH", FFMPEG_LAYER_PATH)

@@ -292,9 +292,9 @@ def test_the_stream_handler_has_room_and_time_for_ffmpeg_thumbnails(synthesized)
     assert props["MemorySize"] >= 2048
     assert props["Timeout"] >= 300
     assert props["EphemeralStorage"] == {"Size": 2048}
-    # without a layer named in the context, no layer and no ffmpeg path
-    assert "Layers" not in props
-    assert "LUMI_FFMPEG_PATH" not in props["Environment"]["Variables"]
+    # ffmpeg comes from the layer infra.assets builds (tests/infra/test_assets.py checks it)
+    assert len(props["Layers"]) == 1
+    assert props["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/ffmpeg/ffmpeg.gz"
 
 
 def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
@@ -314,23 +314,6 @@ def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
     assert queues["lumi-test-music"]["Properties"]["VisibilityTimeout"] == 6 * 300
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert "LUMI_QUEUE_URL_MUSIC" in api["Properties"]["Environment"]["Variables"]
-
-
-def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_handler():
-    from aws_cdk.assertions import Template
-
-    from infra.app import build
-
-    # given
-    layer_arn = "arn:aws:lambda:us-east-1:123456789012:layer:ffmpeg-arm64:3"
-    # when
-    assembly = build(stage="test", app_origins=["https://app.example"], context={"ffmpegLayerArn": layer_arn}).synth()
-    template = Template.from_json(assembly.get_stack_by_name("Lumi-test").template)
-    # then
-    for handler in ("backend.api.app.handler", "backend.streams.handler.handler", "backend.jobs.music.handler"):
-        _, function = _function_with_handler(template, handler)
-        assert function["Properties"]["Layers"] == [layer_arn]
-        assert function["Properties"]["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/bin/ffmpeg"
 
 
 # ---------------------------------------------------------------- media through CloudFront
