@@ -232,6 +232,35 @@ def test_every_backend_module_imports_from_the_asset(functions, python312, backe
     assert len(modules) > 100 and failed.strip() == ""
 
 
+# Imported only on local paths, inside functions; in AWS the functions' environment avoids them.
+LOCAL_ONLY_IMPORTS = {
+    "paho": "the local MQTT publisher; every publishing function has LUMI_PUBLISHER=iot (iot-data)",
+    "imageio_ffmpeg": "the local ffmpeg; the functions that run ffmpeg have LUMI_FFMPEG_PATH (the layer)",
+}
+
+
+def test_every_import_in_backend_even_inside_functions_is_shipped(backend_asset):
+    """What module imports cannot show: a lazy import of a package nobody required."""
+    import ast
+
+    shipped = {p.name.split(".")[0].split("-")[0] for p in backend_asset.iterdir()}
+    missing = {}
+    for path in (backend_asset / "backend").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for top in {name.split(".")[0] for name in names}:
+                if top in sys.stdlib_module_names or top in ("__future__", "backend") or top in shipped:
+                    continue
+                if top not in LOCAL_ONLY_IMPORTS:
+                    missing.setdefault(top, []).append(str(path.relative_to(backend_asset)))
+    assert missing == {}
+
+
 # ---------------------------------------------------------------- the requirements split
 
 
