@@ -124,7 +124,8 @@ class Settings(BaseSettings):
 
     # Moments: what an upload may be, and how the media job probes a video and makes its
     # thumbnail. ffmpeg is the binary of the imageio-ffmpeg wheel unless a path is given (in
-    # AWS: the media functions' ffmpeg; the API runs none).
+    # AWS: the media functions' ffmpeg layer, a .gz that backend.media.video unpacks once into
+    # the temporary directory; the API runs none).
     moment_min_bytes: int = 1024
     moment_max_bytes: int = 500 * 1024 * 1024
     moment_max_seconds: float = 600.0

@@ -25,8 +25,12 @@ FEATURE_FLAGS = {
 
 
 def build(stage: str | None = None, app_origins: list[str] | None = None, context: dict | None = None) -> cdk.App:
-    """The app; ``context`` as ``cdk -c`` would give it (tests), e.g. ``{"ffmpegLayerArn": …}``.
-    ``stage`` overrides the context's ``stage`` (default ``dev``)."""
+    """The app; ``context`` as ``cdk -c`` would give it (tests), e.g. ``{"mediaSigningPublicKey": …}``.
+    ``stage`` overrides the context's ``stage`` (default ``dev``).
+
+    ``{"lambdaAssets": "build"}`` (``make deploy``) builds the real Lambda assets (``infra.assets``);
+    without it functions get a stand-in of ``backend/`` sources, so test synths stay fast and offline.
+    """
     app = cdk.App(context={**FEATURE_FLAGS, **(context or {})})
     stage = checked_stage(stage if stage is not None else app.node.try_get_context("stage") or "dev")
     LumiStack(app, f"Lumi-{stage}", stage=stage, app_origins=app_origins or ["https://app.lumi.example"])

@@ -10,7 +10,6 @@ import hashlib
 import re
 import textwrap
 from collections.abc import Sequence
-from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
@@ -47,6 +46,7 @@ from backend.resources import (
 )
 from backend.schedules import ScheduledJob, scheduled_job
 from backend.settings import Settings
+from infra import assets
 from infra.alarms import DeadLetterAlarms
 from infra.app_server import AppServer
 from infra.auth_mail import user_pool_mail
@@ -61,17 +61,14 @@ from infra.stages import (
 )
 from infra.web import WEB_BUNDLE_CONTEXT, Web
 
-BACKEND_DIR = Path(__file__).resolve().parent.parent / "backend"
-
 STREAM_MEMORY_MIB = 2048
 STREAM_TIMEOUT_SECONDS = 300
-STREAM_EPHEMERAL_STORAGE_MIB = 2048
 # A 100 MP photo is 300 MB of pixels, held two or three times while it is turned and converted.
 MEDIA_JOB_MEMORY_MIB = 3008
 # A 200 MB original, its rendition and the PCM of its waveform fit with room to spare.
 MUSIC_JOB_EPHEMERAL_STORAGE_MIB = 2048
-# Where the binary of an ffmpeg layer lands (layers unpack under /opt).
-FFMPEG_LAYER_PATH = "/opt/bin/ffmpeg"
+# The media job unpacks ffmpeg (173 MB) into /tmp beside its work files: more than the 512 MB default.
+MEDIA_JOB_EPHEMERAL_STORAGE_MIB = 1024
 
 
 class Data(Construct):
@@ -452,22 +449,18 @@ class Api(Construct):
         self.function = lambda_.Function(
             self,
             "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_11,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=assets.RUNTIME,
+            architecture=assets.ARCHITECTURE,
             handler="backend.api.app.handler",
-            code=lambda_.Code.from_asset(
-                str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
-            ),
+            code=assets.function_code(self),
             memory_size=1024,
             vpc=redis.network.vpc,
             vpc_subnets=redis.network.private_subnets,
             security_groups=[redis.lambda_clients],
-            # Making a moment probes its video with ffmpeg (a browser recording without a
-            # duration is read through once); ffmpeg is stopped well before the function.
+            # No ffmpeg here: a moment's video is checked by the media job (``backend.jobs.media``).
             timeout=cdk.Duration.seconds(30),
             environment={
                 "LUMI_STAGE": stage,
-                "LUMI_FFMPEG_TIMEOUT_SECONDS": "20",
                 "LUMI_TABLE_NAME": data.table.table_name,
                 "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
                 "LUMI_USER_POOL_ID": auth.user_pool.user_pool_id,
@@ -493,9 +486,7 @@ class Api(Construct):
         NagSuppressions.add_resource_suppressions(
             self.function,
             [
-                NagPackSuppression(
-                    id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."
-                ),
+                NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
                 NagPackSuppression(
                     id="AwsSolutions-IAM4",
                     reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
@@ -701,18 +692,17 @@ def backend_function(
     vpc: ec2.IVpc | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
 ) -> lambda_.Function:
-    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API,
+    """A Lambda running one of ``backend``'s handlers, from the same code asset as the API
+    (``infra.assets``: Python 3.12 on Amazon Linux 2023, with ``requirements/lambda.txt``),
     logging to a log group of its own with the stage's retention (``infra.stages``); with a
     ``vpc``, in its private subnets (the Lambdas that use Redis)."""
     return lambda_.Function(
         scope,
         id,
-        runtime=lambda_.Runtime.PYTHON_3_11,
-        architecture=lambda_.Architecture.ARM_64,
+        runtime=assets.RUNTIME,
+        architecture=assets.ARCHITECTURE,
         handler=handler,
-        code=lambda_.Code.from_asset(
-            str(BACKEND_DIR.parent), exclude=["*", "!backend", "!backend/**", "**/__pycache__", "backend/local"]
-        ),
+        code=assets.function_code(scope),
         memory_size=memory_mib,
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
@@ -729,7 +719,7 @@ def suppress_function_findings(function: lambda_.Function) -> None:
     NagSuppressions.add_resource_suppressions(
         function,
         [
-            NagPackSuppression(id="AwsSolutions-L1", reason="Lumi targets Python 3.11, the version it is tested on."),
+            NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
             NagPackSuppression(
                 id="AwsSolutions-IAM4",
                 reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
@@ -792,8 +782,8 @@ class Workers(Construct):
                 )
             ],
         )
-        # Thumbnails run ffmpeg on the stream: room for the binary, a video's first seconds
-        # and the frame it writes, and time for a batch of new moments.
+        # Cascades, counters, search and the music top lists. No ffmpeg: a new video or photo
+        # is queued for the media job; memory for a batch of music-stats transactions.
         self.streams = backend_function(
             self,
             "Streams",
@@ -801,7 +791,6 @@ class Workers(Construct):
             environment,
             timeout_seconds=STREAM_TIMEOUT_SECONDS,
             memory_mib=STREAM_MEMORY_MIB,
-            ephemeral_storage_mib=STREAM_EPHEMERAL_STORAGE_MIB,
             **self._placement,
         )
         self.streams.add_event_source(
@@ -850,6 +839,7 @@ class Workers(Construct):
             timeout_seconds=MEDIA_JOB_TIMEOUT_SECONDS,
             memory_mib=MEDIA_JOB_MEMORY_MIB,
             **self._placement,
+            ephemeral_storage_mib=MEDIA_JOB_EPHEMERAL_STORAGE_MIB,
         )
         self.media.add_event_source(
             lambda_event_sources.SqsEventSource(
@@ -1109,7 +1099,10 @@ class LumiStack(cdk.Stack):
         self.search = Search(self, "Search", stage=stage)
         self.search.allow_search(self.api.function)
         self.search.allow_indexing(self.workers.streams)
-        self._attach_ffmpeg_layer(self.api.function, self.workers.streams, self.workers.music)
+        # ffmpeg only where it runs (songs; videos' checks and thumbnails); the API and the stream carry none.
+        assets.attach_ffmpeg(self.workers.music, self.workers.media)
+        # Three ffmpeg runs (probe, thumbnail, a retry) fit in the media job's timeout.
+        self.workers.media.add_environment("LUMI_FFMPEG_TIMEOUT_SECONDS", "90")
         for function in (self.api.function, self.workers.streams):
             self.media.serve_signed_urls(function)
         notifications = self.queues.queues["notifications"]
@@ -1211,17 +1204,3 @@ class LumiStack(cdk.Stack):
             self.workers.date_reminders_aggregator,
             self.workers.date_reminders,
         ]
-
-    def _attach_ffmpeg_layer(self, *functions: lambda_.Function) -> None:
-        """The API probes uploads and the stream handler makes thumbnails with ffmpeg.
-
-        No layer is built here (that would mean downloading an ffmpeg build): pass an
-        arm64 layer whose binary is at /opt/bin/ffmpeg with ``-c ffmpegLayerArn=arn:…``.
-        """
-        layer_arn = self.node.try_get_context("ffmpegLayerArn")
-        if not layer_arn:
-            return
-        layer = lambda_.LayerVersion.from_layer_version_arn(self, "FfmpegLayer", layer_arn)
-        for function in functions:
-            function.add_layers(layer)
-            function.add_environment("LUMI_FFMPEG_PATH", FFMPEG_LAYER_PATH)

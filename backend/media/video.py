@@ -14,6 +14,7 @@ the one place ffmpeg is installed in AWS. The binary is found lazily, on first u
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -46,8 +47,33 @@ class VideoError(Exception):
 
 
 def ffmpeg_exe() -> str:
+    """The configured binary, the binary inside a configured ``.gz``, or imageio-ffmpeg's."""
     configured = get_settings().ffmpeg_path
+    if configured.endswith(".gz"):
+        return _unpacked_ffmpeg(configured)
     return configured or _bundled_ffmpeg()
+
+
+@lru_cache(maxsize=4)
+def _unpacked_ffmpeg(archive: str) -> str:
+    """The Lambda layer's gzipped ffmpeg (``infra/assets.py``: the raw binary would not fit
+    Lambda's size limit beside the code), unpacked once per process into the temporary
+    directory (about a second); the rename makes a half-written binary never runnable."""
+    import gzip
+    import shutil
+    import tempfile
+
+    status = os.stat(archive)
+    target = os.path.join(tempfile.gettempdir(), f"lumi-ffmpeg-{status.st_size}-{int(status.st_mtime)}")
+    if not os.path.exists(target):
+        with (
+            gzip.open(archive, "rb") as packed,
+            tempfile.NamedTemporaryFile(dir=os.path.dirname(target), prefix=".lumi-ffmpeg-", delete=False) as out,
+        ):
+            shutil.copyfileobj(packed, out, 1024 * 1024)
+        os.chmod(out.name, 0o755)
+        os.replace(out.name, target)
+    return target
 
 
 @lru_cache(maxsize=1)

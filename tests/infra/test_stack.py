@@ -274,16 +274,18 @@ def test_api_and_stream_handlers_are_pointed_at_the_search_domain(synthesized):
     assert {"es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"} <= actions
 
 
-def test_the_stream_handler_has_room_and_time_for_ffmpeg_thumbnails(synthesized):
+def test_the_stream_handler_carries_no_ffmpeg_and_the_media_job_does(synthesized):
     template, _ = synthesized
     _, streams = _function_with_handler(template, "backend.streams.handler.handler")
     props = streams["Properties"]
-    assert props["MemorySize"] >= 2048
-    assert props["Timeout"] >= 300
-    assert props["EphemeralStorage"] == {"Size": 2048}
-    # without a layer named in the context, no layer and no ffmpeg path
-    assert "Layers" not in props
-    assert "LUMI_FFMPEG_PATH" not in props["Environment"]["Variables"]
+    assert props["MemorySize"] >= 2048 and props["Timeout"] >= 300
+    assert "Layers" not in props and "LUMI_FFMPEG_PATH" not in props["Environment"]["Variables"]
+    _, media = _function_with_handler(template, "backend.jobs.media.handler")
+    # ffmpeg comes from the layer infra.assets builds (tests/infra/test_assets.py checks it)
+    assert len(media["Properties"]["Layers"]) == 1
+    variables = media["Properties"]["Environment"]["Variables"]
+    assert variables["LUMI_FFMPEG_PATH"] == "/opt/ffmpeg/ffmpeg.gz"
+    assert float(variables["LUMI_FFMPEG_TIMEOUT_SECONDS"]) * 3 < media["Properties"]["Timeout"]
 
 
 def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
@@ -303,18 +305,6 @@ def test_the_music_job_runs_behind_its_queue_which_the_api_feeds(synthesized):
     assert queues["lumi-dev-music"]["Properties"]["VisibilityTimeout"] == 6 * 300
     _, api = _function_with_handler(template, "backend.api.app.handler")
     assert "LUMI_QUEUE_URL_MUSIC" in api["Properties"]["Environment"]["Variables"]
-
-
-def test_an_ffmpeg_layer_from_the_context_is_attached_to_the_api_and_stream_handler():
-    # given
-    layer_arn = "arn:aws:lambda:us-east-1:123456789012:layer:ffmpeg-arm64:3"
-    # when
-    template = synth("dev", ffmpegLayerArn=layer_arn).template
-    # then
-    for handler in ("backend.api.app.handler", "backend.streams.handler.handler", "backend.jobs.music.handler"):
-        _, function = _function_with_handler(template, handler)
-        assert function["Properties"]["Layers"] == [layer_arn]
-        assert function["Properties"]["Environment"]["Variables"]["LUMI_FFMPEG_PATH"] == "/opt/bin/ffmpeg"
 
 
 # ---------------------------------------------------------------- media through CloudFront
