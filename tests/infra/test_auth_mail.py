@@ -29,7 +29,8 @@ def user_pool(context: dict[str, str]) -> dict[str, Any]:
 
     app = cdk.App(context=context)
     stack = cdk.Stack(app, "AuthMail", env=cdk.Environment(account="123456789012", region="us-east-1"))
-    Auth(stack, "Auth", stage="test")
+    stack.stage = "dev"  # what LumiStack says of itself (infra.stages reads it)
+    Auth(stack, "Auth", stage="dev")
     (pool,) = Template.from_stack(stack).find_resources("AWS::Cognito::UserPool").values()
     return dict(pool["Properties"])
 
