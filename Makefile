@@ -71,15 +71,16 @@ CDK_APP := $(PY) -m infra.app
 # aws-cdk-lib 2.275 (schema 55). Bump it with aws-cdk-lib.
 CDK_CLI_VERSION := 2.1149.0
 CDK := npx --yes aws-cdk@$(CDK_CLI_VERSION)
-# DEPLOY_CONTEXT: extra `-c key=value` for deploy and destroy (the Lambda assets' build flag,
-# mediaSigningPublicKey, alarmEmail=ops@example.com, ...). Extend it here or on the command line.
+# What a deploy builds before CDK runs (CDK builds the app server's image itself, with Docker):
+# the web bundle (`reflex export`; Reflex turns the baked-in localhost into the page's own host,
+# so the websocket is wss://<the distribution>/_event) and the Lambda packages (infra/assets.py:
+# pip wheels for Python 3.12 on Amazon Linux 2023, cached under .lumi/lambda-assets).
+WEB_BUNDLE := .lumi/web/8000
+DEPLOY_BUILD = $(PY) -m tools.app_build http://localhost:8000 && $(PY) -m infra.assets
+# DEPLOY_CONTEXT: your own `-c key=value` for deploy and destroy (mediaSigningPublicKey,
+# alarmEmail=ops@example.com, sesFromAddress=..., see the README's "Deploy to AWS").
 DEPLOY_CONTEXT ?=
-# DEPLOY_BUILD: what is built before CDK runs, besides what CDK builds itself (container images,
-# with Docker). The web bundle: `$(PY) -m tools.app_build <backend URL>` once infra/web.py says
-# which URL the bundle bakes in for AWS (the app's own CloudFront origin); the Lambda assets:
-# infra/assets.py. Extend it here.
-DEPLOY_BUILD ?= echo "deploy: DEPLOY_BUILD builds nothing yet (web bundle, Lambda assets)"
-CDK_ARGS = -a "$(CDK_APP)" -c stage=$(STAGE) $(DEPLOY_CONTEXT) --output $(CDK_OUT)/$(STAGE)-deploy
+CDK_ARGS = -a "$(CDK_APP)" -c stage=$(STAGE) -c lambdaAssets=build -c webBundle=$(WEB_BUNDLE) $(DEPLOY_CONTEXT) --output $(CDK_OUT)/$(STAGE)-deploy
 
 synth: setup
 	@for stage in dev prod; do \

@@ -929,6 +929,19 @@ class Workers(Construct):
         return aggregator, function
 
 
+class SearchSizing:
+    """The search domain per stage (the README's cost section reads these): prod, two
+    t3.medium.search data nodes in two zones (a replica of every shard survives a zone); dev,
+    one t3.small.search node (OpenSearch's smallest; the index is rebuilt from the table, so a
+    lost node loses nothing that cannot be made again)."""
+
+    def __init__(self, stage: str) -> None:
+        prod = stage == "prod"
+        self.data_nodes = 2 if prod else 1
+        self.instance_type = "t3.medium.search" if prod else "t3.small.search"
+        self.volume_gib = 10
+
+
 class Search(Construct):
     """The OpenSearch domain behind ``backend.search.opensearch`` (SQLite FTS5 in the local stack).
 
@@ -971,16 +984,21 @@ class Search(Construct):
                 ).to_json()
             ),
         )
+        sizing = SearchSizing(stage)
         self.domain = opensearch.Domain(
             self,
             "Domain",
             domain_name=self.domain_name,
             version=opensearch.EngineVersion.OPENSEARCH_2_19,
             capacity=opensearch.CapacityConfig(
-                data_nodes=2, data_node_instance_type="t3.medium.search", multi_az_with_standby_enabled=False
+                data_nodes=sizing.data_nodes,
+                data_node_instance_type=sizing.instance_type,
+                multi_az_with_standby_enabled=False,
             ),
-            zone_awareness=opensearch.ZoneAwarenessConfig(enabled=True, availability_zone_count=2),
-            ebs=opensearch.EbsOptions(volume_size=10, volume_type=ec2.EbsDeviceVolumeType.GP3),
+            zone_awareness=opensearch.ZoneAwarenessConfig(enabled=True, availability_zone_count=2)
+            if sizing.data_nodes > 1
+            else opensearch.ZoneAwarenessConfig(enabled=False),
+            ebs=opensearch.EbsOptions(volume_size=sizing.volume_gib, volume_type=ec2.EbsDeviceVolumeType.GP3),
             encryption_at_rest=opensearch.EncryptionAtRestOptions(enabled=True),
             node_to_node_encryption=True,
             enforce_https=True,
@@ -1012,11 +1030,22 @@ class Search(Construct):
                 ),
                 NagPackSuppression(
                     id="AwsSolutions-OS4",
-                    reason="Two small data nodes hold one small index of derived data (rebuilt from the table); "
-                    "dedicated masters come when the cluster grows past a few nodes.",
+                    reason="One or two small data nodes hold one small index of derived data (rebuilt from the "
+                    "table); dedicated masters come when the cluster grows past a few nodes.",
                 ),
             ],
         )
+        if sizing.data_nodes == 1:
+            NagSuppressions.add_resource_suppressions(
+                self.domain,
+                [
+                    NagPackSuppression(
+                        id="AwsSolutions-OS7",
+                        reason="dev runs one node to cost less; the index is derived data the stream rebuilds "
+                        "from the table, and prod runs two nodes in two zones.",
+                    )
+                ],
+            )
 
     def _environment(self) -> dict[str, str]:
         return {

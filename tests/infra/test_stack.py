@@ -213,6 +213,14 @@ def _joined(value) -> str:
     return "".join(part if isinstance(part, str) else "<ref>" for part in value["Fn::Join"][1])
 
 
+def test_the_prod_search_domain_has_two_nodes_in_two_zones(prod):
+    (domain,) = prod.resources("AWS::OpenSearchService::Domain").values()
+    cluster = domain["Properties"]["ClusterConfig"]
+    assert cluster["InstanceCount"] == 2 and cluster["InstanceType"] == "t3.medium.search"
+    assert cluster["ZoneAwarenessEnabled"] is True
+    assert cluster["ZoneAwarenessConfig"] == {"AvailabilityZoneCount": 2}
+
+
 def test_the_search_domain_is_encrypted_and_speaks_only_https(synthesized):
     template, _ = synthesized
     props = _domain(template)
@@ -222,7 +230,10 @@ def test_the_search_domain_is_encrypted_and_speaks_only_https(synthesized):
     assert props["NodeToNodeEncryptionOptions"] == {"Enabled": True}
     assert props["DomainEndpointOptions"]["EnforceHTTPS"] is True
     assert props["DomainEndpointOptions"]["TLSSecurityPolicy"] == "Policy-Min-TLS-1-2-2019-07"
-    assert props["ClusterConfig"]["ZoneAwarenessEnabled"] is True
+    # dev: one t3.small.search node (the index is rebuilt from the table)
+    assert props["ClusterConfig"]["ZoneAwarenessEnabled"] is False
+    assert props["ClusterConfig"]["InstanceCount"] == 1
+    assert props["ClusterConfig"]["InstanceType"] == "t3.small.search"
     assert {"ES_APPLICATION_LOGS", "SEARCH_SLOW_LOGS", "INDEX_SLOW_LOGS"} <= set(props["LogPublishingOptions"])
     # no VPC: access is decided by the resource policy alone
     assert "VPCOptions" not in props
