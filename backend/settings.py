@@ -172,8 +172,11 @@ class Settings(BaseSettings):
 
     # The couple's dates: how many a couple keeps; the public address calendar apps fetch a
     # person's .ics feed from (CloudFront in AWS; none: ``api_url``), and fetches per secret and hour.
+    # In AWS that address is the app's distribution, which exists only once the API's function
+    # URL does: the stack writes it to an SSM parameter, named here, read once per process.
     dates_max: int = Field(default=1000, ge=1)
     public_api_url: str | None = None
+    public_api_url_parameter: str | None = None
     rate_limit_calendar_feed_per_hour: int = 120
 
     @model_validator(mode="after")

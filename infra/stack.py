@@ -27,6 +27,7 @@ from aws_cdk import aws_opensearchservice as opensearch
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from aws_cdk import custom_resources as cr
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
@@ -1177,6 +1178,7 @@ class LumiStack(cdk.Stack):
         app_url = f"https://{self.web.distribution.distribution_domain_name}"
         self.app_server.container.add_environment("LUMI_APP_ORIGIN", app_url)
         self.app_server.container.add_environment("LUMI_APP_BACKEND_URL", app_url)
+        self._publish_public_api_url(stage, self.web.url)
         self.schedules = Schedules(
             self,
             "Schedules",
@@ -1207,6 +1209,28 @@ class LumiStack(cdk.Stack):
             email=self.node.try_get_context("alarmEmail"),
         )
         give_every_function_a_log_group(self)  # keep last: reaches every Lambda made above
+
+    def _publish_public_api_url(self, stage: str, url: str) -> None:
+        """The calendar feed's links point at the app's distribution (``/calendar/*.ics`` reaches
+        the API through it). The distribution depends on the API's function URL, so the API
+        cannot be given its address in an environment variable (a cycle): the stack writes it
+        to an SSM parameter of a fixed name, which the API reads once per process
+        (``backend.domain.dates.public_api_base``)."""
+        name = f"/lumi/{stage}/public-api-url"
+        ssm.StringParameter(
+            self,
+            "PublicApiUrl",
+            parameter_name=name,
+            string_value=url,
+            description="Where calendar apps fetch a person's .ics feed (the app's CloudFront distribution)",
+        )
+        self.api.function.add_environment("LUMI_PUBLIC_API_URL_PARAMETER", name)
+        self.api.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter{name}"],
+            )
+        )
 
     def _scheduled_job_function(self, scope: Construct, id: str, job: ScheduledJob) -> lambda_.Function:
         """A job in ``backend.schedules`` that no construct made a function for: the workers'

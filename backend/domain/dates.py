@@ -21,10 +21,11 @@ import re
 import secrets
 import unicodedata
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from backend import contracts
+from backend import aws, contracts
 from backend.contracts import DATE_YEAR_MAX, DATE_YEAR_MIN, DateChange, DateChangedMessage
 from backend.domain.errors import Conflict, NotFound, ValidationFailed
 from backend.domain.models import Caller, Relationship, UserProfile
@@ -320,9 +321,24 @@ def delete(caller: Caller, date_id: str) -> None:
 
 
 def feed_url(secret: str) -> str:
+    return f"{public_api_base()}/calendar/{secret}.ics"
+
+
+def public_api_base() -> str:
+    """Where calendar apps reach the public API: ``public_api_url``; else the SSM parameter
+    ``public_api_url_parameter`` names (AWS: the app's distribution, written by the stack after
+    it is made); else ``api_url`` (the local stack, where the API itself is public)."""
     settings = get_settings()
-    base = (settings.public_api_url or settings.api_url).rstrip("/")
-    return f"{base}/calendar/{secret}.ics"
+    if settings.public_api_url:
+        return settings.public_api_url.rstrip("/")
+    if settings.public_api_url_parameter:
+        return _parameter_value(settings.public_api_url_parameter).rstrip("/")
+    return settings.api_url.rstrip("/")
+
+
+@cache
+def _parameter_value(name: str) -> str:
+    return str(aws.client("ssm").get_parameter(Name=name)["Parameter"]["Value"])
 
 
 def feed(caller: Caller) -> contracts.CalendarFeed:

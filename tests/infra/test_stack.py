@@ -546,3 +546,27 @@ def test_anything_but_an_rsa_2048_public_key_is_refused_at_synth(kind: str):
     }
     with pytest.raises(ValueError, match="mediaSigningPublicKey"):
         _synth({"mediaSigningPublicKey": values[kind]()})
+
+
+def test_the_api_reads_the_feeds_public_address_from_the_parameter_the_stack_writes(dev: Synth):
+    (parameter,) = dev.resources("AWS::SSM::Parameter").values()
+    name = parameter["Properties"]["Name"]
+    assert name == "/lumi/dev/public-api-url"
+    (distribution_id,) = [
+        i
+        for i, d in dev.resources("AWS::CloudFront::Distribution").items()
+        if d["Properties"]["DistributionConfig"]["Comment"] == "lumi-dev app"
+    ]
+    assert parameter["Properties"]["Value"] == {
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution_id, "DomainName"]}]]
+    }
+    _, api = _function_with_handler(dev.template, "backend.api.app.handler")
+    assert api["Properties"]["Environment"]["Variables"]["LUMI_PUBLIC_API_URL_PARAMETER"] == name
+    reads = [
+        statement
+        for policy in resources_of(dev.template, "AWS::IAM::Policy")
+        if {"Ref": api["Properties"]["Role"]["Fn::GetAtt"][0]} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "ssm:GetParameter"
+    ]
+    assert len(reads) == 1 and json.dumps(reads[0]["Resource"]).endswith(':parameter/lumi/dev/public-api-url"]]}')

@@ -320,3 +320,30 @@ def test_leaving_removes_the_dates_the_count_and_the_feed_secrets(
     for person in (ana, ben):
         assert table.get(keys.calendar_feed(person.user_id)) is None
     assert fetch_feed(api, ben_feed) == (404, None)
+
+
+def test_in_aws_the_feed_link_is_the_app_distribution_the_stack_wrote_to_ssm(
+    api: Api, couple: MakeCouple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the address CloudFront serves the feed at, in the SSM parameter the stack writes
+    # (infra: the distribution exists only after the API's function URL, so no environment
+    # variable of the API can hold it)
+    from backend import aws
+
+    name = "/lumi/dev/public-api-url"
+    aws.client("ssm").put_parameter(Name=name, Value="https://d111111abcdef8.cloudfront.net/", Type="String")
+    monkeypatch.setenv("LUMI_PUBLIC_API_URL_PARAMETER", name)
+    reset_settings()
+    dates_domain._parameter_value.cache_clear()
+    try:
+        ana, _, _ = couple()
+        # when
+        status, feed = api.post("/calendar/feed", token=ana.access_token)
+        # then the link is on the distribution, and CloudFront's path reaches the same feed
+        assert status == 201
+        assert feed["url"].startswith("https://d111111abcdef8.cloudfront.net/calendar/")
+        assert fetch_feed(api, feed_path(feed["url"]))[0] == 200
+    finally:
+        monkeypatch.delenv("LUMI_PUBLIC_API_URL_PARAMETER")
+        reset_settings()
+        dates_domain._parameter_value.cache_clear()
