@@ -183,6 +183,44 @@ class Media(Construct):
             return self.upload_origins()
         return [f"https://{self.cdn.distribution.distribution_domain_name}"]
 
+    def allow_browser_origins(self, origins: list[str]) -> None:
+        """Let pages at ``origins`` post uploads to the bucket and read it through S3 (its CORS).
+
+        The app's address is its distribution's, made after this bucket and, with a media CDN,
+        after the CDN too (the pages' CSP names it): a CORS property of the bucket naming that
+        address would be a cycle. So the bucket's own CORS property is left out and the rule is
+        put on it at deploy time, once the distribution exists, by one ``PutBucketCors``."""
+        bucket = self.bucket.node.default_child
+        assert isinstance(bucket, s3.CfnBucket)
+        bucket.add_property_deletion_override("CorsConfiguration")
+        call = cr.AwsSdkCall(
+            service="S3",
+            action="putBucketCors",
+            parameters={
+                "Bucket": self.bucket.bucket_name,
+                "CORSConfiguration": RESOURCES.bucket.cors_configuration(origins),
+            },
+            physical_resource_id=cr.PhysicalResourceId.of(f"{self.bucket_name}-cors"),
+        )
+        self.browser_origins = cr.AwsCustomResource(
+            self,
+            "BrowserOrigins",
+            on_create=call,
+            on_update=call,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["s3:PutBucketCORS"], resources=[self.bucket.bucket_arn])]
+            ),
+            install_latest_aws_sdk=False,
+            log_group=log_group(self, "BrowserOriginsLogs"),
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.browser_origins,
+            [
+                NagPackSuppression(id="AwsSolutions-IAM5", reason="Only s3:PutBucketCORS on the one media bucket."),
+            ],
+            apply_to_children=True,
+        )
+
     def serve_signed_urls(self, function: lambda_.Function) -> None:
         """Let ``function`` hand out read URLs: CloudFront signed ones if there is a CDN, else S3's."""
         if self.cdn is None:
@@ -1179,6 +1217,7 @@ class LumiStack(cdk.Stack):
         self.app_server.container.add_environment("LUMI_APP_ORIGIN", app_url)
         self.app_server.container.add_environment("LUMI_APP_BACKEND_URL", app_url)
         self._publish_public_api_url(stage, self.web.url)
+        self.media.allow_browser_origins([self.web.url])
         self.schedules = Schedules(
             self,
             "Schedules",

@@ -46,8 +46,28 @@ def test_media_bucket_is_private_with_cors_for_the_app(synthesized):
     (bucket,) = media
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
-    (rule,) = props["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedOrigins"] == ["https://app.example"]
+    # the app's origin is its distribution's, known at deploy time: the rule is put then
+    assert "CorsConfiguration" not in props
+    (web_distribution,) = [
+        i
+        for i, d in template.find_resources("AWS::CloudFront::Distribution").items()
+        if d["Properties"]["DistributionConfig"]["Comment"] == "lumi-dev app"
+    ]
+    (put,) = [
+        r["Properties"]["Create"]["Fn::Join"][1]
+        for i, r in template.find_resources("Custom::AWS").items()
+        if "putBucketCors" in json.dumps(r["Properties"]["Create"])
+    ]
+    media_id = next(
+        i
+        for i, b in template.find_resources("AWS::S3::Bucket").items()
+        if b["Properties"].get("BucketName") == "lumi-dev-media"
+    )
+    assert put[1] == {"Ref": media_id}
+    assert put[3] == {"Fn::GetAtt": [web_distribution, "DomainName"]}
+    call = json.loads("".join(part if isinstance(part, str) else "ref" for part in put))
+    (rule,) = call["parameters"]["CORSConfiguration"]["CORSRules"]
+    assert rule["AllowedOrigins"] == ["https://ref"]
     assert set(rule["AllowedMethods"]) == set(RESOURCES.bucket.cors_methods)
 
 
