@@ -485,20 +485,12 @@ class Api(Construct):
         redis: Redis,
     ) -> None:
         super().__init__(scope, id)
-        self.function = lambda_.Function(
+        # No ffmpeg here: a moment's video is checked by the media job (``backend.jobs.media``).
+        self.function = backend_function(
             self,
             "Handler",
-            runtime=assets.RUNTIME,
-            architecture=assets.ARCHITECTURE,
-            handler="backend.api.app.handler",
-            code=assets.function_code(self),
-            memory_size=1024,
-            vpc=redis.network.vpc,
-            vpc_subnets=redis.network.private_subnets,
-            security_groups=[redis.lambda_clients],
-            # No ffmpeg here: a moment's video is checked by the media job (``backend.jobs.media``).
-            timeout=cdk.Duration.seconds(30),
-            environment={
+            "backend.api.app.handler",
+            {
                 "LUMI_STAGE": stage,
                 "LUMI_TABLE_NAME": data.table.table_name,
                 "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
@@ -506,9 +498,11 @@ class Api(Construct):
                 "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
                 # Confirming a song's upload queues its music job.
                 "LUMI_QUEUE_URL_MUSIC": queues.queues["music"].queue_url,
-                "POWERTOOLS_SERVICE_NAME": "lumi-api",
             },
-            log_group=function_log_group(self, "Handler"),
+            timeout_seconds=30,
+            memory_mib=1024,
+            service_name="lumi-api",
+            **redis.lambda_placement,
         )
         data.table.grant_read_write_data(self.function)
         media.bucket.grant_read_write(self.function)
@@ -522,22 +516,7 @@ class Api(Construct):
             "cognito-idp:AdminDeleteUser",
         )
         self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
-        NagSuppressions.add_resource_suppressions(
-            self.function,
-            [
-                NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM4",
-                    reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    reason="Wildcards are scoped to this table's indexes, objects of the one media bucket and "
-                    "requests to the search domain's one index.",
-                ),
-            ],
-            apply_to_children=True,
-        )
+        suppress_function_findings(self.function)
 
     def trust_app_server(self, role: iam.IRole) -> None:
         """Let the app server's task role call the function URL, and believe the browser addresses it forwards.
@@ -730,6 +709,7 @@ def backend_function(
     ephemeral_storage_mib: int | None = None,
     vpc: ec2.IVpc | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    service_name: str | None = None,
 ) -> lambda_.Function:
     """A Lambda running one of ``backend``'s handlers, from the same code asset as the API
     (``infra.assets``: Python 3.12 on Amazon Linux 2023, with ``requirements/lambda.txt``),
@@ -745,7 +725,7 @@ def backend_function(
         memory_size=memory_mib,
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
-        environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
+        environment={**environment, "POWERTOOLS_SERVICE_NAME": service_name or f"lumi-{id}"},
         log_group=function_log_group(scope, id),
         vpc=vpc,
         vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if vpc else None,
@@ -765,8 +745,8 @@ def suppress_function_findings(function: lambda_.Function) -> None:
             ),
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason="Wildcards are scoped to this table's indexes, this stage's topic prefix lumi/{stage}/ "
-                "and requests to the search domain's one index.",
+                reason="Wildcards are scoped to this table's indexes, objects of the one media bucket, this "
+                "stage's topic prefix lumi/{stage}/ and requests to the search domain's one index.",
             ),
         ],
         apply_to_children=True,
