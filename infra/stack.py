@@ -58,6 +58,7 @@ from infra.stages import (
     function_log_group,
     give_every_function_a_log_group,
     log_group,
+    private_bucket,
     removal_policy,
 )
 from infra.web import WEB_BUNDLE_CONTEXT, Web
@@ -116,44 +117,24 @@ class Media(Construct):
         self, scope: Construct, id: str, *, stage: str, app_origins: list[str], signing_public_key: str | None = None
     ) -> None:
         super().__init__(scope, id)
-        shape = RESOURCES.bucket
-        cors = shape.cors_configuration(app_origins)["CORSRules"][0]
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
+        self.access_logs = private_bucket(
+            self, "AccessLogs", stage, lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))]
         )
         NagSuppressions.add_resource_suppressions(
             self.access_logs,
             [NagPackSuppression(id="AwsSolutions-S1", reason="This is the access-log bucket itself.")],
         )
         self.bucket_name = f"lumi-{stage}-media"
-        self.bucket = s3.Bucket(
+        # Its CORS rule names the app's distribution and is put at deploy time
+        # (``allow_browser_origins``): a property naming it would be a cycle.
+        self.bucket = private_bucket(
             self,
             "Bucket",
+            stage,
             bucket_name=self.bucket_name,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             versioned=False,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="media/",
-            cors=[
-                s3.CorsRule(
-                    allowed_origins=cors["AllowedOrigins"],
-                    allowed_methods=[s3.HttpMethods[m] for m in cors["AllowedMethods"]],
-                    allowed_headers=cors["AllowedHeaders"],
-                    exposed_headers=cors["ExposeHeaders"],
-                    max_age=cors["MaxAgeSeconds"],
-                )
-            ],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
         )
         self.cdn = (
             MediaCdn(
@@ -190,9 +171,6 @@ class Media(Construct):
         after the CDN too (the pages' CSP names it): a CORS property of the bucket naming that
         address would be a cycle. So the bucket's own CORS property is left out and the rule is
         put on it at deploy time, once the distribution exists, by one ``PutBucketCors``."""
-        bucket = self.bucket.node.default_child
-        assert isinstance(bucket, s3.CfnBucket)
-        bucket.add_property_deletion_override("CorsConfiguration")
         call = cr.AwsSdkCall(
             service="S3",
             action="putBucketCors",
@@ -306,18 +284,14 @@ class MediaCdn(Construct):
             "(generated offline, the public half given as mediaSigningPublicKey); the template holds no key.",
             removal_policy=removal_policy(stage),
         )
-        self.logs = s3.Bucket(
+        self.logs = private_bucket(
             self,
             "Logs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
+            stage,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="cdn-logs/",
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
         )
         self.response_headers = cloudfront.ResponseHeadersPolicy(
             self,
