@@ -12,7 +12,14 @@ from typing import Any
 
 from backend.settings import get_settings
 
-_CONFIG: dict[str, Any] = {"retries": {"max_attempts": 3, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 20}
+# One client per service is shared by every thread of the process: locally that is each poller's
+# workers and the API server's request threads, more than urllib3's default pool of 10 connections.
+_CONFIG: dict[str, Any] = {
+    "retries": {"max_attempts": 3, "mode": "standard"},
+    "connect_timeout": 5,
+    "read_timeout": 20,
+    "max_pool_connections": 50,
+}
 # Presigned POSTs default to legacy SigV2 policies, which S3 refuses for buckets made since 2020.
 _SERVICE_CONFIG: dict[str, dict[str, Any]] = {"s3": {"signature_version": "s3v4"}}
 

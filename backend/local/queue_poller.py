@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from backend.local.lambda_context import LocalLambdaContext
+from backend.local.outage import Outage
 from backend.local.quiesce import GATE
 
 log = logging.getLogger("lumi.local.queue")
@@ -59,6 +60,7 @@ class QueuePoller:
         self._queue_arn: str | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.outage = Outage(log, f"polling {self.queue_name}", interval)
 
     @staticmethod
     def _sqs() -> Any:
@@ -147,8 +149,9 @@ class QueuePoller:
             try:
                 received = self.poll_once()
             except Exception:
-                log.exception("polling %s failed", self.queue_name)
-                received = 0
+                self._stop.wait(self.outage.failed())
+                continue
+            self.outage.worked()
             if not received:
                 self._stop.wait(self.interval)
 

@@ -28,6 +28,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from backend.local.lambda_context import LocalLambdaContext
+from backend.local.outage import Outage
 from backend.local.quiesce import GATE
 
 log = logging.getLogger("lumi.local.stream")
@@ -72,6 +73,7 @@ class StreamPoller:
         self._tries: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.outage = Outage(log, "polling the stream", interval)
         # One batch at a time (a mapping with concurrency 1), shared by the thread and drain().
         self._batch = threading.Lock()
         if starting_position == "LATEST":
@@ -124,8 +126,9 @@ class StreamPoller:
                 with self._batch:
                     attempted, _ = self._poll_once()
             except Exception:  # a polling error must not kill the poller
-                log.exception("polling the stream failed")
-                attempted = False
+                self._stop.wait(self.outage.failed())
+                continue
+            self.outage.worked()
             if not attempted:
                 self._stop.wait(self.interval)
 
