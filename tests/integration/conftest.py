@@ -1,4 +1,4 @@
-"""The API's integration fixtures: one real local stack (moto server + Redis) per session.
+"""The integration fixtures: the package's real local stacks, stopped when its last test has run.
 
 Tests call the Lambda handler in-process with function-URL events through ``api``; the
 same object could speak HTTP to the local adapter without the tests changing.
@@ -31,7 +31,39 @@ PASSWORD = "correct horse 1"
 STAGE = "apitest"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
+def local_stack_session() -> Iterator[LocalStack]:
+    """The one full stack of this package (API, broker, pollers). Use ``local_stack``, which also
+    makes it current. Stopped when the package's last test has run: its pollers must not outlive
+    the tests that own them (the e2e suite and the unit tests run in the same process after)."""
+    # Every test reaches this stack's API from 127.0.0.1, so the per-address sign-in limit
+    # would count the whole session as one person; the limits have their own tests.
+    stack = LocalStack(with_api=True, with_mqtt=True, extra_env={"LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000"}).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def local_stack(local_stack_session: LocalStack) -> LocalStack:
+    """The package's full stack, with this process's settings pointing at it (another fixture
+    may have started a stack of its own since)."""
+    local_stack_session.activate()
+    return local_stack_session
+
+
+@pytest.fixture
+def stack_env(local_stack: LocalStack) -> dict[str, str]:
+    return local_stack.env()
+
+
+@pytest.fixture
+def api_url(local_stack: LocalStack) -> str:
+    return local_stack.env()["LUMI_API_URL"]
+
+
+@pytest.fixture(scope="package")
 def api_stack() -> Iterator[LocalStack]:
     stack = LocalStack(stage=STAGE, with_api=False, with_mqtt=False, with_pollers=False).start()
     try:
@@ -182,7 +214,7 @@ def couple(api: Api, register: Register) -> MakeCouple:
     return make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stream_poller(api_stack: LocalStack) -> StreamPoller:
     """The real stream handler behind a poller that tests drain by hand."""
     from backend.streams.handler import handler
@@ -196,7 +228,7 @@ def stream(stack: LocalStack, stream_poller: StreamPoller) -> StreamPoller:
     return stream_poller
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def media_poller(api_stack: LocalStack) -> QueuePoller:
     """The real media job behind the stack's ``media`` queue, drained by hand."""
     from backend.jobs.media import handler

@@ -31,7 +31,7 @@ from tests.integration.test_music_uploads import confirm, song_prefix, upload_so
 from tests.media import make_video
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def music_poller(api_stack: LocalStack) -> QueuePoller:
     """The real music job behind the stack's ``music`` queue, drained by hand."""
     assert api_stack.provisioned is not None
