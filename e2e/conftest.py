@@ -39,6 +39,7 @@ from e2e.forwarder import BackendSwitch
 from e2e.moments_pages import UploadPage
 from e2e.pages import delete_accounts, log_out_wherever
 from e2e.people import DESKTOP, PASSWORD, Person
+from e2e.ports import APP_PORT, BACKEND_PORT
 from tests.media import make_video
 from tools.app_build import ROOT
 from tools.system import LumiSystem, SystemPorts
@@ -55,8 +56,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-APP_PORT = 3100
-BACKEND_PORT = 8100
 GENEROUS_RATE_LIMITS = {
     "LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000",
     "LUMI_RATE_LIMIT_REQUESTS_PER_MINUTE": "10000",

@@ -322,12 +322,17 @@ def test_without_a_fallback_page_index_html_stands_in_as_in_serve_app(tmp_path):
     assert edge == [{"key": "index.html"}, {"key": "home.html"}, {"key": "index.html"}]
 
 
-def _real_exports() -> list[Path]:
-    return sorted(p.parent for p in (ROOT / ".lumi" / "web").glob("*/index.html"))
+@pytest.fixture(scope="module")
+def real_export() -> Path:
+    """The app's real ``reflex export``: the one the e2e suite serves, built here when missing or
+    stale (30-90 s) and then reused by the e2e run (``tools.app_build`` keeps it by fingerprint)."""
+    from e2e.ports import BACKEND_URL
+    from tools.app_build import ensure_build
+
+    return ensure_build(BACKEND_URL, quiet=True)
 
 
-@pytest.mark.skipif(not _real_exports(), reason="no real export in .lumi/web (python -m tools.app_build builds one)")
-def test_on_a_real_export_the_functions_agree_with_serve_app_and_fit_cloudfront():
+def test_on_a_real_export_the_functions_agree_with_serve_app_and_fit_cloudfront(real_export: Path):
     from infra.web import (
         FUNCTION_CODE_LIMIT,
         _policy_prefix,
@@ -337,7 +342,7 @@ def test_on_a_real_export_the_functions_agree_with_serve_app_and_fit_cloudfront(
         routes_function_code,
     )
 
-    bundle = _real_exports()[0]
+    bundle = real_export
     files = deployed_files(bundle)
     routes = routes_function_code(files)
     prefix = _policy_prefix(connect_origins=UPLOADS, media_origins=MEDIA)
@@ -664,10 +669,9 @@ def _violations(bundle: Path, paths: list[str], *, with_hashes: bool) -> dict[st
     return found
 
 
-@pytest.mark.skipif(not _real_exports(), reason="no real export in .lumi/web (python -m tools.app_build builds one)")
 @pytest.mark.skipif(not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()), reason="no chromium")
-def test_the_real_export_runs_under_its_policies_without_a_violation():
-    bundle = _real_exports()[0]
+def test_the_real_export_runs_under_its_policies_without_a_violation(real_export: Path):
+    bundle = real_export
     paths = ["/", "/login", "/register", "/forgot-password", "/no/such/page"]
     assert _violations(bundle, paths, with_hashes=True) == {path: [] for path in paths}
     # and the check sees one: without the hashes the inline scripts are refused
