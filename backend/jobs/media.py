@@ -31,6 +31,7 @@ dead-letter queue — a video on its last try is marked failed first, so none st
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -40,8 +41,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backend.domain import moments as domain
 from backend.domain.media_jobs import PhotoJob, VideoJob, media_job
+from backend.jobs.last_try import or_give_up
 from backend.media import objects, paths, photo, video
-from backend.resources import queue_shape
 from backend.settings import get_settings
 from backend.store import moments as store
 from backend.store.moments import MomentRecord
@@ -64,22 +65,9 @@ def record_handler(record: SQSRecord) -> str:
     job = media_job.validate_json(record.body)
     if isinstance(job, PhotoJob):
         return make_photo_renditions(job.relationship_id, job.moment_id)
-    try:
-        return check_video(job.relationship_id, job.moment_id)
-    except Exception:
-        if _receive_count(record) < queue_shape("media").max_receive_count:
-            raise  # SQS brings it back: storage or ffmpeg may be back by then
-        # The last try: the message goes to the dead-letter queue, so the moment must not stay
-        # "processing" for ever. The couple is told (and the owner can share it again).
-        log.exception("video %s failed on its last try", job.moment_id)
-        return _gave_up(job)
-
-
-def _receive_count(record: SQSRecord) -> int:
-    try:
-        return int(record.attributes.approximate_receive_count)
-    except (TypeError, ValueError):
-        return 1
+    # On the last try the couple is told (and the owner can share it again).
+    work = functools.partial(check_video, job.relationship_id, job.moment_id)
+    return or_give_up(record, "media", work, functools.partial(_gave_up, job), log, f"video {job.moment_id}")
 
 
 # ---------------------------------------------------------------- videos

@@ -24,6 +24,7 @@ with a reason instead, so no song stays "processing" for ever.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import tempfile
 import time
@@ -35,9 +36,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backend.domain import music as domain
 from backend.domain.music_jobs import SongJob
+from backend.jobs.last_try import or_give_up
 from backend.media import audio, objects, paths
 from backend.media.tags import cover_jpeg, read_tags
-from backend.resources import queue_shape
 from backend.settings import get_settings
 from backend.store import music as store
 from backend.store import records
@@ -61,25 +62,16 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def record_handler(record: SQSRecord) -> str:
     job = SongJob.model_validate_json(record.body)
-    try:
-        return process_song(job.owner_id, job.song_id)
-    except Exception:
-        if _receive_count(record) < queue_shape("music").max_receive_count:
-            raise  # SQS brings it back: storage or ffmpeg may be back by then
-        # The last try: the message goes to the dead-letter queue, so the song must not stay
-        # "processing" forever. The person is told (and can upload it again).
-        log.exception("song %s failed on its last try", job.song_id)
-        song = store.get(job.owner_id, job.song_id)
-        if song is None or song.status != "processing":
-            return "gone" if song is None else f"already {song.status}"
-        return _refuse(song, GAVE_UP)
+    # On the last try the person is told (and can upload it again).
+    work = functools.partial(process_song, job.owner_id, job.song_id)
+    return or_give_up(record, "music", work, functools.partial(_gave_up, job), log, f"song {job.song_id}")
 
 
-def _receive_count(record: SQSRecord) -> int:
-    try:
-        return int(record.attributes.approximate_receive_count)
-    except (TypeError, ValueError):
-        return 1
+def _gave_up(job: SongJob) -> str:
+    song = store.get(job.owner_id, job.song_id)
+    if song is None or song.status != "processing":
+        return "gone" if song is None else f"already {song.status}"
+    return _refuse(song, GAVE_UP)
 
 
 def too_long_words(max_seconds: float) -> str:
