@@ -31,8 +31,11 @@ chromium:
 dev: setup
 	$(PY) -m tools.dev $(if $(SEED),--seed) $(if $(FRESH),--fresh)
 
+# Two processes: the browser suite never shares one with the threads the other tests start
+# (stacks, pollers). Both always run; the target fails if either did.
 test: setup synth
-	$(PY) -m pytest tests e2e
+	$(PY) -m pytest tests; first=$$?; $(PY) -m pytest e2e; second=$$?; \
+	  if [ $$first -ne 0 ] || [ $$second -ne 0 ]; then echo "make test: tests/ exited $$first, e2e/ exited $$second"; exit 1; fi
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
