@@ -32,6 +32,33 @@ APP_SERVER_HEADER = "X-Lumi-App-Server"
 # person's token travels here instead; the API reads this header first, then Authorization.
 ACCESS_TOKEN_HEADER = "X-Lumi-Authorization"
 
+# Page sizes of the listings: a route's `limit` default and maximum, and what its use case pages
+# with when none is given. Here (not in the use cases) so a router declares its query limits
+# without importing its domain module, which it imports only when a request needs it.
+MOMENTS_PAGE_DEFAULT = 12
+MOMENTS_PAGE_MAX = 50
+TAGS_PAGE_DEFAULT = 12
+TAGS_PAGE_MAX = 50
+MESSAGES_PAGE_DEFAULT = 30
+MESSAGES_PAGE_MAX = 100
+NOTIFICATIONS_PAGE_DEFAULT = 20
+NOTIFICATIONS_PAGE_MAX = 100
+AFFIRMATIONS_PAGE_DEFAULT = 50
+AFFIRMATIONS_PAGE_MAX = 100
+AFFIRMATIONS_RECEIVED_PAGE_DEFAULT = 20
+DATES_UPCOMING_DEFAULT = 10
+DATES_UPCOMING_MAX = 50
+MUSIC_PAGE_DEFAULT = 50
+MUSIC_PAGE_MAX = 100
+MUSIC_SEARCH_LIMIT_DEFAULT = 8
+PLAYS_PAGE_DEFAULT = 50
+PLAYS_PAGE_MAX = 100
+STATS_TOP_DEFAULT = 10
+PLAYLISTS_PAGE_DEFAULT = 50
+PLAYLISTS_PAGE_MAX = 100
+PLAYLIST_ENTRIES_PAGE_DEFAULT = 100
+PLAYLIST_ENTRIES_PAGE_MAX = 500
+
 
 def _normalise_username(value: object) -> object:
     """Usernames are case-insensitive: "Ana.Lee" is "ana.lee". Normalised before the pattern

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -69,6 +68,8 @@ class Jwks:
 
     @staticmethod
     def _fetch(url: str) -> dict[str, Any]:
+        import urllib.request
+
         import jwt
 
         try:

@@ -62,6 +62,25 @@ def test_importing_the_api_handler_leaves_heavy_modules_for_later(api_modules: s
     assert module not in api_modules, f"`import backend.api.app` imported {module}; it belongs to {DEFERRED[module]}"
 
 
+# The backend modules a cold start loads before the first request: the errors and the domain
+# objects the handler's token check makes, and the session and rate-limit stores it reaches.
+# The use cases (and the stores, search, media and realtime code under them) are imported by
+# each route when it is called, so a cold start loads only the ones its first request needs.
+HANDLER_BACKEND = {
+    "backend.domain.errors",
+    "backend.domain.models",
+    "backend.store.redis_client",
+    "backend.store.redis_errors",
+    "backend.store.sessions",
+}
+ROUTE_BACKEND = ("backend.domain.", "backend.store.", "backend.search", "backend.media", "backend.realtime")
+
+
+def test_importing_the_api_handler_leaves_the_use_cases_to_their_routes(api_modules: set[str]) -> None:
+    early = {module for module in api_modules if module.startswith(ROUTE_BACKEND)} - HANDLER_BACKEND
+    assert not early, f"`import backend.api.app` imported {sorted(early)}; import them in the routes that use them"
+
+
 def test_the_check_sees_a_heavy_module_when_one_is_imported() -> None:
     """The subprocess check itself works: a module imported by the statement is reported."""
     assert {"PIL", "boto3"} <= modules_after("import backend.api.app, PIL, boto3")
