@@ -58,6 +58,7 @@ from infra.stages import (
     function_log_group,
     give_every_function_a_log_group,
     log_group,
+    private_bucket,
     removal_policy,
 )
 from infra.web import WEB_BUNDLE_CONTEXT, Web
@@ -116,44 +117,24 @@ class Media(Construct):
         self, scope: Construct, id: str, *, stage: str, app_origins: list[str], signing_public_key: str | None = None
     ) -> None:
         super().__init__(scope, id)
-        shape = RESOURCES.bucket
-        cors = shape.cors_configuration(app_origins)["CORSRules"][0]
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
+        self.access_logs = private_bucket(
+            self, "AccessLogs", stage, lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))]
         )
         NagSuppressions.add_resource_suppressions(
             self.access_logs,
             [NagPackSuppression(id="AwsSolutions-S1", reason="This is the access-log bucket itself.")],
         )
         self.bucket_name = f"lumi-{stage}-media"
-        self.bucket = s3.Bucket(
+        # Its CORS rule names the app's distribution and is put at deploy time
+        # (``allow_browser_origins``): a property naming it would be a cycle.
+        self.bucket = private_bucket(
             self,
             "Bucket",
+            stage,
             bucket_name=self.bucket_name,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
             versioned=False,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="media/",
-            cors=[
-                s3.CorsRule(
-                    allowed_origins=cors["AllowedOrigins"],
-                    allowed_methods=[s3.HttpMethods[m] for m in cors["AllowedMethods"]],
-                    allowed_headers=cors["AllowedHeaders"],
-                    exposed_headers=cors["ExposeHeaders"],
-                    max_age=cors["MaxAgeSeconds"],
-                )
-            ],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
         )
         self.cdn = (
             MediaCdn(
@@ -190,9 +171,6 @@ class Media(Construct):
         after the CDN too (the pages' CSP names it): a CORS property of the bucket naming that
         address would be a cycle. So the bucket's own CORS property is left out and the rule is
         put on it at deploy time, once the distribution exists, by one ``PutBucketCors``."""
-        bucket = self.bucket.node.default_child
-        assert isinstance(bucket, s3.CfnBucket)
-        bucket.add_property_deletion_override("CorsConfiguration")
         call = cr.AwsSdkCall(
             service="S3",
             action="putBucketCors",
@@ -306,18 +284,14 @@ class MediaCdn(Construct):
             "(generated offline, the public half given as mediaSigningPublicKey); the template holds no key.",
             removal_policy=removal_policy(stage),
         )
-        self.logs = s3.Bucket(
+        self.logs = private_bucket(
             self,
             "Logs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
+            stage,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="cdn-logs/",
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=removal_policy(stage),
-            auto_delete_objects=stage != "prod",
         )
         self.response_headers = cloudfront.ResponseHeadersPolicy(
             self,
@@ -485,20 +459,12 @@ class Api(Construct):
         redis: Redis,
     ) -> None:
         super().__init__(scope, id)
-        self.function = lambda_.Function(
+        # No ffmpeg here: a moment's video is checked by the media job (``backend.jobs.media``).
+        self.function = backend_function(
             self,
             "Handler",
-            runtime=assets.RUNTIME,
-            architecture=assets.ARCHITECTURE,
-            handler="backend.api.app.handler",
-            code=assets.function_code(self),
-            memory_size=1024,
-            vpc=redis.network.vpc,
-            vpc_subnets=redis.network.private_subnets,
-            security_groups=[redis.lambda_clients],
-            # No ffmpeg here: a moment's video is checked by the media job (``backend.jobs.media``).
-            timeout=cdk.Duration.seconds(30),
-            environment={
+            "backend.api.app.handler",
+            {
                 "LUMI_STAGE": stage,
                 "LUMI_TABLE_NAME": data.table.table_name,
                 "LUMI_MEDIA_BUCKET": media.bucket.bucket_name,
@@ -506,9 +472,11 @@ class Api(Construct):
                 "LUMI_USER_POOL_CLIENT_ID": auth.client.user_pool_client_id,
                 # Confirming a song's upload queues its music job.
                 "LUMI_QUEUE_URL_MUSIC": queues.queues["music"].queue_url,
-                "POWERTOOLS_SERVICE_NAME": "lumi-api",
             },
-            log_group=function_log_group(self, "Handler"),
+            timeout_seconds=30,
+            memory_mib=1024,
+            service_name="lumi-api",
+            **redis.lambda_placement,
         )
         data.table.grant_read_write_data(self.function)
         media.bucket.grant_read_write(self.function)
@@ -522,22 +490,7 @@ class Api(Construct):
             "cognito-idp:AdminDeleteUser",
         )
         self.url = self.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
-        NagSuppressions.add_resource_suppressions(
-            self.function,
-            [
-                NagPackSuppression(id="AwsSolutions-L1", reason=assets.RUNTIME_REASON),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM4",
-                    reason="AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes for this function.",
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-IAM5",
-                    reason="Wildcards are scoped to this table's indexes, objects of the one media bucket and "
-                    "requests to the search domain's one index.",
-                ),
-            ],
-            apply_to_children=True,
-        )
+        suppress_function_findings(self.function)
 
     def trust_app_server(self, role: iam.IRole) -> None:
         """Let the app server's task role call the function URL, and believe the browser addresses it forwards.
@@ -730,6 +683,7 @@ def backend_function(
     ephemeral_storage_mib: int | None = None,
     vpc: ec2.IVpc | None = None,
     security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    service_name: str | None = None,
 ) -> lambda_.Function:
     """A Lambda running one of ``backend``'s handlers, from the same code asset as the API
     (``infra.assets``: Python 3.12 on Amazon Linux 2023, with ``requirements/lambda.txt``),
@@ -745,7 +699,7 @@ def backend_function(
         memory_size=memory_mib,
         ephemeral_storage_size=cdk.Size.mebibytes(ephemeral_storage_mib) if ephemeral_storage_mib else None,
         timeout=cdk.Duration.seconds(timeout_seconds),
-        environment={**environment, "POWERTOOLS_SERVICE_NAME": f"lumi-{id}"},
+        environment={**environment, "POWERTOOLS_SERVICE_NAME": service_name or f"lumi-{id}"},
         log_group=function_log_group(scope, id),
         vpc=vpc,
         vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if vpc else None,
@@ -765,8 +719,8 @@ def suppress_function_findings(function: lambda_.Function) -> None:
             ),
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason="Wildcards are scoped to this table's indexes, this stage's topic prefix lumi/{stage}/ "
-                "and requests to the search domain's one index.",
+                reason="Wildcards are scoped to this table's indexes, objects of the one media bucket, this "
+                "stage's topic prefix lumi/{stage}/ and requests to the search domain's one index.",
             ),
         ],
         apply_to_children=True,

@@ -13,12 +13,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # CDK (and its Node process) only where constructs are made: the stage
     # checks below serve ``infra.deploy``'s preflight, which must answer at once.
     import aws_cdk as cdk
     from aws_cdk import aws_logs as logs
+    from aws_cdk import aws_s3 as s3
     from constructs import Construct, IConstruct
 
 STAGES = ("dev", "prod")
@@ -55,6 +56,24 @@ def removal_policy(stage: str) -> cdk.RemovalPolicy:
     import aws_cdk as cdk
 
     return cdk.RemovalPolicy.RETAIN if checked_stage(stage) == "prod" else cdk.RemovalPolicy.DESTROY
+
+
+def private_bucket(scope: Construct, id: str, stage: str, **properties: Any) -> s3.Bucket:
+    """A bucket nobody reaches but through IAM or CloudFront's origin access control: public
+    access blocked, S3-managed encryption, TLS only; kept with a prod stack, emptied and deleted
+    with a dev one. ``properties``: the rest of ``s3.Bucket``'s."""
+    from aws_cdk import aws_s3 as s3
+
+    return s3.Bucket(
+        scope,
+        id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        removal_policy=removal_policy(stage),
+        auto_delete_objects=stage != "prod",
+        **properties,
+    )
 
 
 def log_group(scope: Construct, id: str) -> logs.LogGroup:
@@ -100,6 +119,7 @@ __all__ = [
     "give_every_function_a_log_group",
     "is_prod",
     "log_group",
+    "private_bucket",
     "removal_policy",
     "stage_of",
 ]

@@ -51,7 +51,7 @@ from aws_cdk import aws_s3_deployment as s3_deployment
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from infra.stages import removal_policy
+from infra.stages import private_bucket, removal_policy
 
 WEB_BUNDLE_CONTEXT = "webBundle"
 ROUTES_JS = Path(__file__).with_name("web_routes.js")
@@ -227,29 +227,17 @@ class Web(Construct):
         if bundle is not None and not (bundle / "index.html").is_file():
             raise ValueError(f"{WEB_BUNDLE_CONTEXT}={bundle} is not a reflex export (no index.html in it)")
 
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            server_access_logs_bucket=access_logs,
-            server_access_logs_prefix="web/",
-            removal_policy=removal,
-            auto_delete_objects=stage != "prod",
+        self.bucket = private_bucket(
+            self, "Bucket", stage, server_access_logs_bucket=access_logs, server_access_logs_prefix="web/"
         )
-        self.logs = s3.Bucket(
+        self.logs = private_bucket(
             self,
             "Logs",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
+            stage,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,  # CloudFront writes logs with ACLs
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="web-cdn-logs/",
             lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
-            removal_policy=removal,
-            auto_delete_objects=stage != "prod",
         )
 
         files = deployed_files(bundle) if bundle else []

@@ -126,22 +126,7 @@ def resend_sign_up_code(address: str) -> None:
     Whatever Cognito says about this one user (unknown, confirmed already, too many codes) is
     logged and not passed on: the caller answers the same in every case. Throttling of the
     service itself is a RateLimited."""
-    settings = get_settings()
-    try:
-        _cognito().resend_confirmation_code(ClientId=settings.user_pool_client_id, Username=address)
-    except ClientError as error:
-        if _code(error) == "TooManyRequestsException":
-            raise RateLimited(retry_after=30) from error
-        if _code(error) in {
-            "UserNotFoundException",
-            "InvalidParameterException",
-            "NotAuthorizedException",
-            "LimitExceededException",
-            "CodeDeliveryFailureException",
-        }:
-            log.info("no sign-up code was sent (%s)", _code(error))
-            return
-        raise
+    _send_code_whatever_the_user("resend_confirmation_code", address, "sign-up")
 
 
 def password_sign_in(email: str, password: str, wrong: DomainError | None = None) -> Tokens:
@@ -190,20 +175,31 @@ def forgot_password(address: str) -> None:
     Whatever Cognito says about this one user (unknown, unconfirmed, no verified address, too
     many codes asked for) is logged and not passed on: the caller answers the same in every
     case. Only faults of the service itself propagate (throttling as RateLimited)."""
-    settings = get_settings()
+    _send_code_whatever_the_user("forgot_password", address, "reset")
+
+
+# What Cognito may say about the one user a code was asked for; the callers answer alike anyway.
+_QUIET_CODE_ERRORS = frozenset(
+    {
+        "UserNotFoundException",
+        "InvalidParameterException",
+        "NotAuthorizedException",
+        "LimitExceededException",
+        "CodeDeliveryFailureException",
+    }
+)
+
+
+def _send_code_whatever_the_user(operation: str, address: str, kind: str) -> None:
+    """Ask Cognito to e-mail a code (``operation``: ``forgot_password`` or
+    ``resend_confirmation_code``); what it says about this user is logged, not raised."""
     try:
-        _cognito().forgot_password(ClientId=settings.user_pool_client_id, Username=address)
+        getattr(_cognito(), operation)(ClientId=get_settings().user_pool_client_id, Username=address)
     except ClientError as error:
         if _code(error) == "TooManyRequestsException":
             raise RateLimited(retry_after=30) from error
-        if _code(error) in {
-            "UserNotFoundException",
-            "InvalidParameterException",
-            "NotAuthorizedException",
-            "LimitExceededException",
-            "CodeDeliveryFailureException",
-        }:
-            log.info("no reset code was sent (%s)", _code(error))
+        if _code(error) in _QUIET_CODE_ERRORS:
+            log.info("no %s code was sent (%s)", kind, _code(error))
             return
         raise
 
