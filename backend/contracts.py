@@ -11,9 +11,18 @@ every field's annotation string again, a seventh of this module's import time.
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import CoreSchema
 
 USERNAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._]{1,28})[a-z0-9]$"
 USERNAME_RULE = "3–30 characters: lowercase letters, digits, dots and underscores, not at the start or end"
@@ -72,6 +81,20 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 
 
+class _EmailStr:
+    """pydantic's ``EmailStr`` (same validation, errors and schema), imported when the first model
+    with an e-mail field is built: ``pydantic.networks`` costs an API cold start ~2-3 ms, and only
+    sign-up takes an address."""
+
+    def __get_pydantic_core_schema__(self, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic import EmailStr
+
+        return handler.generate_schema(EmailStr)
+
+
+EmailAddress = Annotated[str, _EmailStr()]
+
+
 class Model(BaseModel):
     # defer_build: a model's validator and serializer are built on its first use, not when this
     # module is imported (over a hundred models; building them all costs a cold start ~100 ms).
@@ -101,7 +124,7 @@ def _check_password(value: str) -> str:
 
 
 class RegisterRequest(Model):
-    email: EmailStr
+    email: EmailAddress
     password: Password
     username: Username
     display_name: DisplayName
