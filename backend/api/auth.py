@@ -22,7 +22,6 @@ from aws_lambda_powertools.event_handler.depends import Depends
 
 from backend.domain.errors import Unauthorized, Unavailable
 from backend.domain.models import Caller
-from backend.settings import get_settings
 from backend.store import sessions
 
 ALGORITHM = "RS256"
@@ -52,6 +51,8 @@ class Jwks:
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> Any:
+        from backend.settings import get_settings
+
         settings = get_settings()
         url = settings.resolved_jwks_url
         with self._lock:
@@ -89,6 +90,8 @@ JWKS = Jwks()
 
 def verify_access_token(token: str) -> Caller:
     import jwt
+
+    from backend.settings import get_settings
 
     settings = get_settings()
     try:

@@ -3,9 +3,9 @@
 The API Lambda imports its handler once per cold start, before the first request is served.
 Libraries only some routes need (Pillow for photos, mutagen for tags, pywebpush for push,
 icalendar for the calendar feed, opensearch-py for search in AWS), the clients every real
-request builds on first use (boto3, redis), what only the docs route needs (Powertools'
-OpenAPI models) and what only sign-up needs (pydantic's e-mail type) are imported where they
-are used, not with the handler. This is a structural
+request builds on first use (boto3, redis), the settings (pydantic-settings), what only the
+docs route needs (Powertools' OpenAPI models) and what only sign-up needs (pydantic's e-mail
+type) are imported where they are used, not with the handler. This is a structural
 check of ``sys.modules`` in a fresh interpreter; the time itself is a figure of
 ``bench/api.py``, never a test. Garbage collection, paused while the handler loads
 (``backend.api.cold_start``), must be running again afterwards.
@@ -43,6 +43,8 @@ DEFERRED = {
     "cryptography": "JWT signatures and CloudFront URLs, on first use",
     "aws_lambda_powertools.event_handler.openapi.models": "the OpenAPI document route only",
     "pydantic.networks": "e-mail addresses: built with the sign-up model (backend.contracts.EmailAddress)",
+    "pydantic_settings": "the settings, read by the first request that needs them (backend.settings)",
+    "backend.settings": "the settings, read by the first request that needs them",
 }
 
 

@@ -25,7 +25,6 @@ from backend.contracts import (
     AffirmationUpdate,
     ReceivedAffirmationPage,
 )
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["affirmations"]
@@ -176,6 +175,7 @@ def unheart(delivery_id: PathId, caller: CurrentCaller) -> Response[None]:
 )
 def send_now(body: AffirmationSendNow, caller: CurrentCaller) -> AffirmationSent:
     from backend.domain import affirmations
+    from backend.settings import get_settings
 
     hit("affirmations-now", caller.user_id, get_settings().rate_limit_affirmations_now_per_hour, window_seconds=3600)
     return affirmations.send_now(caller, body.text, body.save)

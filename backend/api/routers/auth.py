@@ -30,7 +30,6 @@ from backend.contracts import (
     SignUpPending,
 )
 from backend.mail import RESET_CODE_LIFETIME_SECONDS, SIGN_UP_CODE_LIFETIME_SECONDS
-from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.domain import accounts
@@ -212,6 +211,7 @@ def change_password(
     body: ChangePasswordRequest, caller: CurrentCaller, token: AccessToken, _client: AuthClient
 ) -> Response[None]:
     from backend.domain import accounts
+    from backend.settings import get_settings
 
     hit("password", caller.user_id, get_settings().rate_limit_auth_per_minute)
     accounts.change_password(caller, token, body.current_password, body.new_password)
@@ -228,6 +228,7 @@ def change_password(
 )
 def delete_account(body: DeleteAccountRequest, caller: CurrentCaller, _client: AuthClient) -> Response[None]:
     from backend.domain import accounts
+    from backend.settings import get_settings
 
     hit("password", caller.user_id, get_settings().rate_limit_auth_per_minute)
     accounts.delete_account(caller, body.password)

@@ -32,7 +32,6 @@ from backend.contracts import (
     ChatReceiptUpdate,
 )
 from backend.domain.errors import RateLimited
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["chat"]
@@ -41,6 +40,8 @@ Id = PathId
 
 
 def _limit_writes(user_id: str) -> None:
+    from backend.settings import get_settings
+
     hit("chat", user_id, get_settings().rate_limit_chat_per_minute)
 
 
@@ -150,6 +151,7 @@ def set_reaction(moment_id: Id, message_id: Id, body: ChatReactionSet, caller: C
 )
 def typing(moment_id: Id, caller: CurrentCaller) -> Response[None]:
     from backend.domain import chat
+    from backend.settings import get_settings
 
     try:
         hit("chat-typing", caller.user_id, get_settings().rate_limit_typing_per_minute)

@@ -27,7 +27,6 @@ from backend.contracts import (
     DateReminderZone,
     UpcomingDates,
 )
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["dates"]
@@ -219,6 +218,7 @@ def _ics_responses() -> dict[int, Any]:
 )
 def ics(secret: str) -> Response[str]:
     from backend.domain import dates
+    from backend.settings import get_settings
 
     hit("calendar-feed", dates.secret_hash(secret), get_settings().rate_limit_calendar_feed_per_hour, 3600)
     body = dates.ics(secret)

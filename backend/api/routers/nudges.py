@@ -8,7 +8,6 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.api.ratelimit import hit
 from backend.contracts import NudgeSent
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["nudges"]
@@ -24,6 +23,7 @@ TAGS = ["nudges"]
 )
 def nudge(caller: CurrentCaller) -> NudgeSent:
     from backend.domain import notifications
+    from backend.settings import get_settings
 
     hit("nudges", caller.user_id, get_settings().rate_limit_nudges_per_minute)
     notification = notifications.nudge(caller)

@@ -9,7 +9,6 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import PushSubscriptionCreate, PushSubscriptionDelete, VapidPublicKey
 from backend.domain.errors import Unavailable
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["push"]
@@ -23,6 +22,8 @@ TAGS = ["push"]
     responses=responses(200, VapidPublicKey, 401),
 )
 def vapid_public_key(caller: CurrentCaller) -> VapidPublicKey:
+    from backend.settings import get_settings
+
     key = get_settings().vapid_public_key
     if not key:
         raise Unavailable("Push notifications are not set up on this server.")
