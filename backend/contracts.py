@@ -11,9 +11,18 @@ every field's annotation string again, a seventh of this module's import time.
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import CoreSchema
 
 USERNAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._]{1,28})[a-z0-9]$"
 USERNAME_RULE = "3–30 characters: lowercase letters, digits, dots and underscores, not at the start or end"
@@ -32,6 +41,33 @@ APP_SERVER_HEADER = "X-Lumi-App-Server"
 # person's token travels here instead; the API reads this header first, then Authorization.
 ACCESS_TOKEN_HEADER = "X-Lumi-Authorization"
 
+# Page sizes of the listings: a route's `limit` default and maximum, and what its use case pages
+# with when none is given. Here (not in the use cases) so a router declares its query limits
+# without importing its domain module, which it imports only when a request needs it.
+MOMENTS_PAGE_DEFAULT = 12
+MOMENTS_PAGE_MAX = 50
+TAGS_PAGE_DEFAULT = 12
+TAGS_PAGE_MAX = 50
+MESSAGES_PAGE_DEFAULT = 30
+MESSAGES_PAGE_MAX = 100
+NOTIFICATIONS_PAGE_DEFAULT = 20
+NOTIFICATIONS_PAGE_MAX = 100
+AFFIRMATIONS_PAGE_DEFAULT = 50
+AFFIRMATIONS_PAGE_MAX = 100
+AFFIRMATIONS_RECEIVED_PAGE_DEFAULT = 20
+DATES_UPCOMING_DEFAULT = 10
+DATES_UPCOMING_MAX = 50
+MUSIC_PAGE_DEFAULT = 50
+MUSIC_PAGE_MAX = 100
+MUSIC_SEARCH_LIMIT_DEFAULT = 8
+PLAYS_PAGE_DEFAULT = 50
+PLAYS_PAGE_MAX = 100
+STATS_TOP_DEFAULT = 10
+PLAYLISTS_PAGE_DEFAULT = 50
+PLAYLISTS_PAGE_MAX = 100
+PLAYLIST_ENTRIES_PAGE_DEFAULT = 100
+PLAYLIST_ENTRIES_PAGE_MAX = 500
+
 
 def _normalise_username(value: object) -> object:
     """Usernames are case-insensitive: "Ana.Lee" is "ana.lee". Normalised before the pattern
@@ -43,6 +79,20 @@ def _normalise_username(value: object) -> object:
 Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN), BeforeValidator(_normalise_username)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class _EmailStr:
+    """pydantic's ``EmailStr`` (same validation, errors and schema), imported when the first model
+    with an e-mail field is built: ``pydantic.networks`` costs an API cold start ~2-3 ms, and only
+    sign-up takes an address."""
+
+    def __get_pydantic_core_schema__(self, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        from pydantic import EmailStr
+
+        return handler.generate_schema(EmailStr)
+
+
+EmailAddress = Annotated[str, _EmailStr()]
 
 
 class Model(BaseModel):
@@ -74,7 +124,7 @@ def _check_password(value: str) -> str:
 
 
 class RegisterRequest(Model):
-    email: EmailStr
+    email: EmailAddress
     password: Password
     username: Username
     display_name: DisplayName

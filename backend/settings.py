@@ -3,6 +3,10 @@
 Locally the stack writes its endpoints to ``.lumi/stack.env`` and every process (the API
 adapter, the Reflex backend, tests) reads the same values; in AWS they come from the
 Lambda environment. Any piece can be pointed at a real service by its setting.
+
+The API's modules import this one inside the functions that read it, so importing the API
+handler does not load pydantic-settings (~20 ms of its import); the first request that needs
+the settings loads them instead (``tests/unit/test_api_imports.py``).
 """
 
 from __future__ import annotations

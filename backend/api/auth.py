@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -23,7 +22,6 @@ from aws_lambda_powertools.event_handler.depends import Depends
 
 from backend.domain.errors import Unauthorized, Unavailable
 from backend.domain.models import Caller
-from backend.settings import get_settings
 from backend.store import sessions
 
 ALGORITHM = "RS256"
@@ -53,6 +51,8 @@ class Jwks:
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> Any:
+        from backend.settings import get_settings
+
         settings = get_settings()
         url = settings.resolved_jwks_url
         with self._lock:
@@ -69,6 +69,8 @@ class Jwks:
 
     @staticmethod
     def _fetch(url: str) -> dict[str, Any]:
+        import urllib.request
+
         import jwt
 
         try:
@@ -88,6 +90,8 @@ JWKS = Jwks()
 
 def verify_access_token(token: str) -> Caller:
     import jwt
+
+    from backend.settings import get_settings
 
     settings = get_settings()
     try:

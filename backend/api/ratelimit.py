@@ -37,7 +37,6 @@ from aws_lambda_powertools.event_handler.depends import Depends
 
 from backend.contracts import APP_SERVER_HEADER, CLIENT_IP_HEADER
 from backend.domain.errors import RateLimited
-from backend.settings import get_settings
 from backend.store.redis_client import key, redis_client
 
 if TYPE_CHECKING:
@@ -74,6 +73,8 @@ def hit(bucket: str, identifier: str, limit: int, window_seconds: int = WINDOW_S
     Retry-After is when the oldest attempt that matters leaves the window, so it is at most
     ``window_seconds`` and a retry then is let through.
     """
+    from backend.settings import get_settings
+
     if not get_settings().rate_limits_enabled or limit <= 0:
         return
     now = time.time()
@@ -114,6 +115,8 @@ def client_ip_of(event: dict[str, Any]) -> str:
 
 def from_app_server(event: dict[str, Any], headers: dict[str, str]) -> bool:
     """Whether the call comes from the app server (see the module docstring)."""
+    from backend.settings import get_settings
+
     settings = get_settings()
     if settings.app_server_role_arn and signed_as_role(event, settings.app_server_role_arn):
         return True
@@ -157,6 +160,8 @@ def _assumed_role_parts(arn: str) -> tuple[str, str, str] | None:
 
 def is_app_server(presented: str | None) -> bool:
     """Whether a call carries the app server's secret (in constant time; no secret, no app server)."""
+    from backend.settings import get_settings
+
     secret = get_settings().app_server_secret
     if not secret or not presented:
         return False
@@ -175,12 +180,16 @@ def ip_address_or_none(value: str | None) -> str | None:
 
 def limit_auth_client(request: Request) -> str:
     """Dependency of every auth route: one budget of attempts per client IP."""
+    from backend.settings import get_settings
+
     ip = client_ip(request)
     hit("auth-ip", ip, get_settings().rate_limit_auth_per_minute)
     return ip
 
 
 def limit_sign_in(login: str) -> None:
+    from backend.settings import get_settings
+
     hit("sign-in", login.strip().lower(), get_settings().rate_limit_auth_per_minute)
 
 
@@ -198,6 +207,8 @@ def limit_sign_up_code(step: str, login: str) -> None:
 
 
 def _limit_codes(bucket: str, login: str) -> None:
+    from backend.settings import get_settings
+
     try:
         hit(bucket, login.strip().lower(), get_settings().rate_limit_password_reset_per_hour, 3600)
     except RateLimited as limited:
@@ -207,6 +218,8 @@ def _limit_codes(bucket: str, login: str) -> None:
 
 
 def limit_partner_requests(user_id: str) -> None:
+    from backend.settings import get_settings
+
     hit("partner-requests", user_id, get_settings().rate_limit_requests_per_minute)
 
 

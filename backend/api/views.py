@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from backend import contracts
-from backend.domain.models import Caller, Tokens, UserProfile
-from backend.domain.pairing import Couple, RequestView
-from backend.media.urls import signed_url
+
+if TYPE_CHECKING:  # the handler's cold start loads neither the pairing use case nor the URL signer
+    from backend.domain.models import Caller, Tokens, UserProfile
+    from backend.domain.pairing import Couple, RequestView
 
 
 def public_profile(profile: UserProfile) -> contracts.PublicProfile:
+    from backend.media.urls import signed_url
+
     return contracts.PublicProfile(
         user_id=profile.user_id,
         username=profile.username,

@@ -33,9 +33,9 @@ from backend.store.affirmations import AffirmationRecord, Delivery, Schedule
 
 log = logging.getLogger("lumi.affirmations")
 
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
-RECEIVED_PAGE_DEFAULT = 20
+PAGE_DEFAULT = contracts.AFFIRMATIONS_PAGE_DEFAULT
+PAGE_MAX = contracts.AFFIRMATIONS_PAGE_MAX
+RECEIVED_PAGE_DEFAULT = contracts.AFFIRMATIONS_RECEIVED_PAGE_DEFAULT
 DEFAULT_TIME = "09:00"
 DEFAULT_ZONE = "UTC"
 LINK = "/affirmations/received"

@@ -38,8 +38,8 @@ from backend.store.moments import MomentRecord
 
 log = logging.getLogger("lumi.chat")
 
-PAGE_DEFAULT = 30
-PAGE_MAX = 100
+PAGE_DEFAULT = contracts.MESSAGES_PAGE_DEFAULT
+PAGE_MAX = contracts.MESSAGES_PAGE_MAX
 # How long a client id keeps a retried send from making a second message.
 RETRY_WINDOW_SECONDS = 24 * 60 * 60
 NOTIFICATION_KIND = "moment_message"

@@ -38,8 +38,8 @@ from backend.store.dates import DateRecord
 
 log = logging.getLogger("lumi.dates")
 
-UPCOMING_DEFAULT = 10
-UPCOMING_MAX = 50
+UPCOMING_DEFAULT = contracts.DATES_UPCOMING_DEFAULT
+UPCOMING_MAX = contracts.DATES_UPCOMING_MAX
 # A feed secret as issued (secrets.token_urlsafe(32)): anything else is not even looked up.
 FEED_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 

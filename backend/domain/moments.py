@@ -46,8 +46,8 @@ from backend.store.moments import MomentRecord, MomentUpload
 
 log = logging.getLogger("lumi.moments")
 
-PAGE_DEFAULT = 12
-PAGE_MAX = 50
+PAGE_DEFAULT = contracts.MOMENTS_PAGE_DEFAULT
+PAGE_MAX = contracts.MOMENTS_PAGE_MAX
 INVALID_VIDEO = "invalid_video"
 INVALID_PHOTO = "invalid_photo"
 

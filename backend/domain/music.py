@@ -278,8 +278,8 @@ def usage(caller: Caller) -> contracts.MusicUsage:
 # ---------------------------------------------------------------- the library
 
 
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
+PAGE_DEFAULT = contracts.MUSIC_PAGE_DEFAULT
+PAGE_MAX = contracts.MUSIC_PAGE_MAX
 
 
 @dataclass(frozen=True)

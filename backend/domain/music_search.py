@@ -20,7 +20,7 @@ from backend.store import music as store
 from backend.store import playlists as playlist_store
 from backend.store.playlists import Access, PlaylistRecord
 
-LIMIT_DEFAULT = 8
+LIMIT_DEFAULT = contracts.MUSIC_SEARCH_LIMIT_DEFAULT
 
 
 def search(caller: Caller, text: str, limit: int | None) -> contracts.MusicSearchResults:

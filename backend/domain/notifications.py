@@ -35,8 +35,8 @@ log = logging.getLogger("lumi.notifications")
 
 TITLE_MAX = 120
 BODY_MAX = 2000
-PAGE_DEFAULT = 20
-PAGE_MAX = 100
+PAGE_DEFAULT = contracts.NOTIFICATIONS_PAGE_DEFAULT
+PAGE_MAX = contracts.NOTIFICATIONS_PAGE_MAX
 
 
 class DeliveryRequest(BaseModel):

@@ -30,10 +30,10 @@ from backend.store import playlists as store
 from backend.store.music import SongRecord
 from backend.store.playlists import Access, EntryRecord, PlaylistRecord
 
-PAGE_DEFAULT = 50
-PAGE_MAX = 100
-ENTRIES_PAGE_DEFAULT = 100
-ENTRIES_PAGE_MAX = 500
+PAGE_DEFAULT = contracts.PLAYLISTS_PAGE_DEFAULT
+PAGE_MAX = contracts.PLAYLISTS_PAGE_MAX
+ENTRIES_PAGE_DEFAULT = contracts.PLAYLIST_ENTRIES_PAGE_DEFAULT
+ENTRIES_PAGE_MAX = contracts.PLAYLIST_ENTRIES_PAGE_MAX
 # Entries put per transaction: one update of the playlist plus these puts.
 ADD_CHUNK = 24
 # How many entries a move looks at after its anchor to step over ties (two edits at once).

@@ -27,9 +27,9 @@ LATE_REPORT = timedelta(days=14)
 # … and one "starting" a little in the future is a device clock running fast.
 CLOCK_SKEW = timedelta(minutes=5)
 DEFAULT_ZONE = "UTC"
-TOP_DEFAULT = 10
-PLAYS_PAGE_DEFAULT = 50
-PLAYS_PAGE_MAX = 100
+TOP_DEFAULT = contracts.STATS_TOP_DEFAULT
+PLAYS_PAGE_DEFAULT = contracts.PLAYS_PAGE_DEFAULT
+PLAYS_PAGE_MAX = contracts.PLAYS_PAGE_MAX
 
 
 # ---------------------------------------------------------------- pure rules

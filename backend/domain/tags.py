@@ -23,8 +23,8 @@ from backend.store.moments import TagRef
 
 _SPACES = re.compile(r"\s+")
 
-PAGE_DEFAULT = 12
-PAGE_MAX = 50
+PAGE_DEFAULT = contracts.TAGS_PAGE_DEFAULT
+PAGE_MAX = contracts.TAGS_PAGE_MAX
 
 
 def normalise_name(name: str) -> str:

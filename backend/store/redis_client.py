@@ -10,10 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from backend.settings import Settings, get_settings, with_redis_password
-
 if TYPE_CHECKING:
     import redis
+
+    from backend.settings import Settings
 
 
 def retry_options() -> dict[str, Any]:
@@ -38,6 +38,8 @@ def _for_url(url: str) -> redis.Redis:
 
 
 def redis_client() -> redis.Redis:
+    from backend.settings import get_settings
+
     return _for_url(connection_url(get_settings()))
 
 
@@ -46,6 +48,8 @@ def connection_url(settings: Settings) -> str:
     Secrets Manager by ARN (a Lambda in AWS), else the URL alone (the local Redis)."""
     if settings.redis_auth_token or not settings.redis_auth_token_secret_arn:
         return settings.redis_connection_url
+    from backend.settings import with_redis_password
+
     return with_redis_password(settings.redis_url, _secret(settings.redis_auth_token_secret_arn))
 
 
@@ -59,4 +63,6 @@ def _secret(arn: str) -> str:
 
 def key(*parts: str) -> str:
     """Namespaced by stage so several stacks can share one Redis."""
+    from backend.settings import get_settings
+
     return ":".join(("lumi", get_settings().stage, *parts))

@@ -3,8 +3,9 @@
 The API Lambda imports its handler once per cold start, before the first request is served.
 Libraries only some routes need (Pillow for photos, mutagen for tags, pywebpush for push,
 icalendar for the calendar feed, opensearch-py for search in AWS), the clients every real
-request builds on first use (boto3, redis) and what only the docs route needs (Powertools'
-OpenAPI models) are imported where they are used, not with the handler. This is a structural
+request builds on first use (boto3, redis), the settings (pydantic-settings), what only the
+docs route needs (Powertools' OpenAPI models) and what only sign-up needs (pydantic's e-mail
+type) are imported where they are used, not with the handler. This is a structural
 check of ``sys.modules`` in a fresh interpreter; the time itself is a figure of
 ``bench/api.py``, never a test. Garbage collection, paused while the handler loads
 (``backend.api.cold_start``), must be running again afterwards.
@@ -41,6 +42,9 @@ DEFERRED = {
     "jwt": "token verification imports PyJWT on the first signed-in request",
     "cryptography": "JWT signatures and CloudFront URLs, on first use",
     "aws_lambda_powertools.event_handler.openapi.models": "the OpenAPI document route only",
+    "pydantic.networks": "e-mail addresses: built with the sign-up model (backend.contracts.EmailAddress)",
+    "pydantic_settings": "the settings, read by the first request that needs them (backend.settings)",
+    "backend.settings": "the settings, read by the first request that needs them",
 }
 
 
@@ -60,6 +64,25 @@ def api_modules() -> set[str]:
 @pytest.mark.parametrize("module", sorted(DEFERRED))
 def test_importing_the_api_handler_leaves_heavy_modules_for_later(api_modules: set[str], module: str) -> None:
     assert module not in api_modules, f"`import backend.api.app` imported {module}; it belongs to {DEFERRED[module]}"
+
+
+# The backend modules a cold start loads before the first request: the errors and the domain
+# objects the handler's token check makes, and the session and rate-limit stores it reaches.
+# The use cases (and the stores, search, media and realtime code under them) are imported by
+# each route when it is called, so a cold start loads only the ones its first request needs.
+HANDLER_BACKEND = {
+    "backend.domain.errors",
+    "backend.domain.models",
+    "backend.store.redis_client",
+    "backend.store.redis_errors",
+    "backend.store.sessions",
+}
+ROUTE_BACKEND = ("backend.domain.", "backend.store.", "backend.search", "backend.media", "backend.realtime")
+
+
+def test_importing_the_api_handler_leaves_the_use_cases_to_their_routes(api_modules: set[str]) -> None:
+    early = {module for module in api_modules if module.startswith(ROUTE_BACKEND)} - HANDLER_BACKEND
+    assert not early, f"`import backend.api.app` imported {sorted(early)}; import them in the routes that use them"
 
 
 def test_the_check_sees_a_heavy_module_when_one_is_imported() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, EmailStr, ValidationError
 
 from backend.contracts import USERNAME_PATTERN, RegisterRequest, UpdateProfileRequest
 
@@ -23,3 +23,38 @@ def test_usernames_outside_the_rule_are_still_refused(typed: object) -> None:
 def test_the_schema_still_states_the_username_rule() -> None:
     schema = RegisterRequest.model_json_schema()["properties"]["username"]
     assert schema == {"pattern": USERNAME_PATTERN, "title": "Username", "type": "string"}
+
+
+class _EmailStrReference(BaseModel):
+    email: EmailStr
+
+
+def _outcome(model: type[BaseModel], value: object) -> object:
+    try:
+        return model.model_validate({"email": value}).model_dump()["email"]
+    except ValidationError as error:
+        return [(e["type"], e["msg"]) for e in error.errors()]
+
+
+@pytest.mark.parametrize("typed", ["ana@example.com", "Ana@EXAMPLE.com", "nope", "a@b", "x@localhost", "", 42])
+def test_the_sign_up_address_is_checked_as_pydantic_s_email_str(typed: object) -> None:
+    """``EmailAddress`` only defers importing ``EmailStr``: same values kept, same errors."""
+    fields = {"password": "abcdefg1", "username": "ana", "display_name": "Ana"}
+    try:
+        got: object = RegisterRequest.model_validate({"email": typed, **fields}).email
+    except ValidationError as error:
+        got = [(e["type"], e["msg"]) for e in error.errors() if e["loc"] == ("email",)]
+    assert got == _outcome(_EmailStrReference, typed)
+
+
+def test_the_schema_still_says_the_address_is_an_e_mail() -> None:
+    schema = RegisterRequest.model_json_schema()["properties"]["email"]
+    assert (
+        schema
+        == _EmailStrReference.model_json_schema()["properties"]["email"]
+        == {
+            "format": "email",
+            "title": "Email",
+            "type": "string",
+        }
+    )

@@ -12,6 +12,9 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.api.ratelimit import hit
 from backend.contracts import (
+    AFFIRMATIONS_PAGE_DEFAULT,
+    AFFIRMATIONS_PAGE_MAX,
+    AFFIRMATIONS_RECEIVED_PAGE_DEFAULT,
     Affirmation,
     AffirmationCreate,
     AffirmationPage,
@@ -22,8 +25,6 @@ from backend.contracts import (
     AffirmationUpdate,
     ReceivedAffirmationPage,
 )
-from backend.domain import affirmations
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["affirmations"]
@@ -40,9 +41,11 @@ NextToken = Annotated[str | None, Query(alias="next", max_length=2048, descripti
 )
 def written(
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=affirmations.PAGE_MAX)] = affirmations.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=AFFIRMATIONS_PAGE_MAX)] = AFFIRMATIONS_PAGE_DEFAULT,
     next_token: NextToken = None,
 ) -> AffirmationPage:
+    from backend.domain import affirmations
+
     return affirmations.written(caller, limit, next_token)
 
 
@@ -55,6 +58,8 @@ def written(
     responses=responses(201, Affirmation, 401, 409, description="Added"),
 )
 def add(body: AffirmationCreate, caller: CurrentCaller) -> Affirmation:
+    from backend.domain import affirmations
+
     return affirmations.add(caller, body.text)
 
 
@@ -66,6 +71,8 @@ def add(body: AffirmationCreate, caller: CurrentCaller) -> Affirmation:
     responses=responses(200, Affirmation, 401, 404, 409),
 )
 def update(affirmation_id: PathId, body: AffirmationUpdate, caller: CurrentCaller) -> Affirmation:
+    from backend.domain import affirmations
+
     return affirmations.update(caller, affirmation_id, body.text)
 
 
@@ -78,6 +85,8 @@ def update(affirmation_id: PathId, body: AffirmationUpdate, caller: CurrentCalle
     responses=responses(204, None, 401, 404, 409, description="Deleted"),
 )
 def delete(affirmation_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import affirmations
+
     affirmations.delete(caller, affirmation_id)
     return Response(status_code=204)
 
@@ -90,6 +99,8 @@ def delete(affirmation_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(200, AffirmationScheduleView, 401, 404),
 )
 def schedule(caller: CurrentCaller) -> AffirmationScheduleView:
+    from backend.domain import affirmations
+
     return affirmations.schedule(caller)
 
 
@@ -101,6 +112,8 @@ def schedule(caller: CurrentCaller) -> AffirmationScheduleView:
     responses=responses(200, AffirmationScheduleView, 401, 404),
 )
 def set_schedule(body: AffirmationSchedule, caller: CurrentCaller) -> AffirmationScheduleView:
+    from backend.domain import affirmations
+
     return affirmations.set_schedule(caller, body)
 
 
@@ -114,9 +127,11 @@ def set_schedule(body: AffirmationSchedule, caller: CurrentCaller) -> Affirmatio
 def received(
     caller: CurrentCaller,
     zone: Annotated[str | None, Query(max_length=64, description="My IANA time zone, e.g. `Europe/Paris`")] = None,
-    limit: Annotated[int, Query(ge=1, le=affirmations.PAGE_MAX)] = affirmations.RECEIVED_PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=AFFIRMATIONS_PAGE_MAX)] = AFFIRMATIONS_RECEIVED_PAGE_DEFAULT,
     next_token: NextToken = None,
 ) -> ReceivedAffirmationPage:
+    from backend.domain import affirmations
+
     return affirmations.received(caller, zone, limit, next_token)
 
 
@@ -129,6 +144,8 @@ def received(
     responses=responses(204, None, 401, 404, description="Hearted"),
 )
 def heart(delivery_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import affirmations
+
     affirmations.heart(caller, delivery_id, True)
     return Response(status_code=204)
 
@@ -142,6 +159,8 @@ def heart(delivery_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(204, None, 401, 404, description="Heart taken back"),
 )
 def unheart(delivery_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import affirmations
+
     affirmations.heart(caller, delivery_id, False)
     return Response(status_code=204)
 
@@ -155,5 +174,8 @@ def unheart(delivery_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(201, AffirmationSent, 401, 409, 429, description="Sent"),
 )
 def send_now(body: AffirmationSendNow, caller: CurrentCaller) -> AffirmationSent:
+    from backend.domain import affirmations
+    from backend.settings import get_settings
+
     hit("affirmations-now", caller.user_id, get_settings().rate_limit_affirmations_now_per_hour, window_seconds=3600)
     return affirmations.send_now(caller, body.text, body.save)

@@ -3,6 +3,8 @@ password, delete the account."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import Router
 
@@ -27,9 +29,10 @@ from backend.contracts import (
     SignUpCodeSent,
     SignUpPending,
 )
-from backend.domain import accounts
 from backend.mail import RESET_CODE_LIFETIME_SECONDS, SIGN_UP_CODE_LIFETIME_SECONDS
-from backend.settings import get_settings
+
+if TYPE_CHECKING:
+    from backend.domain import accounts
 
 router = Router()
 TAGS = ["auth"]
@@ -65,6 +68,8 @@ def _json(status: int, body: AuthSession | SignUpPending) -> Response[AuthSessio
     },
 )
 def register(body: RegisterRequest, _client: AuthClient) -> Response[AuthSession | SignUpPending]:
+    from backend.domain import accounts
+
     result = accounts.register(str(body.email), body.password, body.username, body.display_name, verify_access_token)
     if isinstance(result, accounts.SignUpPending):
         pending = SignUpPending(
@@ -84,6 +89,8 @@ def register(body: RegisterRequest, _client: AuthClient) -> Response[AuthSession
     responses=responses(204, None, 429, description="Confirmed; the account can sign in"),
 )
 def confirm_sign_up(body: ConfirmSignUpRequest, _client: AuthClient) -> Response[None]:
+    from backend.domain import accounts
+
     limit_sign_up_code("confirm", body.login)
     accounts.confirm_sign_up(body.login, body.code)
     return Response(status_code=204)
@@ -104,6 +111,8 @@ SIGN_UP_CODE_RESENT = SignUpCodeSent(
     responses=responses(202, SignUpCodeSent, 429, description="Asked for (sent if an account waits for one)"),
 )
 def resend_sign_up_code(body: ResendSignUpCodeRequest, _client: AuthClient) -> SignUpCodeSent:
+    from backend.domain import accounts
+
     limit_sign_up_code("resend", body.login)
     accounts.resend_sign_up_code(body.login)
     return SIGN_UP_CODE_RESENT
@@ -119,6 +128,8 @@ def resend_sign_up_code(body: ResendSignUpCodeRequest, _client: AuthClient) -> S
     responses=responses(200, AuthSession, 401, 429),
 )
 def login(body: LoginRequest, _client: AuthClient) -> AuthSession:
+    from backend.domain import accounts
+
     limit_sign_in(body.login)
     return _session(accounts.sign_in(body.login, body.password, verify_access_token))
 
@@ -138,6 +149,8 @@ RESET_CODE_SENT = PasswordResetRequested(
     responses=responses(202, PasswordResetRequested, 429, description="Asked for (sent if an account matches)"),
 )
 def forgot_password(body: ForgotPasswordRequest, _client: AuthClient) -> PasswordResetRequested:
+    from backend.domain import accounts
+
     limit_password_reset("code", body.login)
     accounts.request_password_reset(body.login)
     return RESET_CODE_SENT
@@ -152,6 +165,8 @@ def forgot_password(body: ForgotPasswordRequest, _client: AuthClient) -> Passwor
     responses=responses(204, None, 429, description="Password changed; every session signed out"),
 )
 def reset_password(body: ResetPasswordRequest, _client: AuthClient) -> Response[None]:
+    from backend.domain import accounts
+
     limit_password_reset("reset", body.login)
     accounts.reset_password(body.login, body.code, body.new_password)
     return Response(status_code=204)
@@ -164,6 +179,8 @@ def reset_password(body: ResetPasswordRequest, _client: AuthClient) -> Response[
     responses=responses(200, AuthTokens, 401, 429),
 )
 def refresh(body: RefreshRequest, _client: AuthClient) -> AuthTokens:
+    from backend.domain import accounts
+
     return views.tokens(accounts.refresh(body.refresh_token, verify_access_token))
 
 
@@ -176,6 +193,8 @@ def refresh(body: RefreshRequest, _client: AuthClient) -> AuthTokens:
     responses=responses(204, None, 401, 429, description="Signed out"),
 )
 def logout(body: LogoutRequest, caller: CurrentCaller, _client: AuthClient) -> Response[None]:
+    from backend.domain import accounts
+
     accounts.sign_out(caller, body.refresh_token)
     return Response(status_code=204)
 
@@ -191,6 +210,9 @@ def logout(body: LogoutRequest, caller: CurrentCaller, _client: AuthClient) -> R
 def change_password(
     body: ChangePasswordRequest, caller: CurrentCaller, token: AccessToken, _client: AuthClient
 ) -> Response[None]:
+    from backend.domain import accounts
+    from backend.settings import get_settings
+
     hit("password", caller.user_id, get_settings().rate_limit_auth_per_minute)
     accounts.change_password(caller, token, body.current_password, body.new_password)
     return Response(status_code=204)
@@ -205,6 +227,9 @@ def change_password(
     responses=responses(204, None, 401, 429, description="Account deleted"),
 )
 def delete_account(body: DeleteAccountRequest, caller: CurrentCaller, _client: AuthClient) -> Response[None]:
+    from backend.domain import accounts
+    from backend.settings import get_settings
+
     hit("password", caller.user_id, get_settings().rate_limit_auth_per_minute)
     accounts.delete_account(caller, body.password)
     return Response(status_code=204)

@@ -21,6 +21,8 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.api.ratelimit import hit
 from backend.contracts import (
+    MESSAGES_PAGE_DEFAULT,
+    MESSAGES_PAGE_MAX,
     ChatMessage,
     ChatMessageCreate,
     ChatMessageEdit,
@@ -29,9 +31,7 @@ from backend.contracts import (
     ChatReceipts,
     ChatReceiptUpdate,
 )
-from backend.domain import chat
 from backend.domain.errors import RateLimited
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["chat"]
@@ -40,6 +40,8 @@ Id = PathId
 
 
 def _limit_writes(user_id: str) -> None:
+    from backend.settings import get_settings
+
     hit("chat", user_id, get_settings().rate_limit_chat_per_minute)
 
 
@@ -65,8 +67,10 @@ def list_messages(
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=chat.PAGE_MAX)] = chat.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=MESSAGES_PAGE_MAX)] = MESSAGES_PAGE_DEFAULT,
 ) -> ChatMessagePage:
+    from backend.domain import chat
+
     page = chat.list_page(caller, moment_id, limit, next_token)
     return ChatMessagePage(
         items=[chat.as_contract(message) for message in page.items],
@@ -84,6 +88,8 @@ def list_messages(
     responses=_sent_responses(),
 )
 def send_message(moment_id: Id, body: ChatMessageCreate, caller: CurrentCaller) -> Response[ChatMessage]:
+    from backend.domain import chat
+
     _limit_writes(caller.user_id)
     message, created = chat.send(caller, moment_id, body.text, body.client_id)
     return Response(
@@ -101,6 +107,8 @@ def send_message(moment_id: Id, body: ChatMessageCreate, caller: CurrentCaller) 
     responses=responses(200, ChatMessage, 401, 403, 404, 409, 429),
 )
 def edit_message(moment_id: Id, message_id: Id, body: ChatMessageEdit, caller: CurrentCaller) -> ChatMessage:
+    from backend.domain import chat
+
     _limit_writes(caller.user_id)
     return chat.as_contract(chat.edit(caller, moment_id, message_id, body.text))
 
@@ -113,6 +121,8 @@ def edit_message(moment_id: Id, message_id: Id, body: ChatMessageEdit, caller: C
     responses=responses(200, ChatMessage, 401, 403, 404, 429),
 )
 def delete_message(moment_id: Id, message_id: Id, caller: CurrentCaller) -> ChatMessage:
+    from backend.domain import chat
+
     _limit_writes(caller.user_id)
     return chat.as_contract(chat.delete(caller, moment_id, message_id))
 
@@ -125,6 +135,8 @@ def delete_message(moment_id: Id, message_id: Id, caller: CurrentCaller) -> Chat
     responses=responses(200, ChatMessage, 401, 404, 409, 429),
 )
 def set_reaction(moment_id: Id, message_id: Id, body: ChatReactionSet, caller: CurrentCaller) -> ChatMessage:
+    from backend.domain import chat
+
     _limit_writes(caller.user_id)
     return chat.as_contract(chat.react(caller, moment_id, message_id, body.emoji))
 
@@ -138,6 +150,9 @@ def set_reaction(moment_id: Id, message_id: Id, body: ChatReactionSet, caller: C
     responses=responses(202, None, 401, 404, description="Passed on (or quietly dropped when sent too often)"),
 )
 def typing(moment_id: Id, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import chat
+    from backend.settings import get_settings
+
     try:
         hit("chat-typing", caller.user_id, get_settings().rate_limit_typing_per_minute)
         announce = True
@@ -155,4 +170,6 @@ def typing(moment_id: Id, caller: CurrentCaller) -> Response[None]:
     responses=responses(200, ChatReceipts, 401, 404),
 )
 def mark_receipts(moment_id: Id, body: ChatReceiptUpdate, caller: CurrentCaller) -> ChatReceipts:
+    from backend.domain import chat
+
     return chat.receipts_contract(chat.mark(caller, moment_id, body.up_to, body.read))

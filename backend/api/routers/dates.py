@@ -14,6 +14,8 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.api.ratelimit import hit
 from backend.contracts import (
+    DATES_UPCOMING_DEFAULT,
+    DATES_UPCOMING_MAX,
     MONTH_PATTERN,
     CalendarFeed,
     CalendarMonth,
@@ -25,8 +27,6 @@ from backend.contracts import (
     DateReminderZone,
     UpcomingDates,
 )
-from backend.domain import date_reminders, dates
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["dates"]
@@ -44,6 +44,8 @@ def month(
     caller: CurrentCaller,
     month: Annotated[str, Query(pattern=MONTH_PATTERN, description="`YYYY-MM`, e.g. `2026-12`")],
 ) -> CalendarMonth:
+    from backend.domain import dates
+
     return dates.month(caller, month)
 
 
@@ -57,8 +59,10 @@ def month(
 def upcoming(
     caller: CurrentCaller,
     from_day: Annotated[date | None, Query(alias="from", description="The caller's own today, `YYYY-MM-DD`")] = None,
-    limit: Annotated[int, Query(ge=1, le=dates.UPCOMING_MAX)] = dates.UPCOMING_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=DATES_UPCOMING_MAX)] = DATES_UPCOMING_DEFAULT,
 ) -> UpcomingDates:
+    from backend.domain import dates
+
     return dates.upcoming(caller, from_day, limit)
 
 
@@ -70,6 +74,8 @@ def upcoming(
     responses=responses(200, DateReminderTimeView, 401),
 )
 def reminder_time(caller: CurrentCaller) -> DateReminderTimeView:
+    from backend.domain import date_reminders
+
     return date_reminders.reminder_time(caller)
 
 
@@ -81,6 +87,8 @@ def reminder_time(caller: CurrentCaller) -> DateReminderTimeView:
     responses=responses(200, DateReminderTimeView, 401, 422),
 )
 def set_reminder_time(body: DateReminderTime, caller: CurrentCaller) -> DateReminderTimeView:
+    from backend.domain import date_reminders
+
     return date_reminders.set_time(caller, body)
 
 
@@ -92,6 +100,8 @@ def set_reminder_time(body: DateReminderTime, caller: CurrentCaller) -> DateRemi
     responses=responses(200, DateReminderTimeView, 401, 422),
 )
 def set_reminder_zone(body: DateReminderZone, caller: CurrentCaller) -> DateReminderTimeView:
+    from backend.domain import date_reminders
+
     return date_reminders.set_zone(caller, body)
 
 
@@ -104,6 +114,8 @@ def set_reminder_zone(body: DateReminderZone, caller: CurrentCaller) -> DateRemi
     responses=responses(201, CoupleDate, 401, 409, description="Added"),
 )
 def add(body: CoupleDateCreate, caller: CurrentCaller) -> CoupleDate:
+    from backend.domain import dates
+
     return dates.add(caller, body)
 
 
@@ -115,6 +127,8 @@ def add(body: CoupleDateCreate, caller: CurrentCaller) -> CoupleDate:
     responses=responses(200, CoupleDate, 401, 404, 409),
 )
 def one(date_id: PathId, caller: CurrentCaller) -> CoupleDate:
+    from backend.domain import dates
+
     return dates.get(caller, date_id)
 
 
@@ -126,6 +140,8 @@ def one(date_id: PathId, caller: CurrentCaller) -> CoupleDate:
     responses=responses(200, CoupleDate, 401, 404, 409),
 )
 def update(date_id: PathId, body: CoupleDateUpdate, caller: CurrentCaller) -> CoupleDate:
+    from backend.domain import dates
+
     return dates.update(caller, date_id, body)
 
 
@@ -138,6 +154,8 @@ def update(date_id: PathId, body: CoupleDateUpdate, caller: CurrentCaller) -> Co
     responses=responses(204, None, 401, 404, 409, description="Deleted"),
 )
 def delete(date_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import dates
+
     dates.delete(caller, date_id)
     return Response(status_code=204)
 
@@ -150,6 +168,8 @@ def delete(date_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(200, CalendarFeed, 401, 409),
 )
 def feed(caller: CurrentCaller) -> CalendarFeed:
+    from backend.domain import dates
+
     return dates.feed(caller)
 
 
@@ -162,6 +182,8 @@ def feed(caller: CurrentCaller) -> CalendarFeed:
     responses=responses(201, CalendarFeed, 401, 409, description="Issued"),
 )
 def issue_feed(caller: CurrentCaller) -> CalendarFeed:
+    from backend.domain import dates
+
     return dates.issue_feed(caller)
 
 
@@ -174,6 +196,8 @@ def issue_feed(caller: CurrentCaller) -> CalendarFeed:
     responses=responses(204, None, 401, description="Revoked"),
 )
 def revoke_feed(caller: CurrentCaller) -> Response[None]:
+    from backend.domain import dates
+
     dates.revoke_feed(caller)
     return Response(status_code=204)
 
@@ -193,6 +217,9 @@ def _ics_responses() -> dict[int, Any]:
     responses=_ics_responses(),
 )
 def ics(secret: str) -> Response[str]:
+    from backend.domain import dates
+    from backend.settings import get_settings
+
     hit("calendar-feed", dates.secret_hash(secret), get_settings().rate_limit_calendar_feed_per_hour, 3600)
     body = dates.ics(secret)
     if body is None:

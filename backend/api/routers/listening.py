@@ -14,9 +14,13 @@ from pydantic import StringConstraints
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import (
+    MUSIC_SEARCH_LIMIT_DEFAULT,
     MUSIC_SEARCH_LIMIT_MAX,
     MUSIC_SEARCH_MAX,
+    PLAYS_PAGE_DEFAULT,
+    PLAYS_PAGE_MAX,
     STATS_DAYS_MAX,
+    STATS_TOP_DEFAULT,
     STATS_TOP_MAX,
     ListeningDays,
     MusicSearchResults,
@@ -26,7 +30,6 @@ from backend.contracts import (
     PlayReport,
     StatsPeriod,
 )
-from backend.domain import music_search, plays
 
 router = Router()
 TAGS = ["music"]
@@ -44,6 +47,8 @@ SearchText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
     responses=responses(200, PlayRecorded, 401, 404, 409),
 )
 def record_play(body: PlayReport, caller: CurrentCaller) -> PlayRecorded:
+    from backend.domain import plays
+
     return plays.record(caller, body)
 
 
@@ -56,11 +61,13 @@ def record_play(body: PlayReport, caller: CurrentCaller) -> PlayRecorded:
 )
 def recent_plays(
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=plays.PLAYS_PAGE_MAX)] = plays.PLAYS_PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=PLAYS_PAGE_MAX)] = PLAYS_PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
 ) -> PlayPage:
+    from backend.domain import plays
+
     return plays.recent(caller, limit, next_token)
 
 
@@ -72,6 +79,8 @@ def recent_plays(
     responses=responses(200, ListeningDays, 401),
 )
 def listening_days(caller: CurrentCaller, days: Annotated[int, Query(ge=1, le=STATS_DAYS_MAX)] = 30) -> ListeningDays:
+    from backend.domain import plays
+
     return plays.days(caller, days)
 
 
@@ -86,8 +95,10 @@ def listening_days(caller: CurrentCaller, days: Annotated[int, Query(ge=1, le=ST
 def stats(
     caller: CurrentCaller,
     period: Annotated[StatsPeriod, Query(description="`week`, `month`, `year` or `all`")] = "week",
-    limit: Annotated[int, Query(ge=1, le=STATS_TOP_MAX, description="How many of each top list")] = plays.TOP_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=STATS_TOP_MAX, description="How many of each top list")] = STATS_TOP_DEFAULT,
 ) -> MusicStats:
+    from backend.domain import plays
+
     return plays.stats(caller, period, limit)
 
 
@@ -107,6 +118,8 @@ def search_music(
     ],
     limit: Annotated[
         int, Query(ge=1, le=MUSIC_SEARCH_LIMIT_MAX, description="At most this many of each kind")
-    ] = music_search.LIMIT_DEFAULT,
+    ] = MUSIC_SEARCH_LIMIT_DEFAULT,
 ) -> MusicSearchResults:
+    from backend.domain import music_search
+
     return music_search.search(caller, q, limit)

@@ -15,6 +15,8 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    MOMENTS_PAGE_DEFAULT,
+    MOMENTS_PAGE_MAX,
     Moment,
     MomentCreate,
     MomentFilter,
@@ -23,7 +25,6 @@ from backend.contracts import (
     MomentUploadRequest,
     MomentUploadTicket,
 )
-from backend.domain import moments
 
 router = Router()
 TAGS = ["moments"]
@@ -40,6 +41,8 @@ Id = PathId
     responses=responses(201, MomentUploadTicket, 401, 409, description="Ticket made"),
 )
 def upload_ticket(body: MomentUploadRequest, caller: CurrentCaller) -> MomentUploadTicket:
+    from backend.domain import moments
+
     ticket = moments.upload_ticket(caller, body.content_type, body.size, body.file_name)
     post = ticket.post
     return MomentUploadTicket(
@@ -64,6 +67,8 @@ def upload_ticket(body: MomentUploadRequest, caller: CurrentCaller) -> MomentUpl
     responses=responses(201, Moment, 401, 404, 409, description="Moment made (processing)"),
 )
 def create(body: MomentCreate, caller: CurrentCaller) -> Moment:
+    from backend.domain import moments
+
     return moments.create(caller, body.moment_id, body.title, body.description, body.tags)
 
 
@@ -77,11 +82,13 @@ def create(body: MomentCreate, caller: CurrentCaller) -> Moment:
 def feed(
     caller: CurrentCaller,
     which: Annotated[MomentFilter, Query(alias="filter", description="`all`, `mine` or `partner`")] = "all",
-    limit: Annotated[int, Query(ge=1, le=moments.PAGE_MAX)] = moments.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=MOMENTS_PAGE_MAX)] = MOMENTS_PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
 ) -> MomentPage:
+    from backend.domain import moments
+
     page = moments.feed(caller, which, limit, next_token)
     return MomentPage(items=page.items, next=page.next_token)
 
@@ -94,6 +101,8 @@ def feed(
     responses=responses(200, Moment, 401, 404),
 )
 def get_moment(moment_id: Id, caller: CurrentCaller) -> Moment:
+    from backend.domain import moments
+
     return moments.get_one(caller, moment_id)
 
 
@@ -105,6 +114,8 @@ def get_moment(moment_id: Id, caller: CurrentCaller) -> Moment:
     responses=responses(200, Moment, 401, 403, 404),
 )
 def update(moment_id: Id, body: MomentUpdate, caller: CurrentCaller) -> Moment:
+    from backend.domain import moments
+
     return moments.update(caller, moment_id, body.title, body.description, body.tags)
 
 
@@ -117,5 +128,7 @@ def update(moment_id: Id, body: MomentUpdate, caller: CurrentCaller) -> Moment:
     responses=responses(204, None, 401, 403, 404, description="Deleted"),
 )
 def delete(moment_id: Id, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import moments
+
     moments.delete(caller, moment_id)
     return Response(status_code=204)

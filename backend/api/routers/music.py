@@ -16,6 +16,8 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    MUSIC_PAGE_DEFAULT,
+    MUSIC_PAGE_MAX,
     SONG_QUERY_MAX,
     AlbumPage,
     ArtistPage,
@@ -37,11 +39,10 @@ from backend.contracts import (
     SongUpdate,
     UploadTicket,
 )
-from backend.domain import music, player, song_covers
 
 # An album's or artist's opaque id (base64url of its folded name).
 LibraryId = Annotated[str, Path(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$")]
-Limit = Annotated[int, Query(ge=1, le=music.PAGE_MAX)]
+Limit = Annotated[int, Query(ge=1, le=MUSIC_PAGE_MAX)]
 NextToken = Annotated[str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")]
 
 router = Router()
@@ -58,6 +59,8 @@ TAGS = ["music"]
     responses=responses(201, MusicUploadTicket, 401, 409, description="Ticket made"),
 )
 def upload_ticket(body: MusicUploadRequest, caller: CurrentCaller) -> MusicUploadTicket:
+    from backend.domain import music
+
     ticket = music.upload_ticket(caller, body.content_type, body.size, body.file_name)
     post = ticket.post
     return MusicUploadTicket(
@@ -81,6 +84,8 @@ def upload_ticket(body: MusicUploadRequest, caller: CurrentCaller) -> MusicUploa
     responses=responses(201, Song, 401, 404, 409, description="Song made (processing)"),
 )
 def confirm(body: SongConfirm, caller: CurrentCaller) -> Song:
+    from backend.domain import music
+
     return music.confirm(caller, body.song_id)
 
 
@@ -92,6 +97,8 @@ def confirm(body: SongConfirm, caller: CurrentCaller) -> Song:
     responses=responses(200, MusicUsage, 401),
 )
 def usage(caller: CurrentCaller) -> MusicUsage:
+    from backend.domain import music
+
     return music.usage(caller)
 
 
@@ -115,7 +122,7 @@ def library(
             "songs my partner shares with me newest first, whatever `sort` says (one read of just those songs)",
         ),
     ] = "all",
-    limit: Annotated[int, Query(ge=1, le=music.PAGE_MAX)] = music.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=MUSIC_PAGE_MAX)] = MUSIC_PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
@@ -130,6 +137,8 @@ def library(
         ),
     ] = None,
 ) -> SongPage:
+    from backend.domain import music
+
     page = music.library(caller, sort, limit, next_token, which, text)
     return SongPage(items=page.items, next=page.next_token)
 
@@ -143,6 +152,8 @@ def library(
     responses=responses(200, SongDetail, 401, 404),
 )
 def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
+    from backend.domain import music
+
     return music.get_one(caller, song_id)
 
 
@@ -155,6 +166,8 @@ def get_song(song_id: PathId, caller: CurrentCaller) -> SongDetail:
     responses=responses(200, Song, 401, 403, 404, 409),
 )
 def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Song:
+    from backend.domain import music
+
     return music.update(caller, song_id, {name: getattr(body, name) for name in body.model_fields_set})
 
 
@@ -167,6 +180,8 @@ def update_song(song_id: PathId, body: SongUpdate, caller: CurrentCaller) -> Son
     responses=responses(204, None, 401, 404, 409, description="Deleted"),
 )
 def delete_song(song_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import music
+
     music.delete(caller, song_id)
     return Response(status_code=204)
 
@@ -181,6 +196,8 @@ def delete_song(song_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(201, UploadTicket, 401, 403, 404, 409, description="Ticket made"),
 )
 def cover_ticket(song_id: PathId, body: SongCoverUploadRequest, caller: CurrentCaller) -> UploadTicket:
+    from backend.domain import song_covers
+
     post = song_covers.cover_ticket(caller, song_id, body.content_type, body.size)
     return UploadTicket(
         url=post.url, fields=post.fields, key=post.key, max_bytes=post.max_bytes, expires_in=post.expires_in
@@ -197,6 +214,8 @@ def cover_ticket(song_id: PathId, body: SongCoverUploadRequest, caller: CurrentC
     responses=responses(200, Song, 401, 403, 404, 409),
 )
 def confirm_cover(song_id: PathId, body: SongCoverConfirm, caller: CurrentCaller) -> Song:
+    from backend.domain import song_covers
+
     return song_covers.confirm_cover(caller, song_id, body.key)
 
 
@@ -208,6 +227,8 @@ def confirm_cover(song_id: PathId, body: SongCoverConfirm, caller: CurrentCaller
     responses=responses(200, Song, 401, 403, 404, 409),
 )
 def remove_cover(song_id: PathId, caller: CurrentCaller) -> Song:
+    from backend.domain import song_covers
+
     return song_covers.remove_cover(caller, song_id)
 
 
@@ -218,7 +239,9 @@ def remove_cover(song_id: PathId, caller: CurrentCaller) -> Song:
     summary="The albums of my library (my songs and those my partner shares with me), A to Z",
     responses=responses(200, AlbumPage, 401),
 )
-def albums(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None) -> AlbumPage:
+def albums(caller: CurrentCaller, limit: Limit = MUSIC_PAGE_DEFAULT, next_token: NextToken = None) -> AlbumPage:
+    from backend.domain import music
+
     page = music.albums(caller, limit, next_token)
     return AlbumPage(items=page.items, next=page.next_token)
 
@@ -231,8 +254,10 @@ def albums(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token:
     responses=responses(200, SongPage, 401, 404),
 )
 def album_songs(
-    album_id: LibraryId, caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None
+    album_id: LibraryId, caller: CurrentCaller, limit: Limit = MUSIC_PAGE_DEFAULT, next_token: NextToken = None
 ) -> SongPage:
+    from backend.domain import music
+
     page = music.songs_of(caller, "album", album_id, limit, next_token)
     return SongPage(items=page.items, next=page.next_token)
 
@@ -244,7 +269,9 @@ def album_songs(
     summary="The artists of my library, A to Z",
     responses=responses(200, ArtistPage, 401),
 )
-def artists(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None) -> ArtistPage:
+def artists(caller: CurrentCaller, limit: Limit = MUSIC_PAGE_DEFAULT, next_token: NextToken = None) -> ArtistPage:
+    from backend.domain import music
+
     page = music.artists(caller, limit, next_token)
     return ArtistPage(items=page.items, next=page.next_token)
 
@@ -257,8 +284,10 @@ def artists(caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token
     responses=responses(200, SongPage, 401, 404),
 )
 def artist_songs(
-    artist_id: LibraryId, caller: CurrentCaller, limit: Limit = music.PAGE_DEFAULT, next_token: NextToken = None
+    artist_id: LibraryId, caller: CurrentCaller, limit: Limit = MUSIC_PAGE_DEFAULT, next_token: NextToken = None
 ) -> SongPage:
+    from backend.domain import music
+
     page = music.songs_of(caller, "artist", artist_id, limit, next_token)
     return SongPage(items=page.items, next=page.next_token)
 
@@ -271,6 +300,8 @@ def artist_songs(
     responses=responses(200, PlayerView, 401),
 )
 def get_player(caller: CurrentCaller) -> PlayerView:
+    from backend.domain import player
+
     return player.view(caller)
 
 
@@ -282,6 +313,8 @@ def get_player(caller: CurrentCaller) -> PlayerView:
     responses=responses(200, PlayerView, 401),
 )
 def save_player_state(body: PlayerStateUpdate, caller: CurrentCaller) -> PlayerView:
+    from backend.domain import player
+
     return player.save_state(caller, body)
 
 
@@ -294,6 +327,8 @@ def save_player_state(body: PlayerStateUpdate, caller: CurrentCaller) -> PlayerV
     responses=responses(200, PlayerView, 401, 404, 409),
 )
 def queue_songs(body: QueueAdd, caller: CurrentCaller) -> PlayerView:
+    from backend.domain import player
+
     return player.add(caller, body.song_ids, body.where)
 
 
@@ -305,6 +340,8 @@ def queue_songs(body: QueueAdd, caller: CurrentCaller) -> PlayerView:
     responses=responses(200, PlayerView, 401, 404),
 )
 def move_queued(entry_id: PathId, body: QueueMove, caller: CurrentCaller) -> PlayerView:
+    from backend.domain import player
+
     return player.move(caller, entry_id, body.after_entry_id)
 
 
@@ -317,6 +354,8 @@ def move_queued(entry_id: PathId, body: QueueMove, caller: CurrentCaller) -> Pla
     responses=responses(204, None, 401, 404, description="Removed"),
 )
 def unqueue(entry_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import player
+
     player.remove(caller, entry_id)
     return Response(status_code=204)
 
@@ -330,5 +369,7 @@ def unqueue(entry_id: PathId, caller: CurrentCaller) -> Response[None]:
     responses=responses(204, None, 401, description="Cleared"),
 )
 def clear_queue(caller: CurrentCaller) -> Response[None]:
+    from backend.domain import player
+
     player.clear(caller)
     return Response(status_code=204)

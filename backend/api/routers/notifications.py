@@ -15,6 +15,8 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    NOTIFICATIONS_PAGE_DEFAULT,
+    NOTIFICATIONS_PAGE_MAX,
     MarkNotificationsRead,
     Notification,
     NotificationFilter,
@@ -22,7 +24,6 @@ from backend.contracts import (
     NotificationSettings,
     UnreadCount,
 )
-from backend.domain import notifications
 
 router = Router()
 TAGS = ["notifications"]
@@ -43,8 +44,10 @@ def list_notifications(
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=notifications.PAGE_MAX)] = notifications.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=NOTIFICATIONS_PAGE_MAX)] = NOTIFICATIONS_PAGE_DEFAULT,
 ) -> NotificationPage:
+    from backend.domain import notifications
+
     page = notifications.list_page(caller, which, limit, next_token)
     return NotificationPage(
         items=[notifications.as_contract(item) for item in page.items],
@@ -61,6 +64,8 @@ def list_notifications(
     responses=responses(200, UnreadCount, 401),
 )
 def unread_count(caller: CurrentCaller) -> UnreadCount:
+    from backend.domain import notifications
+
     return UnreadCount(unread_count=notifications.unread_count(caller))
 
 
@@ -72,6 +77,8 @@ def unread_count(caller: CurrentCaller) -> UnreadCount:
     responses=responses(200, UnreadCount, 401, 404, 409),
 )
 def mark_read(body: MarkNotificationsRead, caller: CurrentCaller) -> UnreadCount:
+    from backend.domain import notifications
+
     return UnreadCount(unread_count=notifications.mark_read(caller, body.notification_ids, body.all))
 
 
@@ -83,6 +90,8 @@ def mark_read(body: MarkNotificationsRead, caller: CurrentCaller) -> UnreadCount
     responses=responses(200, NotificationSettings, 401),
 )
 def get_settings(caller: CurrentCaller) -> NotificationSettings:
+    from backend.domain import notifications
+
     return NotificationSettings(push=notifications.push_settings(caller))  # type: ignore[arg-type]
 
 
@@ -94,6 +103,8 @@ def get_settings(caller: CurrentCaller) -> NotificationSettings:
     responses=responses(200, NotificationSettings, 401),
 )
 def put_settings(body: NotificationSettings, caller: CurrentCaller) -> NotificationSettings:
+    from backend.domain import notifications
+
     return NotificationSettings(push=notifications.save_push_settings(caller, dict(body.push)))  # type: ignore[arg-type]
 
 
@@ -105,4 +116,6 @@ def put_settings(body: NotificationSettings, caller: CurrentCaller) -> Notificat
     responses=responses(200, Notification, 401, 404),
 )
 def get_notification(notification_id: Id, caller: CurrentCaller) -> Notification:
+    from backend.domain import notifications
+
     return notifications.as_contract(notifications.get_one(caller, notification_id))

@@ -8,8 +8,6 @@ from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.api.ratelimit import hit
 from backend.contracts import NudgeSent
-from backend.domain import notifications
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["nudges"]
@@ -24,6 +22,9 @@ TAGS = ["nudges"]
     responses=responses(202, NudgeSent, 401, 409, 429, description="Queued for delivery"),
 )
 def nudge(caller: CurrentCaller) -> NudgeSent:
+    from backend.domain import notifications
+    from backend.settings import get_settings
+
     hit("nudges", caller.user_id, get_settings().rate_limit_nudges_per_minute)
     notification = notifications.nudge(caller)
     return NudgeSent(notification_id=notification.notification_id, sent_at=notification.created_at)

@@ -15,6 +15,10 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import PathId, responses
 from backend.contracts import (
+    PLAYLIST_ENTRIES_PAGE_DEFAULT,
+    PLAYLIST_ENTRIES_PAGE_MAX,
+    PLAYLISTS_PAGE_DEFAULT,
+    PLAYLISTS_PAGE_MAX,
     Playlist,
     PlaylistAdd,
     PlaylistCoverConfirm,
@@ -28,7 +32,6 @@ from backend.contracts import (
     PlaylistUpdate,
     UploadTicket,
 )
-from backend.domain import playlist_covers, playlists
 
 NextToken = Annotated[str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")]
 
@@ -45,9 +48,11 @@ TAGS = ["music"]
 )
 def list_playlists(
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=playlists.PAGE_MAX)] = playlists.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=PLAYLISTS_PAGE_MAX)] = PLAYLISTS_PAGE_DEFAULT,
     next_token: NextToken = None,
 ) -> PlaylistPage:
+    from backend.domain import playlists
+
     page = playlists.playlists(caller, limit, next_token)
     return PlaylistPage(items=page.items, next=page.next_token)
 
@@ -61,6 +66,8 @@ def list_playlists(
     responses=responses(201, Playlist, 401, 409, description="Playlist made"),
 )
 def create_playlist(body: PlaylistCreate, caller: CurrentCaller) -> Playlist:
+    from backend.domain import playlists
+
     return playlists.create(caller, body)
 
 
@@ -73,6 +80,8 @@ def create_playlist(body: PlaylistCreate, caller: CurrentCaller) -> Playlist:
     responses=responses(200, Playlist, 401, 404),
 )
 def get_playlist(playlist_id: PathId, caller: CurrentCaller) -> Playlist:
+    from backend.domain import playlists
+
     return playlists.get_one(caller, playlist_id)
 
 
@@ -85,6 +94,8 @@ def get_playlist(playlist_id: PathId, caller: CurrentCaller) -> Playlist:
     responses=responses(200, Playlist, 401, 403, 404, 409),
 )
 def update_playlist(playlist_id: PathId, body: PlaylistUpdate, caller: CurrentCaller) -> Playlist:
+    from backend.domain import playlists
+
     return playlists.update(caller, playlist_id, {name: getattr(body, name) for name in body.model_fields_set})
 
 
@@ -97,6 +108,8 @@ def update_playlist(playlist_id: PathId, body: PlaylistUpdate, caller: CurrentCa
     responses=responses(204, None, 401, 403, 404, description="Deleted"),
 )
 def delete_playlist(playlist_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import playlists
+
     playlists.delete(caller, playlist_id)
     return Response(status_code=204)
 
@@ -111,6 +124,8 @@ def delete_playlist(playlist_id: PathId, caller: CurrentCaller) -> Response[None
     responses=responses(201, UploadTicket, 401, 403, 404, description="Ticket made"),
 )
 def cover_ticket(playlist_id: PathId, body: PlaylistCoverUploadRequest, caller: CurrentCaller) -> UploadTicket:
+    from backend.domain import playlist_covers
+
     post = playlist_covers.cover_ticket(caller, playlist_id, body.content_type, body.size)
     return UploadTicket(
         url=post.url, fields=post.fields, key=post.key, max_bytes=post.max_bytes, expires_in=post.expires_in
@@ -127,6 +142,8 @@ def cover_ticket(playlist_id: PathId, body: PlaylistCoverUploadRequest, caller: 
     responses=responses(200, Playlist, 401, 403, 404, 409),
 )
 def confirm_cover(playlist_id: PathId, body: PlaylistCoverConfirm, caller: CurrentCaller) -> Playlist:
+    from backend.domain import playlist_covers
+
     return playlist_covers.confirm_cover(caller, playlist_id, body.key)
 
 
@@ -139,6 +156,8 @@ def confirm_cover(playlist_id: PathId, body: PlaylistCoverConfirm, caller: Curre
     responses=responses(200, Playlist, 401, 403, 404, 409),
 )
 def remove_cover(playlist_id: PathId, caller: CurrentCaller) -> Playlist:
+    from backend.domain import playlist_covers
+
     return playlist_covers.remove_cover(caller, playlist_id)
 
 
@@ -153,9 +172,11 @@ def remove_cover(playlist_id: PathId, caller: CurrentCaller) -> Playlist:
 def list_entries(
     playlist_id: PathId,
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=playlists.ENTRIES_PAGE_MAX)] = playlists.ENTRIES_PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=PLAYLIST_ENTRIES_PAGE_MAX)] = PLAYLIST_ENTRIES_PAGE_DEFAULT,
     next_token: NextToken = None,
 ) -> PlaylistEntryPage:
+    from backend.domain import playlists
+
     page = playlists.entries(caller, playlist_id, limit, next_token)
     return PlaylistEntryPage(items=page.items, next=page.next_token)
 
@@ -170,6 +191,8 @@ def list_entries(
     responses=responses(201, PlaylistEntryPage, 401, 404, 409, description="Added (the new entries)"),
 )
 def add_entries(playlist_id: PathId, body: PlaylistAdd, caller: CurrentCaller) -> PlaylistEntryPage:
+    from backend.domain import playlists
+
     page = playlists.add(caller, playlist_id, body.song_ids)
     return PlaylistEntryPage(items=page.items, next=None)
 
@@ -183,6 +206,8 @@ def add_entries(playlist_id: PathId, body: PlaylistAdd, caller: CurrentCaller) -
     responses=responses(200, PlaylistEntry, 401, 404, 409),
 )
 def move_entry(playlist_id: PathId, entry_id: PathId, body: PlaylistEntryMove, caller: CurrentCaller) -> PlaylistEntry:
+    from backend.domain import playlists
+
     return playlists.move(caller, playlist_id, entry_id, body.after_entry_id)
 
 
@@ -195,6 +220,8 @@ def move_entry(playlist_id: PathId, entry_id: PathId, body: PlaylistEntryMove, c
     responses=responses(204, None, 401, 404, 409, description="Removed"),
 )
 def remove_entry(playlist_id: PathId, entry_id: PathId, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import playlists
+
     playlists.remove(caller, playlist_id, entry_id)
     return Response(status_code=204)
 
@@ -207,4 +234,6 @@ def remove_entry(playlist_id: PathId, entry_id: PathId, caller: CurrentCaller) -
     responses=responses(200, PlaylistPlay, 401, 404),
 )
 def play_playlist(playlist_id: PathId, caller: CurrentCaller) -> PlaylistPlay:
+    from backend.domain import playlists
+
     return playlists.play(caller, playlist_id)

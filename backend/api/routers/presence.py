@@ -7,7 +7,6 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import PartnerPresence, PresenceDisconnect, PresenceHeartbeat, PresenceStatus
-from backend.realtime import presence
 
 router = Router()
 TAGS = ["presence"]
@@ -21,6 +20,8 @@ TAGS = ["presence"]
     responses=responses(200, PresenceStatus, 401),
 )
 def heartbeat(body: PresenceHeartbeat, caller: CurrentCaller) -> PresenceStatus:
+    from backend.realtime import presence
+
     return presence.heartbeat(caller.user_id, body.connection_id, body.activity)
 
 
@@ -32,6 +33,8 @@ def heartbeat(body: PresenceHeartbeat, caller: CurrentCaller) -> PresenceStatus:
     responses=responses(200, PresenceStatus, 401),
 )
 def disconnect(body: PresenceDisconnect, caller: CurrentCaller) -> PresenceStatus:
+    from backend.realtime import presence
+
     return presence.disconnect(caller.user_id, body.connection_id)
 
 
@@ -43,4 +46,6 @@ def disconnect(body: PresenceDisconnect, caller: CurrentCaller) -> PresenceStatu
     responses=responses(200, PartnerPresence, 401),
 )
 def partner(caller: CurrentCaller) -> PartnerPresence:
+    from backend.realtime import presence
+
     return PartnerPresence(presence=presence.partner_presence(caller))

@@ -8,9 +8,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import PushSubscriptionCreate, PushSubscriptionDelete, VapidPublicKey
-from backend.domain import notifications
 from backend.domain.errors import Unavailable
-from backend.settings import get_settings
 
 router = Router()
 TAGS = ["push"]
@@ -24,6 +22,8 @@ TAGS = ["push"]
     responses=responses(200, VapidPublicKey, 401),
 )
 def vapid_public_key(caller: CurrentCaller) -> VapidPublicKey:
+    from backend.settings import get_settings
+
     key = get_settings().vapid_public_key
     if not key:
         raise Unavailable("Push notifications are not set up on this server.")
@@ -39,6 +39,8 @@ def vapid_public_key(caller: CurrentCaller) -> VapidPublicKey:
     responses=responses(201, None, 401, description="Subscribed"),
 )
 def subscribe(body: PushSubscriptionCreate, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import notifications
+
     notifications.subscribe(caller, body.endpoint, body.keys.p256dh, body.keys.auth, body.expirationTime)
     return Response(status_code=201)
 
@@ -52,5 +54,7 @@ def subscribe(body: PushSubscriptionCreate, caller: CurrentCaller) -> Response[N
     responses=responses(204, None, 401, description="Unsubscribed"),
 )
 def unsubscribe(body: PushSubscriptionDelete, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import notifications
+
     notifications.unsubscribe(caller, body.endpoint)
     return Response(status_code=204)

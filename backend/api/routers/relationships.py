@@ -22,7 +22,6 @@ from backend.contracts import (
     PartnerRequests,
     Relationship,
 )
-from backend.domain import pairing
 
 router = Router()
 TAGS = ["relationships"]
@@ -38,6 +37,8 @@ Id = PathId
     responses=responses(200, CurrentRelationship, 401),
 )
 def current(caller: CurrentCaller) -> CurrentRelationship:
+    from backend.domain import pairing
+
     couple = pairing.current(caller)
     return CurrentRelationship(relationship=views.relationship(couple) if couple else None)
 
@@ -50,6 +51,8 @@ def current(caller: CurrentCaller) -> CurrentRelationship:
     responses=responses(200, PartnerRequests, 401),
 )
 def list_requests(caller: CurrentCaller) -> PartnerRequests:
+    from backend.domain import pairing
+
     sent, received = pairing.pending_requests(caller)
     return PartnerRequests(
         sent=[views.partner_request(view) for view in sent],
@@ -66,6 +69,8 @@ def list_requests(caller: CurrentCaller) -> PartnerRequests:
     responses=responses(201, PartnerRequest, 401, 404, 409, 429, description="Request sent"),
 )
 def send_request(body: PartnerRequestCreate, caller: CurrentCaller) -> PartnerRequest:
+    from backend.domain import pairing
+
     limit_partner_requests(caller.user_id)
     return views.partner_request(pairing.send_request(caller, body.to))
 
@@ -78,6 +83,8 @@ def send_request(body: PartnerRequestCreate, caller: CurrentCaller) -> PartnerRe
     responses=responses(200, Relationship, 401, 404, 409),
 )
 def accept(request_id: Id, caller: CurrentCaller) -> Relationship:
+    from backend.domain import pairing
+
     return views.relationship(pairing.accept(caller, request_id))
 
 
@@ -90,6 +97,8 @@ def accept(request_id: Id, caller: CurrentCaller) -> Relationship:
     responses=responses(204, None, 401, 404, description="Declined"),
 )
 def decline(request_id: Id, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import pairing
+
     pairing.decline(caller, request_id)
     return Response(status_code=204)
 
@@ -103,6 +112,8 @@ def decline(request_id: Id, caller: CurrentCaller) -> Response[None]:
     responses=responses(204, None, 401, 404, description="Cancelled"),
 )
 def cancel(request_id: Id, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import pairing
+
     pairing.cancel(caller, request_id)
     return Response(status_code=204)
 
@@ -115,6 +126,8 @@ def cancel(request_id: Id, caller: CurrentCaller) -> Response[None]:
     responses=responses(200, Relationship, 401, 404),
 )
 def get_relationship(relationship_id: Id, caller: CurrentCaller) -> Relationship:
+    from backend.domain import pairing
+
     return views.relationship(pairing.relationship(caller, relationship_id))
 
 
@@ -126,6 +139,8 @@ def get_relationship(relationship_id: Id, caller: CurrentCaller) -> Relationship
     responses=responses(200, Relationship, 401, 404),
 )
 def set_anniversary(relationship_id: Id, body: AnniversaryUpdate, caller: CurrentCaller) -> Relationship:
+    from backend.domain import pairing
+
     return views.relationship(pairing.set_anniversary(caller, relationship_id, body.anniversary))
 
 
@@ -138,5 +153,7 @@ def set_anniversary(relationship_id: Id, body: AnniversaryUpdate, caller: Curren
     responses=responses(204, None, 401, 404, description="Left"),
 )
 def leave(relationship_id: Id, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import pairing
+
     pairing.leave(caller, relationship_id)
     return Response(status_code=204)

@@ -16,8 +16,6 @@ from pydantic import StringConstraints
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import MomentSearchResults
-from backend.domain import moments
-from backend.search import get_search_index
 
 router = Router()
 TAGS = ["search"]
@@ -47,6 +45,9 @@ def search_moments(
     ],
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT,
 ) -> MomentSearchResults:
+    from backend.domain import moments
+    from backend.search import get_search_index
+
     me = moments.in_couple(caller)
     assert me.relationship_id is not None
     moment_ids = get_search_index().search(me.relationship_id, q, limit)

@@ -11,8 +11,7 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
-from backend.contracts import TAG_SLUG_PATTERN, CoupleTags, MomentPage
-from backend.domain import tags
+from backend.contracts import TAG_SLUG_PATTERN, TAGS_PAGE_DEFAULT, TAGS_PAGE_MAX, CoupleTags, MomentPage
 
 router = Router()
 TAGS = ["tags"]
@@ -33,6 +32,8 @@ Slug = Annotated[
     responses=responses(200, CoupleTags, 401, 409),
 )
 def couple_tags(caller: CurrentCaller) -> CoupleTags:
+    from backend.domain import tags
+
     return CoupleTags(items=tags.couple_tags(caller))
 
 
@@ -46,11 +47,13 @@ def couple_tags(caller: CurrentCaller) -> CoupleTags:
 def tagged_moments(
     slug: Slug,
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=tags.PAGE_MAX)] = tags.PAGE_DEFAULT,
+    limit: Annotated[int, Query(ge=1, le=TAGS_PAGE_MAX)] = TAGS_PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="next", max_length=2048, description="The `next` of the previous page")
     ] = None,
 ) -> MomentPage:
+    from backend.domain import tags
+
     page = tags.tagged_moments(caller, unquote(slug), limit, next_token)
     return MomentPage(items=page.items, next=page.next_token)
 
@@ -64,5 +67,7 @@ def tagged_moments(
     responses=responses(204, None, 401, 404, 409, description="Deleted"),
 )
 def delete_tag(slug: Slug, caller: CurrentCaller) -> Response[None]:
+    from backend.domain import tags
+
     tags.delete_tag(caller, unquote(slug))
     return Response(status_code=204)

@@ -8,7 +8,6 @@ from backend.api import views
 from backend.api.auth import BEARER, CurrentCaller
 from backend.api.docs import responses
 from backend.contracts import AvatarConfirmRequest, AvatarUploadRequest, Profile, UpdateProfileRequest, UploadTicket
-from backend.domain import profiles
 
 router = Router()
 TAGS = ["users"]
@@ -16,6 +15,8 @@ TAGS = ["users"]
 
 @router.get("/users/me", tags=TAGS, security=BEARER, summary="My profile", responses=responses(200, Profile, 401))
 def me(caller: CurrentCaller) -> Profile:
+    from backend.domain import profiles
+
     return views.own_profile(profiles.me(caller), caller)
 
 
@@ -27,6 +28,8 @@ def me(caller: CurrentCaller) -> Profile:
     responses=responses(200, Profile, 401, 409),
 )
 def update_me(body: UpdateProfileRequest, caller: CurrentCaller) -> Profile:
+    from backend.domain import profiles
+
     return views.own_profile(profiles.update(caller, body.display_name, body.username), caller)
 
 
@@ -38,6 +41,8 @@ def update_me(body: UpdateProfileRequest, caller: CurrentCaller) -> Profile:
     responses=responses(200, UploadTicket, 401),
 )
 def avatar_upload(body: AvatarUploadRequest, caller: CurrentCaller) -> UploadTicket:
+    from backend.domain import profiles
+
     ticket = profiles.avatar_upload(caller, body.content_type, body.size)
     return UploadTicket(
         url=ticket.url, fields=ticket.fields, key=ticket.key, max_bytes=ticket.max_bytes, expires_in=ticket.expires_in
@@ -52,4 +57,6 @@ def avatar_upload(body: AvatarUploadRequest, caller: CurrentCaller) -> UploadTic
     responses=responses(200, Profile, 401),
 )
 def avatar_confirm(body: AvatarConfirmRequest, caller: CurrentCaller) -> Profile:
+    from backend.domain import profiles
+
     return views.own_profile(profiles.confirm_avatar(caller, body.key), caller)
