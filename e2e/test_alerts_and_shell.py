@@ -55,7 +55,7 @@ def test_a_burst_of_nudges_is_one_alert_that_counts_up_stays_clear_of_the_header
     assert many.seen() == {}, "a burst showed as several alerts"
 
     # and it covers neither the top bar nor the page's title
-    toast = alex.page.locator(SONNER_TOAST).first
+    toast = alex.page.locator(SONNER_TOAST).filter(has_text="Blake is thinking of you")
     assert not _overlap(alex.page, toast, alex.page.get_by_role("banner"))
     assert not _overlap(alex.page, toast, alex_home.greeting("Alex"))
 
