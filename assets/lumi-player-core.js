@@ -810,11 +810,7 @@
     '[role="radiogroup"],[role="slider"],[role="tree"],[role="dialog"]';
 
   function typing(target) {
-    if (!target || !target.tagName) return false;
-    var tag = target.tagName;
-    if (tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) return true;
-    if (tag === "INPUT") return ["button", "checkbox", "radio", "submit", "reset"].indexOf(target.type) < 0;
-    return false;
+    return !!(loader && loader.typing && loader.typing(target)); // the loader's rule ("?" is handled there)
   }
 
   function ownsKeys(target) {
@@ -824,11 +820,6 @@
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typing(event.target)) return;
-    if (event.key === "?") {
-      event.preventDefault();
-      api.openHelp();
-      return;
-    }
     if (!current()) return;
     var tag = event.target && event.target.tagName;
     var arrowsOrSpace = /^(Arrow| |Spacebar)/.test(event.key);

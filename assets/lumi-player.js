@@ -77,6 +77,27 @@
 
   window.lumiPlayer = api;
 
+  // Not while typing: in text fields "?" and the player's keys are the person's own.
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) return true;
+    if (tag === "INPUT") return ["button", "checkbox", "radio", "submit", "reset"].indexOf(target.type) < 0;
+    return false;
+  }
+  loader.typing = typing;
+
+  // "?" opens the shortcuts from the moment a page loads, queue or not: here, not in the player,
+  // which is fetched only once there is something to play (a "?" pressed before was lost).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "?" || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    var dialog = document.getElementById("lumi-player-help");
+    if (!dialog) return; // signed out: no shell, no shortcuts
+    event.preventDefault();
+    if (!dialog.open && dialog.showModal) dialog.showModal();
+  });
+
   // The shell may have mounted before this script ran.
   if (typeof window.__lumiPlayerSend === "function") api.attach(window.__lumiPlayerSend);
 })();
