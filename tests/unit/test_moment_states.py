@@ -188,3 +188,31 @@ def test_the_api_handler_loads_without_ffmpeg_or_the_media_job() -> None:
         check=True,
     )
     assert found.stdout.strip() == "[]", found.stdout + found.stderr
+
+
+# ---------------------------------------------------------------- the watch page, live
+
+
+def _watch_page(**changes: Any) -> Any:
+    from types import SimpleNamespace
+
+    page = {"loaded": True, "gone": False, "deleted": False, "moment_id": "m1", "_watching": True}
+    return SimpleNamespace(**(page | {"_changed_while_loading": False} | changes))
+
+
+async def test_a_change_while_the_watch_page_loads_is_read_once_its_fetch_is_done() -> None:
+    # A video shared a moment ago: the owner lands on its page while the media job makes it ready.
+    # The page's first fetch may have read it "processing"; the "ready" news came before the
+    # page had loaded, and was dropped: the page said "Processing…" until a reload.
+    from lumi_app.pages.moments.watch.state import _apply_live
+
+    ready = contracts.MomentChangedMessage(moment_id="m1", change="thumbnail_ready")
+    loading = _watch_page(loaded=False)
+    assert await _apply_live(loading, ready) is None
+    assert loading._changed_while_loading, "the change must be kept for when the fetch is done"
+    # another moment's change, or a page left, keeps nothing
+    for page in (_watch_page(loaded=False, moment_id="m2"), _watch_page(loaded=False, _watching=False)):
+        assert await _apply_live(page, ready) is None
+        assert not page._changed_while_loading
+    # once loaded, a change is fetched at once
+    assert await _apply_live(_watch_page(), ready) is not None

@@ -126,6 +126,9 @@ class WatchState(rx.State):
     _renewed_at: float = 0.0
     _visit: str = ""
     _generation: int = 0
+    # A live change of this moment came while its first fetch was on its way (which may have read
+    # it before the change: a video shared a moment ago, made ready by the media job meanwhile).
+    _changed_while_loading: bool = False
 
     # ------------------------------------------------------------ loading
 
@@ -139,6 +142,12 @@ class WatchState(rx.State):
     async def fetch(self, generation: int):
         async for update in run_fetch(self, generation, self._get, self._show, loaded_on_error=True):
             yield update
+        async with self:
+            again = self._changed_while_loading and self.loaded and self._generation == generation
+            self._changed_while_loading = False
+            moment_id = self.moment_id
+        if again:  # what was shown may predate that change: read the moment once more
+            yield WatchState.refetch_moment(moment_id)
 
     @rx.event
     def refresh(self):
@@ -153,6 +162,7 @@ class WatchState(rx.State):
         self.edit_open = self.delete_open = self.saving = self.deleting = False
         self.edit_error = self.title_error = self.description_error = self.tags_error = self.delete_error = ""
         self._watching = True
+        self._changed_while_loading = False
         chat._reset_chat(moment_id)
 
     async def _get(self, api: ApiOutsideLock) -> list[Any] | None:
@@ -324,10 +334,13 @@ class WatchState(rx.State):
 async def _apply_live(state: Any, message: MomentChangedMessage) -> EventSpec | None:
     """A live change of the moment on screen (under the tab's state lock): its deletion closes the
     page and its chat; anything else (an edit, a photo ready) is fetched again."""
-    if not state.loaded or state.gone or state.deleted or message.moment_id != state.moment_id:
+    if state.gone or state.deleted or message.moment_id != state.moment_id:
         return None
     if not state._watching:
         return None  # the page was left
+    if not state.loaded:
+        state._changed_while_loading = True  # the fetch on its way reads the moment again when done
+        return None
     if message.change == "deleted":
         await state._was_deleted()
         return None
