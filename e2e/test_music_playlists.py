@@ -131,9 +131,10 @@ def test_a_shared_playlist_is_edited_by_both_partners_live(
     cover_dialog.get_by_role("button", name="Upload cover").click()
     expect(cover_dialog.get_by_text("Cover changed.")).to_be_visible(timeout=LIVE_MS)
     cover_dialog.get_by_role("button", name="Close").click()
+    expect(cover_dialog).to_be_hidden()  # (its preview of the cover goes with it)
     # then both pages show it in place of the mosaic, Ben's live
     for person in (ana, ben):
-        uploaded = person.page.locator('img[src*="/playlists/"]')
+        uploaded = person.page.locator('#main img[src*="/playlists/"]')
         expect(uploaded).to_have_count(1, timeout=LIVE_MS)
         assert uploaded.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
 
