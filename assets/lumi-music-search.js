@@ -19,11 +19,7 @@
   var RESULT = "li > button:first-child, li > a:first-child";
 
   function typing(target) {
-    if (!target || !target.tagName) return false;
-    var tag = target.tagName;
-    if (tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) return true;
-    if (tag === "INPUT") return ["button", "checkbox", "radio", "submit", "reset"].indexOf(target.type) < 0;
-    return false;
+    return window.lumiTyping(target); // lumi-player.js: the rule every page-wide shortcut follows
   }
 
   function results() {

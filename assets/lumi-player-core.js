@@ -809,9 +809,7 @@
   var OWN_KEYS = '[role="grid"],[role="listbox"],[role="menu"],[role="menubar"],[role="tablist"],' +
     '[role="radiogroup"],[role="slider"],[role="tree"],[role="dialog"]';
 
-  function typing(target) {
-    return !!(loader && loader.typing && loader.typing(target)); // the loader's rule ("?" is handled there)
-  }
+  var typing = window.lumiTyping; // the loader's rule (it handles "?" too)
 
   function ownsKeys(target) {
     return !!(target && target.closest && target.closest(OWN_KEYS));

@@ -77,7 +77,8 @@
 
   window.lumiPlayer = api;
 
-  // Not while typing: in text fields "?" and the player's keys are the person's own.
+  // Not while typing: in text fields "?", "/" and the player's keys are the person's own. The one
+  // rule for every page-wide shortcut (the player, music search's "/").
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName;
@@ -85,7 +86,7 @@
     if (tag === "INPUT") return ["button", "checkbox", "radio", "submit", "reset"].indexOf(target.type) < 0;
     return false;
   }
-  loader.typing = typing;
+  window.lumiTyping = typing;
 
   // "?" opens the shortcuts from the moment a page loads, queue or not: here, not in the player,
   // which is fetched only once there is something to play (a "?" pressed before was lost).
