@@ -88,6 +88,13 @@ class LocalStack:
             self.stop()
             raise
 
+    def __enter__(self) -> LocalStack:
+        """``with LocalStack(...).start() as stack:`` stops it however the block ends."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def _start(self) -> LocalStack:
         # moto's werkzeug server logs every request at INFO; that drowns everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

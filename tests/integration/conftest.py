@@ -35,14 +35,12 @@ STAGE = "apitest"
 def local_stack_session() -> Iterator[LocalStack]:
     """The one full stack of this package (API, broker, pollers). Use ``local_stack``, which also
     makes it current. Stopped when the package's last test has run: its pollers must not outlive
-    the tests that own them (the e2e suite and the unit tests run in the same process after)."""
+    the tests that own them (the unit tests run after them in the same process)."""
     # Every test reaches this stack's API from 127.0.0.1, so the per-address sign-in limit
     # would count the whole session as one person; the limits have their own tests.
-    stack = LocalStack(with_api=True, with_mqtt=True, extra_env={"LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000"}).start()
-    try:
+    generous = {"LUMI_RATE_LIMIT_AUTH_PER_MINUTE": "10000"}
+    with LocalStack(with_api=True, with_mqtt=True, extra_env=generous).start() as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture
@@ -65,11 +63,8 @@ def api_url(local_stack: LocalStack) -> str:
 
 @pytest.fixture(scope="package")
 def api_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(stage=STAGE, with_api=False, with_mqtt=False, with_pollers=False).start()
-    try:
+    with LocalStack(stage=STAGE, with_api=False, with_mqtt=False, with_pollers=False).start() as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

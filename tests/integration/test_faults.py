@@ -48,11 +48,8 @@ RECONNECT_SECONDS = 25
 def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A whole stack of its own, keeping Redis on disk (as ``make dev`` does), to take apart."""
     data_dir = tmp_path_factory.mktemp("faults")
-    stack = LocalStack(stage=f"faults{uuid.uuid4().hex[:6]}", data_dir=str(data_dir)).start()
-    try:
+    with LocalStack(stage=f"faults{uuid.uuid4().hex[:6]}", data_dir=str(data_dir)).start() as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture
